@@ -1,0 +1,63 @@
+/*
+ * The hosted OS: consumes native rings inside a Linux process and executes each standard opcode with real
+ * Linux system calls (see docs/native-abi.md for what every opcode does here).
+ *
+ * This is the userspace-to-kernel attachment: the caller produces SQEs and consumes CQEs, the OS consumes
+ * SQEs and produces CQEs. Plain C so that C tests, the libc glue and the kernel shim's host layer can use it.
+ */
+#ifndef RINGPORT_HOSTED_OS_H
+#define RINGPORT_HOSTED_OS_H
+
+#include <ringport/native_ring.h>
+#include <time.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct rp_os_ring_params {
+	uint32_t sq_entries; /* power of two, 1..32768 */
+	uint32_t cq_entries; /* power of two, 2..65536; at least 2 so an extended pair fits */
+	uint32_t flags;      /* RP_RING_INDIRECT (SQ index array), RP_RING_POLLED */
+	uint32_t reserved;   /* must be 0 */
+};
+
+/* Where a ring's memory sits in this process. The OS owns it until rp_os_ring_destroy(). */
+struct rp_os_ring_view {
+	struct rp_ring_header *sq;
+	struct rp_sqe *sqes;
+	uint32_t *sq_indirect; /* NULL unless RP_RING_INDIRECT */
+	struct rp_ring_header *cq;
+	struct rp_cqe *cqes;
+};
+
+typedef struct rp_os_ring rp_os_ring;
+
+/* Creates a ring. Returns 0, or -EINVAL for bad params, -ENOMEM. */
+int rp_os_ring_create(const struct rp_os_ring_params *params, rp_os_ring **ring, struct rp_os_ring_view *view);
+
+/*
+ * The native enter call. Consumes every SQE published so far: work that can finish without blocking
+ * completes inline, before this returns; the rest is handed to the reactor or the worker pool. Then, when
+ * min_complete > 0, sleeps until at least min_complete completions are unconsumed in the CQ, or the relative
+ * timeout passes (-ETIME), or the ring is dropped. Returns the number of SQEs consumed, or -errno.
+ * One thread at a time per ring (the SQ has one producer); completions may be posted from any OS thread.
+ */
+int rp_os_ring_enter(rp_os_ring *ring, uint32_t min_complete, uint32_t flags, const struct timespec *timeout);
+
+/*
+ * Called after the OS posts completions from one of its own threads (never from inside rp_os_ring_enter on
+ * the calling thread: what completes inline is the caller's to reap when enter returns). The callback must
+ * not call rp_os_ring_destroy or rp_os_ring_enter; it may consume the CQ.
+ */
+typedef void (*rp_os_notify_fn)(void *ctx);
+void rp_os_ring_set_notify(rp_os_ring *ring, rp_os_notify_fn fn, void *ctx);
+
+/* Cancels what is in flight, waits for every worker to let go of the ring, frees it. */
+void rp_os_ring_destroy(rp_os_ring *ring);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RINGPORT_HOSTED_OS_H */
