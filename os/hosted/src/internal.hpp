@@ -1,0 +1,249 @@
+// The hosted OS's private structures: the ring, in-flight operations, and the three places an operation can
+// wait (the epoll reactor, the worker pool, the futex waiters). See docs/native-abi.md for the model.
+#pragma once
+
+#include <ringport/hosted_os.h>
+#include <ringport/native_ring_linux.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <sys/uio.h>
+
+namespace ringport::hosted {
+
+struct Ring;
+struct Op;
+
+// What an opcode handler decided for one submission.
+struct Issue {
+	enum Kind : uint8_t {
+		done,   // result is final: post it
+		queued, // the handler handed an Op to a waiting place; it completes later
+	} kind = done;
+	uint32_t cqe_flags = 0;
+	int64_t result = 0;
+
+	static Issue complete(int64_t r, uint32_t flags = 0) { return Issue{done, flags, r}; }
+	static Issue later() { return Issue{queued, 0, 0}; }
+};
+
+// -errno of the last failed call, for `return fail();` after a syscall returned -1.
+int64_t fail();
+// Converts a 64-bit fd field to an int fd; AT_FDCWD arrives sign-extended. Out of range gives -1 (EBADF).
+bool to_fd(uint64_t field, int* fd);
+
+// Where an in-flight operation currently waits. Every transition happens under Ring::mu.
+enum class Place : uint8_t { none, worker_queue, running, fd_watch, timer, futex, retry_timer };
+
+// Per-family behaviour of an operation that could not finish inline.
+struct OpKind {
+	// Non-blocking retry after readiness (reactor thread). Returns done, or queued to keep waiting (it may
+	// also move the op to the worker queue with Ring::to_worker).
+	Issue (*retry)(Ring&, Op&) = nullptr;
+	// The blocking execution (worker thread, no lock held). Returns the result.
+	int64_t (*blocking)(Op&) = nullptr;
+	// Called when the op is released (cancelled or completed) to free what it owns.
+	void (*release)(Op&) = nullptr;
+};
+
+// One asynchronous operation. Allocated only when a submission cannot complete inline.
+struct Op {
+	rp_sqe sqe{};
+	const OpKind* kind = nullptr;
+	Place place = Place::none;
+	bool stream = false;     // RegisterEvents: completions carry RP_CQE_EVENT, the last one LAST_UPDATE
+	bool cancelling = false; // a Cancel found it running: its own completion is still to come
+	int fd = -1;             // the fd the op waits on (reactor)
+	uint32_t events = 0;     // epoll interest for the reactor
+	int owned_fd = -1;       // an fd the op owns (pidfd), closed on release
+	int clock = 0;           // timer clock (CLOCK_*)
+	int64_t deadline = 0;    // timer deadline, nanoseconds on `clock`
+	int64_t accumulated = 0; // bytes done by a partial inline attempt (regular-file reads and writes)
+	uint32_t ready = 0;      // epoll events that woke the op (reactor retries read it)
+
+	std::multimap<uint64_t, Op*>::iterator table_pos;
+	std::list<Op*>::iterator place_pos; // in a watch's or the worker queue's list
+	std::multimap<int64_t, Op*>::iterator timer_pos;
+	struct FutexGroup* futex_group = nullptr;
+
+	// Owned copies of submission memory the caller may reuse once enter returns.
+	std::vector<iovec> iov;
+	std::vector<char> buf; // path copies, futex vectors, ...
+	uint64_t scratch[4]{};
+};
+
+// The CQ producer side. One logical producer: every poster takes `mu`. Completions that find the CQ full wait
+// in `overflow`, in order, and are flushed as soon as space appears.
+struct CompletionQueue {
+	struct Pending {
+		uint64_t user_data;
+		int64_t result;
+		uint32_t flags;
+	};
+	std::mutex mu;
+	native::CqProducer producer;
+	std::deque<Pending> overflow;
+	std::atomic<uint32_t> overflow_size{0};
+
+	// Both need `mu` held. post_locked never loses a completion.
+	void post_locked(uint64_t user_data, int64_t result, uint32_t flags);
+	void flush_locked();
+	// Publishes staged entries and wakes a sleeping consumer. Needs `mu`.
+	void publish_locked();
+};
+
+// The reactor's record of one fd registered with epoll: every op waiting on it.
+struct FdWatch {
+	int fd = -1;
+	uint32_t generation = 0; // tags epoll events, so a stale event never reaches a reused entry
+	uint32_t registered_mask = 0;
+	std::list<Op*> waiters;
+};
+
+// A thread sleeping in futex_waitv on the futexes of several ops, plus its own control word.
+struct FutexGroup {
+	std::thread thread;
+	std::vector<Op*> ops; // entries used: sum of each op's futex count
+	uint32_t used = 0;
+	uint32_t control = 0; // bumped and woken to make the thread rebuild its vector
+	bool stop = false;
+};
+
+struct Ring {
+	// Memory shared with the caller.
+	void* memory = nullptr;
+	size_t memory_size = 0;
+	rp_os_ring_view view{};
+	native::SqConsumer sq;
+	CompletionQueue cq;
+
+	std::atomic<rp_os_notify_fn> notify_fn{nullptr};
+	std::atomic<void*> notify_ctx{nullptr};
+
+	// Everything below is guarded by mu.
+	std::mutex mu;
+	bool stopping = false;
+	std::multimap<uint64_t, Op*> table; // in-flight ops by user_data, submission order within a key
+	size_t in_flight = 0;
+
+	// Worker pool.
+	std::list<Op*> work;
+	std::condition_variable work_cv;
+	std::vector<std::thread> workers;
+	unsigned idle_workers = 0;
+	unsigned max_workers = 0;
+
+	// Reactor.
+	int epfd = -1;
+	int wake_fd = -1;           // eventfd that interrupts epoll_wait
+	int timer_fds[3] = {-1, -1, -1}; // CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME
+	std::multimap<int64_t, Op*> timers[3];
+	std::unordered_map<int, FdWatch> watches;
+	uint32_t next_generation = 1;
+	std::thread reactor;
+	std::list<Op*> retry_list; // ops re-polled on a short timer (Waitpid without a pidfd)
+	int retry_fd = -1;         // periodic timerfd, armed while retry_list is not empty
+	int dispatching_fd = -1;   // the watch being walked by the reactor: its removal waits until the walk ends
+	bool os_posted = false;    // an OS thread posted completions since it last notified
+
+	// Futex waiters.
+	std::vector<std::unique_ptr<FutexGroup>> futex_groups;
+
+	// --- helpers (ring.cpp / reactor.cpp / workers.cpp) ---
+	// Allocates an op for `sqe` and records it in the table. Needs mu.
+	Op* new_op(const rp_sqe& sqe, const OpKind* kind);
+	// Forgets an op that never started waiting (its submission completes inline instead). Needs mu.
+	void drop_locked(Op* op);
+	// Completes an op that is not running (posts, unlinks, frees). Needs mu. Returns whether to notify.
+	void finish_locked(Op* op, int64_t result, uint32_t flags = 0);
+	// Posts one stream item for a stream op that stays in flight. Needs mu.
+	void post_event_locked(Op* op, int64_t result);
+	// Detaches an op from wherever it waits. Needs mu.
+	void detach_locked(Op* op);
+	// Hands an op to the worker pool. Needs mu.
+	void to_worker_locked(Op* op);
+	// Waits for readiness of op->fd / op->events on the reactor. Needs mu. Returns 0 or -errno.
+	int to_watch_locked(Op* op);
+	// Arms a timer for op (op->clock, op->deadline). Needs mu. Returns 0 or -errno.
+	int to_timer_locked(Op* op);
+	// Puts op on the short retry timer. Needs mu.
+	int to_retry_locked(Op* op);
+	// Cancels the first in-flight op with user_data. Needs mu. 0, -ENOENT or -EALREADY.
+	int cancel_locked(uint64_t user_data);
+
+	int start_reactor_locked();
+	void reactor_loop();
+	void worker_loop();
+	void handle_watch_event(uint32_t generation, int fd, uint32_t events);
+	void handle_timers(int clock_index);
+	void handle_retries();
+	void arm_clock_locked(int clock_index);
+	void unwatch_locked(Op* op);
+	void settle_watch_locked(int fd);
+	void notify();
+};
+
+// Per-opcode entry point: runs inline; returns done, or queued after handing an Op on.
+using Handler = Issue (*)(Ring&, const rp_sqe&);
+extern const Handler opcode_table[RP_OP_STANDARD_COUNT];
+
+// Families (one file each).
+Issue op_nop(Ring&, const rp_sqe&);
+Issue op_rw(Ring&, const rp_sqe&);
+Issue op_open(Ring&, const rp_sqe&);
+Issue op_close(Ring&, const rp_sqe&);
+Issue op_close_range(Ring&, const rp_sqe&);
+Issue op_poll(Ring&, const rp_sqe&);
+Issue op_register_events(Ring&, const rp_sqe&);
+Issue op_timeout(Ring&, const rp_sqe&);
+Issue op_cancel(Ring&, const rp_sqe&);
+Issue op_dup(Ring&, const rp_sqe&);
+Issue op_mmap(Ring&, const rp_sqe&);
+Issue op_munmap(Ring&, const rp_sqe&);
+Issue op_madvise(Ring&, const rp_sqe&);
+Issue op_lseek(Ring&, const rp_sqe&);
+Issue op_fsync(Ring&, const rp_sqe&);
+Issue op_sync_range(Ring&, const rp_sqe&);
+Issue op_statx(Ring&, const rp_sqe&);
+Issue op_ftruncate(Ring&, const rp_sqe&);
+Issue op_fallocate(Ring&, const rp_sqe&);
+Issue op_fadvise(Ring&, const rp_sqe&);
+Issue op_path(Ring&, const rp_sqe&); // renameat, unlinkat, mkdirat, symlinkat, linkat
+Issue op_xattr(Ring&, const rp_sqe&);
+Issue op_socket(Ring&, const rp_sqe&);
+Issue op_bind(Ring&, const rp_sqe&);
+Issue op_listen(Ring&, const rp_sqe&);
+Issue op_shutdown(Ring&, const rp_sqe&);
+Issue op_accept(Ring&, const rp_sqe&);
+Issue op_connect(Ring&, const rp_sqe&);
+Issue op_sendrecv(Ring&, const rp_sqe&); // send, recv, sendmsg, recvmsg
+Issue op_splice(Ring&, const rp_sqe&);   // splice, tee
+Issue op_waitpid(Ring&, const rp_sqe&);
+Issue op_futex(Ring&, const rp_sqe&);
+
+// Copies a NUL-terminated string from caller memory without trusting it: -EFAULT or -ENAMETOOLONG.
+int copy_path(uint64_t addr, std::vector<char>& out);
+// Copies `bytes` of caller memory: 0 or -EFAULT.
+int copy_in(void* dst, uint64_t addr, size_t bytes);
+
+// Hands op to the worker pool with a blocking function (generic "blocking work" family).
+Issue run_on_worker(Ring& ring, const rp_sqe& sqe, const OpKind* kind);
+
+// Futex internals (op_futex.cpp).
+void futex_attach_locked(Ring& ring, Op* op);
+void futex_detach_locked(Ring& ring, Op* op);
+void futex_stop_all(Ring& ring);
+
+} // namespace ringport::hosted
+
+struct rp_os_ring : ringport::hosted::Ring {};

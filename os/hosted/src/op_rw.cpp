@@ -1,0 +1,209 @@
+// Read, Readv, Pread, Preadv, Write, Writev, Pwrite, Pwritev.
+//
+// Every transfer is first tried with RWF_NOWAIT (page-cached regular files, pipes and sockets with data or
+// room finish here, inline). When that would block: a regular file or block device goes to the worker pool for
+// a blocking call; a pollable fd waits on the reactor and is retried there. An fd opened O_NONBLOCK completes
+// with -EAGAIN, as its system call would. A short transfer on a regular file continues with the remainder.
+#include "internal.hpp"
+
+#include <cerrno>
+#include <climits>
+#include <fcntl.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+namespace ringport::hosted {
+
+namespace {
+
+struct Shape {
+	bool write, vectored, positional, rwf;
+};
+
+Shape shape_of(uint8_t opcode)
+{
+	switch (opcode) {
+	case RP_OP_READ: return {false, false, false, false};
+	case RP_OP_READV: return {false, true, false, false};
+	case RP_OP_PREAD: return {false, false, true, false};
+	case RP_OP_PREADV: return {false, true, true, true};
+	case RP_OP_WRITE: return {true, false, false, false};
+	case RP_OP_WRITEV: return {true, true, false, false};
+	case RP_OP_PWRITE: return {true, false, true, false};
+	default: return {true, true, true, true}; // RP_OP_PWRITEV
+	}
+}
+
+ssize_t transfer(bool write, int fd, const iovec* iov, int count, off_t off, int rwf)
+{
+	return write ? pwritev2(fd, iov, count, off, rwf) : preadv2(fd, iov, count, off, rwf);
+}
+
+bool seekable_file(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
+}
+
+// Drops the first `n` bytes from an iovec vector.
+void advance(std::vector<iovec>& iov, size_t n)
+{
+	size_t i = 0;
+	while (i < iov.size() && n >= iov[i].iov_len)
+		n -= iov[i++].iov_len;
+	iov.erase(iov.begin(), iov.begin() + long(i));
+	if (!iov.empty() && n) {
+		iov[0].iov_base = static_cast<char*>(iov[0].iov_base) + n;
+		iov[0].iov_len -= n;
+	}
+}
+
+// The async state of a transfer lives in the op: scratch[0]=fd, [1]=offset or -1, [2]=rwf, [3]=write.
+int op_fd(const Op& op) { return int(op.scratch[0]); }
+off_t op_offset(const Op& op) { return off_t(op.scratch[1]); }
+
+Issue rw_retry(Ring&, Op& op)
+{
+	bool write = op.scratch[3] != 0;
+	ssize_t r = transfer(write, op_fd(op), op.iov.data(), int(op.iov.size()), op_offset(op), int(op.scratch[2]) | RWF_NOWAIT);
+	if (r < 0 && errno == EAGAIN)
+		return Issue::later();
+	return Issue::complete(r < 0 ? fail() : r);
+}
+
+int64_t rw_blocking(Op& op)
+{
+	bool write = op.scratch[3] != 0;
+	ssize_t r = transfer(write, op_fd(op), op.iov.data(), int(op.iov.size()), op_offset(op), int(op.scratch[2]));
+	if (r < 0)
+		return op.accumulated > 0 ? op.accumulated : fail();
+	return op.accumulated + r;
+}
+
+const OpKind rw_kind{rw_retry, rw_blocking, nullptr};
+
+enum class Next { worker, reactor };
+
+// Moves a transfer that cannot finish inline into an op. `done` bytes were already transferred inline.
+Issue go_async(Ring& ring, const rp_sqe& sqe, const Shape& s, int fd, const iovec* iov, int count, off_t off, int rwf,
+               int64_t done, Next next)
+{
+	std::vector<iovec> copy(static_cast<size_t>(count));
+	if (s.vectored) {
+		// Copied now: the caller may reuse its iovec array once enter returns.
+		if (int e = copy_in(copy.data(), uint64_t(uintptr_t(iov)), copy.size() * sizeof(iovec)); e < 0)
+			return Issue::complete(done > 0 ? done : e);
+	} else {
+		copy[0] = iov[0];
+	}
+	advance(copy, size_t(done));
+	std::lock_guard<std::mutex> g(ring.mu);
+	Op* op = ring.new_op(sqe, &rw_kind);
+	op->iov = std::move(copy);
+	op->accumulated = done;
+	op->scratch[0] = uint64_t(fd);
+	op->scratch[1] = uint64_t(off >= 0 ? off + done : -1);
+	op->scratch[2] = uint64_t(rwf);
+	op->scratch[3] = s.write;
+	if (next == Next::worker) {
+		ring.to_worker_locked(op);
+		return Issue::later();
+	}
+	op->fd = fd;
+	op->events = s.write ? EPOLLOUT : EPOLLIN;
+	if (int e = ring.to_watch_locked(op); e < 0) {
+		// Not pollable after all (or the fd vanished): a worker can still do a blocking call.
+		if (e == -EPERM) {
+			ring.to_worker_locked(op);
+			return Issue::later();
+		}
+		ring.drop_locked(op);
+		return Issue::complete(e);
+	}
+	return Issue::later();
+}
+
+} // namespace
+
+Issue op_rw(Ring& ring, const rp_sqe& sqe)
+{
+	int fd;
+	if (!to_fd(sqe.fd, &fd))
+		return Issue::complete(-EBADF);
+	const Shape s = shape_of(sqe.opcode);
+	const int rwf = s.rwf ? int(sqe.syscall_flags) : 0;
+	const off_t off = s.positional ? off_t(sqe.offset) : -1;
+	iovec one;
+	const iovec* iov = &one;
+	int count = 1;
+	if (s.vectored) {
+		if (sqe.len > INT_MAX)
+			return Issue::complete(-EINVAL);
+		iov = reinterpret_cast<const iovec*>(uintptr_t(sqe.addr));
+		count = int(sqe.len);
+	} else {
+		one.iov_base = reinterpret_cast<void*>(uintptr_t(sqe.addr));
+		one.iov_len = size_t(sqe.len);
+	}
+
+	ssize_t r = transfer(s.write, fd, iov, count, off, rwf | RWF_NOWAIT);
+	if (r >= 0) {
+		if (r == 0 || (rwf & RWF_NOWAIT))
+			return Issue::complete(r);
+		// The kernel has just read the iovec array successfully, so summing it here is safe.
+		size_t want = 0;
+		for (int i = 0; i < count; ++i)
+			want += iov[i].iov_len;
+		if (size_t(r) >= want || !seekable_file(fd))
+			return Issue::complete(r); // pipes and sockets return short counts as their syscalls do
+		// A regular file stopped early: at EOF, or at a page that is not cached.
+		int64_t done = r;
+		std::vector<iovec> rest(iov, iov + count);
+		for (;;) {
+			advance(rest, size_t(r));
+			r = transfer(s.write, fd, rest.data(), int(rest.size()), off >= 0 ? off + done : -1, rwf | RWF_NOWAIT);
+			if (r == 0 || (r < 0 && errno != EAGAIN))
+				return Issue::complete(done);
+			if (r < 0)
+				break;
+			done += r;
+			if (size_t(done) >= want)
+				return Issue::complete(done);
+		}
+		std::lock_guard<std::mutex> g(ring.mu);
+		Op* op = ring.new_op(sqe, &rw_kind);
+		op->iov = std::move(rest);
+		op->accumulated = done;
+		op->scratch[0] = uint64_t(fd);
+		op->scratch[1] = uint64_t(off >= 0 ? off + done : -1);
+		op->scratch[2] = uint64_t(rwf);
+		op->scratch[3] = s.write;
+		ring.to_worker_locked(op);
+		return Issue::later();
+	}
+
+	const int err = errno;
+	if (rwf & RWF_NOWAIT)
+		return Issue::complete(-err);
+	if (err == EAGAIN) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && (fl & O_NONBLOCK))
+			return Issue::complete(-EAGAIN);
+		return go_async(ring, sqe, s, fd, iov, count, off, rwf, 0, seekable_file(fd) ? Next::worker : Next::reactor);
+	}
+	if (err == EOPNOTSUPP) {
+		// This file cannot say "would block": an O_NONBLOCK one is safe to call directly, others block.
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0)
+			return Issue::complete(fail());
+		if (fl & O_NONBLOCK) {
+			r = transfer(s.write, fd, iov, count, off, rwf);
+			return Issue::complete(r < 0 ? fail() : r);
+		}
+		return go_async(ring, sqe, s, fd, iov, count, off, rwf, 0, Next::worker);
+	}
+	return Issue::complete(-err);
+}
+
+} // namespace ringport::hosted

@@ -1,0 +1,261 @@
+// The reactor: one epoll thread per ring, started on first use. It waits for readiness of pollable fds
+// (edge-triggered, one epoll entry per fd shared by every op waiting on it), for timers (one timerfd per
+// clock, armed at the earliest deadline) and for the periodic retry tick.
+#include "internal.hpp"
+
+#include <cerrno>
+#include <ctime>
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+namespace ringport::hosted {
+
+namespace {
+// Internal epoll tags have generation 0; watches have generation >= 1.
+constexpr uint32_t tag_wake = 0, tag_timer0 = 1, tag_retry = 4;
+constexpr clockid_t clocks[3] = {CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_REALTIME};
+constexpr long retry_period_ns = 2000000; // 2 ms: Waitpid without a pidfd re-checks this often
+
+uint64_t tag(uint32_t generation, uint32_t low) { return (uint64_t(generation) << 32) | low; }
+
+int add_internal(int epfd, int fd, uint32_t low)
+{
+	epoll_event ev{};
+	ev.events = EPOLLIN;
+	ev.data.u64 = tag(0, low);
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+uint32_t interest(const FdWatch& w)
+{
+	uint32_t m = 0;
+	for (Op* op : w.waiters)
+		m |= op->events;
+	return m;
+}
+} // namespace
+
+int Ring::start_reactor_locked()
+{
+	if (reactor.joinable())
+		return 0;
+	if (stopping)
+		return -ECANCELED;
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	bool ok = epfd >= 0 && wake_fd >= 0 && retry_fd >= 0 && add_internal(epfd, wake_fd, tag_wake) == 0 &&
+	          add_internal(epfd, retry_fd, tag_retry) == 0;
+	for (int i = 0; ok && i < 3; ++i) {
+		timer_fds[i] = timerfd_create(clocks[i], TFD_CLOEXEC | TFD_NONBLOCK);
+		ok = timer_fds[i] >= 0 && add_internal(epfd, timer_fds[i], tag_timer0 + i) == 0;
+	}
+	if (!ok) {
+		int err = errno ? errno : ENOMEM;
+		for (int* fd : {&epfd, &wake_fd, &retry_fd, &timer_fds[0], &timer_fds[1], &timer_fds[2]})
+			if (*fd >= 0) {
+				close(*fd);
+				*fd = -1;
+			}
+		return -err;
+	}
+	reactor = std::thread([this] { reactor_loop(); });
+	return 0;
+}
+
+int Ring::to_watch_locked(Op* op)
+{
+	if (int r = start_reactor_locked(); r < 0)
+		return r;
+	auto [it, fresh] = watches.try_emplace(op->fd);
+	FdWatch& w = it->second;
+	if (fresh) {
+		w.fd = op->fd;
+		w.generation = next_generation++;
+		if (next_generation == 0)
+			next_generation = 1;
+	}
+	op->place_pos = w.waiters.insert(w.waiters.end(), op);
+	op->place = Place::fd_watch;
+	epoll_event ev{};
+	ev.events = interest(w) | EPOLLET;
+	ev.data.u64 = tag(w.generation, uint32_t(op->fd));
+	// ADD or MOD both re-poll the fd, so readiness that arrived after the op's inline attempt is not missed.
+	int r = epoll_ctl(epfd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, op->fd, &ev);
+	if (r < 0 && !fresh && errno == ENOENT) // the old file went away and the number was reused
+		r = epoll_ctl(epfd, EPOLL_CTL_ADD, op->fd, &ev);
+	if (r < 0) {
+		int err = errno;
+		w.waiters.erase(op->place_pos);
+		op->place = Place::none;
+		if (fresh)
+			watches.erase(it);
+		return -err;
+	}
+	w.registered_mask = ev.events;
+	return 0;
+}
+
+void Ring::unwatch_locked(Op* op)
+{
+	auto it = watches.find(op->fd);
+	if (it == watches.end())
+		return;
+	it->second.waiters.erase(op->place_pos);
+	op->place = Place::none;
+	if (dispatching_fd != op->fd)
+		settle_watch_locked(op->fd);
+}
+
+void Ring::settle_watch_locked(int fd)
+{
+	auto it = watches.find(fd);
+	if (it == watches.end())
+		return;
+	FdWatch& w = it->second;
+	if (w.waiters.empty()) {
+		epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nullptr); // may fail if the fd was closed: nothing to undo then
+		watches.erase(it);
+		return;
+	}
+	uint32_t want = interest(w) | EPOLLET;
+	if (want != w.registered_mask) {
+		epoll_event ev{};
+		ev.events = want;
+		ev.data.u64 = tag(w.generation, uint32_t(fd));
+		epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+		w.registered_mask = want;
+	}
+}
+
+void Ring::handle_watch_event(uint32_t generation, int fd, uint32_t events)
+{
+	auto it = watches.find(fd);
+	if (it == watches.end() || it->second.generation != generation)
+		return;
+	dispatching_fd = fd;
+	auto& list = it->second.waiters;
+	for (auto pos = list.begin(); pos != list.end();) {
+		Op* op = *pos;
+		++pos; // op may leave the list below
+		uint32_t hit = events & (op->events | EPOLLERR | EPOLLHUP);
+		if (!hit)
+			continue;
+		op->ready = hit;
+		if (op->stream) {
+			post_event_locked(op, int64_t(hit));
+			continue;
+		}
+		Issue r = op->kind->retry(*this, *op);
+		if (r.kind == Issue::done)
+			finish_locked(op, r.result, r.cqe_flags);
+	}
+	dispatching_fd = -1;
+	settle_watch_locked(fd);
+}
+
+void Ring::arm_clock_locked(int idx)
+{
+	itimerspec its{};
+	if (!timers[idx].empty()) {
+		int64_t d = timers[idx].begin()->first;
+		if (d <= 0)
+			d = 1; // zero would disarm the timerfd
+		its.it_value.tv_sec = d / 1000000000;
+		its.it_value.tv_nsec = d % 1000000000;
+	}
+	timerfd_settime(timer_fds[idx], TFD_TIMER_ABSTIME, &its, nullptr);
+}
+
+int Ring::to_timer_locked(Op* op)
+{
+	if (int r = start_reactor_locked(); r < 0)
+		return r;
+	int idx = op->clock == CLOCK_BOOTTIME ? 1 : op->clock == CLOCK_REALTIME ? 2 : 0;
+	op->timer_pos = timers[idx].emplace(op->deadline, op);
+	op->place = Place::timer;
+	if (op->timer_pos == timers[idx].begin())
+		arm_clock_locked(idx);
+	return 0;
+}
+
+void Ring::handle_timers(int idx)
+{
+	uint64_t expirations;
+	(void)!read(timer_fds[idx], &expirations, sizeof expirations);
+	timespec ts{};
+	clock_gettime(clocks[idx], &ts);
+	int64_t now = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+	while (!timers[idx].empty() && timers[idx].begin()->first <= now)
+		finish_locked(timers[idx].begin()->second, -ETIME);
+	arm_clock_locked(idx);
+}
+
+int Ring::to_retry_locked(Op* op)
+{
+	if (int r = start_reactor_locked(); r < 0)
+		return r;
+	bool was_empty = retry_list.empty();
+	op->place_pos = retry_list.insert(retry_list.end(), op);
+	op->place = Place::retry_timer;
+	if (was_empty) {
+		itimerspec its{};
+		its.it_value.tv_nsec = retry_period_ns;
+		its.it_interval.tv_nsec = retry_period_ns;
+		timerfd_settime(retry_fd, 0, &its, nullptr);
+	}
+	return 0;
+}
+
+void Ring::handle_retries()
+{
+	uint64_t expirations;
+	(void)!read(retry_fd, &expirations, sizeof expirations);
+	for (auto pos = retry_list.begin(); pos != retry_list.end();) {
+		Op* op = *pos;
+		++pos;
+		Issue r = op->kind->retry(*this, *op);
+		if (r.kind == Issue::done)
+			finish_locked(op, r.result, r.cqe_flags);
+	}
+	if (retry_list.empty()) {
+		itimerspec off{};
+		timerfd_settime(retry_fd, 0, &off, nullptr);
+	}
+}
+
+void Ring::reactor_loop()
+{
+	epoll_event events[128];
+	for (;;) {
+		int n = epoll_wait(epfd, events, 128, -1);
+		if (n < 0 && errno != EINTR)
+			break; // cannot happen with a valid epfd; leave rather than spin
+		std::unique_lock<std::mutex> lk(mu);
+		for (int i = 0; i < n; ++i) {
+			uint32_t gen = uint32_t(events[i].data.u64 >> 32), low = uint32_t(events[i].data.u64);
+			if (gen != 0) {
+				handle_watch_event(gen, int(low), events[i].events);
+			} else if (low == tag_wake) {
+				uint64_t v;
+				(void)!read(wake_fd, &v, sizeof v);
+			} else if (low == tag_retry) {
+				handle_retries();
+			} else {
+				handle_timers(int(low - tag_timer0));
+			}
+		}
+		bool posted = os_posted, stop = stopping;
+		os_posted = false;
+		lk.unlock();
+		if (posted)
+			notify();
+		if (stop)
+			break;
+	}
+}
+
+} // namespace ringport::hosted

@@ -1,0 +1,364 @@
+// Ring lifetime, the enter call, and completion posting (the CQ's one logical producer).
+#include "internal.hpp"
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <new>
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+namespace ringport::hosted {
+
+int64_t fail() { return -int64_t(errno); }
+
+bool to_fd(uint64_t field, int* fd)
+{
+	int64_t v = int64_t(field);
+	if (v < INT_MIN || v > INT_MAX) {
+		*fd = -1;
+		return false;
+	}
+	*fd = int(v);
+	return true;
+}
+
+// ---- completion queue ----
+
+void CompletionQueue::post_locked(uint64_t user_data, int64_t result, uint32_t flags)
+{
+	if (overflow.empty() && native::post_completion(producer, user_data, result, flags) == RP_RING_OK)
+		return;
+	// Full (or a consumer scribbled on the head): keep it, in order, for the next flush.
+	overflow.push_back(Pending{user_data, result, flags});
+	overflow_size.store(uint32_t(overflow.size()), std::memory_order_relaxed);
+}
+
+void CompletionQueue::flush_locked()
+{
+	while (!overflow.empty()) {
+		const Pending& p = overflow.front();
+		if (native::post_completion(producer, p.user_data, p.result, p.flags) != RP_RING_OK)
+			break;
+		overflow.pop_front();
+	}
+	overflow_size.store(uint32_t(overflow.size()), std::memory_order_relaxed);
+}
+
+void CompletionQueue::publish_locked() { native::publish_and_wake(producer); }
+
+// ---- in-flight operations ----
+
+Op* Ring::new_op(const rp_sqe& sqe, const OpKind* kind)
+{
+	Op* op = new Op;
+	op->sqe = sqe;
+	op->kind = kind;
+	op->table_pos = table.emplace(sqe.user_data, op);
+	++in_flight;
+	return op;
+}
+
+void Ring::drop_locked(Op* op)
+{
+	detach_locked(op);
+	table.erase(op->table_pos);
+	--in_flight;
+	if (op->kind && op->kind->release)
+		op->kind->release(*op);
+	if (op->owned_fd >= 0)
+		close(op->owned_fd);
+	delete op;
+}
+
+void Ring::detach_locked(Op* op)
+{
+	switch (op->place) {
+	case Place::none:
+	case Place::running:
+		break;
+	case Place::worker_queue:
+		work.erase(op->place_pos);
+		break;
+	case Place::fd_watch:
+		unwatch_locked(op);
+		break;
+	case Place::timer: {
+		int idx = op->clock == CLOCK_BOOTTIME ? 1 : op->clock == CLOCK_REALTIME ? 2 : 0;
+		timers[idx].erase(op->timer_pos);
+		break;
+	}
+	case Place::futex:
+		futex_detach_locked(*this, op);
+		break;
+	case Place::retry_timer:
+		retry_list.erase(op->place_pos);
+		break;
+	}
+	op->place = Place::none;
+}
+
+void Ring::finish_locked(Op* op, int64_t result, uint32_t flags)
+{
+	detach_locked(op);
+	table.erase(op->table_pos);
+	--in_flight;
+	if (op->stream)
+		flags |= RP_CQE_LAST_UPDATE;
+	{
+		std::lock_guard<std::mutex> g(cq.mu);
+		cq.flush_locked();
+		cq.post_locked(op->sqe.user_data, result, flags);
+		cq.publish_locked();
+	}
+	os_posted = true;
+	if (op->kind && op->kind->release)
+		op->kind->release(*op);
+	if (op->owned_fd >= 0)
+		close(op->owned_fd);
+	delete op;
+}
+
+void Ring::post_event_locked(Op* op, int64_t result)
+{
+	std::lock_guard<std::mutex> g(cq.mu);
+	cq.flush_locked();
+	cq.post_locked(op->sqe.user_data, result, RP_CQE_EVENT);
+	cq.publish_locked();
+	os_posted = true;
+}
+
+int Ring::cancel_locked(uint64_t user_data)
+{
+	auto [first, last] = table.equal_range(user_data);
+	bool running = false;
+	for (auto it = first; it != last; ++it) {
+		Op* op = it->second;
+		if (op->place == Place::running) {
+			running = true;
+			continue;
+		}
+		finish_locked(op, -ECANCELED);
+		return 0;
+	}
+	return running ? -EALREADY : -ENOENT;
+}
+
+void Ring::notify()
+{
+	rp_os_notify_fn fn = notify_fn.load(std::memory_order_acquire);
+	if (fn)
+		fn(notify_ctx.load(std::memory_order_acquire));
+}
+
+namespace {
+
+// Inline completions of one enter call, posted to the CQ together: one lock and one publish per batch.
+class InlineBatch {
+public:
+	explicit InlineBatch(CompletionQueue& cq) : cq_(cq) {}
+	~InlineBatch() { flush(); }
+	void add(uint64_t user_data, int64_t result, uint32_t flags)
+	{
+		if (n_ == capacity)
+			flush();
+		items_[n_++] = CompletionQueue::Pending{user_data, result, flags};
+	}
+	void flush()
+	{
+		if (n_ == 0)
+			return;
+		std::lock_guard<std::mutex> g(cq_.mu);
+		if (cq_.overflow_size.load(std::memory_order_relaxed))
+			cq_.flush_locked();
+		for (unsigned i = 0; i < n_; ++i)
+			cq_.post_locked(items_[i].user_data, items_[i].result, items_[i].flags);
+		cq_.publish_locked();
+		n_ = 0;
+	}
+
+private:
+	static constexpr unsigned capacity = 64;
+	CompletionQueue& cq_;
+	unsigned n_ = 0;
+	CompletionQueue::Pending items_[capacity];
+};
+
+int64_t now_ns(clockid_t clock)
+{
+	timespec ts{};
+	clock_gettime(clock, &ts);
+	return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// Completions the consumer has not taken yet, counting those parked in the overflow list.
+uint64_t unconsumed(Ring& r)
+{
+	uint64_t tail = __atomic_load_n(&r.view.cq->tail, __ATOMIC_ACQUIRE);
+	uint64_t head = __atomic_load_n(&r.view.cq->head, __ATOMIC_ACQUIRE);
+	return (tail - head) + r.cq.overflow_size.load(std::memory_order_relaxed);
+}
+
+size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
+
+} // namespace
+
+} // namespace ringport::hosted
+
+using namespace ringport::hosted;
+namespace native = ringport::native;
+
+extern "C" int rp_os_ring_create(const struct rp_os_ring_params* params, rp_os_ring** out, struct rp_os_ring_view* view)
+{
+	if (!params || !out || !view)
+		return -EINVAL;
+	const uint32_t sqn = params->sq_entries, cqn = params->cq_entries;
+	if (!native::is_power_of_two(sqn) || sqn > 32768 || !native::is_power_of_two(cqn) || cqn < 2 || cqn > 65536)
+		return -EINVAL;
+	if (params->flags & ~uint32_t(RP_RING_INDIRECT | RP_RING_POLLED) || params->reserved != 0)
+		return -EINVAL;
+
+	// One mapping: SQ header, CQ header, SQ entries, optional index array, CQ entries.
+	const size_t sq_hdr = 0, cq_hdr = sizeof(rp_ring_header);
+	const size_t sqes = align_up(2 * sizeof(rp_ring_header), 64);
+	const size_t indirect = sqes + size_t(sqn) * sizeof(rp_sqe);
+	const size_t cqes = align_up(indirect + ((params->flags & RP_RING_INDIRECT) ? size_t(sqn) * 4 : 0), 64);
+	const size_t total = align_up(cqes + size_t(cqn) * sizeof(rp_cqe), size_t(sysconf(_SC_PAGESIZE)));
+	void* mem = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return -ENOMEM;
+	auto* base = static_cast<char*>(mem);
+
+	rp_os_ring* ring = new (std::nothrow) rp_os_ring;
+	if (!ring) {
+		munmap(mem, total);
+		return -ENOMEM;
+	}
+	ring->memory = mem;
+	ring->memory_size = total;
+	ring->view.sq = reinterpret_cast<rp_ring_header*>(base + sq_hdr);
+	ring->view.cq = reinterpret_cast<rp_ring_header*>(base + cq_hdr);
+	ring->view.sqes = reinterpret_cast<rp_sqe*>(base + sqes);
+	ring->view.sq_indirect =
+	    (params->flags & RP_RING_INDIRECT) ? reinterpret_cast<uint32_t*>(base + indirect) : nullptr;
+	ring->view.cqes = reinterpret_cast<rp_cqe*>(base + cqes);
+	(void)native::init_header(ring->view.sq, sqn, sizeof(rp_sqe), params->flags);
+	(void)native::init_header(ring->view.cq, cqn, sizeof(rp_cqe), params->flags & RP_RING_POLLED);
+	ring->sq = native::SqConsumer(ring->view.sq, ring->view.sqes, ring->view.sq_indirect);
+	ring->cq.producer = native::CqProducer(ring->view.cq, ring->view.cqes);
+	unsigned cpus = unsigned(sysconf(_SC_NPROCESSORS_ONLN));
+	ring->max_workers = cpus * 4 < 8 ? 8 : (cpus * 4 > 64 ? 64 : cpus * 4);
+	*view = ring->view;
+	*out = ring;
+	return 0;
+}
+
+extern "C" int rp_os_ring_enter(rp_os_ring* ring, uint32_t min_complete, uint32_t flags, const struct timespec* timeout)
+{
+	if (!ring || flags != 0)
+		return -EINVAL;
+	if (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000))
+		return -EINVAL;
+
+	int consumed = 0;
+	{
+		InlineBatch batch(ring->cq);
+		auto ready = ring->sq.ready();
+		if (!ready.ok())
+			return ready.error() == RP_RING_DROPPED ? -ESHUTDOWN : -EINVAL;
+		rp_sqe sqe;
+		for (uint32_t left = ready.value(); left > 0; --left) {
+			rp_ring_error e = ring->sq.pop(&sqe);
+			if (e == RP_RING_BAD_INDEX)
+				continue; // counted in the header's dropped word
+			if (e != RP_RING_OK)
+				break;
+			++consumed;
+			if (sqe.flags & ~RP_SQE_VALID_FLAGS) {
+				batch.add(sqe.user_data, -EINVAL, 0);
+				continue;
+			}
+			// Ordering between entries is the submitter's business: the shim links and drains itself.
+			if (sqe.flags & (RP_SQE_DRAIN | RP_SQE_CHAIN)) {
+				batch.add(sqe.user_data, -EINVAL, 0);
+				continue;
+			}
+			if (sqe.opcode >= RP_OP_STANDARD_COUNT) {
+				batch.add(sqe.user_data, -ENOSYS, 0);
+				continue;
+			}
+			Issue r = opcode_table[sqe.opcode](*ring, sqe);
+			if (r.kind == Issue::done)
+				batch.add(sqe.user_data, r.result, r.cqe_flags);
+		}
+		native::release_and_wake(ring->sq);
+	}
+
+	if (min_complete == 0)
+		return consumed;
+	const bool timed = timeout != nullptr;
+	const int64_t deadline = timed ? now_ns(CLOCK_MONOTONIC) + timeout->tv_sec * 1000000000LL + timeout->tv_nsec : 0;
+	for (;;) {
+		if (ring->cq.overflow_size.load(std::memory_order_relaxed)) {
+			std::lock_guard<std::mutex> g(ring->cq.mu);
+			ring->cq.flush_locked();
+			ring->cq.publish_locked();
+		}
+		uint64_t seen_tail = __atomic_load_n(&ring->view.cq->tail, __ATOMIC_ACQUIRE);
+		if (unconsumed(*ring) >= min_complete)
+			return consumed;
+		if (native::is_dropped(ring->view.cq))
+			return consumed ? consumed : -ESHUTDOWN;
+		timespec left{}, *wait_for = nullptr;
+		if (timed) {
+			int64_t rem = deadline - now_ns(CLOCK_MONOTONIC);
+			if (rem <= 0)
+				return consumed ? consumed : -ETIME;
+			left.tv_sec = rem / 1000000000;
+			left.tv_nsec = rem % 1000000000;
+			wait_for = &left;
+		}
+		int w = native::wait_for_tail(ring->view.cq, seen_tail, wait_for);
+		if (w == -EINTR)
+			return consumed ? consumed : -EINTR;
+	}
+}
+
+extern "C" void rp_os_ring_set_notify(rp_os_ring* ring, rp_os_notify_fn fn, void* ctx)
+{
+	if (!ring)
+		return;
+	ring->notify_ctx.store(ctx, std::memory_order_release);
+	ring->notify_fn.store(fn, std::memory_order_release);
+}
+
+extern "C" void rp_os_ring_destroy(rp_os_ring* ring)
+{
+	if (!ring)
+		return;
+	{
+		std::lock_guard<std::mutex> g(ring->mu);
+		ring->stopping = true;
+		for (auto it = ring->table.begin(); it != ring->table.end();) {
+			Op* op = it->second;
+			++it;
+			if (op->place != Place::running)
+				ring->finish_locked(op, -ECANCELED);
+		}
+		ring->work_cv.notify_all();
+	}
+	for (auto& t : ring->workers)
+		t.join();
+	if (ring->reactor.joinable()) {
+		uint64_t one = 1;
+		(void)!write(ring->wake_fd, &one, sizeof one);
+		ring->reactor.join();
+	}
+	futex_stop_all(*ring);
+	for (int fd : {ring->epfd, ring->wake_fd, ring->retry_fd, ring->timer_fds[0], ring->timer_fds[1], ring->timer_fds[2]})
+		if (fd >= 0)
+			close(fd);
+	munmap(ring->memory, ring->memory_size);
+	delete ring;
+}
