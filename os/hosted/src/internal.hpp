@@ -78,7 +78,9 @@ struct Op {
 
 	// Owned copies of submission memory the caller may reuse once enter returns.
 	std::vector<iovec> iov;
-	std::vector<char> buf; // path copies, futex vectors, ...
+	std::vector<char> buf;   // path copies, futex vectors, ...
+	std::vector<char> buf2;  // the second path of two-path operations
+	uint64_t seq = 0;        // unique per ring: tells a reused address from the op it replaced
 	uint64_t scratch[4]{};
 };
 
@@ -116,6 +118,7 @@ struct FutexGroup {
 	std::vector<Op*> ops; // entries used: sum of each op's futex count
 	uint32_t used = 0;
 	uint32_t control = 0; // bumped and woken to make the thread rebuild its vector
+	bool solo = false;    // holds one 128-entry Waitv: no room for the control word
 	bool stop = false;
 };
 
@@ -150,6 +153,7 @@ struct Ring {
 	std::multimap<int64_t, Op*> timers[3];
 	std::unordered_map<int, FdWatch> watches;
 	uint32_t next_generation = 1;
+	uint64_t next_seq = 1;
 	std::thread reactor;
 	std::list<Op*> retry_list; // ops re-polled on a short timer (Waitpid without a pidfd)
 	int retry_fd = -1;         // periodic timerfd, armed while retry_list is not empty
@@ -174,6 +178,8 @@ struct Ring {
 	void to_worker_locked(Op* op);
 	// Waits for readiness of op->fd / op->events on the reactor. Needs mu. Returns 0 or -errno.
 	int to_watch_locked(Op* op);
+	// Moves a watching op to another fd or event set (from a reactor retry). Needs mu.
+	int rewatch_locked(Op* op, int fd, uint32_t events);
 	// Arms a timer for op (op->clock, op->deadline). Needs mu. Returns 0 or -errno.
 	int to_timer_locked(Op* op);
 	// Puts op on the short retry timer. Needs mu.

@@ -99,6 +99,16 @@ int Ring::to_watch_locked(Op* op)
 	return 0;
 }
 
+int Ring::rewatch_locked(Op* op, int fd, uint32_t events)
+{
+	if (op->place == Place::fd_watch && op->fd == fd && op->events == events)
+		return 0;
+	detach_locked(op);
+	op->fd = fd;
+	op->events = events;
+	return to_watch_locked(op);
+}
+
 void Ring::unwatch_locked(Op* op)
 {
 	auto it = watches.find(op->fd);
@@ -136,6 +146,13 @@ void Ring::handle_watch_event(uint32_t generation, int fd, uint32_t events)
 	auto it = watches.find(fd);
 	if (it == watches.end() || it->second.generation != generation)
 		return;
+	// Finished ops leave the watch (and epoll, if they were the last) before their completions are posted:
+	// once a caller sees a completion it may close the fd, and the reactor must be done with it by then.
+	struct Finished {
+		Op* op;
+		Issue issue;
+	};
+	std::vector<Finished> finished;
 	dispatching_fd = fd;
 	auto& list = it->second.waiters;
 	for (auto pos = list.begin(); pos != list.end();) {
@@ -150,11 +167,15 @@ void Ring::handle_watch_event(uint32_t generation, int fd, uint32_t events)
 			continue;
 		}
 		Issue r = op->kind->retry(*this, *op);
-		if (r.kind == Issue::done)
-			finish_locked(op, r.result, r.cqe_flags);
+		if (r.kind == Issue::done) {
+			detach_locked(op);
+			finished.push_back(Finished{op, r});
+		}
 	}
 	dispatching_fd = -1;
 	settle_watch_locked(fd);
+	for (const Finished& f : finished)
+		finish_locked(f.op, f.issue.result, f.issue.cqe_flags);
 }
 
 void Ring::arm_clock_locked(int idx)

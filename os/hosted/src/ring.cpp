@@ -55,6 +55,7 @@ Op* Ring::new_op(const rp_sqe& sqe, const OpKind* kind)
 	Op* op = new Op;
 	op->sqe = sqe;
 	op->kind = kind;
+	op->seq = next_seq++;
 	op->table_pos = table.emplace(sqe.user_data, op);
 	++in_flight;
 	return op;

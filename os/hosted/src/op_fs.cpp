@@ -1,0 +1,177 @@
+// File and path operations other than open/close and transfers: Lseek, Dup (inline); Fsync, Fdatasync,
+// SyncRange, Ftruncate, Fallocate, Statx, the *At path operations and the xattr family (worker pool, since
+// each can wait for the disk); Fadvise (inline for advice that only sets state, worker for the rest).
+#include "internal.hpp"
+
+#include <cerrno>
+#include <climits>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+namespace ringport::hosted {
+
+namespace {
+
+const char* path1(const Op& op) { return op.buf.empty() ? nullptr : op.buf.data(); }
+const char* path2(const Op& op) { return op.buf2.empty() ? nullptr : op.buf2.data(); }
+int fd_of(uint64_t field)
+{
+	int fd;
+	return to_fd(field, &fd) ? fd : INT_MIN; // INT_MIN is never an fd: the syscall says EBADF
+}
+int64_t ret(long r) { return r < 0 ? fail() : r; }
+
+int64_t fsync_blocking(Op& op)
+{
+	int fd = fd_of(op.sqe.fd);
+	return ret(op.sqe.opcode == RP_OP_FDATASYNC ? fdatasync(fd) : fsync(fd));
+}
+int64_t sync_range_blocking(Op& op)
+{
+	return ret(sync_file_range(fd_of(op.sqe.fd), off64_t(op.sqe.offset), off64_t(op.sqe.len), op.sqe.syscall_flags));
+}
+int64_t ftruncate_blocking(Op& op) { return ret(ftruncate(fd_of(op.sqe.fd), off_t(op.sqe.offset))); }
+int64_t fallocate_blocking(Op& op)
+{
+	return ret(fallocate(fd_of(op.sqe.fd), int(op.sqe.syscall_flags), off_t(op.sqe.offset), off_t(op.sqe.len)));
+}
+int64_t fadvise_blocking(Op& op)
+{
+	int r = posix_fadvise(fd_of(op.sqe.fd), off_t(op.sqe.offset), off_t(op.sqe.len), int(op.sqe.syscall_flags));
+	return -int64_t(r); // posix_fadvise returns the error number itself
+}
+int64_t statx_blocking(Op& op)
+{
+	auto* out = reinterpret_cast<struct statx*>(uintptr_t(op.sqe.additional1));
+	return ret(statx(fd_of(op.sqe.fd), path1(op), int(op.sqe.syscall_flags), unsigned(op.sqe.len), out));
+}
+int64_t renameat_blocking(Op& op)
+{
+	return ret(renameat2(fd_of(op.sqe.fd), path1(op), fd_of(op.sqe.additional1), path2(op), op.sqe.syscall_flags));
+}
+int64_t unlinkat_blocking(Op& op) { return ret(unlinkat(fd_of(op.sqe.fd), path1(op), int(op.sqe.syscall_flags))); }
+int64_t mkdirat_blocking(Op& op) { return ret(mkdirat(fd_of(op.sqe.fd), path1(op), mode_t(op.sqe.offset))); }
+int64_t symlinkat_blocking(Op& op) { return ret(symlinkat(path1(op), fd_of(op.sqe.fd), path2(op))); }
+int64_t linkat_blocking(Op& op)
+{
+	return ret(linkat(fd_of(op.sqe.fd), path1(op), fd_of(op.sqe.additional1), path2(op), int(op.sqe.syscall_flags)));
+}
+int64_t xattr_blocking(Op& op)
+{
+	const rp_sqe& s = op.sqe;
+	void* value = reinterpret_cast<void*>(uintptr_t(s.additional1));
+	switch (s.opcode) {
+	case RP_OP_GETXATTR: return ret(getxattr(path2(op), path1(op), value, size_t(s.len)));
+	case RP_OP_SETXATTR: return ret(setxattr(path2(op), path1(op), value, size_t(s.len), int(s.syscall_flags)));
+	case RP_OP_FGETXATTR: return ret(fgetxattr(fd_of(s.fd), path1(op), value, size_t(s.len)));
+	default: return ret(fsetxattr(fd_of(s.fd), path1(op), value, size_t(s.len), int(s.syscall_flags)));
+	}
+}
+
+const OpKind fsync_kind{nullptr, fsync_blocking, nullptr};
+const OpKind sync_range_kind{nullptr, sync_range_blocking, nullptr};
+const OpKind ftruncate_kind{nullptr, ftruncate_blocking, nullptr};
+const OpKind fallocate_kind{nullptr, fallocate_blocking, nullptr};
+const OpKind fadvise_kind{nullptr, fadvise_blocking, nullptr};
+const OpKind statx_kind{nullptr, statx_blocking, nullptr};
+const OpKind renameat_kind{nullptr, renameat_blocking, nullptr};
+const OpKind unlinkat_kind{nullptr, unlinkat_blocking, nullptr};
+const OpKind mkdirat_kind{nullptr, mkdirat_blocking, nullptr};
+const OpKind symlinkat_kind{nullptr, symlinkat_blocking, nullptr};
+const OpKind linkat_kind{nullptr, linkat_blocking, nullptr};
+const OpKind xattr_kind{nullptr, xattr_blocking, nullptr};
+
+// Copies the op's path arguments (the caller may reuse them after enter returns) and queues it on a worker.
+// A zero address stays a null pointer, which the system call judges itself (statx and AT_EMPTY_PATH).
+Issue with_paths(Ring& ring, const rp_sqe& sqe, const OpKind* kind, uint64_t first, uint64_t second, bool two)
+{
+	std::vector<char> a, b;
+	if (first) {
+		if (int e = copy_path(first, a); e < 0)
+			return Issue::complete(e);
+	} else if (sqe.opcode != RP_OP_STATX) {
+		return Issue::complete(-EFAULT);
+	}
+	if (two) {
+		if (int e = copy_path(second, b); e < 0)
+			return Issue::complete(e);
+	}
+	std::lock_guard<std::mutex> g(ring.mu);
+	Op* op = ring.new_op(sqe, kind);
+	op->buf = std::move(a);
+	op->buf2 = std::move(b);
+	ring.to_worker_locked(op);
+	return Issue::later();
+}
+
+} // namespace
+
+Issue op_lseek(Ring&, const rp_sqe& sqe)
+{
+	int fd;
+	if (!to_fd(sqe.fd, &fd))
+		return Issue::complete(-EBADF);
+	off_t r = lseek(fd, off_t(sqe.offset), int(sqe.syscall_flags));
+	return Issue::complete(r < 0 ? fail() : int64_t(r));
+}
+
+Issue op_dup(Ring&, const rp_sqe& sqe)
+{
+	int fd;
+	if (!to_fd(sqe.fd, &fd))
+		return Issue::complete(-EBADF);
+	if (sqe.syscall_flags & ~uint32_t(O_CLOEXEC))
+		return Issue::complete(-EINVAL);
+	const bool cloexec = sqe.syscall_flags & O_CLOEXEC;
+	if (sqe.offset == UINT64_MAX)
+		return Issue::complete(ret(fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0)));
+	if (sqe.offset > INT_MAX)
+		return Issue::complete(-EBADF);
+	// dup3 rules: the same fd twice is -EINVAL.
+	return Issue::complete(ret(dup3(fd, int(sqe.offset), cloexec ? O_CLOEXEC : 0)));
+}
+
+Issue op_fsync(Ring& ring, const rp_sqe& sqe) { return run_on_worker(ring, sqe, &fsync_kind); }
+Issue op_sync_range(Ring& ring, const rp_sqe& sqe) { return run_on_worker(ring, sqe, &sync_range_kind); }
+Issue op_ftruncate(Ring& ring, const rp_sqe& sqe) { return run_on_worker(ring, sqe, &ftruncate_kind); }
+Issue op_fallocate(Ring& ring, const rp_sqe& sqe) { return run_on_worker(ring, sqe, &fallocate_kind); }
+
+Issue op_fadvise(Ring& ring, const rp_sqe& sqe)
+{
+	switch (sqe.syscall_flags) {
+	case POSIX_FADV_NORMAL:
+	case POSIX_FADV_RANDOM:
+	case POSIX_FADV_SEQUENTIAL: {
+		Op tmp;
+		tmp.sqe = sqe;
+		return Issue::complete(fadvise_blocking(tmp));
+	}
+	default:
+		return run_on_worker(ring, sqe, &fadvise_kind); // WILLNEED reads ahead, DONTNEED writes back
+	}
+}
+
+Issue op_statx(Ring& ring, const rp_sqe& sqe) { return with_paths(ring, sqe, &statx_kind, sqe.addr, 0, false); }
+
+Issue op_path(Ring& ring, const rp_sqe& sqe)
+{
+	switch (sqe.opcode) {
+	case RP_OP_RENAMEAT: return with_paths(ring, sqe, &renameat_kind, sqe.addr, sqe.additional2, true);
+	case RP_OP_UNLINKAT: return with_paths(ring, sqe, &unlinkat_kind, sqe.addr, 0, false);
+	case RP_OP_MKDIRAT: return with_paths(ring, sqe, &mkdirat_kind, sqe.addr, 0, false);
+	case RP_OP_SYMLINKAT: return with_paths(ring, sqe, &symlinkat_kind, sqe.addr, sqe.additional1, true);
+	default: return with_paths(ring, sqe, &linkat_kind, sqe.addr, sqe.additional2, true); // RP_OP_LINKAT
+	}
+}
+
+Issue op_xattr(Ring& ring, const rp_sqe& sqe)
+{
+	// addr = attribute name; the path form also copies the path at a2.
+	const bool by_path = sqe.opcode == RP_OP_GETXATTR || sqe.opcode == RP_OP_SETXATTR;
+	return with_paths(ring, sqe, &xattr_kind, sqe.addr, sqe.additional2, by_path);
+}
+
+} // namespace ringport::hosted

@@ -1,0 +1,219 @@
+// Sockets: Socket, Bind, Listen, Shutdown (inline); Send, Recv, SendMsg, RecvMsg, Accept, Connect (inline
+// attempt without blocking, then the reactor).
+//
+// Like Linux io_uring, a transfer waits for the socket even when the socket is O_NONBLOCK; MSG_DONTWAIT asks
+// for -EAGAIN instead. MSG_WAITALL on Send/Recv keeps going after a partial transfer on the reactor. A blocking
+// listening socket is only accepted from on a worker (after readiness), since another thread may take the
+// connection between readiness and accept; a blocking socket connects on a worker.
+#include "internal.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+namespace ringport::hosted {
+
+namespace {
+
+int64_t ret(long r) { return r < 0 ? fail() : r; }
+
+bool nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+// One non-blocking attempt of a transfer; op.accumulated bytes are already done (MSG_WAITALL).
+ssize_t transfer_once(const rp_sqe& s, int fd, int64_t done)
+{
+	const int flags = int(s.syscall_flags) | MSG_DONTWAIT;
+	char* base = reinterpret_cast<char*>(uintptr_t(s.addr)) + done;
+	switch (s.opcode) {
+	case RP_OP_SEND: return send(fd, base, size_t(s.len) - size_t(done), flags);
+	case RP_OP_RECV: return recv(fd, base, size_t(s.len) - size_t(done), flags);
+	case RP_OP_SENDMSG: return sendmsg(fd, reinterpret_cast<const msghdr*>(uintptr_t(s.addr)), flags);
+	default: return recvmsg(fd, reinterpret_cast<msghdr*>(uintptr_t(s.addr)), flags);
+	}
+}
+
+bool is_send(uint8_t opcode) { return opcode == RP_OP_SEND || opcode == RP_OP_SENDMSG; }
+
+// Continues a transfer. done: the final result; queued: wait for readiness again.
+Issue transfer_step(Op& op, int fd)
+{
+	const rp_sqe& s = op.sqe;
+	ssize_t r = transfer_once(s, fd, op.accumulated);
+	if (r < 0) {
+		if (errno == EAGAIN && !(s.syscall_flags & MSG_DONTWAIT))
+			return Issue::later();
+		return Issue::complete(op.accumulated > 0 ? op.accumulated : fail());
+	}
+	op.accumulated += r;
+	const bool waitall = (s.syscall_flags & MSG_WAITALL) && (s.opcode == RP_OP_SEND || s.opcode == RP_OP_RECV);
+	if (waitall && r > 0 && uint64_t(op.accumulated) < s.len)
+		return Issue::later();
+	return Issue::complete(op.accumulated);
+}
+
+Issue transfer_retry(Ring&, Op& op) { return transfer_step(op, op.fd); }
+const OpKind transfer_kind{transfer_retry, nullptr, nullptr};
+
+int64_t accept_blocking(Op& op)
+{
+	const rp_sqe& s = op.sqe;
+	return ret(accept4(op.fd, reinterpret_cast<sockaddr*>(uintptr_t(s.addr)),
+	                   reinterpret_cast<socklen_t*>(uintptr_t(s.additional1)), int(s.syscall_flags)));
+}
+
+Issue accept_retry(Ring& ring, Op& op)
+{
+	if (op.scratch[0] == 0) { // blocking listener: the accept itself happens on a worker
+		ring.to_worker_locked(&op);
+		return Issue::later();
+	}
+	int64_t r = accept_blocking(op); // the listener is O_NONBLOCK: this does not block
+	if (r == -EAGAIN)
+		return Issue::later();
+	return Issue::complete(r);
+}
+const OpKind accept_kind{accept_retry, accept_blocking, nullptr};
+
+// buf holds a private copy of the address.
+int64_t connect_blocking(Op& op)
+{
+	return ret(connect(op.fd, reinterpret_cast<const sockaddr*>(op.buf.data()), socklen_t(op.buf.size())));
+}
+
+Issue connect_retry(Ring&, Op& op)
+{
+	int err = 0;
+	socklen_t len = sizeof err;
+	if (getsockopt(op.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return Issue::complete(fail());
+	if (err)
+		return Issue::complete(-err);
+	if (op.scratch[1]) { // the first attempt said EAGAIN (a full backlog): try again now
+		int64_t r = connect_blocking(op);
+		if (r == -EAGAIN)
+			return Issue::later();
+		return Issue::complete(r == -EISCONN ? 0 : r);
+	}
+	return Issue::complete(0);
+}
+const OpKind connect_kind{connect_retry, connect_blocking, nullptr};
+
+Issue wait_on(Ring& ring, Op* op, int fd, uint32_t events)
+{
+	op->fd = fd;
+	op->events = events;
+	if (int e = ring.to_watch_locked(op); e < 0) {
+		ring.drop_locked(op);
+		return Issue::complete(e);
+	}
+	return Issue::later();
+}
+
+} // namespace
+
+Issue op_socket(Ring&, const rp_sqe& sqe)
+{
+	return Issue::complete(ret(socket(int(sqe.offset), int(sqe.syscall_flags), int(sqe.len))));
+}
+
+Issue op_bind(Ring&, const rp_sqe& sqe)
+{
+	int fd;
+	if (!to_fd(sqe.fd, &fd))
+		return Issue::complete(-EBADF);
+	return Issue::complete(ret(bind(fd, reinterpret_cast<const sockaddr*>(uintptr_t(sqe.addr)), socklen_t(sqe.len))));
+}
+
+Issue op_listen(Ring&, const rp_sqe& sqe)
+{
+	int fd;
+	if (!to_fd(sqe.fd, &fd))
+		return Issue::complete(-EBADF);
+	return Issue::complete(ret(listen(fd, sqe.len > INT32_MAX ? INT32_MAX : int(sqe.len))));
+}
+
+Issue op_shutdown(Ring&, const rp_sqe& sqe)
+{
+	int fd;
+	if (!to_fd(sqe.fd, &fd))
+		return Issue::complete(-EBADF);
+	return Issue::complete(ret(shutdown(fd, int(sqe.len))));
+}
+
+Issue op_sendrecv(Ring& ring, const rp_sqe& sqe)
+{
+	int fd;
+	if (!to_fd(sqe.fd, &fd))
+		return Issue::complete(-EBADF);
+	Op probe;
+	probe.sqe = sqe;
+	Issue first = transfer_step(probe, fd);
+	if (first.kind == Issue::done)
+		return first;
+	std::lock_guard<std::mutex> g(ring.mu);
+	Op* op = ring.new_op(sqe, &transfer_kind);
+	op->accumulated = probe.accumulated;
+	return wait_on(ring, op, fd, is_send(sqe.opcode) ? EPOLLOUT : EPOLLIN);
+}
+
+Issue op_accept(Ring& ring, const rp_sqe& sqe)
+{
+	int fd;
+	if (!to_fd(sqe.fd, &fd))
+		return Issue::complete(-EBADF);
+	const bool nb = nonblocking(fd);
+	if (nb) {
+		Op probe;
+		probe.sqe = sqe;
+		probe.fd = fd;
+		int64_t r = accept_blocking(probe);
+		if (r != -EAGAIN)
+			return Issue::complete(r);
+	}
+	std::lock_guard<std::mutex> g(ring.mu);
+	Op* op = ring.new_op(sqe, &accept_kind);
+	op->scratch[0] = nb;
+	return wait_on(ring, op, fd, EPOLLIN);
+}
+
+Issue op_connect(Ring& ring, const rp_sqe& sqe)
+{
+	int fd;
+	if (!to_fd(sqe.fd, &fd))
+		return Issue::complete(-EBADF);
+	if (sqe.len > 4096)
+		return Issue::complete(-EINVAL);
+	const auto* addr = reinterpret_cast<const sockaddr*>(uintptr_t(sqe.addr));
+	if (nonblocking(fd)) {
+		int r = connect(fd, addr, socklen_t(sqe.len));
+		if (r == 0 || (errno != EINPROGRESS && errno != EAGAIN))
+			return Issue::complete(ret(r));
+		const bool again = errno == EAGAIN;
+		std::vector<char> copy(size_t(sqe.len));
+		if (int e = copy_in(copy.data(), sqe.addr, copy.size()); e < 0)
+			return Issue::complete(e);
+		std::lock_guard<std::mutex> g(ring.mu);
+		Op* op = ring.new_op(sqe, &connect_kind);
+		op->buf = std::move(copy);
+		op->scratch[1] = again;
+		return wait_on(ring, op, fd, EPOLLOUT);
+	}
+	// A blocking socket connects on a worker; the address is copied because the caller may reuse it.
+	std::vector<char> copy(size_t(sqe.len));
+	if (int e = copy_in(copy.data(), sqe.addr, copy.size()); e < 0)
+		return Issue::complete(e);
+	std::lock_guard<std::mutex> g(ring.mu);
+	Op* op = ring.new_op(sqe, &connect_kind);
+	op->buf = std::move(copy);
+	op->fd = fd;
+	ring.to_worker_locked(op);
+	return Issue::later();
+}
+
+} // namespace ringport::hosted
