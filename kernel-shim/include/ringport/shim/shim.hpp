@@ -1,0 +1,52 @@
+// The kernel shim's system-call surface: what a kernel (or the hosted libc glue) calls on behalf of a program.
+// Freestanding C++20. Results are -errno (Linux numbers) or a non-negative value, exactly as the Linux system
+// calls return them; the glue turns them into errno or passes them through.
+//
+// File descriptors are not the shim's business: the caller maps a ring fd to its Ring and passes user memory
+// addresses unchanged (they are read and written through the host interface).
+#pragma once
+
+#include <ringport/shim/host.h>
+#include <stddef.h>
+#include <stdint.h>
+
+namespace ringport::shim {
+
+struct Ring;
+
+// io_uring_setup(2). params is the program's io_uring_params (read, then filled). With SETUP_ATTACH_WQ the
+// shim asks resolve_wq to turn params.wq_fd into a ring (0, or -errno: Linux gives -ENXIO for a bad fd and
+// -EINVAL for one that is not a ring). On success *out holds one reference.
+using ResolveRingFn = int (*)(int32_t fd, Ring** out);
+int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, Ring** out);
+
+// io_uring_enter(2) without the fd lookup (REGISTERED_RING is the caller's to resolve; the flag is accepted).
+int64_t enter(Ring* ring, uint32_t to_submit, uint32_t min_complete, uint32_t flags, uint64_t arg, size_t argsz);
+
+// io_uring_register(2) for the opcodes the shim owns (RING_FDS are the caller's: they name fds).
+int64_t register_op(Ring* ring, uint32_t opcode, uint64_t arg, uint32_t nr_args);
+
+// References: one per fd (dup) and one per mapping; the ring is torn down when the last one goes.
+void ring_ref(Ring* ring);
+void ring_unref(Ring* ring);
+
+// mmap on a ring fd: which region and offset backs [pgoff, pgoff + length). -EINVAL for an unknown offset or a
+// length beyond the ring memory.
+struct MapTarget {
+	rp_host_region* region;
+	uint64_t region_offset;
+};
+int64_t mmap_target(Ring* ring, uint64_t pgoff, uint64_t length, MapTarget* out);
+
+// Readiness of the ring fd for poll/epoll: POLLIN when the CQ has entries (or overflow is pending),
+// POLLOUT when the SQ has room.
+uint32_t poll_mask(Ring* ring);
+
+// Asks for rp_host_ring_posted(cookie) after every CQ publish (nullptr stops it): the host's way of making
+// the ring fd readable in poll/epoll while completions arrive.
+void set_poll_cookie(Ring* ring, void* cookie);
+
+// Flags the ring was set up with (the glue needs NO_MMAP / REGISTERED_FD_ONLY).
+uint32_t setup_flags(Ring* ring);
+
+} // namespace ringport::shim

@@ -1,0 +1,27 @@
+// Helpers shared by the op family files.
+#pragma once
+
+#include "optable.hpp"
+
+namespace ringport::shim {
+
+// Hands req's single native operation to the OS; the completion finishes the request.
+inline Issued to_native(Ring& r, Req& q, const rp_sqe& s, NativeTag tag = TAG_MAIN)
+{
+	Status st = push_native(r, &q, tag, s);
+	return st.ok() ? Issued::later() : Issued::now(st.err);
+}
+
+inline rp_sqe native_op(uint8_t opcode)
+{
+	rp_sqe s{};
+	s.opcode = opcode;
+	return s;
+}
+
+// Sign-extends a Linux fd into the native 64-bit fd field (AT_FDCWD stays -100).
+inline uint64_t nfd(int32_t fd) { return uint64_t(int64_t(fd)); }
+
+inline Status einval_if(bool bad) { return bad ? Status::fail(-lx::EINVAL) : kOk; }
+
+} // namespace ringport::shim

@@ -1,0 +1,36 @@
+// Core ops that never reach the OS: NOP and FILES_UPDATE.
+#include "ops_common.hpp"
+
+namespace ringport::shim {
+
+Status prep_nop(Ring&, Req& q)
+{
+	if (q.sqe.nop_flags & ~lx::NOP_INJECT_RESULT)
+		return Status::fail(-lx::EINVAL);
+	return kOk;
+}
+
+// NOP completes in the shim: there is nothing for an OS to execute (Linux completes it inline too).
+Issued issue_nop(Ring&, Req& q)
+{
+	int32_t res = (q.sqe.nop_flags & lx::NOP_INJECT_RESULT) ? int32_t(q.sqe.len) : 0;
+	return Issued::now(res);
+}
+
+Status prep_files_update(Ring&, Req& q)
+{
+	const auto& s = q.sqe;
+	if ((s.flags & lx::SQE_FIXED_FILE) || s.rw_flags || s.splice_fd_in)
+		return Status::fail(-lx::EINVAL);
+	if (!s.len)
+		return Status::fail(-lx::EINVAL);
+	return kOk;
+}
+
+Issued issue_files_update(Ring& r, Req& q)
+{
+	// Same rules as REGISTER_FILES_UPDATE, applied from the ring.
+	return Issued::now(files_update_from_op(r, uint32_t(q.sqe.off), q.sqe.addr, q.sqe.len));
+}
+
+} // namespace ringport::shim

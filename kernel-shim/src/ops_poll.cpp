@@ -1,0 +1,129 @@
+// Poll family: POLL_ADD (one shot on the native Poll, multishot on RegisterEvents) and POLL_REMOVE
+// (removal and in-place update).
+#include "ops_common.hpp"
+
+namespace ringport::shim {
+
+namespace {
+
+// Linux always reports these, asked for or not.
+constexpr uint32_t kAlwaysReported = lx::POLLERR_ | lx::POLLHUP_ | lx::POLLNVAL_;
+
+NativeTag poll_tag(const Req& q) { return q.u.poll.phase ? TAG_RETRY : TAG_MAIN; }
+
+Issued arm(Ring& r, Req& q)
+{
+	bool multi = q.state & REQ_POLL_MULTI;
+	rp_sqe n = native_op(multi ? RP_OP_REGISTER_EVENTS : RP_OP_POLL);
+	n.fd = nfd(q.fd);
+	n.syscall_flags = q.u.poll.events & 0xffff;
+	return to_native(r, q, n, poll_tag(q));
+}
+
+Req* find_poll(Ring& r, uint64_t user_data)
+{
+	for (Req* c = r.inflight.head; c; c = c->next)
+		if (c->opcode == lx::OP_POLL_ADD && c->sqe.user_data == user_data && !(c->state & (REQ_DONE | REQ_CANCELING)))
+			return c;
+	return nullptr;
+}
+
+} // namespace
+
+Status prep_poll_add(Ring&, Req& q)
+{
+	const auto& s = q.sqe;
+	if (s.buf_index || s.off || s.addr)
+		return Status::fail(-lx::EINVAL);
+	uint32_t flags = s.len;
+	if (flags & ~(lx::POLL_ADD_MULTI | lx::POLL_ADD_LEVEL))
+		return Status::fail(-lx::EINVAL);
+	if ((flags & lx::POLL_ADD_MULTI) && (s.flags & lx::SQE_CQE_SKIP_SUCCESS))
+		return Status::fail(-lx::EINVAL);
+	if (flags & lx::POLL_ADD_MULTI)
+		q.state |= REQ_POLL_MULTI;
+	q.u.poll.events = s.poll32_events;
+	return kOk;
+}
+
+Issued issue_poll_add(Ring& r, Req& q) { return arm(r, q); }
+
+void done_poll_add(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
+{
+	if (q.state & REQ_DONE)
+		return;
+	if (tag != poll_tag(q))
+		return; // the native poll an update replaced
+	uint32_t mask = uint32_t(res) & (q.u.poll.events | kAlwaysReported);
+	if (res < 0) {
+		if (!(nflags & RP_CQE_EVENT))
+			complete(r, &q, res);
+		return;
+	}
+	if (!(q.state & REQ_POLL_MULTI)) {
+		complete(r, &q, mask);
+		return;
+	}
+	if (nflags & RP_CQE_EVENT) {
+		// A multishot event: keep going while the CQ has room, else end the stream with this event.
+		if (post_cqe_if_room(r, q.sqe.user_data, int32_t(mask), lx::CQE_F_MORE)) {
+			++r.cq_extra;
+			return;
+		}
+		if (!(q.state & REQ_CANCELING))
+			(void)cancel_native(r, &q, &q, TAG_CANCEL_QUIET);
+		complete(r, &q, mask);
+		return;
+	}
+	complete(r, &q, res ? mask : -lx::ECANCELED);
+}
+
+Status prep_poll_remove(Ring&, Req& q)
+{
+	const auto& s = q.sqe;
+	if (s.buf_index || s.splice_fd_in)
+		return Status::fail(-lx::EINVAL);
+	uint32_t flags = s.len;
+	if (flags & ~(lx::POLL_UPDATE_EVENTS | lx::POLL_UPDATE_USER_DATA | lx::POLL_ADD_MULTI))
+		return Status::fail(-lx::EINVAL);
+	if (flags == lx::POLL_ADD_MULTI)
+		return Status::fail(-lx::EINVAL);
+	if (!(flags & lx::POLL_UPDATE_USER_DATA) && s.off)
+		return Status::fail(-lx::EINVAL);
+	if (!(flags & lx::POLL_UPDATE_EVENTS) && s.poll32_events)
+		return Status::fail(-lx::EINVAL);
+	return kOk;
+}
+
+Issued issue_poll_remove(Ring& r, Req& q)
+{
+	const auto& s = q.sqe;
+	Req* t = find_poll(r, s.addr);
+	if (!t)
+		return Issued::now(-lx::ENOENT);
+	uint32_t flags = s.len;
+	// Either way the armed native poll goes.
+	(void)cancel_native(r, t, t, TAG_CANCEL_QUIET);
+	if (!(flags & (lx::POLL_UPDATE_EVENTS | lx::POLL_UPDATE_USER_DATA))) {
+		complete(r, t, -lx::ECANCELED);
+		return Issued::now(0);
+	}
+	// Update in place: new events and/or user_data, re-armed under the other tag.
+	t->state &= ~REQ_CANCELING;
+	if (flags & lx::POLL_UPDATE_EVENTS) {
+		t->u.poll.events = s.poll32_events;
+		if (flags & lx::POLL_ADD_MULTI)
+			t->state |= REQ_POLL_MULTI;
+		else
+			t->state &= ~REQ_POLL_MULTI;
+	}
+	if (flags & lx::POLL_UPDATE_USER_DATA)
+		t->sqe.user_data = s.off;
+	t->u.poll.phase ^= 1;
+	Issued again = arm(r, *t);
+	if (!again.pending)
+		complete(r, t, again.res);
+	return Issued::now(0);
+}
+
+} // namespace ringport::shim

@@ -1,0 +1,170 @@
+// Read/write family: READ, WRITE, READV, WRITEV, READ_FIXED, WRITE_FIXED, SPLICE, TEE.
+#include "ops_common.hpp"
+
+namespace ringport::shim {
+
+namespace {
+
+constexpr uint32_t kMaxIov = 1024;
+constexpr uint64_t kCurrentPosition = ~0ull;
+
+bool is_write(uint8_t op) { return op == lx::OP_WRITE || op == lx::OP_WRITEV || op == lx::OP_WRITE_FIXED; }
+bool is_vectored(uint8_t op) { return op == lx::OP_READV || op == lx::OP_WRITEV; }
+
+// Builds the native op: positional unless the offset is -1 (the file position, FEAT_RW_CUR_POS).
+rp_sqe rw_native(const Req& q, bool positional, uint64_t addr, uint64_t len, bool vectored)
+{
+	bool w = is_write(q.opcode);
+	uint8_t op;
+	if (vectored)
+		op = positional ? (w ? RP_OP_PWRITEV : RP_OP_PREADV) : (w ? RP_OP_WRITEV : RP_OP_READV);
+	else
+		op = positional ? (w ? RP_OP_PWRITE : RP_OP_PREAD) : (w ? RP_OP_WRITE : RP_OP_READ);
+	rp_sqe s = native_op(op);
+	s.fd = nfd(q.fd);
+	s.addr = addr;
+	s.len = len;
+	if (positional)
+		s.offset = q.sqe.off;
+	if (vectored && positional)
+		s.syscall_flags = uint32_t(q.sqe.rw_flags);
+	return s;
+}
+
+} // namespace
+
+Status prep_rw(Ring&, Req& q)
+{
+	const auto& s = q.sqe;
+	if (s.buf_index && !(s.flags & lx::SQE_BUFFER_SELECT))
+		return Status::fail(-lx::EINVAL);
+	if (is_vectored(q.opcode)) {
+		if (s.len > kMaxIov)
+			return Status::fail(-lx::EINVAL);
+		// The iovec array is read now, so the program may reuse it after submitting (FEAT_SUBMIT_STABLE).
+		uint64_t bytes = 16ull * s.len;
+		void* dst = q.u.vec.iov;
+		if (s.len > 4) {
+			q.heap = rp_host_alloc(bytes);
+			if (!q.heap)
+				return Status::fail(-lx::ENOMEM);
+			q.heap_size = uint32_t(bytes);
+			dst = q.heap;
+		}
+		if (bytes && rp_host_copy_from_user(dst, s.addr, bytes))
+			return Status::fail(-lx::EFAULT);
+		uint64_t total = 0;
+		auto* iov = static_cast<const uint64_t*>(dst);
+		for (uint32_t i = 0; i < s.len; ++i) {
+			if (int64_t(iov[2 * i + 1]) < 0)
+				return Status::fail(-lx::EINVAL);
+			total += iov[2 * i + 1];
+		}
+		q.expected = total;
+	} else {
+		q.expected = s.len;
+	}
+	// A short transfer breaks an IO_LINK chain, as on Linux.
+	q.state |= REQ_SHORT_FAILS;
+	return kOk;
+}
+
+Status prep_rw_fixed(Ring& r, Req& q)
+{
+	(void)r;
+	q.expected = q.sqe.len;
+	q.state |= REQ_SHORT_FAILS;
+	return kOk;
+}
+
+Issued issue_rw(Ring& r, Req& q)
+{
+	const auto& s = q.sqe;
+	bool positional = s.off != kCurrentPosition;
+	if (int64_t(s.off) < 0 && positional)
+		return Issued::now(-lx::EINVAL);
+	if (q.opcode == lx::OP_READ_FIXED || q.opcode == lx::OP_WRITE_FIXED) {
+		if (s.buf_index >= r.nr_bufs)
+			return Issued::now(-lx::EFAULT);
+		const RegisteredBuffer& b = r.bufs[s.buf_index];
+		uint64_t end = s.addr + s.len;
+		if (end < s.addr || s.addr < b.addr || end > b.addr + b.len)
+			return Issued::now(-lx::EFAULT);
+		return to_native(r, q, rw_native(q, positional, s.addr, s.len, false));
+	}
+	if (is_vectored(q.opcode)) {
+		uint64_t iov = q.heap ? reinterpret_cast<uint64_t>(q.heap) : reinterpret_cast<uint64_t>(q.u.vec.iov);
+		return to_native(r, q, rw_native(q, positional, iov, s.len, true));
+	}
+	return to_native(r, q, rw_native(q, positional, s.addr, s.len, false));
+}
+
+void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
+{
+	if (q.state & REQ_DONE)
+		return;
+	// Linux ignores the offset of stream files (pipes, sockets): retry at the stream position.
+	bool rw_op = q.opcode == lx::OP_READ || q.opcode == lx::OP_WRITE || q.opcode == lx::OP_READV ||
+	             q.opcode == lx::OP_WRITEV || q.opcode == lx::OP_READ_FIXED || q.opcode == lx::OP_WRITE_FIXED;
+	if (rw_op && tag == TAG_MAIN && res == -lx::ESPIPE && q.sqe.off != kCurrentPosition) {
+		const auto& s = q.sqe;
+		rp_sqe n;
+		if (is_vectored(q.opcode)) {
+			uint64_t iov = q.heap ? reinterpret_cast<uint64_t>(q.heap) : reinterpret_cast<uint64_t>(q.u.vec.iov);
+			n = rw_native(q, false, iov, s.len, true);
+		} else {
+			n = rw_native(q, false, s.addr, s.len, false);
+		}
+		if (push_native(r, &q, TAG_RETRY, n).ok())
+			return;
+	}
+	complete(r, &q, res);
+}
+
+Status prep_splice(Ring&, Req& q)
+{
+	const auto& s = q.sqe;
+	if (s.splice_flags & ~(lx::SPLICE_FD_IN_FIXED | 0xfu))
+		return Status::fail(-lx::EINVAL);
+	return kOk;
+}
+
+Issued issue_splice(Ring& r, Req& q)
+{
+	const auto& s = q.sqe;
+	Result<int32_t> in = resolve_fd(r, q, s.splice_fd_in, s.splice_flags & lx::SPLICE_FD_IN_FIXED);
+	if (!in.ok())
+		return Issued::now(in.err());
+	rp_sqe n = native_op(RP_OP_SPLICE);
+	n.fd = nfd(in.value());
+	n.offset = s.splice_off_in;
+	n.additional1 = nfd(q.fd);
+	n.additional2 = s.off;
+	n.len = s.len;
+	n.syscall_flags = s.splice_flags & ~lx::SPLICE_FD_IN_FIXED;
+	return to_native(r, q, n);
+}
+
+Status prep_tee(Ring&, Req& q)
+{
+	const auto& s = q.sqe;
+	if (s.splice_off_in || s.off)
+		return Status::fail(-lx::EINVAL);
+	return prep_splice(*q.ring, q);
+}
+
+Issued issue_tee(Ring& r, Req& q)
+{
+	const auto& s = q.sqe;
+	Result<int32_t> in = resolve_fd(r, q, s.splice_fd_in, s.splice_flags & lx::SPLICE_FD_IN_FIXED);
+	if (!in.ok())
+		return Issued::now(in.err());
+	rp_sqe n = native_op(RP_OP_TEE);
+	n.fd = nfd(in.value());
+	n.additional1 = nfd(q.fd);
+	n.len = s.len;
+	n.syscall_flags = s.splice_flags & ~lx::SPLICE_FD_IN_FIXED;
+	return to_native(r, q, n);
+}
+
+} // namespace ringport::shim

@@ -1,0 +1,86 @@
+// The Linux opcode table. Adding an opcode: its entry here, its family file, a test.
+#include "optable.hpp"
+
+namespace ringport::shim {
+
+namespace {
+using F = Family;
+
+constexpr OpDef run(const char* name, F family, bool needs_file, PrepFn prep, IssueFn issue, const char* native,
+                    NativeDoneFn done = nullptr, const char* note = "", bool buffer_select = false)
+{
+	return OpDef{name, family, true, needs_file, buffer_select, 0, prep, issue, done, native, note};
+}
+// Refused the way a kernel without the opcode refuses it: -EINVAL in the CQE, unsupported in the probe.
+constexpr OpDef refuse(const char* name, F family, const char* why)
+{
+	return OpDef{name, family, false, false, false, -lx::EINVAL, nullptr, nullptr, nullptr, "-", why};
+}
+} // namespace
+
+constexpr OpDef kOps[] = {
+    run("NOP", F::core, false, prep_nop, issue_nop, "(none: completes in the shim)"),
+    run("READV", F::rw, true, prep_rw, issue_rw, "READV / PREADV", done_rw),
+    run("WRITEV", F::rw, true, prep_rw, issue_rw, "WRITEV / PWRITEV", done_rw),
+    run("FSYNC", F::sync, true, prep_fsync, issue_fsync, "FSYNC / FDATASYNC", nullptr,
+        "a range (off/len) syncs the whole file"),
+    run("READ_FIXED", F::rw, true, prep_rw_fixed, issue_rw, "READ / PREAD", done_rw),
+    run("WRITE_FIXED", F::rw, true, prep_rw_fixed, issue_rw, "WRITE / PWRITE", done_rw),
+    run("POLL_ADD", F::poll, true, prep_poll_add, issue_poll_add, "POLL / REGISTER_EVENTS", done_poll_add),
+    run("POLL_REMOVE", F::poll, false, prep_poll_remove, issue_poll_remove, "CANCEL"),
+    run("SYNC_FILE_RANGE", F::sync, true, prep_sync_file_range, issue_sync_file_range, "SYNC_RANGE"),
+    run("SENDMSG", F::net, true, prep_msg, issue_msg, "SENDMSG", done_rw),
+    run("RECVMSG", F::net, true, prep_msg, issue_msg, "RECVMSG", done_rw),
+    run("TIMEOUT", F::timeout, false, prep_timeout, issue_timeout, "TIMEOUT", done_timeout),
+    run("TIMEOUT_REMOVE", F::timeout, false, prep_timeout_remove, issue_timeout_remove, "CANCEL + TIMEOUT"),
+    run("ACCEPT", F::net, true, prep_accept, issue_accept, "ACCEPT", nullptr, "no multishot, no direct install"),
+    run("ASYNC_CANCEL", F::cancel, false, prep_async_cancel, issue_async_cancel, "CANCEL", done_async_cancel),
+    run("LINK_TIMEOUT", F::timeout, false, prep_link_timeout, issue_link_timeout, "TIMEOUT + CANCEL",
+        done_link_timeout),
+    run("CONNECT", F::net, true, prep_connect, issue_connect, "CONNECT"),
+    run("FALLOCATE", F::fs, true, prep_fallocate, issue_fallocate, "FALLOCATE"),
+    run("OPENAT", F::fs, false, prep_openat, issue_openat, "OPENAT", nullptr, "no direct (fixed-file) install"),
+    run("CLOSE", F::fs, false, prep_close, issue_close, "CLOSE"),
+    run("FILES_UPDATE", F::core, false, prep_files_update, issue_files_update, "(none: shim file table)"),
+    run("STATX", F::fs, false, prep_statx, issue_statx, "STATX"),
+    run("READ", F::rw, true, prep_rw, issue_rw, "READ / PREAD", done_rw),
+    run("WRITE", F::rw, true, prep_rw, issue_rw, "WRITE / PWRITE", done_rw),
+    run("FADVISE", F::fs, true, prep_fadvise, issue_fadvise, "FADVISE"),
+    run("MADVISE", F::fs, false, prep_madvise, issue_madvise, "MADVISE"),
+    run("SEND", F::net, true, prep_sendrecv, issue_sendrecv, "SEND", done_rw),
+    run("RECV", F::net, true, prep_sendrecv, issue_sendrecv, "RECV", done_rw, "no multishot or bundles"),
+    run("OPENAT2", F::fs, false, prep_openat2, issue_openat2, "OPENAT (resolve)", nullptr,
+        "no direct (fixed-file) install"),
+    refuse("EPOLL_CTL", F::core, "no native epoll_ctl opcode"),
+    run("SPLICE", F::rw, true, prep_splice, issue_splice, "SPLICE"),
+    refuse("PROVIDE_BUFFERS", F::core, "provided buffers not implemented yet"),
+    refuse("REMOVE_BUFFERS", F::core, "provided buffers not implemented yet"),
+    run("TEE", F::rw, true, prep_tee, issue_tee, "TEE"),
+    run("SHUTDOWN", F::net, true, prep_shutdown, issue_shutdown, "SHUTDOWN"),
+    run("RENAMEAT", F::fs, false, prep_renameat, issue_renameat, "RENAMEAT"),
+    run("UNLINKAT", F::fs, false, prep_unlinkat, issue_unlinkat, "UNLINKAT"),
+    run("MKDIRAT", F::fs, false, prep_mkdirat, issue_mkdirat, "MKDIRAT"),
+    run("SYMLINKAT", F::fs, false, prep_symlinkat, issue_symlinkat, "SYMLINKAT"),
+    run("LINKAT", F::fs, false, prep_linkat, issue_linkat, "LINKAT"),
+    refuse("MSG_RING", F::msg, "ring-to-ring messages not implemented yet"),
+    run("FSETXATTR", F::fs, true, prep_xattr, issue_xattr, "FSETXATTR"),
+    run("SETXATTR", F::fs, false, prep_xattr, issue_xattr, "SETXATTR"),
+    run("FGETXATTR", F::fs, true, prep_xattr, issue_xattr, "FGETXATTR"),
+    run("GETXATTR", F::fs, false, prep_xattr, issue_xattr, "GETXATTR"),
+    run("SOCKET", F::net, false, prep_socket, issue_socket, "SOCKET", nullptr, "no direct install"),
+    refuse("URING_CMD", F::core, "no device or socket commands"),
+    refuse("SEND_ZC", F::net, "zero-copy send not implemented"),
+    refuse("SENDMSG_ZC", F::net, "zero-copy send not implemented"),
+    refuse("READ_MULTISHOT", F::rw, "needs provided buffer rings"),
+    run("WAITID", F::process, false, prep_waitid, issue_waitid, "WAITPID"),
+    run("FUTEX_WAIT", F::process, false, prep_futex_wait, issue_futex_wait, "FUTEX (WAIT)"),
+    run("FUTEX_WAKE", F::process, false, prep_futex_wake, issue_futex_wake, "FUTEX (WAKE)"),
+    run("FUTEX_WAITV", F::process, false, prep_futex_waitv, issue_futex_waitv, "FUTEX (WAITV)"),
+    refuse("FIXED_FD_INSTALL", F::core, "not implemented yet"),
+    run("FTRUNCATE", F::fs, true, prep_ftruncate, issue_ftruncate, "FTRUNCATE"),
+    run("BIND", F::net, true, prep_bind, issue_bind, "BIND"),
+    run("LISTEN", F::net, true, prep_listen, issue_listen, "LISTEN"),
+};
+static_assert(sizeof(kOps) / sizeof(kOps[0]) == lx::OP_LAST, "one entry per Linux opcode");
+
+} // namespace ringport::shim

@@ -1,0 +1,114 @@
+// The table of Linux opcodes: one entry per IORING_OP_*, indexed by opcode. The probe, the submission path
+// and docs/compat-matrix.md all read this one table.
+#pragma once
+
+#include "ring.hpp"
+
+namespace ringport::shim {
+
+// What issuing a request did.
+struct Issued {
+	bool pending;   // a native operation (or a timer) will finish it
+	int64_t res;    // when !pending: the result to complete with
+	uint32_t cflags;
+	static constexpr Issued later() { return {true, 0, 0}; }
+	static constexpr Issued now(int64_t res, uint32_t cflags = 0) { return {false, res, cflags}; }
+};
+
+using PrepFn = Status (*)(Ring&, Req&);
+using IssueFn = Issued (*)(Ring&, Req&);
+// A native completion for req (tag says which of its operations). nflags are RP_CQE_* flags.
+using NativeDoneFn = void (*)(Ring&, Req&, NativeTag, int64_t res, uint32_t nflags);
+
+enum class Family : uint8_t { core, rw, fs, sync, net, poll, timeout, cancel, process, msg };
+
+struct OpDef {
+	const char* name;
+	Family family;
+	bool supported;     // executes; otherwise refused with refusal and reported unsupported by the probe
+	bool needs_file;    // sqe.fd names a file (FIXED_FILE applies)
+	bool buffer_select; // accepts IOSQE_BUFFER_SELECT
+	int16_t refusal;    // -errno for refused opcodes
+	PrepFn prep;
+	IssueFn issue;
+	NativeDoneFn native_done; // nullptr: complete with the native result
+	const char* native;       // the native opcode(s) it becomes, for the compat matrix
+	const char* note;         // how it differs from Linux here, if at all
+};
+
+extern const OpDef kOps[]; // lx::OP_LAST entries, constant-initialised
+
+// Family entry points (one source file per family).
+#define RP_OP_FNS(name)                                                                                        \
+	Status prep_##name(Ring&, Req&);                                                                           \
+	Issued issue_##name(Ring&, Req&);
+RP_OP_FNS(nop)
+RP_OP_FNS(files_update)
+RP_OP_FNS(rw)
+RP_OP_FNS(rw_fixed)
+RP_OP_FNS(splice)
+RP_OP_FNS(tee)
+RP_OP_FNS(openat)
+RP_OP_FNS(openat2)
+RP_OP_FNS(close)
+RP_OP_FNS(statx)
+RP_OP_FNS(fallocate)
+RP_OP_FNS(fadvise)
+RP_OP_FNS(madvise)
+RP_OP_FNS(renameat)
+RP_OP_FNS(unlinkat)
+RP_OP_FNS(mkdirat)
+RP_OP_FNS(symlinkat)
+RP_OP_FNS(linkat)
+RP_OP_FNS(ftruncate)
+RP_OP_FNS(xattr)
+RP_OP_FNS(fsync)
+RP_OP_FNS(sync_file_range)
+RP_OP_FNS(sendrecv)
+RP_OP_FNS(msg)
+RP_OP_FNS(accept)
+RP_OP_FNS(connect)
+RP_OP_FNS(socket)
+RP_OP_FNS(bind)
+RP_OP_FNS(listen)
+RP_OP_FNS(shutdown)
+RP_OP_FNS(poll_add)
+RP_OP_FNS(poll_remove)
+RP_OP_FNS(timeout)
+RP_OP_FNS(timeout_remove)
+RP_OP_FNS(link_timeout)
+RP_OP_FNS(async_cancel)
+RP_OP_FNS(waitid)
+RP_OP_FNS(futex_wait)
+RP_OP_FNS(futex_wake)
+RP_OP_FNS(futex_waitv)
+#undef RP_OP_FNS
+
+void done_rw(Ring&, Req&, NativeTag, int64_t, uint32_t);
+void done_poll_add(Ring&, Req&, NativeTag, int64_t, uint32_t);
+void done_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
+void done_link_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
+void done_async_cancel(Ring&, Req&, NativeTag, int64_t, uint32_t);
+
+// Registered-file updates shared by FILES_UPDATE and io_uring_register.
+int64_t files_update_from_op(Ring& r, uint32_t offset, uint64_t data, uint32_t nr);
+
+// Timeout family services used by the core.
+void arm_link_timeout(Ring& r, Req* lt, Req* target);
+void disarm_link_timeout(Ring& r, Req* lt); // the target finished first
+// Cancel family services (ASYNC_CANCEL and REGISTER_SYNC_CANCEL share the matching).
+struct CancelSpec {
+	uint64_t user_data;
+	int32_t fd;
+	uint32_t flags;
+	uint8_t opcode;
+	bool fd_fixed;
+};
+Status cancel_prep_spec(CancelSpec* spec, uint64_t addr, int32_t fd, uint32_t flags, uint32_t opcode, bool fixed_ok);
+// Starts cancelling what spec matches on behalf of owner. Returns matches found (the results come later
+// through owner's TAG_CANCEL_RESULT completions) or -ENOENT.
+int64_t cancel_start(Ring& r, const CancelSpec& spec, Req* owner);
+// Cancels one shim-level request (timeouts): true when it was one and is now done.
+bool cancel_timeout_req(Ring& r, Req* req);
+
+} // namespace ringport::shim

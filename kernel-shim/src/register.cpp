@@ -1,0 +1,434 @@
+// io_uring_register(2): probe, registered files and buffers, eventfd, restrictions, ring enabling, sync cancel.
+#include "optable.hpp"
+
+namespace ringport::shim {
+
+namespace {
+
+constexpr uint32_t kMaxFixedFiles = 1u << 20;
+constexpr uint32_t kMaxRegBuffers = 1u << 14;
+constexpr uint64_t kMaxBufferLen = 1ull << 30;
+
+int64_t probe(Ring&, uint64_t arg, uint32_t nr)
+{
+	if (nr > lx::OP_LAST)
+		nr = lx::OP_LAST;
+	size_t size = sizeof(lx::io_uring_probe) + nr * sizeof(lx::io_uring_probe_op);
+	uint8_t buf[sizeof(lx::io_uring_probe) + lx::OP_LAST * sizeof(lx::io_uring_probe_op)];
+	if (rp_host_copy_from_user(buf, arg, size))
+		return -lx::EFAULT;
+	if (!all_zero(buf, size))
+		return -lx::EINVAL;
+	auto* p = reinterpret_cast<lx::io_uring_probe*>(buf);
+	p->last_op = lx::OP_LAST - 1;
+	for (uint32_t i = 0; i < nr; ++i) {
+		p->ops[i].op = uint8_t(i);
+		if (kOps[i].supported)
+			p->ops[i].flags = lx::PROBE_OP_SUPPORTED;
+	}
+	p->ops_len = uint8_t(nr);
+	return rp_host_copy_to_user(arg, buf, size);
+}
+
+void drop_files(Ring& r)
+{
+	for (uint32_t i = 0; i < r.nr_files; ++i)
+		if (r.files[i] >= 0)
+			rp_host_file_put(r.files[i]);
+	rp_host_free(r.files, sizeof(int32_t) * r.nr_files);
+	r.files = nullptr;
+	r.nr_files = 0;
+	r.file_alloc_start = r.file_alloc_end = 0;
+}
+
+// Takes a reference on fd for a fixed-file slot. io_uring fds cannot be registered.
+int grab_file(int32_t fd)
+{
+	int kind = rp_host_fd_kind(fd);
+	if (kind < 0 || kind == 1)
+		return -lx::EBADF;
+	return rp_host_file_get(fd);
+}
+
+int64_t register_files(Ring& r, uint64_t arg, uint32_t nr, uint64_t tags, bool sparse_ok)
+{
+	if (r.nr_files)
+		return -lx::EBUSY;
+	if (!nr)
+		return -lx::EINVAL;
+	if (nr > kMaxFixedFiles)
+		return -lx::EMFILE;
+	auto* files = static_cast<int32_t*>(rp_host_alloc(sizeof(int32_t) * nr));
+	if (!files)
+		return -lx::ENOMEM;
+	for (uint32_t i = 0; i < nr; ++i)
+		files[i] = -1;
+	r.files = files;
+	r.nr_files = nr;
+	for (uint32_t i = 0; i < nr; ++i) {
+		int32_t fd = -1;
+		if (arg && rp_host_copy_from_user(&fd, arg + 4ull * i, 4)) {
+			drop_files(r);
+			return -lx::EFAULT;
+		}
+		uint64_t tag = 0;
+		if (tags && rp_host_copy_from_user(&tag, tags + 8ull * i, 8)) {
+			drop_files(r);
+			return -lx::EFAULT;
+		}
+		if (!arg || fd == -1) {
+			if (tag || !sparse_ok) {
+				if (tag) {
+					drop_files(r);
+					return -lx::EINVAL;
+				}
+			}
+			continue;
+		}
+		int ref = grab_file(fd);
+		if (ref < 0) {
+			drop_files(r);
+			return ref;
+		}
+		files[i] = ref;
+	}
+	r.file_alloc_start = 0;
+	r.file_alloc_end = nr;
+	return 0;
+}
+
+int64_t update_files(Ring& r, uint32_t offset, uint64_t data, uint32_t nr)
+{
+	if (!r.nr_files)
+		return -lx::ENXIO;
+	if (uint64_t(offset) + nr > r.nr_files)
+		return -lx::EINVAL;
+	uint32_t done = 0;
+	int err = 0;
+	for (; done < nr; ++done) {
+		int32_t fd;
+		if (rp_host_copy_from_user(&fd, data + 4ull * done, 4)) {
+			err = -lx::EFAULT;
+			break;
+		}
+		if (fd == lx::REGISTER_FILES_SKIP)
+			continue;
+		uint32_t i = offset + done;
+		if (r.files[i] >= 0) {
+			rp_host_file_put(r.files[i]);
+			r.files[i] = -1;
+		}
+		if (fd != -1) {
+			int ref = grab_file(fd);
+			if (ref < 0) {
+				err = ref;
+				break;
+			}
+			r.files[i] = ref;
+		}
+	}
+	return done ? done : err;
+}
+
+int64_t register_buffers(Ring& r, uint64_t arg, uint32_t nr, bool sparse)
+{
+	if (r.nr_bufs)
+		return -lx::EBUSY;
+	if (!nr || nr > kMaxRegBuffers)
+		return -lx::EINVAL;
+	auto* bufs = static_cast<RegisteredBuffer*>(rp_host_alloc(sizeof(RegisteredBuffer) * nr));
+	if (!bufs)
+		return -lx::ENOMEM;
+	for (uint32_t i = 0; i < nr && !sparse; ++i) {
+		struct {
+			uint64_t base, len;
+		} iov;
+		int err = 0;
+		if (rp_host_copy_from_user(&iov, arg + 16ull * i, 16))
+			err = -lx::EFAULT;
+		else if (!iov.base && iov.len)
+			err = -lx::EFAULT;
+		else if (iov.base && (!iov.len || iov.len > kMaxBufferLen))
+			err = -lx::EFAULT;
+		else if (iov.base && iov.base + iov.len < iov.base)
+			err = -lx::EOVERFLOW;
+		else if (iov.base) {
+			uint8_t b;
+			// The pages must exist (Linux pins them here).
+			if (rp_host_copy_from_user(&b, iov.base, 1) || rp_host_copy_from_user(&b, iov.base + iov.len - 1, 1))
+				err = -lx::EFAULT;
+		}
+		if (err) {
+			rp_host_free(bufs, sizeof(RegisteredBuffer) * nr);
+			return err;
+		}
+		bufs[i] = {iov.base, iov.len};
+	}
+	r.bufs = bufs;
+	r.nr_bufs = nr;
+	return 0;
+}
+
+int64_t register_eventfd(Ring& r, uint64_t arg, uint32_t nr, bool async)
+{
+	if (nr != 1)
+		return -lx::EINVAL;
+	if (r.eventfd >= 0)
+		return -lx::EBUSY;
+	int32_t fd;
+	if (rp_host_copy_from_user(&fd, arg, 4))
+		return -lx::EFAULT;
+	if (rp_host_fd_kind(fd) < 0)
+		return -lx::EBADF;
+	int ref = rp_host_file_get(fd);
+	if (ref < 0)
+		return ref;
+	r.eventfd = ref;
+	r.eventfd_async = async;
+	return 0;
+}
+
+int64_t register_restrictions(Ring& r, uint64_t arg, uint32_t nr)
+{
+	if (!r.disabled)
+		return -lx::EBADFD;
+	if (r.restrictions_registered)
+		return -lx::EBUSY;
+	constexpr uint32_t kMax = lx::RESTRICTION_LAST + lx::REGISTER_LAST + lx::OP_LAST;
+	if (!arg || nr > kMax)
+		return -lx::EINVAL;
+	Restrictions rs{};
+	for (uint32_t i = 0; i < nr; ++i) {
+		lx::io_uring_restriction x;
+		if (rp_host_copy_from_user(&x, arg + sizeof(x) * i, sizeof(x)))
+			return -lx::EFAULT;
+		switch (x.opcode) {
+		case lx::RESTRICTION_REGISTER_OP:
+			if (x.register_op >= lx::REGISTER_LAST)
+				return -lx::EINVAL;
+			rs.register_op[x.register_op / 8] |= uint8_t(1u << (x.register_op % 8));
+			break;
+		case lx::RESTRICTION_SQE_OP:
+			if (x.sqe_op >= lx::OP_LAST)
+				return -lx::EINVAL;
+			rs.sqe_op[x.sqe_op / 8] |= uint8_t(1u << (x.sqe_op % 8));
+			break;
+		case lx::RESTRICTION_SQE_FLAGS_ALLOWED:
+			rs.sqe_flags_allowed = x.sqe_flags;
+			break;
+		case lx::RESTRICTION_SQE_FLAGS_REQUIRED:
+			rs.sqe_flags_required = x.sqe_flags;
+			break;
+		default:
+			return -lx::EINVAL;
+		}
+	}
+	r.restrictions = rs;
+	r.restrictions_registered = true;
+	return 0;
+}
+
+struct SyncCancelWait {
+	Req* owner;
+};
+
+bool sync_cancel_done(Ring&, void* ctx)
+{
+	auto* w = static_cast<SyncCancelWait*>(ctx);
+	return w->owner->u.cancel.outstanding == 0;
+}
+
+int64_t sync_cancel(Ring& r, uint64_t arg)
+{
+	lx::io_uring_sync_cancel_reg reg;
+	if (Status s = copy_in(&reg, arg); !s.ok())
+		return s.err;
+	if (!all_zero(reg.pad, sizeof(reg.pad)) || !all_zero(reg.pad2, sizeof(reg.pad2)))
+		return -lx::EINVAL;
+	CancelSpec spec;
+	if (Status s = cancel_prep_spec(&spec, reg.addr, reg.fd, reg.flags, reg.opcode, true); !s.ok())
+		return s.err;
+	// The waiting is done on an internal request that collects the native cancel results.
+	Req* owner = alloc_req(r);
+	if (!owner)
+		return -lx::ENOMEM;
+	owner->opcode = lx::OP_ASYNC_CANCEL;
+	owner->state |= REQ_NO_CQE;
+	owner->u.cancel.all = (spec.flags & (lx::ASYNC_CANCEL_ALL | lx::ASYNC_CANCEL_ANY)) != 0;
+	uint64_t deadline = UINT64_MAX;
+	if (reg.timeout.tv_sec != -1 || reg.timeout.tv_nsec != -1) {
+		if (reg.timeout.tv_sec < 0 || reg.timeout.tv_nsec < 0 || reg.timeout.tv_nsec >= 1000000000)
+			return -lx::EINVAL;
+		deadline = rp_host_now_ns(lx::CLOCK_MONOTONIC_) + uint64_t(reg.timeout.tv_sec) * 1000000000ull +
+		           uint64_t(reg.timeout.tv_nsec);
+	}
+	int64_t found = cancel_start(r, spec, owner);
+	int64_t ret;
+	if (found < 0) {
+		ret = found;
+	} else {
+		SyncCancelWait w{owner};
+		int rc = run_until(r, sync_cancel_done, &w, deadline);
+		if (rc == -lx::ETIME)
+			ret = -lx::ETIME;
+		else if (rc)
+			ret = rc;
+		else if (owner->u.cancel.all)
+			ret = owner->u.cancel.canceled ? int64_t(owner->u.cancel.canceled) : -lx::ENOENT;
+		else
+			ret = owner->u.cancel.canceled ? 0 : (owner->u.cancel.first_error ? owner->u.cancel.first_error : -lx::ENOENT);
+	}
+	owner->state |= REQ_DONE;
+	free_req_if_unused(r, owner);
+	return ret;
+}
+
+int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
+{
+	switch (op) {
+	case lx::REGISTER_PROBE:
+		if (!arg || nr > 256)
+			return -lx::EINVAL;
+		return probe(r, arg, nr);
+	case lx::REGISTER_FILES:
+		if (!arg)
+			return -lx::EFAULT;
+		return register_files(r, arg, nr, 0, true);
+	case lx::UNREGISTER_FILES:
+		if (arg || nr)
+			return -lx::EINVAL;
+		if (!r.nr_files)
+			return -lx::ENXIO;
+		drop_files(r);
+		return 0;
+	case lx::REGISTER_FILES_UPDATE: {
+		if (!nr)
+			return -lx::EINVAL;
+		lx::io_uring_rsrc_update up;
+		if (Status s = copy_in(&up, arg); !s.ok())
+			return s.err;
+		if (up.resv)
+			return -lx::EINVAL;
+		if (uint64_t(up.offset) + nr > 0xffffffffull)
+			return -lx::EOVERFLOW;
+		return update_files(r, up.offset, up.data, nr);
+	}
+	case lx::REGISTER_FILES2:
+	case lx::REGISTER_BUFFERS2: {
+		lx::io_uring_rsrc_register rr;
+		if (nr != sizeof(rr))
+			return -lx::EINVAL;
+		if (Status s = copy_in(&rr, arg); !s.ok())
+			return s.err;
+		if (rr.resv2 || (rr.flags & ~lx::RSRC_REGISTER_SPARSE))
+			return -lx::EINVAL;
+		if ((rr.flags & lx::RSRC_REGISTER_SPARSE) && (rr.data || rr.tags))
+			return -lx::EINVAL;
+		if (rr.tags)
+			return -lx::EINVAL; // resource tags are not implemented (FEAT_RSRC_TAGS is not advertised)
+		if (op == lx::REGISTER_FILES2)
+			return register_files(r, rr.data, rr.nr, 0, true);
+		return register_buffers(r, rr.data, rr.nr, rr.flags & lx::RSRC_REGISTER_SPARSE);
+	}
+	case lx::REGISTER_FILES_UPDATE2: {
+		lx::io_uring_rsrc_update2 up;
+		if (nr != sizeof(up))
+			return -lx::EINVAL;
+		if (Status s = copy_in(&up, arg); !s.ok())
+			return s.err;
+		if (up.resv || up.resv2)
+			return -lx::EINVAL;
+		if (up.tags)
+			return -lx::EINVAL;
+		if (uint64_t(up.offset) + up.nr > 0xffffffffull)
+			return -lx::EOVERFLOW;
+		return update_files(r, up.offset, up.data, up.nr);
+	}
+	case lx::REGISTER_BUFFERS:
+		if (!arg)
+			return -lx::EFAULT;
+		return register_buffers(r, arg, nr, false);
+	case lx::UNREGISTER_BUFFERS:
+		if (arg || nr)
+			return -lx::EINVAL;
+		if (!r.nr_bufs)
+			return -lx::ENXIO;
+		rp_host_free(r.bufs, sizeof(RegisteredBuffer) * r.nr_bufs);
+		r.bufs = nullptr;
+		r.nr_bufs = 0;
+		return 0;
+	case lx::REGISTER_EVENTFD:
+	case lx::REGISTER_EVENTFD_ASYNC:
+		return register_eventfd(r, arg, nr, op == lx::REGISTER_EVENTFD_ASYNC);
+	case lx::UNREGISTER_EVENTFD:
+		if (arg || nr)
+			return -lx::EINVAL;
+		if (r.eventfd < 0)
+			return -lx::ENXIO;
+		rp_host_file_put(r.eventfd);
+		r.eventfd = -1;
+		return 0;
+	case lx::REGISTER_RESTRICTIONS:
+		return register_restrictions(r, arg, nr);
+	case lx::REGISTER_ENABLE_RINGS:
+		if (arg || nr)
+			return -lx::EINVAL;
+		if (!r.disabled)
+			return -lx::EBADFD;
+		if ((r.flags & lx::SETUP_SINGLE_ISSUER) && !r.submitter_task)
+			r.submitter_task = rp_host_task_id();
+		if (r.restrictions_registered)
+			r.restrictions.active = true;
+		__atomic_store_n(&r.disabled, false, __ATOMIC_RELEASE);
+		return 0;
+	case lx::REGISTER_SYNC_CANCEL:
+		if (!arg || nr != 1)
+			return -lx::EINVAL;
+		return sync_cancel(r, arg);
+	case lx::REGISTER_FILE_ALLOC_RANGE: {
+		if (!arg || nr)
+			return -lx::EINVAL;
+		lx::io_uring_file_index_range range;
+		if (Status s = copy_in(&range, arg); !s.ok())
+			return s.err;
+		if (range.resv)
+			return -lx::EINVAL;
+		if (uint64_t(range.off) + range.len > r.nr_files)
+			return -lx::EINVAL;
+		r.file_alloc_start = range.off;
+		r.file_alloc_end = range.off + range.len;
+		return 0;
+	}
+	default:
+		// Known but not implemented (personalities, io-wq tuning, buffer rings, NAPI, clocks, cloning,
+		// resizing, memory regions) and unknown opcodes alike: Linux's answer for an opcode it lacks.
+		return -lx::EINVAL;
+	}
+}
+
+} // namespace
+
+int64_t files_update_from_op(Ring& r, uint32_t offset, uint64_t data, uint32_t nr)
+{
+	return update_files(r, offset, data, nr);
+}
+
+int64_t register_op(Ring* rp, uint32_t opcode, uint64_t arg, uint32_t nr_args)
+{
+	Ring& r = *rp;
+	if (r.submitter_task && r.submitter_task != rp_host_task_id())
+		return -lx::EEXIST;
+	if (r.restrictions.active) {
+		if (opcode >= lx::REGISTER_LAST || !(r.restrictions.register_op[opcode / 8] & (1u << (opcode % 8))))
+			return -lx::EACCES;
+	}
+	r.lock.lock();
+	bool was = r.in_submit;
+	r.in_submit = true;
+	int64_t ret = dispatch(r, opcode, arg, nr_args);
+	r.in_submit = was;
+	unlock_ring(r);
+	return ret;
+}
+
+} // namespace ringport::shim

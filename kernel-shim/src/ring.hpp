@@ -1,0 +1,256 @@
+// Internal state of one io_uring instance and of each request, shared by the shim's source files.
+#pragma once
+
+#include "base.hpp"
+
+#include <ringport/native_ring.hpp>
+#include <ringport/shim/shim.hpp>
+
+namespace ringport::shim {
+
+// Request state bits (Req::state).
+enum : uint32_t {
+	REQ_LINK = 1u << 0,        // IO_LINK or IO_HARDLINK: the next request in the chain waits for this one
+	REQ_HARDLINK = 1u << 1,    // the chain continues even when this one fails
+	REQ_FAILED = 1u << 2,      // completes as a failure for link purposes (error, short transfer, init error)
+	REQ_SKIP_CQE = 1u << 3,    // CQE_SKIP_SUCCESS
+	REQ_DRAIN = 1u << 4,       // IO_DRAIN (on the link head)
+	REQ_INFLIGHT = 1u << 5,    // on Ring::inflight (cancelable)
+	REQ_DONE = 1u << 6,        // the Linux completion has been produced
+	REQ_CANCELING = 1u << 7,   // a native cancel has been sent for it
+	REQ_TIMER_ARMED = 1u << 8, // a native timer is outstanding for it
+	REQ_LT_FIRED = 1u << 9,    // link timeout: the timer fired first
+	REQ_MULTISHOT = 1u << 10,  // posts CQE_F_MORE completions until the last one
+	REQ_ASYNC_DONE = 1u << 11, // completed from an OS thread (EVENTFD_ASYNC)
+	REQ_NO_CQE = 1u << 12,     // never posts (internal)
+	REQ_SHORT_FAILS = 1u << 13, // a result below Req::expected breaks the link
+	REQ_POLL_MULTI = 1u << 14,  // multishot poll
+};
+
+// Tags in the low bits of a native user_data: which of a request's native operations completed.
+enum NativeTag : uint64_t {
+	TAG_MAIN = 0,          // the request's own operation
+	TAG_TIMER = 1,         // a timer (TIMEOUT, LINK_TIMEOUT)
+	TAG_CANCEL_QUIET = 2,  // a cancel whose result nobody needs; the target is the request
+	TAG_CANCEL_RESULT = 3, // a cancel whose result the request (ASYNC_CANCEL, fired LINK_TIMEOUT) collects
+	TAG_RETRY = 4,         // a retried main operation (pread on a pipe becomes read)
+	TAG_MASK = 63,
+};
+
+struct Ring;
+
+struct alignas(64) Req {
+	lx::io_uring_sqe sqe; // copied once at submission; ops read only this copy
+	Ring* ring;
+	Req* link;             // next request of the chain
+	Req* next;             // list membership (inflight, ready, defer, free)
+	Req* prev;
+	Req* tnext;            // timeout list membership
+	Req* tprev;
+	Req* peer;             // link timeout <-> its target; cancel target
+	uint64_t seq;          // SQEs consumed before this chain's head (drain)
+	uint64_t expected;     // REQ_SHORT_FAILS: the full transfer length
+	int64_t res;
+	uint32_t cflags;
+	uint32_t state;
+	uint32_t native_refs; // native SQEs in flight naming this request
+	uint16_t gen;
+	uint8_t opcode;
+	uint8_t pad;
+	int32_t fd;           // the host fd the op works on (after fixed-file lookup)
+	uint32_t big[4];      // CQE32 extra words
+	void* heap;      // owned memory (long iovec copies), freed with the request
+	uint32_t heap_size;
+	uint8_t timer_phase; // flips on every re-arm so a stale timer's completion is recognised
+	union {
+		struct {
+			uint64_t target_seq; // count timeouts: complete after this many CQEs
+			uint64_t ns;         // period or deadline
+			uint32_t repeats;    // multishot: fires left (0 = forever)
+			uint32_t flags;
+		} timeout;
+		struct {
+			uint32_t events;
+			uint8_t phase; // which native poll (TAG_MAIN / TAG_RETRY) is current
+		} poll;
+		struct {
+			uint64_t addr;
+			int32_t fd;
+			uint32_t flags;
+			uint8_t opcode;
+			uint32_t outstanding; // native cancels not yet answered
+			uint32_t canceled;    // targets found and cancelled
+			int32_t first_error;  // -EALREADY seen
+			bool all;
+		} cancel;
+		struct {
+			uint64_t iov[8]; // up to four iovecs copied at submission (SUBMIT_STABLE)
+		} vec;
+		struct {
+			bool positional; // issued as pread/pwrite: a stream file retries without the offset
+		} rw;
+	} u;
+};
+
+// Linux ring memory layout (struct io_rings of the kernel), as offsets into the rings region.
+namespace layout {
+inline constexpr uint32_t sq_head = 0, sq_tail = 4, cq_head = 8, cq_tail = 12, sq_ring_mask = 16, cq_ring_mask = 20,
+                          sq_ring_entries = 24, cq_ring_entries = 28, sq_dropped = 32, sq_flags = 36, cq_flags = 40,
+                          cq_overflow = 44, cqes = 64;
+}
+
+// One queued overflow completion.
+struct OverflowCqe {
+	OverflowCqe* next;
+	lx::io_uring_cqe cqe;
+	uint64_t big[2];
+};
+
+struct RegisteredBuffer {
+	uint64_t addr;
+	uint64_t len;
+};
+
+struct Restrictions {
+	bool active;
+	uint8_t sqe_op[32];      // bitmap over opcodes
+	uint8_t register_op[32]; // bitmap over register opcodes
+	uint8_t sqe_flags_allowed;
+	uint8_t sqe_flags_required;
+};
+
+struct Ring {
+	Mutex lock;
+	uint32_t refs;
+	uint32_t flags; // setup flags
+	uint32_t sq_entries, cq_entries;
+	uint32_t sqe_size, cqe_size;
+	bool disabled; // R_DISABLED until ENABLE_RINGS
+	bool dead;
+	bool drain_active;
+	bool drain_next;     // a DRAIN inside a link also drains the request after the link
+	bool drain_disabled; // CQE_SKIP_SUCCESS was used: DRAIN is refused from now on
+	bool in_submit; // the enter thread holds the lock (issue directly) vs an OS thread (defer)
+	uint64_t submitter_task;
+
+	// Linux-visible memory.
+	rp_host_region* region; // rings, then the SQE array at sqes_offset (absent with NO_MMAP)
+	uint8_t* rings;
+	uint8_t* sqes;
+	uint32_t* sq_array;    // nullptr with NO_SQARRAY
+	uint64_t rings_size;   // bytes of the rings part
+	uint64_t sqes_offset;  // region offset of the SQE array
+	uint64_t region_size;
+	uint32_t* k_sq_head;
+	uint32_t* k_sq_tail;
+	uint32_t* k_sq_flags;
+	uint32_t* k_sq_dropped;
+	uint32_t* k_cq_head;
+	uint32_t* k_cq_tail;
+	uint32_t* k_cq_flags;
+	uint32_t* k_cq_overflow;
+	uint8_t* cqes;
+
+	// CQ producer state (under lock).
+	uint32_t cq_tail;       // staged tail, published by commit()
+	uint64_t cq_posted;     // logical completions produced (posted or overflowed): drain and count timeouts
+	uint64_t cq_extra;      // Linux's cq_extra: completions that are not one-per-SQE
+	uint64_t timeouts_fired;
+	OverflowCqe* overflow_head;
+	OverflowCqe* overflow_tail;
+	uint32_t overflow_count;
+	bool posted_async;      // something was posted from an OS thread since the last eventfd signal
+
+	// SQ consumer state.
+	uint32_t sq_head; // our copy of the SQ head
+	uint64_t sq_consumed; // every SQE ever consumed (drain sequence)
+
+	// Native ring.
+	rp_host_ring* native;
+	native::SqProducer nsq;
+	native::CqConsumer ncq;
+	uint32_t native_staged; // SQEs pushed but not yet entered
+
+	// Requests.
+	Req* free_reqs;
+	struct ReqChunk* req_chunks; // every request ever allocated, freed with the ring
+	List<Req, &Req::next, &Req::prev> inflight; // issued, cancelable
+	List<Req, &Req::next, &Req::prev> ready;    // to issue at the next chance (link successors, drained)
+	List<Req, &Req::next, &Req::prev> deferred; // drain: waiting for earlier completions
+	List<Req, &Req::tnext, &Req::tprev> timeouts; // count timeouts, sorted by target_seq
+	List<Req, &Req::tnext, &Req::tprev> timers;   // every armed TIMEOUT / LINK_TIMEOUT (for removal lookup)
+	Req* link_head; // chain being assembled during one submit call
+	Req* link_last;
+
+	// Waiting.
+	uint32_t wake_seq;     // bumped on every commit and on new deferred work; waiters sleep on it
+	uint32_t waiters;
+	uint32_t reap_request; // set by the notify callback when it could not take the lock
+	void* poll_cookie;     // the host wants to hear about CQ publishes (ring fd polled)
+
+	// Resources.
+	int32_t* files; // host file refs, -1 for an empty slot
+	uint32_t nr_files;
+	uint32_t file_alloc_start, file_alloc_end;
+	RegisteredBuffer* bufs;
+	uint32_t nr_bufs;
+	int32_t eventfd; // host ref, -1 none
+	bool eventfd_async;
+	Restrictions restrictions;
+	bool restrictions_registered; // enforced from ENABLE_RINGS on
+};
+
+// ---- core services used by the op families (submit.cpp, complete.cpp) ----
+
+// Posts a CQE (or queues it on overflow). Caller holds the lock; visible at the next commit().
+void post_cqe(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const uint32_t* big = nullptr);
+// Posts only if the CQ has room (multishot rule); false when full.
+bool post_cqe_if_room(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags);
+// Publishes staged CQEs, signals the eventfd and wakes waiters.
+void commit(Ring& r);
+
+// Finishes a request with res: posts its CQE per its flags, then releases its chain.
+void complete(Ring& r, Req* req, int64_t res, uint32_t cflags = 0);
+// Drops one native reference; frees the request when nothing refers to it any more.
+void put_native(Ring& r, Req* req);
+void free_req_if_unused(Ring& r, Req* req);
+
+// Native SQE production; user_data encodes (req, tag).
+uint64_t native_user_data(const Req* req, NativeTag tag);
+Req* native_req(uint64_t user_data);
+// Queues a native SQE for req (takes a native reference). In submit context full rings are flushed.
+Status push_native(Ring& r, Req* req, NativeTag tag, const rp_sqe& sqe);
+// Sends a native cancel for target's main operation with the result going to (owner, tag).
+Status cancel_native(Ring& r, Req* target, Req* owner, NativeTag tag);
+
+// Hands a request to the ready list (issued at the next chance, from the submitting thread).
+void make_ready(Ring& r, Req* req);
+void issue(Ring& r, Req* req);
+
+// Inflight bookkeeping (cancel lookup).
+void mark_inflight(Ring& r, Req* req);
+void clear_inflight(Ring& r, Req* req);
+
+Req* alloc_req(Ring& r);
+void free_req_chunks(Ring& r);
+
+// Reaps native completions. Caller holds the lock.
+void reap_native(Ring& r);
+// Runs ready requests and flushes the native SQ (submit context).
+void run_ready(Ring& r);
+void flush_native(Ring& r);
+
+// Count timeouts: called after completions were produced.
+void flush_count_timeouts(Ring& r);
+void flush_deferred(Ring& r);
+
+// The file descriptor of a request (honouring FIXED_FILE). -EBADF when invalid.
+Result<int32_t> resolve_fd(Ring& r, const Req& req, int32_t fd, bool fixed);
+
+// Runs the ring (submit context) until pred holds or the monotonic deadline passes; 0 or -ETIME/-EINTR.
+int run_until(Ring& r, bool (*pred)(Ring&, void*), void* ctx, uint64_t deadline);
+
+// Unlocks, taking over reaping the notify callback asked for.
+void unlock_ring(Ring& r);
+
+} // namespace ringport::shim

@@ -1,0 +1,297 @@
+// io_uring_setup(2): validates params as Linux does, lays the rings out exactly like Linux's struct io_rings,
+// creates the native ring and fills every params field.
+#include "optable.hpp"
+
+namespace ringport::shim {
+
+namespace {
+
+constexpr uint32_t kMaxEntries = 32768;
+constexpr uint32_t kMaxCqEntries = 2 * kMaxEntries;
+constexpr uint64_t kPage = 4096;
+
+// Flags Linux knows; of these the shim honours kHonoured and refuses the rest with -EINVAL, as a kernel
+// built without them would.
+constexpr uint32_t kKnown = lx::SETUP_IOPOLL | lx::SETUP_SQPOLL | lx::SETUP_SQ_AFF | lx::SETUP_CQSIZE |
+                            lx::SETUP_CLAMP | lx::SETUP_ATTACH_WQ | lx::SETUP_R_DISABLED | lx::SETUP_SUBMIT_ALL |
+                            lx::SETUP_COOP_TASKRUN | lx::SETUP_TASKRUN_FLAG | lx::SETUP_SQE128 | lx::SETUP_CQE32 |
+                            lx::SETUP_SINGLE_ISSUER | lx::SETUP_DEFER_TASKRUN | lx::SETUP_NO_MMAP |
+                            lx::SETUP_REGISTERED_FD_ONLY | lx::SETUP_NO_SQARRAY | lx::SETUP_HYBRID_IOPOLL;
+constexpr uint32_t kHonoured = lx::SETUP_CQSIZE | lx::SETUP_CLAMP | lx::SETUP_R_DISABLED | lx::SETUP_SUBMIT_ALL |
+                               lx::SETUP_COOP_TASKRUN | lx::SETUP_TASKRUN_FLAG | lx::SETUP_SQE128 |
+                               lx::SETUP_CQE32 | lx::SETUP_SINGLE_ISSUER | lx::SETUP_DEFER_TASKRUN |
+                               lx::SETUP_NO_MMAP | lx::SETUP_REGISTERED_FD_ONLY | lx::SETUP_NO_SQARRAY |
+                               lx::SETUP_ATTACH_WQ;
+
+// Feature bits the shim actually delivers (see docs/compat-matrix.md).
+constexpr uint32_t kFeatures = lx::FEAT_SINGLE_MMAP | lx::FEAT_NODROP | lx::FEAT_SUBMIT_STABLE |
+                               lx::FEAT_RW_CUR_POS | lx::FEAT_FAST_POLL | lx::FEAT_POLL_32BITS | lx::FEAT_EXT_ARG |
+                               lx::FEAT_CQE_SKIP | lx::FEAT_LINKED_FILE | lx::FEAT_REG_REG_RING |
+                               lx::FEAT_MIN_TIMEOUT;
+
+Status fill_params(uint32_t entries, lx::io_uring_params& p)
+{
+	if (!entries)
+		return Status::fail(-lx::EINVAL);
+	if (entries > kMaxEntries) {
+		if (!(p.flags & lx::SETUP_CLAMP))
+			return Status::fail(-lx::EINVAL);
+		entries = kMaxEntries;
+	}
+	if ((p.flags & lx::SETUP_REGISTERED_FD_ONLY) && !(p.flags & lx::SETUP_NO_MMAP))
+		return Status::fail(-lx::EINVAL);
+	p.sq_entries = round_up_pow2(entries);
+	if (p.flags & lx::SETUP_CQSIZE) {
+		if (!p.cq_entries)
+			return Status::fail(-lx::EINVAL);
+		if (p.cq_entries > kMaxCqEntries) {
+			if (!(p.flags & lx::SETUP_CLAMP))
+				return Status::fail(-lx::EINVAL);
+			p.cq_entries = kMaxCqEntries;
+		}
+		p.cq_entries = round_up_pow2(p.cq_entries);
+		if (p.cq_entries < p.sq_entries)
+			return Status::fail(-lx::EINVAL);
+	} else {
+		p.cq_entries = 2 * p.sq_entries;
+	}
+	p.sq_off.head = layout::sq_head;
+	p.sq_off.tail = layout::sq_tail;
+	p.sq_off.ring_mask = layout::sq_ring_mask;
+	p.sq_off.ring_entries = layout::sq_ring_entries;
+	p.sq_off.flags = layout::sq_flags;
+	p.sq_off.dropped = layout::sq_dropped;
+	p.sq_off.resv1 = 0;
+	if (!(p.flags & lx::SETUP_NO_MMAP))
+		p.sq_off.user_addr = 0;
+	p.cq_off.head = layout::cq_head;
+	p.cq_off.tail = layout::cq_tail;
+	p.cq_off.ring_mask = layout::cq_ring_mask;
+	p.cq_off.ring_entries = layout::cq_ring_entries;
+	p.cq_off.overflow = layout::cq_overflow;
+	p.cq_off.cqes = layout::cqes;
+	p.cq_off.flags = layout::cq_flags;
+	p.cq_off.resv1 = 0;
+	if (!(p.flags & lx::SETUP_NO_MMAP))
+		p.cq_off.user_addr = 0;
+	return kOk;
+}
+
+// The notify callback: an OS thread posted native completions.
+void on_native_notify(void* ctx)
+{
+	Ring& r = *static_cast<Ring*>(ctx);
+	__atomic_store_n(&r.reap_request, 1, __ATOMIC_SEQ_CST);
+	if (r.flags & lx::SETUP_DEFER_TASKRUN) {
+		// Completions are posted only inside enter: wake a waiter, and tell a poller there is work.
+		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST))
+			rp_host_wake(&r.wake_seq, 1u << 30);
+		if (void* cookie = __atomic_load_n(&r.poll_cookie, __ATOMIC_ACQUIRE))
+			rp_host_ring_posted(cookie);
+		return;
+	}
+	if (!r.lock.try_lock())
+		return; // the holder reaps before it unlocks (unlock_ring)
+	r.posted_async = true;
+	reap_native(r);
+	commit(r);
+	unlock_ring(r);
+}
+
+void destroy(Ring* r)
+{
+	if (r->native)
+		rp_host_ring_destroy(r->native); // cancels and waits for the OS; no callback after this
+	while (r->overflow_head) {
+		OverflowCqe* o = r->overflow_head;
+		r->overflow_head = o->next;
+		rp_host_free(o, sizeof(*o));
+	}
+	if (r->files) {
+		for (uint32_t i = 0; i < r->nr_files; ++i)
+			if (r->files[i] >= 0)
+				rp_host_file_put(r->files[i]);
+		rp_host_free(r->files, sizeof(int32_t) * r->nr_files);
+	}
+	if (r->bufs)
+		rp_host_free(r->bufs, sizeof(RegisteredBuffer) * r->nr_bufs);
+	if (r->eventfd >= 0)
+		rp_host_file_put(r->eventfd);
+	free_req_chunks(*r);
+	if (r->region)
+		rp_host_region_destroy(r->region);
+	rp_host_free(r, sizeof(Ring));
+}
+
+} // namespace
+
+int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, Ring** out)
+{
+	lx::io_uring_params p;
+	if (Status s = copy_in(&p, user_params); !s.ok())
+		return s.err;
+	for (uint32_t v : p.resv)
+		if (v)
+			return -lx::EINVAL;
+	if (p.flags & ~kKnown)
+		return -lx::EINVAL;
+	if (Status s = fill_params(entries, p); !s.ok())
+		return s.err;
+	// Linux's cross-flag rules, then the flags this shim does not implement.
+	if ((p.flags & lx::SETUP_TASKRUN_FLAG) && !(p.flags & (lx::SETUP_COOP_TASKRUN | lx::SETUP_DEFER_TASKRUN)))
+		return -lx::EINVAL;
+	if ((p.flags & lx::SETUP_DEFER_TASKRUN) && !(p.flags & lx::SETUP_SINGLE_ISSUER))
+		return -lx::EINVAL;
+	if (p.flags & ~kHonoured)
+		return -lx::EINVAL;
+	if (p.flags & lx::SETUP_ATTACH_WQ) {
+		// The work queue is the OS's; attaching only needs a valid ring to attach to.
+		Ring* attach = nullptr;
+		if (!resolve_wq)
+			return -lx::EINVAL;
+		if (int e = resolve_wq(int32_t(p.wq_fd), &attach); e)
+			return e;
+	}
+
+	Ring* r = alloc_zeroed<Ring>();
+	if (!r)
+		return -lx::ENOMEM;
+	r->refs = 1;
+	r->flags = p.flags;
+	r->sq_entries = p.sq_entries;
+	r->cq_entries = p.cq_entries;
+	r->sqe_size = (p.flags & lx::SETUP_SQE128) ? 128 : 64;
+	r->cqe_size = (p.flags & lx::SETUP_CQE32) ? 32 : 16;
+	r->disabled = p.flags & lx::SETUP_R_DISABLED;
+	r->eventfd = -1;
+	if ((p.flags & lx::SETUP_SINGLE_ISSUER) && !r->disabled)
+		r->submitter_task = rp_host_task_id();
+
+	// Linux's io_rings: the fixed header, the CQEs at 64, then (cache-line aligned) the SQ index array.
+	uint64_t cqes_end = layout::cqes + uint64_t(r->cq_entries) * r->cqe_size;
+	uint64_t array_off = align_up(cqes_end, 64);
+	bool has_array = !(p.flags & lx::SETUP_NO_SQARRAY);
+	r->rings_size = has_array ? array_off + 4ull * r->sq_entries : array_off;
+	uint64_t sqes_bytes = uint64_t(r->sq_entries) * r->sqe_size;
+	p.sq_off.array = has_array ? uint32_t(array_off) : 0;
+
+	if (p.flags & lx::SETUP_NO_MMAP) {
+		// The program's memory: rings at cq_off.user_addr, SQEs at sq_off.user_addr, both page aligned.
+		uint64_t ru = p.cq_off.user_addr, su = p.sq_off.user_addr;
+		if (!ru || !su || (ru & (kPage - 1)) || (su & (kPage - 1))) {
+			destroy(r);
+			return -lx::EFAULT;
+		}
+		uint8_t probe;
+		if (rp_host_copy_from_user(&probe, ru + r->rings_size - 1, 1) ||
+		    rp_host_copy_from_user(&probe, su + sqes_bytes - 1, 1)) {
+			destroy(r);
+			return -lx::EFAULT;
+		}
+		r->rings = reinterpret_cast<uint8_t*>(ru);
+		r->sqes = reinterpret_cast<uint8_t*>(su);
+		__builtin_memset(r->rings, 0, r->rings_size);
+	} else {
+		r->sqes_offset = align_up(r->rings_size, kPage);
+		r->region_size = r->sqes_offset + align_up(sqes_bytes, kPage);
+		void* base = nullptr;
+		int e = rp_host_region_create(r->region_size, &r->region, &base);
+		if (e) {
+			destroy(r);
+			return e;
+		}
+		r->rings = static_cast<uint8_t*>(base);
+		r->sqes = r->rings + r->sqes_offset;
+	}
+	auto word = [r](uint32_t off) { return reinterpret_cast<uint32_t*>(r->rings + off); };
+	r->k_sq_head = word(layout::sq_head);
+	r->k_sq_tail = word(layout::sq_tail);
+	r->k_sq_flags = word(layout::sq_flags);
+	r->k_sq_dropped = word(layout::sq_dropped);
+	r->k_cq_head = word(layout::cq_head);
+	r->k_cq_tail = word(layout::cq_tail);
+	r->k_cq_flags = word(layout::cq_flags);
+	r->k_cq_overflow = word(layout::cq_overflow);
+	r->cqes = r->rings + layout::cqes;
+	r->sq_array = has_array ? word(uint32_t(array_off)) : nullptr;
+	*word(layout::sq_ring_mask) = r->sq_entries - 1;
+	*word(layout::cq_ring_mask) = r->cq_entries - 1;
+	*word(layout::sq_ring_entries) = r->sq_entries;
+	*word(layout::cq_ring_entries) = r->cq_entries;
+
+	// The native ring: room for every SQE plus its timer/cancel companions, and a CQ that is drained often.
+	rp_host_ring_params np{};
+	np.sq_entries = r->sq_entries < 256 ? 256 : (r->sq_entries > 16384 ? 32768 : r->sq_entries * 2);
+	np.cq_entries = r->cq_entries * 2 < 512 ? 512 : (r->cq_entries * 2 > 65536 ? 65536 : r->cq_entries * 2);
+	rp_host_ring_view view{};
+	if (int e = rp_host_ring_create(&np, &r->native, &view); e) {
+		destroy(r);
+		return e;
+	}
+	r->nsq = native::SqProducer(view.sq, view.sqes);
+	r->ncq = native::CqConsumer(view.cq, view.cqes);
+	rp_host_ring_set_notify(r->native, on_native_notify, r);
+
+	p.features = kFeatures;
+	if (Status s = copy_out(user_params, p); !s.ok()) {
+		destroy(r);
+		return s.err;
+	}
+	*out = r;
+	return 0;
+}
+
+void ring_ref(Ring* r) { __atomic_fetch_add(&r->refs, 1, __ATOMIC_RELAXED); }
+
+void ring_unref(Ring* r)
+{
+	if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		destroy(r);
+}
+
+uint32_t setup_flags(Ring* r) { return r->flags; }
+
+void set_poll_cookie(Ring* r, void* cookie) { __atomic_store_n(&r->poll_cookie, cookie, __ATOMIC_RELEASE); }
+
+int64_t mmap_target(Ring* r, uint64_t pgoff, uint64_t length, MapTarget* out)
+{
+	if (!r->region)
+		return -lx::EINVAL; // NO_MMAP rings have nothing to map
+	uint64_t base, size;
+	switch (pgoff & lx::OFF_MMAP_MASK) {
+	case lx::OFF_SQ_RING:
+	case lx::OFF_CQ_RING:
+		base = 0;
+		size = r->rings_size;
+		break;
+	case lx::OFF_SQES:
+		base = r->sqes_offset;
+		size = uint64_t(r->sq_entries) * r->sqe_size;
+		break;
+	default:
+		return -lx::EINVAL;
+	}
+	if (pgoff & ~lx::OFF_MMAP_MASK)
+		return -lx::EINVAL;
+	if (length > align_up(size, kPage))
+		return -lx::EINVAL;
+	out->region = r->region;
+	out->region_offset = base;
+	return 0;
+}
+
+uint32_t poll_mask(Ring* r)
+{
+	uint32_t mask = 0;
+	uint32_t sq_used = load_acquire(r->k_sq_tail) - __atomic_load_n(r->k_sq_head, __ATOMIC_RELAXED);
+	if (sq_used < r->sq_entries)
+		mask |= lx::POLLOUT_ | lx::POLLWRNORM_;
+	uint32_t cq_ready = load_acquire(r->k_cq_tail) - load_acquire(r->k_cq_head);
+	if (cq_ready || __atomic_load_n(&r->overflow_count, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&r->reap_request, __ATOMIC_RELAXED))
+		mask |= lx::POLLIN_ | lx::POLLRDNORM_;
+	return mask;
+}
+
+} // namespace ringport::shim

@@ -1,0 +1,30 @@
+// Internals shared by the libc glue's source files.
+#pragma once
+
+#include <ringport/shim/shim.hpp>
+
+#include <cstdint>
+#include <sys/syscall.h>
+
+namespace ringport::glue {
+
+// A system call that never goes through libc (whose wrappers this library interposes). Returns -errno.
+inline long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	__asm__ volatile("syscall"
+	                 : "=a"(ret)
+	                 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
+
+// The ring behind a ring fd, or nullptr.
+shim::Ring* ring_of_fd(int fd);
+// rp_host_ring_posted lands here: make the ring's eventfd readable.
+void ring_fd_posted(void* cookie);
+
+} // namespace ringport::glue

@@ -1,0 +1,210 @@
+// The kernel shim's host interface (ringport/shim/host.h) for the hosted build: Linux system calls and the
+// hosted OS (hosted_os.h). Raw system calls are used where libc's wrapper is interposed by this library.
+#include "glue_internal.hpp"
+
+#include <ringport/hosted_os.h>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <new>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <linux/futex.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+struct rp_host_region {
+	int fd;
+	void* addr;
+	size_t size;
+};
+
+using namespace ringport::glue;
+
+extern "C" {
+
+void* rp_host_alloc(size_t size)
+{
+	size_t rounded = (size + 63) & ~size_t(63);
+	void* p = aligned_alloc(64, rounded ? rounded : 64);
+	if (p)
+		memset(p, 0, rounded ? rounded : 64);
+	return p;
+}
+
+void rp_host_free(void* ptr, size_t) { free(ptr); }
+
+int rp_host_region_create(size_t size, rp_host_region** out, void** addr)
+{
+	// A memfd, so each mmap of the ring fd is a fresh shared mapping of the same pages.
+	int fd = int(raw_syscall(SYS_memfd_create, long("[io_uring]"), MFD_CLOEXEC));
+	if (fd < 0)
+		return fd;
+	if (long r = raw_syscall(SYS_ftruncate, fd, long(size)); r < 0) {
+		raw_syscall(SYS_close, fd);
+		return int(r);
+	}
+	long m = raw_syscall(SYS_mmap, 0, long(size), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (m < 0 && m > -4096) {
+		raw_syscall(SYS_close, fd);
+		return int(m);
+	}
+	auto* r = new (std::nothrow) rp_host_region{fd, reinterpret_cast<void*>(m), size};
+	if (!r) {
+		raw_syscall(SYS_munmap, m, long(size));
+		raw_syscall(SYS_close, fd);
+		return -ENOMEM;
+	}
+	*out = r;
+	*addr = r->addr;
+	return 0;
+}
+
+void rp_host_region_destroy(rp_host_region* r)
+{
+	raw_syscall(SYS_munmap, long(r->addr), long(r->size));
+	raw_syscall(SYS_close, r->fd);
+	delete r;
+}
+
+int rp_host_copy_from_user(void* dst, uint64_t src, size_t size)
+{
+	if (!size)
+		return 0;
+	if (src < 4096)
+		return -EFAULT;
+	// process_vm_readv on ourselves: a bad address is an error, not a crash.
+	iovec local{dst, size}, remote{reinterpret_cast<void*>(src), size};
+	long n = raw_syscall(SYS_process_vm_readv, raw_syscall(SYS_getpid), long(&local), 1, long(&remote), 1, 0);
+	if (n == long(size))
+		return 0;
+	if (n == -EPERM || n == -ENOSYS) {
+		memcpy(dst, reinterpret_cast<const void*>(src), size); // no way to check here: trust the pointer
+		return 0;
+	}
+	return -EFAULT;
+}
+
+int rp_host_copy_to_user(uint64_t dst, const void* src, size_t size)
+{
+	if (!size)
+		return 0;
+	if (dst < 4096)
+		return -EFAULT;
+	iovec local{const_cast<void*>(src), size}, remote{reinterpret_cast<void*>(dst), size};
+	long n = raw_syscall(SYS_process_vm_writev, raw_syscall(SYS_getpid), long(&local), 1, long(&remote), 1, 0);
+	if (n == long(size))
+		return 0;
+	if (n == -EPERM || n == -ENOSYS) {
+		memcpy(reinterpret_cast<void*>(dst), src, size);
+		return 0;
+	}
+	return -EFAULT;
+}
+
+uint64_t rp_host_now_ns(uint32_t clock_id)
+{
+	timespec ts;
+	clock_gettime(clockid_t(clock_id), &ts);
+	return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+int rp_host_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, const void* sigmask, size_t sigsize)
+{
+	timespec abs{};
+	timespec* t = nullptr;
+	if (deadline_ns != UINT64_MAX) {
+		abs.tv_sec = time_t(deadline_ns / 1000000000ull);
+		abs.tv_nsec = long(deadline_ns % 1000000000ull);
+		t = &abs;
+	}
+	uint64_t old_mask = 0;
+	bool masked = sigmask && sigsize == 8;
+	if (masked)
+		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, long(sigmask), long(&old_mask), 8);
+	// FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline.
+	long r = raw_syscall(SYS_futex, long(word), FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, long(expected), long(t), 0,
+	                     long(FUTEX_BITSET_MATCH_ANY));
+	if (masked)
+		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, long(&old_mask), 0, 8);
+	if (r == -ETIMEDOUT)
+		return -ETIME;
+	if (r == -EINTR)
+		return -EINTR;
+	return 0;
+}
+
+void rp_host_wake(const uint32_t* word, uint32_t count)
+{
+	raw_syscall(SYS_futex, long(word), FUTEX_WAKE | FUTEX_PRIVATE_FLAG, long(count > INT32_MAX ? INT32_MAX : count), 0, 0,
+	            0);
+}
+
+uint64_t rp_host_task_id(void)
+{
+	static thread_local uint64_t tid = 0;
+	if (!tid)
+		tid = uint64_t(raw_syscall(SYS_gettid));
+	return tid;
+}
+
+int rp_host_ring_create(const rp_host_ring_params* p, rp_host_ring** out, rp_host_ring_view* view)
+{
+	rp_os_ring_params op{p->sq_entries, p->cq_entries, p->flags, 0};
+	rp_os_ring* ring = nullptr;
+	rp_os_ring_view v{};
+	int r = rp_os_ring_create(&op, &ring, &v);
+	if (r)
+		return r;
+	*out = reinterpret_cast<rp_host_ring*>(ring);
+	view->sq = v.sq;
+	view->sqes = v.sqes;
+	view->cq = v.cq;
+	view->cqes = v.cqes;
+	return 0;
+}
+
+int rp_host_ring_enter(rp_host_ring* ring, uint32_t min_complete)
+{
+	return rp_os_ring_enter(reinterpret_cast<rp_os_ring*>(ring), min_complete, 0, nullptr);
+}
+
+void rp_host_ring_set_notify(rp_host_ring* ring, void (*fn)(void*), void* ctx)
+{
+	rp_os_ring_set_notify(reinterpret_cast<rp_os_ring*>(ring), fn, ctx);
+}
+
+void rp_host_ring_destroy(rp_host_ring* ring) { rp_os_ring_destroy(reinterpret_cast<rp_os_ring*>(ring)); }
+
+int rp_host_fd_kind(int fd)
+{
+	if (fd < 0 || raw_syscall(SYS_fcntl, fd, F_GETFD) < 0)
+		return -EBADF;
+	return ring_of_fd(fd) ? 1 : 0;
+}
+
+int rp_host_file_get(int fd)
+{
+	// Keep the duplicate away from the low numbers programs expect open() to hand out.
+	long r = raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 512);
+	if (r < 0)
+		r = raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0);
+	return int(r);
+}
+
+void rp_host_file_put(int ref) { raw_syscall(SYS_close, ref); }
+
+int rp_host_eventfd_signal(int ref)
+{
+	uint64_t one = 1;
+	long r = raw_syscall(SYS_write, ref, long(&one), 8);
+	return r < 0 ? int(r) : 0;
+}
+
+void rp_host_ring_posted(void* cookie) { ring_fd_posted(cookie); }
+
+} // extern "C"
