@@ -1,0 +1,243 @@
+// CMocka tests of the cook tool's logic: recipe parsing errors, checksum verification, dependency order.
+#include "rp_test.h"
+
+#include "error.hpp"
+#include "kitchen.hpp"
+#include "order.hpp"
+#include "recipe.hpp"
+#include "sha256.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+namespace {
+
+const char *kGoodRecipe = R"(
+[package]
+name = "demo"
+version = "1.0"
+
+[source]
+debian = { package = "demo", version = "1.0-1" }
+archive = "demo_1.0.orig.tar.gz"
+patches = ["one.patch", "two.patch"]
+
+[source.sha256]
+"demo_1.0.orig.tar.gz" = "0000000000000000000000000000000000000000000000000000000000000000"
+
+[build]
+template = "configure"
+configure-flags = ["--common"]
+
+[target.hosted]
+dependencies = ["glue"]
+configure-flags = ["--ringport"]
+)";
+
+// The CookError message of parsing `text`, or "" when it parses.
+std::string parse_error(const std::string &text) {
+    try {
+        cook::parse_recipe_text(text, "ports/demo/recipe.toml", "ports/demo");
+    } catch (const cook::CookError &error) {
+        return error.what();
+    }
+    return "";
+}
+
+std::string replace(std::string text, const std::string &from, const std::string &to) {
+    auto at = text.find(from);
+    assert_true(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+}
+
+bool contains(const std::string &haystack, const std::string &needle) {
+    if (haystack.find(needle) != std::string::npos) return true;
+    print_error("\"%s\" does not contain \"%s\"\n", haystack.c_str(), needle.c_str());
+    return false;
+}
+
+void good_recipe_parses(void **) {
+    cook::Recipe recipe = cook::parse_recipe_text(kGoodRecipe, "ports/demo/recipe.toml", "ports/demo");
+    assert_string_equal(recipe.name.c_str(), "demo");
+    assert_string_equal(recipe.source.debian_version.c_str(), "1.0-1");
+    assert_int_equal(recipe.source.patches.size(), 2);
+    assert_string_equal(recipe.source.patches[1].c_str(), "two.patch");
+    cook::BuildSteps hosted = recipe.build_for("hosted");
+    assert_int_equal(hosted.configure_flags.size(), 2);
+    assert_string_equal(hosted.configure_flags[1].c_str(), "--ringport");
+    assert_int_equal(hosted.dependencies.size(), 1);
+    cook::BuildSteps native = recipe.build_for("native");
+    assert_int_equal(native.configure_flags.size(), 1);
+    assert_true(native.dependencies.empty());
+}
+
+void syntax_error_names_file_and_line(void **) {
+    std::string error = parse_error("[package]\nname = \"demo\nversion = \"1\"\n");
+    assert_true(contains(error, "ports/demo/recipe.toml:2:"));
+    assert_true(contains(error, "TOML syntax error"));
+}
+
+void missing_required_fields(void **) {
+    assert_true(contains(parse_error(replace(kGoodRecipe, "version = \"1.0\"\n", "")), "[package] version: missing"));
+    assert_true(contains(parse_error(replace(kGoodRecipe, "template = \"configure\"", "")), "[build] template: missing"));
+    std::string no_source = replace(kGoodRecipe, "debian = { package = \"demo\", version = \"1.0-1\" }\n", "");
+    assert_true(contains(parse_error(no_source), "no source"));
+}
+
+void unknown_keys_and_wrong_types(void **) {
+    assert_true(contains(parse_error(replace(kGoodRecipe, "[build]\n", "[build]\nmake-flag = [\"x\"]\n")),
+                         "[build] make-flag: unknown key"));
+    assert_true(contains(parse_error(replace(kGoodRecipe, "patches = [\"one.patch\", \"two.patch\"]", "patches = \"one.patch\"")),
+                         "[source] patches: must be an array of strings"));
+    assert_true(contains(parse_error(replace(kGoodRecipe, "template = \"configure\"", "template = \"cmake\"")),
+                         "must be \"configure\", \"make\" or \"custom\""));
+    assert_true(contains(parse_error(replace(kGoodRecipe, "[target.hosted]\n", "[target.hosted]\ntemplate = \"make\"\n")),
+                         "[target.hosted] template: unknown key"));
+}
+
+void checksum_rules(void **) {
+    assert_true(contains(parse_error(replace(kGoodRecipe, "= \"0000000000000000000000000000000000000000000000000000000000000000\"", "= \"abc\"")),
+                         "must be 64 lower-case hex digits"));
+    std::string other_archive = replace(kGoodRecipe, "archive = \"demo_1.0.orig.tar.gz\"", "archive = \"other.tar.gz\"");
+    assert_true(contains(parse_error(other_archive), "no checksum for the archive other.tar.gz"));
+    assert_true(contains(parse_error(replace(kGoodRecipe, "\"one.patch\"", "\"../one.patch\"")),
+                         "must be a file in the recipe directory"));
+}
+
+void sha256_known_answers(void **) {
+    assert_string_equal(cook::sha256_of_bytes("").c_str(),
+                        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    assert_string_equal(cook::sha256_of_bytes("abc").c_str(),
+                        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    std::string million(1000000, 'a');
+    assert_string_equal(cook::sha256_of_bytes(million).c_str(),
+                        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+void checksum_mismatch_names_file_and_both_hashes(void **) {
+    std::string path = std::filesystem::temp_directory_path() / ("cook_test_" + std::to_string(getpid()));
+    {
+        std::ofstream out(path);
+        out << "abc";
+    }
+    const std::string right = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    const std::string wrong = "1111111111111111111111111111111111111111111111111111111111111111";
+    cook::verify_checksum(path, right);  // matches: no error
+    std::string message;
+    try {
+        cook::verify_checksum(path, wrong);
+    } catch (const cook::CookError &error) {
+        message = error.what();
+    }
+    std::remove(path.c_str());
+    assert_true(contains(message, "checksum mismatch: " + path));
+    assert_true(contains(message, "expected sha256 " + wrong));
+    assert_true(contains(message, "got " + right));
+}
+
+// Recipes in memory: name -> (dependencies for every target, extra ones for "hosted").
+cook::RecipeLoader loader(std::map<std::string, std::vector<std::string>> deps,
+                          std::map<std::string, std::vector<std::string>> hosted_deps = {}) {
+    return [deps, hosted_deps](const std::string &name) {
+        auto it = deps.find(name);
+        if (it == deps.end()) throw cook::CookError("no recipe for " + name);
+        cook::Recipe recipe;
+        recipe.name = name;
+        recipe.build.dependencies = it->second;
+        auto extra = hosted_deps.find(name);
+        if (extra != hosted_deps.end()) recipe.per_target["hosted"].dependencies = extra->second;
+        return recipe;
+    };
+}
+
+std::string names(const std::vector<cook::Recipe> &order) {
+    std::string out;
+    for (const cook::Recipe &recipe : order) out += (out.empty() ? "" : " ") + recipe.name;
+    return out;
+}
+
+void dependencies_come_first(void **) {
+    auto load = loader({{"app", {"liburing", "zlib"}}, {"liburing", {}}, {"zlib", {}}, {"ringport", {}}},
+                       {{"liburing", {"ringport"}}});
+    assert_string_equal(names(cook::dependency_order({"app"}, "native", load)).c_str(), "liburing zlib app");
+    assert_string_equal(names(cook::dependency_order({"app"}, "hosted", load)).c_str(),
+                        "ringport liburing zlib app");
+    // Shared dependencies are cooked once.
+    assert_string_equal(names(cook::dependency_order({"liburing", "app"}, "hosted", load)).c_str(),
+                        "ringport liburing zlib app");
+}
+
+void dependency_cycle_is_named(void **) {
+    auto load = loader({{"a", {"b"}}, {"b", {"c"}}, {"c", {"a"}}});
+    std::string message;
+    try {
+        cook::dependency_order({"a"}, "hosted", load);
+    } catch (const cook::CookError &error) {
+        message = error.what();
+    }
+    assert_true(contains(message, "dependency cycle for target hosted: a -> b -> c -> a"));
+}
+
+void missing_dependency_is_named(void **) {
+    auto load = loader({{"app", {"nosuch"}}});
+    std::string message;
+    try {
+        cook::dependency_order({"app"}, "hosted", load);
+    } catch (const cook::CookError &error) {
+        message = error.what();
+    }
+    assert_true(contains(message, "app depends on nosuch, which cannot be loaded: no recipe for nosuch"));
+}
+
+void targets_file(void **) {
+    auto targets = cook::parse_targets_text("[hosted]\ncc = \"gcc\"\nldflags = \"-L{sysroot}\"\nglue = \"ringport\"\n"
+                                            "[native]\n",
+                                            "targets.toml");
+    assert_int_equal(targets.size(), 2);
+    assert_string_equal(targets["hosted"].glue.c_str(), "ringport");
+    assert_string_equal(targets["native"].cc.c_str(), "cc");
+    std::string message;
+    try {
+        cook::parse_targets_text("[hosted]\ncompiler = \"gcc\"\n", "targets.toml");
+    } catch (const cook::CookError &error) {
+        message = error.what();
+    }
+    assert_true(contains(message, "targets.toml: [hosted] compiler: unknown key"));
+}
+
+// The recipes shipped in ports/ must parse (RP_PORTS_DIR is set by the build).
+void shipped_recipes_parse(void **) {
+    for (const char *name : {"liburing", "ringport"}) {
+        cook::Recipe recipe = cook::load_recipe(RP_PORTS_DIR, name);
+        assert_string_equal(recipe.name.c_str(), name);
+    }
+    cook::Recipe liburing = cook::load_recipe(RP_PORTS_DIR, "liburing");
+    assert_string_equal(liburing.source.sha256.at("liburing_2.9.orig.tar.gz").c_str(),
+                        "57e9b36e4ac1e46b8e0351dfb1694dc59638fc25e384b4ba36d87b800b16db1a");
+    auto order = cook::dependency_order({"liburing"}, "hosted",
+                                        [](const std::string &name) { return cook::load_recipe(RP_PORTS_DIR, name); });
+    assert_string_equal(names(order).c_str(), "ringport liburing");
+}
+
+}  // namespace
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(good_recipe_parses),
+        cmocka_unit_test(syntax_error_names_file_and_line),
+        cmocka_unit_test(missing_required_fields),
+        cmocka_unit_test(unknown_keys_and_wrong_types),
+        cmocka_unit_test(checksum_rules),
+        cmocka_unit_test(sha256_known_answers),
+        cmocka_unit_test(checksum_mismatch_names_file_and_both_hashes),
+        cmocka_unit_test(dependencies_come_first),
+        cmocka_unit_test(dependency_cycle_is_named),
+        cmocka_unit_test(missing_dependency_is_named),
+        cmocka_unit_test(targets_file),
+        cmocka_unit_test(shipped_recipes_parse),
+    };
+    return cmocka_run_group_tests_name("cook", tests, nullptr, nullptr);
+}
