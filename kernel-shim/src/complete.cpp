@@ -88,6 +88,7 @@ void flush_count_timeouts(Ring& r)
 		if (seq < t->u.timeout.target_seq)
 			break;
 		r.timeouts.remove(t);
+		++r.timeouts_fired; // timeout CQEs never count towards other timeouts (Linux's cq_timeouts)
 		// The count was reached first: the timer is no longer needed.
 		if (t->state & REQ_TIMER_ARMED) {
 			t->state &= ~REQ_TIMER_ARMED;
@@ -109,6 +110,12 @@ void flush_deferred(Ring& r)
 
 void commit(Ring& r)
 {
+	if (!r.in_submit && (r.native_staged || !r.ready.empty())) {
+		// Work only the submitting thread can do (native enter, link successors): wake its waiter.
+		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST))
+			rp_host_wake(&r.wake_seq, 1u << 30);
+	}
 	uint32_t published = __atomic_load_n(r.k_cq_tail, __ATOMIC_RELAXED);
 	for (int round = 0; round < 64; ++round) {
 		uint64_t before = r.cq_posted;
@@ -162,6 +169,8 @@ Status push_native(Ring& r, Req* q, NativeTag tag, const rp_sqe& in)
 		return Status::fail(e == RP_RING_FULL ? -lx::EAGAIN : -lx::EIO);
 	++q->native_refs;
 	++r.native_staged;
+	if (tag == TAG_MAIN || tag == TAG_RETRY || tag == TAG_READY)
+		q->cur_tag = uint8_t(tag);
 	return kOk;
 }
 
@@ -169,7 +178,7 @@ Status cancel_native(Ring& r, Req* target, Req* owner, NativeTag tag)
 {
 	rp_sqe s{};
 	s.opcode = RP_OP_CANCEL;
-	s.addr = native_user_data(target, TAG_MAIN);
+	s.addr = native_user_data(target, NativeTag(target->cur_tag));
 	if (target->opcode == lx::OP_TIMEOUT || target->opcode == lx::OP_LINK_TIMEOUT)
 		s.addr = native_user_data(target, TAG_TIMER);
 	target->state |= REQ_CANCELING;
@@ -180,16 +189,16 @@ void flush_native(Ring& r)
 {
 	if (!r.native_staged)
 		return;
-	(void)r.nsq.publish();
-	r.native_staged = 0;
-	if (r.in_submit) {
-		(void)rp_host_ring_enter(r.native, 0);
-	} else {
-		// An OS thread cannot enter: the submitting thread will, and a waiter is woken to do it now.
+	if (!r.in_submit) {
+		// An OS thread cannot enter: wake the submitting thread's waiter, which enters for it.
 		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST))
 			rp_host_wake(&r.wake_seq, 1u << 30);
+		return;
 	}
+	(void)r.nsq.publish();
+	r.native_staged = 0;
+	(void)rp_host_ring_enter(r.native, 0);
 }
 
 void put_native(Ring& r, Req* q)
@@ -207,6 +216,7 @@ void dispatch(Ring& r, uint64_t ud, int64_t res, uint32_t nflags)
 	switch (tag) {
 	case TAG_MAIN:
 	case TAG_RETRY:
+	case TAG_READY:
 	case TAG_TIMER:
 	case TAG_CANCEL_RESULT:
 		if (tag == TAG_MAIN && !d.native_done) {

@@ -93,7 +93,11 @@ Issued issue_close(Ring& r, Req& q)
 	if (s.file_index) {
 		// Closing a fixed-file slot: only the shim's table changes.
 		uint32_t slot = s.file_index - 1;
-		if (slot >= r.nr_files || r.files[slot] < 0)
+		if (!r.nr_files)
+			return Issued::now(-lx::ENXIO);
+		if (slot >= r.nr_files)
+			return Issued::now(-lx::EINVAL);
+		if (r.files[slot] < 0)
 			return Issued::now(-lx::EBADF);
 		rp_host_file_put(r.files[slot]);
 		r.files[slot] = -1;

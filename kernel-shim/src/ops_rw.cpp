@@ -33,9 +33,27 @@ rp_sqe rw_native(const Req& q, bool positional, uint64_t addr, uint64_t len, boo
 
 } // namespace
 
+// Linux's ioprio_check_cap: class in the top 3 bits, level in the low 3.
+Status check_ioprio(uint16_t prio)
+{
+	uint32_t cls = prio >> 13, level = prio & 7, data = prio & 0x1fff;
+	switch (cls) {
+	case 0: // none
+		return data ? Status::fail(-lx::EINVAL) : kOk;
+	case 1: // real time (the hosted process may use it)
+	case 2: // best effort
+		return level >= 8 ? Status::fail(-lx::EINVAL) : kOk;
+	case 3: // idle
+		return kOk;
+	default:
+		return Status::fail(-lx::EINVAL);
+	}
+}
+
 Status prep_rw(Ring&, Req& q)
 {
 	const auto& s = q.sqe;
+	RP_TRY(check_ioprio(s.ioprio));
 	if (s.buf_index && !(s.flags & lx::SQE_BUFFER_SELECT))
 		return Status::fail(-lx::EINVAL);
 	if (is_vectored(q.opcode)) {
@@ -72,6 +90,7 @@ Status prep_rw(Ring&, Req& q)
 Status prep_rw_fixed(Ring& r, Req& q)
 {
 	(void)r;
+	RP_TRY(check_ioprio(q.sqe.ioprio));
 	q.expected = q.sqe.len;
 	q.state |= REQ_SHORT_FAILS;
 	return kOk;
@@ -103,6 +122,33 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 {
 	if (q.state & REQ_DONE)
 		return;
+	const OpDef& d = kOps[q.opcode];
+	if (tag == TAG_READY) {
+		// The file is ready (or the wait failed): run the operation again.
+		q.waiting_ready = false;
+		if (res < 0) {
+			complete(r, &q, res);
+			return;
+		}
+		Issued again = d.issue(r, q);
+		if (!again.pending)
+			complete(r, &q, again.res, again.cflags);
+		return;
+	}
+	// A file that would block makes Linux wait for readiness and retry, unless the caller said not to wait.
+	constexpr uint32_t kRwfNowait = 0x8, kMsgDontwait = 0x40;
+	bool nowait = (d.family == Family::rw && (uint32_t(q.sqe.rw_flags) & kRwfNowait)) ||
+	              (d.family == Family::net && (q.sqe.msg_flags & kMsgDontwait) && q.opcode != lx::OP_ACCEPT) ||
+	              (q.opcode == lx::OP_ACCEPT && (q.sqe.ioprio & lx::ACCEPT_DONTWAIT));
+	if (res == -lx::EAGAIN && d.poll_events && !nowait && !(q.state & REQ_CANCELING)) {
+		rp_sqe p = native_op(RP_OP_POLL);
+		p.fd = nfd(q.fd);
+		p.syscall_flags = d.poll_events;
+		q.waiting_ready = true;
+		if (push_native(r, &q, TAG_READY, p).ok())
+			return;
+		q.waiting_ready = false;
+	}
 	// Linux ignores the offset of stream files (pipes, sockets): retry at the stream position.
 	bool rw_op = q.opcode == lx::OP_READ || q.opcode == lx::OP_WRITE || q.opcode == lx::OP_READV ||
 	             q.opcode == lx::OP_WRITEV || q.opcode == lx::OP_READ_FIXED || q.opcode == lx::OP_WRITE_FIXED;

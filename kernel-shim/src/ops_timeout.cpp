@@ -219,6 +219,8 @@ void disarm_link_timeout(Ring& r, Req* lt)
 {
 	disarm_timer(r, *lt);
 	forget(r, *lt);
+	// -ECANCELED, but not a failure: with CQE_SKIP_SUCCESS the CQE stays hidden, as on Linux.
+	lt->state |= REQ_NOT_FAILURE;
 	complete(r, lt, -lx::ECANCELED);
 }
 
@@ -227,7 +229,11 @@ void done_link_timeout(Ring& r, Req& lt, NativeTag tag, int64_t res, uint32_t)
 	if (lt.state & REQ_DONE)
 		return;
 	if (tag == TAG_CANCEL_RESULT) {
-		// The guarded request was asked to stop; the link timeout reports how that went.
+		// The guarded request was asked to stop; the link timeout reports how that went. Linux's waitid and
+		// futex cancellation count what they removed, and that count becomes the result.
+		if (res == 0 && lt.peer && (lt.peer->opcode == lx::OP_WAITID || lt.peer->opcode == lx::OP_FUTEX_WAIT ||
+		                            lt.peer->opcode == lx::OP_FUTEX_WAITV))
+			res = 1;
 		complete(r, &lt, (res == 0 || res == -lx::ENOENT) ? -lx::ETIME : res);
 		return;
 	}

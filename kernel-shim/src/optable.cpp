@@ -7,33 +7,40 @@ namespace {
 using F = Family;
 
 constexpr OpDef run(const char* name, F family, bool needs_file, PrepFn prep, IssueFn issue, const char* native,
-                    NativeDoneFn done = nullptr, const char* note = "", bool buffer_select = false)
+                    NativeDoneFn done = nullptr, const char* note = "")
 {
-	return OpDef{name, family, true, needs_file, buffer_select, 0, prep, issue, done, native, note};
+	return OpDef{name, family, true, needs_file, false, false, 0, 0, prep, issue, done, native, note};
+}
+// Ops that use sqe.ioprio and, on a file that would block, wait for readiness (Linux's FAST_POLL).
+constexpr uint8_t kIn = 0x1, kOut = 0x4;
+constexpr OpDef io(uint8_t events, const char* name, F family, PrepFn prep, IssueFn issue, const char* native,
+                   NativeDoneFn done, const char* note = "")
+{
+	return OpDef{name, family, true, true, false, true, events, 0, prep, issue, done, native, note};
 }
 // Refused the way a kernel without the opcode refuses it: -EINVAL in the CQE, unsupported in the probe.
 constexpr OpDef refuse(const char* name, F family, const char* why)
 {
-	return OpDef{name, family, false, false, false, -lx::EINVAL, nullptr, nullptr, nullptr, "-", why};
+	return OpDef{name, family, false, false, false, false, 0, -lx::EINVAL, nullptr, nullptr, nullptr, "-", why};
 }
 } // namespace
 
 constexpr OpDef kOps[] = {
     run("NOP", F::core, false, prep_nop, issue_nop, "(none: completes in the shim)"),
-    run("READV", F::rw, true, prep_rw, issue_rw, "READV / PREADV", done_rw),
-    run("WRITEV", F::rw, true, prep_rw, issue_rw, "WRITEV / PWRITEV", done_rw),
+    io(kIn, "READV", F::rw, prep_rw, issue_rw, "READV / PREADV", done_rw),
+    io(kOut, "WRITEV", F::rw, prep_rw, issue_rw, "WRITEV / PWRITEV", done_rw),
     run("FSYNC", F::sync, true, prep_fsync, issue_fsync, "FSYNC / FDATASYNC", nullptr,
         "a range (off/len) syncs the whole file"),
-    run("READ_FIXED", F::rw, true, prep_rw_fixed, issue_rw, "READ / PREAD", done_rw),
-    run("WRITE_FIXED", F::rw, true, prep_rw_fixed, issue_rw, "WRITE / PWRITE", done_rw),
+    io(kIn, "READ_FIXED", F::rw, prep_rw_fixed, issue_rw, "READ / PREAD", done_rw),
+    io(kOut, "WRITE_FIXED", F::rw, prep_rw_fixed, issue_rw, "WRITE / PWRITE", done_rw),
     run("POLL_ADD", F::poll, true, prep_poll_add, issue_poll_add, "POLL / REGISTER_EVENTS", done_poll_add),
     run("POLL_REMOVE", F::poll, false, prep_poll_remove, issue_poll_remove, "CANCEL"),
     run("SYNC_FILE_RANGE", F::sync, true, prep_sync_file_range, issue_sync_file_range, "SYNC_RANGE"),
-    run("SENDMSG", F::net, true, prep_msg, issue_msg, "SENDMSG", done_rw),
-    run("RECVMSG", F::net, true, prep_msg, issue_msg, "RECVMSG", done_rw),
+    io(kOut, "SENDMSG", F::net, prep_msg, issue_msg, "SENDMSG", done_rw),
+    io(kIn, "RECVMSG", F::net, prep_msg, issue_msg, "RECVMSG", done_rw),
     run("TIMEOUT", F::timeout, false, prep_timeout, issue_timeout, "TIMEOUT", done_timeout),
     run("TIMEOUT_REMOVE", F::timeout, false, prep_timeout_remove, issue_timeout_remove, "CANCEL + TIMEOUT"),
-    run("ACCEPT", F::net, true, prep_accept, issue_accept, "ACCEPT", nullptr, "no multishot, no direct install"),
+    io(kIn, "ACCEPT", F::net, prep_accept, issue_accept, "ACCEPT", done_rw, "no multishot, no direct install"),
     run("ASYNC_CANCEL", F::cancel, false, prep_async_cancel, issue_async_cancel, "CANCEL", done_async_cancel),
     run("LINK_TIMEOUT", F::timeout, false, prep_link_timeout, issue_link_timeout, "TIMEOUT + CANCEL",
         done_link_timeout),
@@ -43,12 +50,12 @@ constexpr OpDef kOps[] = {
     run("CLOSE", F::fs, false, prep_close, issue_close, "CLOSE"),
     run("FILES_UPDATE", F::core, false, prep_files_update, issue_files_update, "(none: shim file table)"),
     run("STATX", F::fs, false, prep_statx, issue_statx, "STATX"),
-    run("READ", F::rw, true, prep_rw, issue_rw, "READ / PREAD", done_rw),
-    run("WRITE", F::rw, true, prep_rw, issue_rw, "WRITE / PWRITE", done_rw),
+    io(kIn, "READ", F::rw, prep_rw, issue_rw, "READ / PREAD", done_rw),
+    io(kOut, "WRITE", F::rw, prep_rw, issue_rw, "WRITE / PWRITE", done_rw),
     run("FADVISE", F::fs, true, prep_fadvise, issue_fadvise, "FADVISE"),
     run("MADVISE", F::fs, false, prep_madvise, issue_madvise, "MADVISE"),
-    run("SEND", F::net, true, prep_sendrecv, issue_sendrecv, "SEND", done_rw),
-    run("RECV", F::net, true, prep_sendrecv, issue_sendrecv, "RECV", done_rw, "no multishot or bundles"),
+    io(kOut, "SEND", F::net, prep_sendrecv, issue_sendrecv, "SEND", done_rw),
+    io(kIn, "RECV", F::net, prep_sendrecv, issue_sendrecv, "RECV", done_rw, "no multishot or bundles"),
     run("OPENAT2", F::fs, false, prep_openat2, issue_openat2, "OPENAT (resolve)", nullptr,
         "no direct (fixed-file) install"),
     refuse("EPOLL_CTL", F::core, "no native epoll_ctl opcode"),

@@ -399,6 +399,25 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 		r.file_alloc_end = range.off + range.len;
 		return 0;
 	}
+	case lx::REGISTER_IOWQ_MAX_WORKERS: {
+		// The OS owns the worker pool; the limits are kept and reported as Linux does.
+		if (!arg || nr != 2)
+			return -lx::EINVAL;
+		uint32_t v[2];
+		if (rp_host_copy_from_user(v, arg, sizeof(v)))
+			return -lx::EFAULT;
+		if (v[0] > 0x7fffffffu || v[1] > 0x7fffffffu)
+			return -lx::EINVAL;
+		if (!r.iowq_max[0]) {
+			r.iowq_max[0] = r.sq_entries < 8 ? r.sq_entries : 8;
+			r.iowq_max[1] = 1024;
+		}
+		uint32_t old[2] = {r.iowq_max[0], r.iowq_max[1]};
+		for (int i = 0; i < 2; ++i)
+			if (v[i])
+				r.iowq_max[i] = v[i];
+		return rp_host_copy_to_user(arg, old, sizeof(old));
+	}
 	default:
 		// Known but not implemented (personalities, io-wq tuning, buffer rings, NAPI, clocks, cloning,
 		// resizing, memory regions) and unknown opcodes alike: Linux's answer for an opcode it lacks.

@@ -25,6 +25,7 @@ enum : uint32_t {
 	REQ_NO_CQE = 1u << 12,     // never posts (internal)
 	REQ_SHORT_FAILS = 1u << 13, // a result below Req::expected breaks the link
 	REQ_POLL_MULTI = 1u << 14,  // multishot poll
+	REQ_NOT_FAILURE = 1u << 15, // a negative result that does not count as failing (disarmed link timeout)
 };
 
 // Tags in the low bits of a native user_data: which of a request's native operations completed.
@@ -34,6 +35,7 @@ enum NativeTag : uint64_t {
 	TAG_CANCEL_QUIET = 2,  // a cancel whose result nobody needs; the target is the request
 	TAG_CANCEL_RESULT = 3, // a cancel whose result the request (ASYNC_CANCEL, fired LINK_TIMEOUT) collects
 	TAG_RETRY = 4,         // a retried main operation (pread on a pipe becomes read)
+	TAG_READY = 5,         // a readiness poll before retrying an operation that would block
 	TAG_MASK = 63,
 };
 
@@ -62,6 +64,8 @@ struct alignas(64) Req {
 	void* heap;      // owned memory (long iovec copies), freed with the request
 	uint32_t heap_size;
 	uint8_t timer_phase; // flips on every re-arm so a stale timer's completion is recognised
+	bool waiting_ready;  // the current native op is a readiness poll (TAG_READY)
+	uint8_t cur_tag;     // tag of the request's current main native op (what a cancel must name)
 	union {
 		struct {
 			uint64_t target_seq; // count timeouts: complete after this many CQEs
@@ -197,6 +201,7 @@ struct Ring {
 	int32_t eventfd; // host ref, -1 none
 	bool eventfd_async;
 	Restrictions restrictions;
+	uint32_t iowq_max[2]; // REGISTER_IOWQ_MAX_WORKERS (bounded, unbounded)
 	bool restrictions_registered; // enforced from ENABLE_RINGS on
 };
 

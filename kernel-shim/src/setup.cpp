@@ -24,7 +24,8 @@ constexpr uint32_t kHonoured = lx::SETUP_CQSIZE | lx::SETUP_CLAMP | lx::SETUP_R_
                                lx::SETUP_ATTACH_WQ;
 
 // Feature bits the shim actually delivers (see docs/compat-matrix.md).
-constexpr uint32_t kFeatures = lx::FEAT_SINGLE_MMAP | lx::FEAT_NODROP | lx::FEAT_SUBMIT_STABLE |
+// CUR_PERSONALITY: the OS runs every op with the credentials of the submitting process.
+constexpr uint32_t kFeatures = lx::FEAT_SINGLE_MMAP | lx::FEAT_NODROP | lx::FEAT_SUBMIT_STABLE | lx::FEAT_CUR_PERSONALITY |
                                lx::FEAT_RW_CUR_POS | lx::FEAT_FAST_POLL | lx::FEAT_POLL_32BITS | lx::FEAT_EXT_ARG |
                                lx::FEAT_CQE_SKIP | lx::FEAT_LINKED_FILE | lx::FEAT_REG_REG_RING |
                                lx::FEAT_MIN_TIMEOUT;

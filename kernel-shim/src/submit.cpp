@@ -114,6 +114,8 @@ void complete(Ring& r, Req* q, int64_t res, uint32_t cflags)
 	clear_inflight(r, q);
 	bool failed = (q->state & REQ_FAILED) || res < 0 ||
 	              ((q->state & REQ_SHORT_FAILS) && res >= 0 && uint64_t(res) < q->expected);
+	if (q->state & REQ_NOT_FAILURE)
+		failed = false;
 	if (res == -lx::ETIME && q->opcode == lx::OP_TIMEOUT && (q->u.timeout.flags & lx::TIMEOUT_ETIME_SUCCESS))
 		failed = false;
 	bool skip_chain_cqes = false;
@@ -141,10 +143,16 @@ void complete(Ring& r, Req* q, int64_t res, uint32_t cflags)
 		if (!(lt->state & REQ_LT_FIRED))
 			disarm_link_timeout(r, lt);
 	} else if (next && next->opcode == lx::OP_LINK_TIMEOUT && !next->peer) {
+		// Never armed (the request finished inline or failed first): cancelled, or its own init error.
 		Req* lt = next;
 		next = lt->link;
 		lt->link = nullptr;
-		complete(r, lt, -lx::ECANCELED);
+		if (lt->state & REQ_FAILED)
+			complete(r, lt, lt->res);
+		else {
+			lt->state |= REQ_NOT_FAILURE;
+			complete(r, lt, -lx::ECANCELED);
+		}
 	}
 	if (next) {
 		if (failed && !(q->state & REQ_HARDLINK)) {
@@ -204,7 +212,7 @@ namespace {
 // Runs everything that can run now: ready requests, the native enter, native completions. Submit context.
 void process(Ring& r)
 {
-	for (int round = 0; round < 1000; ++round) {
+	for (;;) {
 		run_ready(r);
 		flush_native(r);
 		reap_native(r);
@@ -285,6 +293,8 @@ int init_req(Ring& r, Req* q)
 	}
 	if (!d.supported)
 		return d.refusal;
+	if (!d.ioprio && s.ioprio)
+		return -lx::EINVAL;
 	if (s.personality)
 		return -lx::EINVAL; // no personalities registered (REGISTER_PERSONALITY is refused)
 	Status st = d.prep(r, *q);

@@ -327,6 +327,10 @@ int rp_sys_io_uring_setup(unsigned int entries, struct io_uring_params* p)
 int rp_sys_io_uring_enter2(unsigned int fd, unsigned int to_submit, unsigned int min_complete, unsigned int flags,
                            void* arg, size_t argsz)
 {
+	constexpr uint32_t kValid = lx::ENTER_GETEVENTS | lx::ENTER_SQ_WAKEUP | lx::ENTER_SQ_WAIT | lx::ENTER_EXT_ARG |
+	                            lx::ENTER_REGISTERED_RING | lx::ENTER_ABS_TIMER | lx::ENTER_EXT_ARG_REG;
+	if (flags & ~kValid)
+		return -EINVAL;
 	RingFile* rf;
 	if (long e = resolve_ring(fd, flags & lx::ENTER_REGISTERED_RING, &rf); e)
 		return int(e);
