@@ -59,6 +59,8 @@ int64_t cancel_start(Ring& r, const CancelSpec& c, Req* owner)
 		Req* next = q->next;
 		if (q != owner && !(q->state & (REQ_DONE | REQ_CANCELING)) && matches(r, c, q)) {
 			++found;
+			if (q->opcode == lx::OP_WAITID || q->opcode == lx::OP_FUTEX_WAIT || q->opcode == lx::OP_FUTEX_WAITV)
+				owner->u.cancel.counts = true;
 			if (q->opcode == lx::OP_TIMEOUT) {
 				(void)cancel_timeout_req(r, q);
 				++owner->u.cancel.canceled;
@@ -94,7 +96,7 @@ int64_t cancel_result(const Req& q)
 	if (q.u.cancel.all)
 		return q.u.cancel.canceled;
 	if (q.u.cancel.canceled)
-		return 0;
+		return q.u.cancel.counts ? 1 : 0;
 	return q.u.cancel.first_error ? q.u.cancel.first_error : -lx::ENOENT;
 }
 } // namespace

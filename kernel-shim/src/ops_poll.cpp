@@ -46,7 +46,18 @@ Status prep_poll_add(Ring&, Req& q)
 	return kOk;
 }
 
-Issued issue_poll_add(Ring& r, Req& q) { return arm(r, q); }
+namespace {
+// A multishot poll on the ring's own registered eventfd would fire on every CQE it causes: Linux makes such
+// a poll one-shot when io_uring's signal triggers it. Here every trigger of that eventfd counts as ours.
+bool polls_own_eventfd(Ring& r, const Req& q) { return r.eventfd >= 0 && rp_host_same_file(q.fd, r.eventfd) == 1; }
+} // namespace
+
+Issued issue_poll_add(Ring& r, Req& q)
+{
+	if ((q.state & REQ_POLL_MULTI) && polls_own_eventfd(r, q))
+		q.state &= ~REQ_POLL_MULTI;
+	return arm(r, q);
+}
 
 void done_poll_add(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 {
@@ -105,7 +116,7 @@ Issued issue_poll_remove(Ring& r, Req& q)
 	// Either way the armed native poll goes.
 	(void)cancel_native(r, t, t, TAG_CANCEL_QUIET);
 	if (!(flags & (lx::POLL_UPDATE_EVENTS | lx::POLL_UPDATE_USER_DATA))) {
-		complete(r, t, -lx::ECANCELED);
+		complete_later(r, t, -lx::ECANCELED);
 		return Issued::now(0);
 	}
 	// Update in place: new events and/or user_data, re-armed under the other tag.

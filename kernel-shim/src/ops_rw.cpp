@@ -99,6 +99,15 @@ Status prep_rw_fixed(Ring& r, Req& q)
 Issued issue_rw(Ring& r, Req& q)
 {
 	const auto& s = q.sqe;
+	if (r.flags & lx::SETUP_IOPOLL) {
+		// Polled I/O needs a file opened O_DIRECT (Linux: -EOPNOTSUPP otherwise).
+		constexpr int kODirect = 040000;
+		int fl = rp_host_fd_flags(q.fd);
+		if (fl < 0)
+			return Issued::now(fl);
+		if (!(fl & kODirect))
+			return Issued::now(-lx::EOPNOTSUPP);
+	}
 	bool positional = s.off != kCurrentPosition;
 	if (int64_t(s.off) < 0 && positional)
 		return Issued::now(-lx::EINVAL);

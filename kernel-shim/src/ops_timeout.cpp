@@ -140,7 +140,7 @@ bool cancel_timeout_req(Ring& r, Req* q)
 	disarm_timer(r, *q);
 	if (count_listed(r, *q))
 		r.timeouts.remove(q);
-	complete(r, q, -lx::ECANCELED);
+	complete_later(r, q, -lx::ECANCELED);
 	return true;
 }
 
@@ -175,7 +175,7 @@ Issued issue_timeout_remove(Ring& r, Req& q)
 				t = c;
 	} else {
 		for (Req* c = r.inflight.head; c && !t; c = c->next)
-			if (c->opcode == lx::OP_TIMEOUT && c->sqe.user_data == s.addr && !(c->state & REQ_DONE))
+			if (c->opcode == lx::OP_TIMEOUT && c->sqe.user_data == s.addr && !(c->state & (REQ_DONE | REQ_CANCELING)))
 				t = c;
 	}
 	if (!t)
@@ -234,6 +234,7 @@ void done_link_timeout(Ring& r, Req& lt, NativeTag tag, int64_t res, uint32_t)
 		if (res == 0 && lt.peer && (lt.peer->opcode == lx::OP_WAITID || lt.peer->opcode == lx::OP_FUTEX_WAIT ||
 		                            lt.peer->opcode == lx::OP_FUTEX_WAITV))
 			res = 1;
+		lt.state |= REQ_NOT_FAILURE; // a fired timeout's CQE obeys CQE_SKIP_SUCCESS
 		complete(r, &lt, (res == 0 || res == -lx::ENOENT) ? -lx::ETIME : res);
 		return;
 	}
@@ -245,6 +246,7 @@ void done_link_timeout(Ring& r, Req& lt, NativeTag tag, int64_t res, uint32_t)
 	Req* target = lt.peer;
 	if (target && !(target->state & REQ_DONE) && cancel_native(r, target, &lt, TAG_CANCEL_RESULT).ok())
 		return;
+	lt.state |= REQ_NOT_FAILURE;
 	complete(r, &lt, -lx::ETIME);
 }
 

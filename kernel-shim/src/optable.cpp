@@ -9,24 +9,30 @@ using F = Family;
 constexpr OpDef run(const char* name, F family, bool needs_file, PrepFn prep, IssueFn issue, const char* native,
                     NativeDoneFn done = nullptr, const char* note = "")
 {
-	return OpDef{name, family, true, needs_file, false, false, 0, 0, prep, issue, done, native, note};
+	return OpDef{name, family, true, needs_file, false, false, false, 0, 0, prep, issue, done, native, note};
 }
 // Ops that use sqe.ioprio and, on a file that would block, wait for readiness (Linux's FAST_POLL).
 constexpr uint8_t kIn = 0x1, kOut = 0x4;
 constexpr OpDef io(uint8_t events, const char* name, F family, PrepFn prep, IssueFn issue, const char* native,
                    NativeDoneFn done, const char* note = "")
 {
-	return OpDef{name, family, true, true, false, true, events, 0, prep, issue, done, native, note};
+	return OpDef{name, family, true, true, false, true, family == F::rw, events, 0, prep, issue, done, native, note};
 }
 // Refused the way a kernel without the opcode refuses it: -EINVAL in the CQE, unsupported in the probe.
 constexpr OpDef refuse(const char* name, F family, const char* why)
 {
-	return OpDef{name, family, false, false, false, false, 0, -lx::EINVAL, nullptr, nullptr, nullptr, "-", why};
+	return OpDef{name, family, false, false, false, false, false, 0, -lx::EINVAL, nullptr, nullptr, nullptr, "-", why};
+}
+// Also allowed on IOPOLL rings (Linux: ops that complete without the file's poll machinery).
+constexpr OpDef pollable_ring(OpDef d)
+{
+	d.iopoll = true;
+	return d;
 }
 } // namespace
 
 constexpr OpDef kOps[] = {
-    run("NOP", F::core, false, prep_nop, issue_nop, "(none: completes in the shim)"),
+    pollable_ring(run("NOP", F::core, false, prep_nop, issue_nop, "(none: completes in the shim)")),
     io(kIn, "READV", F::rw, prep_rw, issue_rw, "READV / PREADV", done_rw),
     io(kOut, "WRITEV", F::rw, prep_rw, issue_rw, "WRITEV / PWRITEV", done_rw),
     run("FSYNC", F::sync, true, prep_fsync, issue_fsync, "FSYNC / FDATASYNC", nullptr,
@@ -48,7 +54,7 @@ constexpr OpDef kOps[] = {
     run("FALLOCATE", F::fs, true, prep_fallocate, issue_fallocate, "FALLOCATE"),
     run("OPENAT", F::fs, false, prep_openat, issue_openat, "OPENAT", nullptr, "no direct (fixed-file) install"),
     run("CLOSE", F::fs, false, prep_close, issue_close, "CLOSE"),
-    run("FILES_UPDATE", F::core, false, prep_files_update, issue_files_update, "(none: shim file table)"),
+    pollable_ring(run("FILES_UPDATE", F::core, false, prep_files_update, issue_files_update, "(none: shim file table)")),
     run("STATX", F::fs, false, prep_statx, issue_statx, "STATX"),
     io(kIn, "READ", F::rw, prep_rw, issue_rw, "READ / PREAD", done_rw),
     io(kOut, "WRITE", F::rw, prep_rw, issue_rw, "WRITE / PWRITE", done_rw),

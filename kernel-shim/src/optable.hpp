@@ -29,6 +29,7 @@ struct OpDef {
 	bool needs_file;    // sqe.fd names a file (FIXED_FILE applies)
 	bool buffer_select; // accepts IOSQE_BUFFER_SELECT
 	bool ioprio;        // sqe.ioprio means something (else it must be zero)
+	bool iopoll;        // allowed on an IOPOLL ring
 	uint8_t poll_events; // readiness to wait for when the OS says -EAGAIN (POLLIN/POLLOUT), 0: none
 	int16_t refusal;    // -errno for refused opcodes
 	PrepFn prep;

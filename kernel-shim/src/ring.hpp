@@ -26,6 +26,7 @@ enum : uint32_t {
 	REQ_SHORT_FAILS = 1u << 13, // a result below Req::expected breaks the link
 	REQ_POLL_MULTI = 1u << 14,  // multishot poll
 	REQ_NOT_FAILURE = 1u << 15, // a negative result that does not count as failing (disarmed link timeout)
+	REQ_COMPLETE_ONLY = 1u << 16, // on the ready list to be completed with res (cancelled), not issued
 };
 
 // Tags in the low bits of a native user_data: which of a request's native operations completed.
@@ -86,6 +87,7 @@ struct alignas(64) Req {
 			uint32_t canceled;    // targets found and cancelled
 			int32_t first_error;  // -EALREADY seen
 			bool all;
+			bool counts; // a waitid/futex target: Linux reports how many it removed
 		} cancel;
 		struct {
 			uint64_t iov[8]; // up to four iovecs copied at submission (SUBMIT_STABLE)
@@ -230,6 +232,8 @@ Status cancel_native(Ring& r, Req* target, Req* owner, NativeTag tag);
 
 // Hands a request to the ready list (issued at the next chance, from the submitting thread).
 void make_ready(Ring& r, Req* req);
+// Completes a cancelled request after the canceller's own CQE, as Linux's task work does.
+void complete_later(Ring& r, Req* req, int64_t res);
 void issue(Ring& r, Req* req);
 
 // Inflight bookkeeping (cancel lookup).

@@ -17,7 +17,7 @@ constexpr uint32_t kKnown = lx::SETUP_IOPOLL | lx::SETUP_SQPOLL | lx::SETUP_SQ_A
                             lx::SETUP_COOP_TASKRUN | lx::SETUP_TASKRUN_FLAG | lx::SETUP_SQE128 | lx::SETUP_CQE32 |
                             lx::SETUP_SINGLE_ISSUER | lx::SETUP_DEFER_TASKRUN | lx::SETUP_NO_MMAP |
                             lx::SETUP_REGISTERED_FD_ONLY | lx::SETUP_NO_SQARRAY | lx::SETUP_HYBRID_IOPOLL;
-constexpr uint32_t kHonoured = lx::SETUP_CQSIZE | lx::SETUP_CLAMP | lx::SETUP_R_DISABLED | lx::SETUP_SUBMIT_ALL |
+constexpr uint32_t kHonoured = lx::SETUP_SQPOLL | lx::SETUP_SQ_AFF | lx::SETUP_IOPOLL | lx::SETUP_CQSIZE | lx::SETUP_CLAMP | lx::SETUP_R_DISABLED | lx::SETUP_SUBMIT_ALL |
                                lx::SETUP_COOP_TASKRUN | lx::SETUP_TASKRUN_FLAG | lx::SETUP_SQE128 |
                                lx::SETUP_CQE32 | lx::SETUP_SINGLE_ISSUER | lx::SETUP_DEFER_TASKRUN |
                                lx::SETUP_NO_MMAP | lx::SETUP_REGISTERED_FD_ONLY | lx::SETUP_NO_SQARRAY |
@@ -27,7 +27,7 @@ constexpr uint32_t kHonoured = lx::SETUP_CQSIZE | lx::SETUP_CLAMP | lx::SETUP_R_
 // CUR_PERSONALITY: the OS runs every op with the credentials of the submitting process.
 constexpr uint32_t kFeatures = lx::FEAT_SINGLE_MMAP | lx::FEAT_NODROP | lx::FEAT_SUBMIT_STABLE | lx::FEAT_CUR_PERSONALITY |
                                lx::FEAT_RW_CUR_POS | lx::FEAT_FAST_POLL | lx::FEAT_POLL_32BITS | lx::FEAT_EXT_ARG |
-                               lx::FEAT_CQE_SKIP | lx::FEAT_LINKED_FILE | lx::FEAT_REG_REG_RING |
+                               lx::FEAT_CQE_SKIP | lx::FEAT_LINKED_FILE | lx::FEAT_REG_REG_RING | lx::FEAT_SQPOLL_NONFIXED |
                                lx::FEAT_MIN_TIMEOUT;
 
 Status fill_params(uint32_t entries, lx::io_uring_params& p)
@@ -144,6 +144,13 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 		return -lx::EINVAL;
 	if ((p.flags & lx::SETUP_DEFER_TASKRUN) && !(p.flags & lx::SETUP_SINGLE_ISSUER))
 		return -lx::EINVAL;
+	if ((p.flags & lx::SETUP_SQPOLL) &&
+	    (p.flags & (lx::SETUP_COOP_TASKRUN | lx::SETUP_TASKRUN_FLAG | lx::SETUP_DEFER_TASKRUN)))
+		return -lx::EINVAL;
+	if ((p.flags & lx::SETUP_SQ_AFF) && !(p.flags & lx::SETUP_SQPOLL))
+		return -lx::EINVAL;
+	if ((p.flags & (lx::SETUP_IOPOLL | lx::SETUP_HYBRID_IOPOLL)) == lx::SETUP_HYBRID_IOPOLL)
+		return -lx::EINVAL;
 	if (p.flags & ~kHonoured)
 		return -lx::EINVAL;
 	if (p.flags & lx::SETUP_ATTACH_WQ) {
@@ -219,6 +226,8 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 	*word(layout::sq_ring_mask) = r->sq_entries - 1;
 	*word(layout::cq_ring_mask) = r->cq_entries - 1;
 	*word(layout::sq_ring_entries) = r->sq_entries;
+	if (p.flags & lx::SETUP_SQPOLL)
+		*r->k_sq_flags = lx::SQ_NEED_WAKEUP; // the SQ thread only runs when woken by enter
 	*word(layout::cq_ring_entries) = r->cq_entries;
 
 	// The native ring: room for every SQE plus its timer/cancel companions, and a CQ that is drained often.

@@ -203,8 +203,22 @@ void issue(Ring& r, Req* q)
 
 void run_ready(Ring& r)
 {
-	while (Req* q = r.ready.pop_front())
-		issue(r, q);
+	while (Req* q = r.ready.pop_front()) {
+		if (q->state & REQ_COMPLETE_ONLY) {
+			q->state &= ~REQ_COMPLETE_ONLY;
+			complete(r, q, q->res);
+		} else {
+			issue(r, q);
+		}
+	}
+}
+
+void complete_later(Ring& r, Req* q, int64_t res)
+{
+	clear_inflight(r, q);
+	q->state |= REQ_CANCELING | REQ_COMPLETE_ONLY;
+	q->res = res;
+	make_ready(r, q);
 }
 
 namespace {
@@ -294,6 +308,8 @@ int init_req(Ring& r, Req* q)
 	if (!d.supported)
 		return d.refusal;
 	if (!d.ioprio && s.ioprio)
+		return -lx::EINVAL;
+	if ((r.flags & lx::SETUP_IOPOLL) && !d.iopoll)
 		return -lx::EINVAL;
 	if (s.personality)
 		return -lx::EINVAL; // no personalities registered (REGISTER_PERSONALITY is refused)
@@ -525,7 +541,13 @@ int64_t enter(Ring* rp, uint32_t to_submit, uint32_t min_complete, uint32_t flag
 	int64_t ret = 0;
 	r.lock.lock();
 	r.in_submit = true;
-	if (to_submit) {
+	if (r.flags & lx::SETUP_SQPOLL) {
+		// The SQ thread of this shim sleeps until woken (SQ_NEED_WAKEUP stays set), and every enter wakes
+		// it: it consumes the whole SQ, and enter reports to_submit, as Linux does for SQPOLL rings.
+		(void)submit_sqes(r, r.sq_entries);
+		process(r);
+		ret = to_submit;
+	} else if (to_submit) {
 		ret = submit_sqes(r, to_submit);
 		process(r);
 		if (ret != int64_t(to_submit)) {

@@ -187,6 +187,22 @@ int rp_host_fd_kind(int fd)
 	return ring_of_fd(fd) ? 1 : 0;
 }
 
+int rp_host_fd_flags(int fd)
+{
+	long r = raw_syscall(SYS_fcntl, fd, F_GETFL);
+	return int(r);
+}
+
+int rp_host_same_file(int fd1, int fd2)
+{
+	constexpr long kKcmpFile = 0;
+	long pid = raw_syscall(SYS_getpid);
+	long r = raw_syscall(SYS_kcmp, pid, pid, kKcmpFile, fd1, fd2);
+	if (r < 0)
+		return int(r);
+	return r == 0 ? 1 : 0;
+}
+
 int rp_host_file_get(int fd)
 {
 	// Keep the duplicate away from the low numbers programs expect open() to hand out.

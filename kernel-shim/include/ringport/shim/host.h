@@ -77,6 +77,10 @@ void rp_host_ring_destroy(struct rp_host_ring *ring);
 /* ---- files ---- */
 /* What fd is: -EBADF (not open), 0 (an ordinary file), 1 (an io_uring fd). */
 int rp_host_fd_kind(int fd);
+/* File status flags of fd (O_*), or -EBADF. */
+int rp_host_fd_flags(int fd);
+/* 1 when both fds name the same open file, 0 when not, -errno when unknown. */
+int rp_host_same_file(int fd1, int fd2);
 /* A reference that keeps fd's file alive after the program closes fd (registered files). -errno on failure. */
 int rp_host_file_get(int fd);
 void rp_host_file_put(int ref);
