@@ -352,6 +352,20 @@ static void test_cq_overflow_keeps_everything_in_order(void**)
 			assert_true(r.enter(1) >= 0);
 	}
 	assert_true(r.cq_empty());
+	// Parked completions also come out with enter(0), which waits for nothing.
+	for (uint64_t i = 0; i < 6; ++i)
+		r.push(sqe(RP_OP_NOP, 200 + i));
+	assert_int_equal(r.enter(0), 6);
+	for (uint64_t i = 0; i < 4; ++i) {
+		assert_true(r.pop(&c));
+		assert_int_equal(c.user_data, 200 + i);
+	}
+	assert_false(r.pop(&c));
+	assert_int_equal(r.enter(0), 0);
+	for (uint64_t i = 4; i < 6; ++i) {
+		assert_true(r.pop(&c));
+		assert_int_equal(c.user_data, 200 + i);
+	}
 	// Async completions overflowing: 8 pipe polls complete together into a 4-slot CQ.
 	int p[2];
 	assert_int_equal(pipe(p), 0);

@@ -295,6 +295,12 @@ extern "C" int rp_os_ring_enter(rp_os_ring* ring, uint32_t min_complete, uint32_
 		}
 		native::release_and_wake(ring->sq);
 	}
+	// Every enter moves parked completions into the space the consumer has freed since.
+	if (ring->cq.overflow_size.load(std::memory_order_relaxed)) {
+		std::lock_guard<std::mutex> g(ring->cq.mu);
+		ring->cq.flush_locked();
+		ring->cq.publish_locked();
+	}
 
 	if (min_complete == 0)
 		return consumed;
