@@ -111,10 +111,15 @@ void flush_deferred(Ring& r)
 void commit(Ring& r)
 {
 	if (!r.in_submit && (r.native_staged || !r.ready.empty())) {
-		// Work only the submitting thread can do (native enter, link successors): wake its waiter.
+		// Work that needs a native enter (link successors, retries, re-armed timers): a waiter in enter does
+		// it; otherwise a host thread is asked to, as Linux runs task work without the program entering.
 		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
 		if (__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST))
 			rp_host_wake(&r.wake_seq, 1u << 30);
+		else if (!(r.flags & lx::SETUP_DEFER_TASKRUN) && !__atomic_exchange_n(&r.kick_pending, 1, __ATOMIC_ACQ_REL)) {
+			ring_ref(&r);
+			rp_host_defer(run_deferred_work, &r);
+		}
 	}
 	uint32_t published = __atomic_load_n(r.k_cq_tail, __ATOMIC_RELAXED);
 	for (int round = 0; round < 64; ++round) {

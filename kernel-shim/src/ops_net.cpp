@@ -32,6 +32,14 @@ Issued issue_sendrecv(Ring& r, Req& q)
 	n.fd = nfd(q.fd);
 	n.addr = s.addr;
 	n.len = s.len;
+	if (s.flags & lx::SQE_BUFFER_SELECT) {
+		uint64_t addr;
+		uint32_t blen;
+		if (!q.selected && !select_buffer(r, q, &addr, &blen))
+			return Issued::now(-lx::ENOBUFS);
+		n.addr = q.selected->addr;
+		n.len = (!s.len || s.len > q.selected->len) ? q.selected->len : s.len;
+	}
 	n.syscall_flags = s.msg_flags | (is_send(q.opcode) ? kMsgNoSignal : 0);
 	return to_native(r, q, n);
 }

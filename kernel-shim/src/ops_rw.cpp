@@ -56,6 +56,8 @@ Status prep_rw(Ring&, Req& q)
 	RP_TRY(check_ioprio(s.ioprio));
 	if (s.buf_index && !(s.flags & lx::SQE_BUFFER_SELECT))
 		return Status::fail(-lx::EINVAL);
+	if ((s.flags & lx::SQE_BUFFER_SELECT) && is_vectored(q.opcode) && s.len != 1)
+		return Status::fail(-lx::EINVAL);
 	if (is_vectored(q.opcode)) {
 		if (s.len > kMaxIov)
 			return Status::fail(-lx::EINVAL);
@@ -120,6 +122,24 @@ Issued issue_rw(Ring& r, Req& q)
 			return Issued::now(-lx::EFAULT);
 		return to_native(r, q, rw_native(q, positional, s.addr, s.len, false));
 	}
+	if (s.flags & lx::SQE_BUFFER_SELECT) {
+		// The kernel picks the buffer: at most the asked length, at most the buffer's.
+		uint64_t want = is_vectored(q.opcode) ? q.u.vec.iov[1] : s.len;
+		uint64_t addr;
+		uint32_t blen;
+		if (!q.selected && !select_buffer(r, q, &addr, &blen))
+			return Issued::now(-lx::ENOBUFS);
+		addr = q.selected->addr;
+		blen = q.selected->len;
+		uint64_t len = (!want || want > blen) ? blen : want;
+		q.expected = len;
+		if (is_vectored(q.opcode)) {
+			q.u.vec.iov[0] = addr;
+			q.u.vec.iov[1] = len;
+			return to_native(r, q, rw_native(q, positional, reinterpret_cast<uint64_t>(q.u.vec.iov), 1, true));
+		}
+		return to_native(r, q, rw_native(q, positional, addr, len, false));
+	}
 	if (is_vectored(q.opcode)) {
 		uint64_t iov = q.heap ? reinterpret_cast<uint64_t>(q.heap) : reinterpret_cast<uint64_t>(q.u.vec.iov);
 		return to_native(r, q, rw_native(q, positional, iov, s.len, true));
@@ -164,7 +184,13 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 	if (rw_op && tag == TAG_MAIN && res == -lx::ESPIPE && q.sqe.off != kCurrentPosition) {
 		const auto& s = q.sqe;
 		rp_sqe n;
-		if (is_vectored(q.opcode)) {
+		if (q.selected) {
+			uint64_t len = q.expected;
+			if (is_vectored(q.opcode))
+				n = rw_native(q, false, reinterpret_cast<uint64_t>(q.u.vec.iov), 1, true);
+			else
+				n = rw_native(q, false, q.selected->addr, len, false);
+		} else if (is_vectored(q.opcode)) {
 			uint64_t iov = q.heap ? reinterpret_cast<uint64_t>(q.heap) : reinterpret_cast<uint64_t>(q.u.vec.iov);
 			n = rw_native(q, false, iov, s.len, true);
 		} else {

@@ -119,7 +119,9 @@ void done_timeout(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 	++r.timeouts_fired;
 	if (q.u.timeout.flags & lx::TIMEOUT_MULTISHOT) {
 		bool last = q.u.timeout.repeats == 1;
-		if (!last && post_cqe_if_room(r, q.sqe.user_data, -lx::ETIME, lx::CQE_F_MORE)) {
+		if (!last) {
+			// Multishot timeout CQEs may overflow (Linux posts them as aux CQEs that can overflow).
+			post_cqe(r, q.sqe.user_data, -lx::ETIME, lx::CQE_F_MORE);
 			++r.cq_extra;
 			if (q.u.timeout.repeats)
 				--q.u.timeout.repeats;

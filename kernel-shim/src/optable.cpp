@@ -24,6 +24,11 @@ constexpr OpDef refuse(const char* name, F family, const char* why)
 	return OpDef{name, family, false, false, false, false, false, 0, -lx::EINVAL, nullptr, nullptr, nullptr, "-", why};
 }
 // Also allowed on IOPOLL rings (Linux: ops that complete without the file's poll machinery).
+constexpr OpDef selects_buffers(OpDef d)
+{
+	d.buffer_select = true;
+	return d;
+}
 constexpr OpDef pollable_ring(OpDef d)
 {
 	d.iopoll = true;
@@ -33,7 +38,7 @@ constexpr OpDef pollable_ring(OpDef d)
 
 constexpr OpDef kOps[] = {
     pollable_ring(run("NOP", F::core, false, prep_nop, issue_nop, "(none: completes in the shim)")),
-    io(kIn, "READV", F::rw, prep_rw, issue_rw, "READV / PREADV", done_rw),
+    selects_buffers(io(kIn, "READV", F::rw, prep_rw, issue_rw, "READV / PREADV", done_rw)),
     io(kOut, "WRITEV", F::rw, prep_rw, issue_rw, "WRITEV / PWRITEV", done_rw),
     run("FSYNC", F::sync, true, prep_fsync, issue_fsync, "FSYNC / FDATASYNC", nullptr,
         "a range (off/len) syncs the whole file"),
@@ -56,18 +61,20 @@ constexpr OpDef kOps[] = {
     run("CLOSE", F::fs, false, prep_close, issue_close, "CLOSE"),
     pollable_ring(run("FILES_UPDATE", F::core, false, prep_files_update, issue_files_update, "(none: shim file table)")),
     run("STATX", F::fs, false, prep_statx, issue_statx, "STATX"),
-    io(kIn, "READ", F::rw, prep_rw, issue_rw, "READ / PREAD", done_rw),
+    selects_buffers(io(kIn, "READ", F::rw, prep_rw, issue_rw, "READ / PREAD", done_rw)),
     io(kOut, "WRITE", F::rw, prep_rw, issue_rw, "WRITE / PWRITE", done_rw),
     run("FADVISE", F::fs, true, prep_fadvise, issue_fadvise, "FADVISE"),
     run("MADVISE", F::fs, false, prep_madvise, issue_madvise, "MADVISE"),
     io(kOut, "SEND", F::net, prep_sendrecv, issue_sendrecv, "SEND", done_rw),
-    io(kIn, "RECV", F::net, prep_sendrecv, issue_sendrecv, "RECV", done_rw, "no multishot or bundles"),
+    selects_buffers(io(kIn, "RECV", F::net, prep_sendrecv, issue_sendrecv, "RECV", done_rw, "no multishot or bundles")),
     run("OPENAT2", F::fs, false, prep_openat2, issue_openat2, "OPENAT (resolve)", nullptr,
         "no direct (fixed-file) install"),
     refuse("EPOLL_CTL", F::core, "no native epoll_ctl opcode"),
     run("SPLICE", F::rw, true, prep_splice, issue_splice, "SPLICE"),
-    refuse("PROVIDE_BUFFERS", F::core, "provided buffers not implemented yet"),
-    refuse("REMOVE_BUFFERS", F::core, "provided buffers not implemented yet"),
+    pollable_ring(run("PROVIDE_BUFFERS", F::core, false, prep_provide_buffers, issue_provide_buffers,
+                      "(none: shim buffer groups)")),
+    pollable_ring(run("REMOVE_BUFFERS", F::core, false, prep_remove_buffers, issue_remove_buffers,
+                      "(none: shim buffer groups)")),
     run("TEE", F::rw, true, prep_tee, issue_tee, "TEE"),
     run("SHUTDOWN", F::net, true, prep_shutdown, issue_shutdown, "SHUTDOWN"),
     run("RENAMEAT", F::fs, false, prep_renameat, issue_renameat, "RENAMEAT"),

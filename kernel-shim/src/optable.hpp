@@ -47,6 +47,8 @@ extern const OpDef kOps[]; // lx::OP_LAST entries, constant-initialised
 	Issued issue_##name(Ring&, Req&);
 RP_OP_FNS(nop)
 RP_OP_FNS(files_update)
+RP_OP_FNS(provide_buffers)
+RP_OP_FNS(remove_buffers)
 RP_OP_FNS(rw)
 RP_OP_FNS(rw_fixed)
 RP_OP_FNS(splice)
@@ -92,6 +94,12 @@ void done_poll_add(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_link_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_async_cancel(Ring&, Req&, NativeTag, int64_t, uint32_t);
+
+// Buffer selection (ops_buffers.cpp): takes a buffer of sqe.buf_group for req, and at completion returns the
+// CQE flags naming it (or puts it back when nothing was consumed).
+bool select_buffer(Ring& r, Req& q, uint64_t* addr, uint32_t* len);
+uint32_t finish_buffer(Ring& r, Req& q, int64_t res);
+void free_buffer_groups(Ring& r);
 
 // Registered-file updates shared by FILES_UPDATE and io_uring_register.
 int64_t files_update_from_op(Ring& r, uint32_t offset, uint64_t data, uint32_t nr);

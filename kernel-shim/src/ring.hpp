@@ -62,6 +62,7 @@ struct alignas(64) Req {
 	uint8_t pad;
 	int32_t fd;           // the host fd the op works on (after fixed-file lookup)
 	uint32_t big[4];      // CQE32 extra words
+	struct ProvidedBuf* selected; // IOSQE_BUFFER_SELECT: the buffer taken for this request
 	void* heap;      // owned memory (long iovec copies), freed with the request
 	uint32_t heap_size;
 	uint8_t timer_phase; // flips on every re-arm so a stale timer's completion is recognised
@@ -110,6 +111,21 @@ struct OverflowCqe {
 	OverflowCqe* next;
 	lx::io_uring_cqe cqe;
 	uint64_t big[2];
+};
+
+// A classic provided buffer and its group (PROVIDE_BUFFERS).
+struct ProvidedBuf {
+	ProvidedBuf* next;
+	uint64_t addr;
+	uint32_t len;
+	uint16_t bid;
+};
+struct BufGroup {
+	BufGroup* next;
+	ProvidedBuf* head;
+	ProvidedBuf* tail;
+	uint32_t count;
+	uint16_t bgid;
 };
 
 struct RegisteredBuffer {
@@ -193,6 +209,7 @@ struct Ring {
 	uint32_t waiters;
 	uint32_t reap_request; // set by the notify callback when it could not take the lock
 	void* poll_cookie;     // the host wants to hear about CQ publishes (ring fd polled)
+	uint32_t kick_pending; // a host thread has been asked to run the ring (rp_host_defer)
 
 	// Resources.
 	int32_t* files; // host file refs, -1 for an empty slot
@@ -203,7 +220,8 @@ struct Ring {
 	int32_t eventfd; // host ref, -1 none
 	bool eventfd_async;
 	Restrictions restrictions;
-	uint32_t iowq_max[2]; // REGISTER_IOWQ_MAX_WORKERS (bounded, unbounded)
+	uint32_t iowq_max[2];
+	BufGroup* groups; // provided-buffer groups // REGISTER_IOWQ_MAX_WORKERS (bounded, unbounded)
 	bool restrictions_registered; // enforced from ENABLE_RINGS on
 };
 
@@ -258,6 +276,9 @@ Result<int32_t> resolve_fd(Ring& r, const Req& req, int32_t fd, bool fixed);
 
 // Runs the ring (submit context) until pred holds or the monotonic deadline passes; 0 or -ETIME/-EINTR.
 int run_until(Ring& r, bool (*pred)(Ring&, void*), void* ctx, uint64_t deadline);
+
+// rp_host_defer's entry: runs the ring as the submitting thread would, then drops the reference taken.
+void run_deferred_work(void* ring);
 
 // Unlocks, taking over reaping the notify callback asked for.
 void unlock_ring(Ring& r);

@@ -115,6 +115,7 @@ void destroy(Ring* r)
 				rp_host_file_put(r->files[i]);
 		rp_host_free(r->files, sizeof(int32_t) * r->nr_files);
 	}
+	free_buffer_groups(*r);
 	if (r->bufs)
 		rp_host_free(r->bufs, sizeof(RegisteredBuffer) * r->nr_bufs);
 	if (r->eventfd >= 0)

@@ -109,6 +109,8 @@ void complete(Ring& r, Req* q, int64_t res, uint32_t cflags)
 {
 	if (q->state & REQ_DONE)
 		return;
+	if (q->selected)
+		cflags |= finish_buffer(r, *q, res);
 	q->res = res;
 	q->cflags = cflags;
 	clear_inflight(r, q);
@@ -569,6 +571,19 @@ int64_t enter(Ring* rp, uint32_t to_submit, uint32_t min_complete, uint32_t flag
 	r.in_submit = false;
 	unlock_ring(r);
 	return ret;
+}
+
+void run_deferred_work(void* arg)
+{
+	Ring& r = *static_cast<Ring*>(arg);
+	__atomic_store_n(&r.kick_pending, 0, __ATOMIC_RELEASE);
+	r.lock.lock();
+	bool was = r.in_submit;
+	r.in_submit = true;
+	process(r);
+	r.in_submit = was;
+	unlock_ring(r);
+	ring_unref(&r);
 }
 
 // Used by REGISTER_SYNC_CANCEL: runs the ring until pred(ctx) holds or the deadline passes. Lock held.

@@ -15,7 +15,11 @@
 #include <cstdarg>
 #include <cstring>
 #include <fcntl.h>
+#include <condition_variable>
+#include <csignal>
 #include <mutex>
+#include <pthread.h>
+#include <thread>
 #include <new>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -266,6 +270,50 @@ shim::Ring* ring_of_fd(int fd)
 {
 	RingFile* rf = lookup(fd);
 	return rf ? rf->ring : nullptr;
+}
+
+namespace {
+struct DeferredWork {
+	void (*fn)(void*);
+	void* arg;
+};
+// Heap objects, never destroyed: the helper may still wait on them while the process exits.
+std::mutex g_helper_lock;
+std::condition_variable* g_helper_cv = new std::condition_variable;
+std::vector<DeferredWork>* g_helper_queue;
+bool g_helper_started;
+
+void helper_loop()
+{
+	std::unique_lock<std::mutex> lk(g_helper_lock);
+	for (;;) {
+		g_helper_cv->wait(lk, [] { return !g_helper_queue->empty(); });
+		std::vector<DeferredWork> batch;
+		batch.swap(*g_helper_queue);
+		lk.unlock();
+		for (const DeferredWork& w : batch)
+			w.fn(w.arg);
+		lk.lock();
+	}
+}
+} // namespace
+
+void defer_to_helper(void (*fn)(void*), void* arg)
+{
+	std::lock_guard<std::mutex> g(g_helper_lock);
+	if (!g_helper_queue)
+		g_helper_queue = new std::vector<DeferredWork>;
+	g_helper_queue->push_back({fn, arg});
+	if (!g_helper_started) {
+		g_helper_started = true;
+		// Signals stay with the program's threads; the helper blocks them all.
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		std::thread(helper_loop).detach();
+		pthread_sigmask(SIG_SETMASK, &old, nullptr);
+	}
+	g_helper_cv->notify_one();
 }
 
 void ring_fd_posted(void* cookie)

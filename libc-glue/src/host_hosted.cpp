@@ -223,4 +223,6 @@ int rp_host_eventfd_signal(int ref)
 
 void rp_host_ring_posted(void* cookie) { ring_fd_posted(cookie); }
 
+void rp_host_defer(void (*fn)(void*), void* arg) { defer_to_helper(fn, arg); }
+
 } // extern "C"

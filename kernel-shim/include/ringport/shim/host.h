@@ -74,6 +74,12 @@ int rp_host_ring_enter(struct rp_host_ring *ring, uint32_t min_complete);
 void rp_host_ring_set_notify(struct rp_host_ring *ring, void (*fn)(void *ctx), void *ctx);
 void rp_host_ring_destroy(struct rp_host_ring *ring);
 
+/*
+ * Runs fn(arg) soon on a host thread that may enter native rings (the shim's stand-in for Linux's task work
+ * when the program is not inside io_uring_enter: link successors, retries, re-armed timers).
+ */
+void rp_host_defer(void (*fn)(void *arg), void *arg);
+
 /* ---- files ---- */
 /* What fd is: -EBADF (not open), 0 (an ordinary file), 1 (an io_uring fd). */
 int rp_host_fd_kind(int fd);
