@@ -210,6 +210,7 @@ Issued issue_link_timeout(Ring&, Req&) { return Issued::now(-lx::ECANCELED); }
 void arm_link_timeout(Ring& r, Req* lt, Req* target)
 {
 	lt->peer = target;
+	lt->u.timeout.target_op = target->opcode;
 	r.timers.push_back(lt);
 	if (!arm_timer(r, *lt).ok()) {
 		forget(r, *lt);
@@ -231,10 +232,19 @@ void done_link_timeout(Ring& r, Req& lt, NativeTag tag, int64_t res, uint32_t)
 	if (lt.state & REQ_DONE)
 		return;
 	if (tag == TAG_CANCEL_RESULT) {
+		// The OS may not know the target's operation yet when it is being handed between its threads (seen
+		// with a retried read): ask again while the target is still in flight.
+		Req* target = lt.peer;
+		if (res == -lx::ENOENT && target && !(target->state & REQ_DONE) && target->native_refs &&
+		    lt.u.timeout.repeats < 64) {
+			++lt.u.timeout.repeats;
+			if (cancel_native(r, target, &lt, TAG_CANCEL_RESULT).ok())
+				return;
+		}
 		// The guarded request was asked to stop; the link timeout reports how that went. Linux's waitid and
 		// futex cancellation count what they removed, and that count becomes the result.
-		if (res == 0 && lt.peer && (lt.peer->opcode == lx::OP_WAITID || lt.peer->opcode == lx::OP_FUTEX_WAIT ||
-		                            lt.peer->opcode == lx::OP_FUTEX_WAITV))
+		uint8_t op = lt.u.timeout.target_op;
+		if (res == 0 && (op == lx::OP_WAITID || op == lx::OP_FUTEX_WAIT || op == lx::OP_FUTEX_WAITV))
 			res = 1;
 		lt.state |= REQ_NOT_FAILURE; // a fired timeout's CQE obeys CQE_SKIP_SUCCESS
 		complete(r, &lt, (res == 0 || res == -lx::ENOENT) ? -lx::ETIME : res);

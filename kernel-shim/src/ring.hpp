@@ -74,6 +74,7 @@ struct alignas(64) Req {
 			uint64_t ns;         // period or deadline
 			uint32_t repeats;    // multishot: fires left (0 = forever)
 			uint32_t flags;
+			uint8_t target_op;   // link timeout: opcode of the request it guards
 		} timeout;
 		struct {
 			uint32_t events;

@@ -150,6 +150,8 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 		return -lx::EINVAL;
 	if ((p.flags & lx::SETUP_SQ_AFF) && !(p.flags & lx::SETUP_SQPOLL))
 		return -lx::EINVAL;
+	if ((p.flags & lx::SETUP_SQ_AFF) && p.sq_thread_cpu >= rp_host_cpu_count())
+		return -lx::EINVAL;
 	if ((p.flags & (lx::SETUP_IOPOLL | lx::SETUP_HYBRID_IOPOLL)) == lx::SETUP_HYBRID_IOPOLL)
 		return -lx::EINVAL;
 	if (p.flags & ~kHonoured)

@@ -135,8 +135,10 @@ void complete(Ring& r, Req* q, int64_t res, uint32_t cflags)
 		--r.cq_extra;
 	q->state |= REQ_DONE;
 
-	Req* next = q->link;
-	q->link = nullptr;
+	// An armed link timeout does not own the rest of the chain: its target hands it on when it finishes.
+	Req* next = (q->opcode == lx::OP_LINK_TIMEOUT && q->peer) ? nullptr : q->link;
+	if (next)
+		q->link = nullptr;
 	if (next && next->opcode == lx::OP_LINK_TIMEOUT && next->peer == q) {
 		// The target finished first (or was never started): the link timeout is cancelled.
 		Req* lt = next;
@@ -144,6 +146,8 @@ void complete(Ring& r, Req* q, int64_t res, uint32_t cflags)
 		lt->link = nullptr;
 		if (!(lt->state & REQ_LT_FIRED))
 			disarm_link_timeout(r, lt);
+		lt->peer = nullptr;
+		free_req_if_unused(r, lt);
 	} else if (next && next->opcode == lx::OP_LINK_TIMEOUT && !next->peer) {
 		// Never armed (the request finished inline or failed first): cancelled, or its own init error.
 		Req* lt = next;
@@ -163,7 +167,8 @@ void complete(Ring& r, Req* q, int64_t res, uint32_t cflags)
 			make_ready(r, next);
 		}
 	}
-	free_req_if_unused(r, q);
+	if (!(q->opcode == lx::OP_LINK_TIMEOUT && q->peer))
+		free_req_if_unused(r, q);
 }
 
 void make_ready(Ring& r, Req* q)

@@ -144,6 +144,12 @@ void rp_host_wake(const uint32_t* word, uint32_t count)
 	            0);
 }
 
+uint32_t rp_host_cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+	return n > 0 ? uint32_t(n) : 1;
+}
+
 uint64_t rp_host_task_id(void)
 {
 	static thread_local uint64_t tid = 0;

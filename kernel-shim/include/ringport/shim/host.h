@@ -49,6 +49,9 @@ int rp_host_wait(const uint32_t *word, uint32_t expected, uint64_t deadline_ns, 
                  size_t sigmask_size);
 void rp_host_wake(const uint32_t *word, uint32_t count);
 
+/* CPUs the host can run on (SQ_AFF validation). */
+uint32_t rp_host_cpu_count(void);
+
 /* An id of the calling thread, stable for its lifetime (SINGLE_ISSUER checks). */
 uint64_t rp_host_task_id(void);
 
