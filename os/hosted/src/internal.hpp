@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -43,7 +44,7 @@ int64_t fail();
 bool to_fd(uint64_t field, int* fd);
 
 // Where an in-flight operation currently waits. Every transition happens under Ring::mu.
-enum class Place : uint8_t { none, worker_queue, running, fd_watch, timer, futex, retry_timer };
+enum class Place : uint8_t { none, worker_queue, running, fd_watch, timer, futex, retry_timer, scheme };
 
 // Per-family behaviour of an operation that could not finish inline.
 struct OpKind {
@@ -122,6 +123,34 @@ struct FutexGroup {
 	bool stop = false;
 };
 
+// A connection of this OS to a scheme server (kernel-to-userspace attachment, scheme_client.cpp).
+struct SchemeLink {
+	std::string name;
+	rp_shared_ring ring{};
+	char* data = nullptr;
+	native::SqProducer requests;
+	native::CqConsumer replies;
+	std::vector<uint8_t> slot_busy;
+	struct Pending {
+		Op* op; // null once the op was given up (ring teardown); the reply is then only accounted for
+		int slot;
+		uint8_t opcode;
+	};
+	std::unordered_map<uint64_t, Pending> pending; // by tag
+	uint64_t next_tag = 1;
+	std::thread relay;
+	bool stop = false;
+	bool dead = false; // the server went away: requests fail with -EPIPE
+	int conn = -1;     // the rendezvous connection: it hangs up when the server process dies
+};
+
+// A host fd standing for a file of a scheme: an O_PATH fd of /dev/null, so the number is really taken and
+// plain system calls on it fail with EBADF.
+struct SchemeFd {
+	SchemeLink* link;
+	uint64_t handle;
+};
+
 struct Ring {
 	// Memory shared with the caller.
 	void* memory = nullptr;
@@ -162,6 +191,11 @@ struct Ring {
 
 	// Futex waiters.
 	std::vector<std::unique_ptr<FutexGroup>> futex_groups;
+
+	// Scheme links and the fds that stand for scheme files.
+	std::map<std::string, std::unique_ptr<SchemeLink>> schemes;
+	std::unordered_map<int, SchemeFd> scheme_fds;
+	std::atomic<uint32_t> scheme_fd_count{0};
 
 	// --- helpers (ring.cpp / reactor.cpp / workers.cpp) ---
 	// Allocates an op for `sqe` and records it in the table. Needs mu.
@@ -241,9 +275,19 @@ Issue op_futex(Ring&, const rp_sqe&);
 int copy_path(uint64_t addr, std::vector<char>& out);
 // Copies `bytes` of caller memory: 0 or -EFAULT.
 int copy_in(void* dst, uint64_t addr, size_t bytes);
+// Copies into caller memory: 0 or -EFAULT.
+int copy_out(uint64_t addr, const void* src, size_t bytes);
 
 // Hands op to the worker pool with a blocking function (generic "blocking work" family).
 Issue run_on_worker(Ring& ring, const rp_sqe& sqe, const OpKind* kind);
+
+// Kernel-to-userspace attachment (scheme_client.cpp). scheme_open: when `path` names a registered scheme
+// ("name:rest"), forwards the open and returns true. scheme_route: when sqe.fd is a scheme fd, handles the op
+// and returns true.
+bool scheme_open(Ring& ring, const rp_sqe& sqe, const char* path, Issue* out);
+bool scheme_route(Ring& ring, const rp_sqe& sqe, Issue* out);
+void scheme_detach_locked(Ring& ring, Op* op);
+void scheme_stop_all(Ring& ring);
 
 // Futex internals (op_futex.cpp).
 void futex_attach_locked(Ring& ring, Op* op);

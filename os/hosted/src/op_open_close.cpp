@@ -80,6 +80,14 @@ Issue op_open(Ring& ring, const rp_sqe& sqe)
 			return Issue::complete(fd);
 		}
 		int err = errno;
+		if (err == ENOENT) {
+			// "name:rest" may be a scheme's file. Checked only now, so successful opens pay nothing for it.
+			std::vector<char> copy;
+			Issue forwarded;
+			if (copy_path(sqe.addr, copy) == 0 && scheme_open(ring, sqe, copy.data(), &forwarded))
+				return forwarded;
+			return Issue::complete(-ENOENT);
+		}
 		if (err != EAGAIN && !(err == ENXIO && !(how.flags & O_NONBLOCK)))
 			return Issue::complete(-err);
 	}
@@ -87,6 +95,9 @@ Issue op_open(Ring& ring, const rp_sqe& sqe)
 	std::vector<char> copy;
 	if (int e = copy_path(sqe.addr, copy); e < 0)
 		return Issue::complete(e);
+	Issue forwarded;
+	if (scheme_open(ring, sqe, copy.data(), &forwarded))
+		return forwarded;
 	std::lock_guard<std::mutex> g(ring.mu);
 	Op* op = ring.new_op(sqe, &open_kind);
 	op->buf = std::move(copy);

@@ -1,5 +1,6 @@
 // Ring lifetime, the enter call, and completion posting (the CQ's one logical producer).
 #include "internal.hpp"
+#include "layout.hpp"
 
 #include <cerrno>
 #include <climits>
@@ -96,6 +97,9 @@ void Ring::detach_locked(Op* op)
 	case Place::retry_timer:
 		retry_list.erase(op->place_pos);
 		break;
+	case Place::scheme:
+		scheme_detach_locked(*this, op);
+		break;
 	}
 	op->place = Place::none;
 }
@@ -136,7 +140,7 @@ int Ring::cancel_locked(uint64_t user_data)
 	bool running = false;
 	for (auto it = first; it != last; ++it) {
 		Op* op = it->second;
-		if (op->place == Place::running) {
+		if (op->place == Place::running || op->place == Place::scheme) { // a scheme server has it: running
 			running = true;
 			continue;
 		}
@@ -201,8 +205,6 @@ uint64_t unconsumed(Ring& r)
 	return (tail - head) + r.cq.overflow_size.load(std::memory_order_relaxed);
 }
 
-size_t align_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }
-
 } // namespace
 
 } // namespace ringport::hosted
@@ -215,17 +217,11 @@ extern "C" int rp_os_ring_create(const struct rp_os_ring_params* params, rp_os_r
 	if (!params || !out || !view)
 		return -EINVAL;
 	const uint32_t sqn = params->sq_entries, cqn = params->cq_entries;
-	if (!native::is_power_of_two(sqn) || sqn > 32768 || !native::is_power_of_two(cqn) || cqn < 2 || cqn > 65536)
-		return -EINVAL;
-	if (params->flags & ~uint32_t(RP_RING_INDIRECT | RP_RING_POLLED) || params->reserved != 0)
-		return -EINVAL;
+	if (int e = check_params(sqn, cqn, params->flags, params->reserved); e < 0)
+		return e;
 
-	// One mapping: SQ header, CQ header, SQ entries, optional index array, CQ entries.
-	const size_t sq_hdr = 0, cq_hdr = sizeof(rp_ring_header);
-	const size_t sqes = align_up(2 * sizeof(rp_ring_header), 64);
-	const size_t indirect = sqes + size_t(sqn) * sizeof(rp_sqe);
-	const size_t cqes = align_up(indirect + ((params->flags & RP_RING_INDIRECT) ? size_t(sqn) * 4 : 0), 64);
-	const size_t total = align_up(cqes + size_t(cqn) * sizeof(rp_cqe), size_t(sysconf(_SC_PAGESIZE)));
+	const RingLayout layout(sqn, cqn, params->flags, size_t(sysconf(_SC_PAGESIZE)));
+	const size_t total = layout.total;
 	void* mem = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		return -ENOMEM;
@@ -238,12 +234,12 @@ extern "C" int rp_os_ring_create(const struct rp_os_ring_params* params, rp_os_r
 	}
 	ring->memory = mem;
 	ring->memory_size = total;
-	ring->view.sq = reinterpret_cast<rp_ring_header*>(base + sq_hdr);
-	ring->view.cq = reinterpret_cast<rp_ring_header*>(base + cq_hdr);
-	ring->view.sqes = reinterpret_cast<rp_sqe*>(base + sqes);
+	ring->view.sq = reinterpret_cast<rp_ring_header*>(base + layout.sq_header);
+	ring->view.cq = reinterpret_cast<rp_ring_header*>(base + layout.cq_header);
+	ring->view.sqes = reinterpret_cast<rp_sqe*>(base + layout.sqes);
 	ring->view.sq_indirect =
-	    (params->flags & RP_RING_INDIRECT) ? reinterpret_cast<uint32_t*>(base + indirect) : nullptr;
-	ring->view.cqes = reinterpret_cast<rp_cqe*>(base + cqes);
+	    (params->flags & RP_RING_INDIRECT) ? reinterpret_cast<uint32_t*>(base + layout.indirect) : nullptr;
+	ring->view.cqes = reinterpret_cast<rp_cqe*>(base + layout.cqes);
 	(void)native::init_header(ring->view.sq, sqn, sizeof(rp_sqe), params->flags);
 	(void)native::init_header(ring->view.cq, cqn, sizeof(rp_cqe), params->flags & RP_RING_POLLED);
 	ring->sq = native::SqConsumer(ring->view.sq, ring->view.sqes, ring->view.sq_indirect);
@@ -284,6 +280,14 @@ extern "C" int rp_os_ring_enter(rp_os_ring* ring, uint32_t min_complete, uint32_
 			if (sqe.flags & (RP_SQE_DRAIN | RP_SQE_CHAIN)) {
 				batch.add(sqe.user_data, -EINVAL, 0);
 				continue;
+			}
+			if (ring->scheme_fd_count.load(std::memory_order_relaxed)) {
+				Issue r;
+				if (scheme_route(*ring, sqe, &r)) {
+					if (r.kind == Issue::done)
+						batch.add(sqe.user_data, r.result, r.cqe_flags);
+					continue;
+				}
 			}
 			if (sqe.opcode >= RP_OP_STANDARD_COUNT) {
 				batch.add(sqe.user_data, -ENOSYS, 0);
@@ -363,6 +367,7 @@ extern "C" void rp_os_ring_destroy(rp_os_ring* ring)
 		ring->reactor.join();
 	}
 	futex_stop_all(*ring);
+	scheme_stop_all(*ring);
 	for (int fd : {ring->epfd, ring->wake_fd, ring->retry_fd, ring->timer_fds[0], ring->timer_fds[1], ring->timer_fds[2]})
 		if (fd >= 0)
 			close(fd);

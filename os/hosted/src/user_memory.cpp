@@ -64,3 +64,19 @@ int copy_path(uint64_t addr, std::vector<char>& out)
 }
 
 } // namespace ringport::hosted
+
+namespace ringport::hosted {
+
+int copy_out(uint64_t addr, const void* src, size_t bytes)
+{
+	if (bytes == 0)
+		return 0;
+	if (addr == 0)
+		return -EFAULT;
+	iovec local{const_cast<void*>(src), bytes};
+	iovec remote{reinterpret_cast<void*>(addr), bytes};
+	ssize_t n = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+	return n == ssize_t(bytes) ? 0 : -EFAULT;
+}
+
+} // namespace ringport::hosted

@@ -9,6 +9,7 @@
 #define RINGPORT_HOSTED_OS_H
 
 #include <ringport/native_ring.h>
+#include <stddef.h>
 #include <time.h>
 
 #ifdef __cplusplus
@@ -62,6 +63,54 @@ void rp_os_ring_set_notify(rp_os_ring *ring, rp_os_notify_fn fn, void *ctx);
 
 /* Cancels what is in flight, waits for every worker to let go of the ring, frees it. */
 void rp_os_ring_destroy(rp_os_ring *ring);
+
+/*
+ * Userspace-to-userspace attachment: a ring in a memfd shared by two processes, with no OS in the data path.
+ * One side produces SQEs and consumes CQEs, the other the reverse; each sleeps and wakes the other with shared
+ * futexes on the indices (native_ring_linux.hpp: wait_for_tail/wait_for_head, publish_and_wake, shut_down).
+ * The memfd passes to the other process by fork or SCM_RIGHTS; it is close-on-exec.
+ */
+struct rp_shared_ring {
+	int memfd;
+	void *base;  /* the whole mapping */
+	size_t size; /* bytes mapped: the memfd's size */
+	struct rp_os_ring_view view;
+};
+
+/* Creates the memfd and both rings in it, mapped here. 0, -EINVAL for bad params, or -errno. */
+int rp_shared_ring_create(const struct rp_os_ring_params *params, struct rp_shared_ring *ring);
+/* Maps a ring another process created, checking that its headers describe a ring that fits: 0 or -EINVAL.
+ * On success the ring owns memfd (detach closes it). */
+int rp_shared_ring_attach(int memfd, struct rp_shared_ring *ring);
+/* Unmaps and closes the memfd. */
+void rp_shared_ring_detach(struct rp_shared_ring *ring);
+
+/*
+ * Kernel-to-userspace attachment: a server process registers a scheme NAME; in any process, an Open or OpenAt
+ * of "NAME:rest" on a hosted ring is forwarded to it (when no such file exists on the host), and Read, Pread,
+ * Write, Pwrite, Close and scheme-private opcodes (128..255) on the fd it returns are forwarded too. Other
+ * opcodes on such an fd complete with -EOPNOTSUPP (-ENOTDIR as a directory fd). At most 64 KiB move per
+ * request (a larger Read/Write is short) and 64 requests per client are in flight (more: -EAGAIN).
+ */
+typedef struct rp_scheme_server rp_scheme_server;
+
+struct rp_scheme_request {
+	struct rp_sqe sqe; /* opcode, flags; fd = the server's handle (Open's result); user_data = the OS's tag */
+	void *data;        /* Open: the path after "NAME:" (NUL-terminated); Write/Pwrite: the bytes;
+	                    * Read/Pread: where to put them. NULL for other opcodes. Valid until the reply. */
+	uint64_t data_len; /* bytes at data */
+	uint32_t client;   /* which OS instance asked */
+	uint32_t reserved;
+};
+
+/* Registers NAME (letters, digits, '_', '-', '.'; at most 64): 0, -EINVAL, -EADDRINUSE if taken, -errno. */
+int rp_scheme_server_create(const char *name, rp_scheme_server **server);
+/* Waits up to timeout_ms (-1: forever) for the next request of any client: 0, or -ETIME. */
+int rp_scheme_server_next(rp_scheme_server *server, struct rp_scheme_request *req, int timeout_ms);
+/* Completes a request: result is its status (Open: a handle >= 0; Read/Write: bytes; else 0) or -errno. */
+int rp_scheme_server_reply(rp_scheme_server *server, const struct rp_scheme_request *req, int64_t result);
+/* Unregisters NAME and drops every client (their pending requests stay unanswered). */
+void rp_scheme_server_destroy(rp_scheme_server *server);
 
 #ifdef __cplusplus
 }
