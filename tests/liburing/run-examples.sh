@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
 # The main job: runs upstream liburing's example programs, built unmodified from examples/ against the port,
-# and says what each one did. Usage: run-examples.sh EXAMPLES_DIR WORK_DIR [LABEL]
-# Exit status 0 when every example did what it should (copies verified by SHA-256).
+# and says what each one did. Usage: run-examples.sh EXAMPLES_DIR WORK_DIR [LABEL [EXPECTED_TSV]]
+# Exit status 0 when every example did what it should (copies verified by SHA-256), except those that
+# EXPECTED_TSV (examples-expected.tsv) says do not work yet, with the reason; those are still run and shown.
 set -u
-examples=$1 work=$2 label=${3:-hosted}
+examples=$1 work=$2 label=${3:-hosted} expected=${4:-}
+declare -A known_bad=()
+if [ -n "$expected" ]; then
+  while IFS=$'\t' read -r name outcome why; do
+    case $name in ''|'#'*) continue ;; esac
+    known_bad[$name]="$outcome: $why"
+  done <"$expected"
+fi
+expected_failures=0 unexpected_ok=()
 mkdir -p "$work"
 cd "$work" || exit 1
 limit=${RP_EXAMPLE_LIMIT:-60}
@@ -16,6 +25,7 @@ sum_of() { sha256sum "$1" | cut -d' ' -f1; }
 # run NAME DESCRIPTION COMMAND... : runs an example under the time limit, shows its output.
 run() {
   local name=$1 what=$2
+  current=$name
   shift 2
   say ""
   say "==> $name: $what"
@@ -33,8 +43,20 @@ run() {
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then say "    -> timed out after ${limit}s"; fi
   return "$rc"
 }
-verdict() {  # verdict OK|FAIL message
-  if [ "$1" = OK ]; then passed=$((passed + 1)); say "    -> ok: $2"; else failed=$((failed + 1)); say "    -> FAILED: $2"; fi
+current=""
+verdict() {  # verdict OK|FAIL message (for the example last run)
+  if [ "$1" = OK ]; then
+    passed=$((passed + 1))
+    say "    -> ok: $2"
+    [ -n "${known_bad[$current]:-}" ] && unexpected_ok+=("$current")
+  else
+    failed=$((failed + 1))
+    say "    -> FAILED: $2"
+    if [ -n "${known_bad[$current]:-}" ]; then
+      expected_failures=$((expected_failures + 1))
+      say "       (known: ${known_bad[$current]})"
+    fi
+  fi
 }
 same_file() {  # same_file COPY ORIGINAL
   [ -f "$1" ] && [ "$(sum_of "$1")" = "$(sum_of "$2")" ]
@@ -104,5 +126,10 @@ else
 fi
 
 say ""
-say "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+for name in "${unexpected_ok[@]}"; do
+  say "$name works now: remove its line from $expected"
+done
+# Not the plain "N passed, N failed" form: known failures are listed, only regressions decide the status.
+say "examples ($label): $passed ok, $expected_failures known not to work yet${expected:+ (see $expected)}," \
+  "$((failed - expected_failures)) unexpected failures"
+[ "$failed" -eq "$expected_failures" ]
