@@ -264,6 +264,8 @@ void ring_unref(Ring* r)
 }
 
 uint32_t setup_flags(Ring* r) { return r->flags; }
+uint32_t honoured_setup_flags() { return kHonoured; }
+uint32_t advertised_features() { return kFeatures; }
 
 void set_poll_cookie(Ring* r, void* cookie) { __atomic_store_n(&r->poll_cookie, cookie, __ATOMIC_RELEASE); }
 

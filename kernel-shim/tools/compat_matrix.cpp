@@ -43,5 +43,35 @@ int main()
 		std::printf("| %u | IORING_OP_%s | %s | %s | %s | %s |\n", i, d.name, family_name(d.family), status, d.native,
 		            d.note);
 	}
+	static const char* const setup_names[] = {"IOPOLL", "SQPOLL", "SQ_AFF", "CQSIZE", "CLAMP", "ATTACH_WQ",
+	                                          "R_DISABLED", "SUBMIT_ALL", "COOP_TASKRUN", "TASKRUN_FLAG", "SQE128",
+	                                          "CQE32", "SINGLE_ISSUER", "DEFER_TASKRUN", "NO_MMAP",
+	                                          "REGISTERED_FD_ONLY", "NO_SQARRAY", "HYBRID_IOPOLL"};
+	std::printf("\n## Setup flags\n\nUnknown or refused flags fail io_uring_setup with -EINVAL.\n\n| flag | status |\n|---|---|\n");
+	uint32_t honoured = honoured_setup_flags();
+	for (unsigned i = 0; i < sizeof(setup_names) / sizeof(setup_names[0]); ++i)
+		std::printf("| IORING_SETUP_%s | %s |\n", setup_names[i], (honoured >> i) & 1 ? "accepted" : "-EINVAL");
+	static const char* const feat_names[] = {"SINGLE_MMAP", "NODROP", "SUBMIT_STABLE", "RW_CUR_POS",
+	                                         "CUR_PERSONALITY", "FAST_POLL", "POLL_32BITS", "SQPOLL_NONFIXED",
+	                                         "EXT_ARG", "NATIVE_WORKERS", "RSRC_TAGS", "CQE_SKIP", "LINKED_FILE",
+	                                         "REG_REG_RING", "RECVSEND_BUNDLE", "MIN_TIMEOUT"};
+	std::printf("\n## Feature bits\n\nAdvertised only where honoured.\n\n| feature | advertised |\n|---|---|\n");
+	uint32_t feats = advertised_features();
+	for (unsigned i = 0; i < sizeof(feat_names) / sizeof(feat_names[0]); ++i)
+		std::printf("| IORING_FEAT_%s | %s |\n", feat_names[i], (feats >> i) & 1 ? "yes" : "no");
+	std::printf("\n## Where the hosted build differs from Linux\n\n"
+	            "- SQPOLL: the SQ thread sleeps until woken: IORING_SQ_NEED_WAKEUP stays set, so programs that follow\n"
+	            "  the protocol enter with IORING_ENTER_SQ_WAKEUP and the whole SQ is consumed then; sq_thread_idle is\n"
+	            "  ignored.\n"
+	            "- IOPOLL: accepted with Linux's rules (O_DIRECT files, opcodes that support polling); completions are\n"
+	            "  posted as they happen rather than only when reaped by enter.\n"
+	            "- ATTACH_WQ: validated (the fd must be a ring); the work queue is the hosted OS's shared pool.\n"
+	            "- A multishot POLL_ADD on the ring's own registered eventfd becomes one-shot at its first event (Linux\n"
+	            "  does so when io_uring's own eventfd signal triggers it).\n"
+	            "- Work that becomes ready on an OS thread (link successors, retries, re-armed timers) runs on a host\n"
+	            "  helper thread when the program is not inside io_uring_enter (DEFER_TASKRUN rings: only in enter).\n"
+	            "- Rings shared with a forked child are not supported.\n"
+	            "- Register opcodes not listed as supported (personalities, IOWQ_AFF, buffer rings, NAPI, clocks,\n"
+	            "  clone/resize, memory regions) fail with -EINVAL; FILES2/BUFFERS2 with tags fail with -EINVAL.\n");
 	return 0;
 }

@@ -46,6 +46,10 @@ uint32_t poll_mask(Ring* ring);
 // the ring fd readable in poll/epoll while completions arrive.
 void set_poll_cookie(Ring* ring, void* cookie);
 
+// What io_uring_setup accepts and what it advertises (docs/compat-matrix.md prints these).
+uint32_t honoured_setup_flags();
+uint32_t advertised_features();
+
 // Flags the ring was set up with (the glue needs NO_MMAP / REGISTERED_FD_ONLY).
 uint32_t setup_flags(Ring* ring);
 
