@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 using namespace hosted_test;
 
@@ -243,12 +244,42 @@ static void test_async_completions_from_many_threads(void**)
 	close(p[1]);
 }
 
+static void test_teardown_interrupts_blocked_worker(void**)
+{
+	// A worker blocked for good (a FIFO open waiting for a reader) must not hold up destroy.
+	char path[64];
+	snprintf(path, sizeof path, "/tmp/rp-fifo-td-%d", getpid());
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	const int fds_before = open_fd_count();
+	timespec t0{}, t1{};
+	{
+		TestRing r;
+		rp_sqe s = sqe(RP_OP_OPEN, 1);
+		s.addr = uint64_t(uintptr_t(path));
+		s.syscall_flags = O_WRONLY;
+		r.push(s);
+		assert_int_equal(r.enter(0), 1);
+		usleep(20000);
+		Completion c;
+		assert_false(r.pop(&c));
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r.destroy();
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+	}
+	const int64_t ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_true(ms < 1000);
+	assert_int_equal(open_fd_count(), fds_before);
+	unlink(path);
+}
+
 int main()
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ten_thousand_polls),
 		cmocka_unit_test(test_cancel_races_completion),
 		cmocka_unit_test(test_teardown_under_load),
+		cmocka_unit_test(test_teardown_interrupts_blocked_worker),
 		cmocka_unit_test(test_async_completions_from_many_threads),
 	};
 	return cmocka_run_group_tests_name("hosted_stress", tests, nullptr, nullptr);

@@ -15,6 +15,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include <pthread.h>
 #include <unordered_map>
 #include <vector>
 
@@ -76,6 +78,7 @@ struct Op {
 	std::list<Op*>::iterator place_pos; // in a watch's or the worker queue's list
 	std::multimap<int64_t, Op*>::iterator timer_pos;
 	struct FutexGroup* futex_group = nullptr;
+	pthread_t runner{};    // the worker running it (Place::running), to interrupt it at teardown
 
 	// Owned copies of submission memory the caller may reuse once enter returns.
 	std::vector<iovec> iov;
@@ -224,6 +227,8 @@ struct Ring {
 	int start_reactor_locked();
 	void reactor_loop();
 	void worker_loop();
+	// Interrupts workers stuck in a system call (teardown) until none runs an op. Needs mu not held.
+	void interrupt_running_workers();
 	void handle_watch_event(uint32_t generation, int fd, uint32_t events);
 	void handle_timers(int clock_index);
 	void handle_retries();

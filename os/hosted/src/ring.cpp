@@ -359,6 +359,7 @@ extern "C" void rp_os_ring_destroy(rp_os_ring* ring)
 		}
 		ring->work_cv.notify_all();
 	}
+	ring->interrupt_running_workers();
 	for (auto& t : ring->workers)
 		t.join();
 	if (ring->reactor.joinable()) {

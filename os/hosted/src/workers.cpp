@@ -3,6 +3,8 @@
 #include "internal.hpp"
 
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 
 namespace ringport::hosted {
 
@@ -36,6 +38,7 @@ void Ring::worker_loop()
 		Op* op = work.front();
 		work.pop_front();
 		op->place = Place::running;
+		op->runner = pthread_self();
 		lk.unlock();
 		int64_t r = op->kind->blocking(*op);
 		lk.lock();
@@ -48,6 +51,51 @@ void Ring::worker_loop()
 			notify();
 			lk.lock();
 		}
+	}
+}
+
+namespace {
+
+// A signal whose (empty) handler is installed without SA_RESTART, so a worker's blocking system call returns
+// EINTR when the ring is torn down. Only installed if nobody else handles that signal.
+int interrupt_signal()
+{
+	static const int sig = [] {
+		int s = SIGRTMAX - 2;
+		struct sigaction old{};
+		if (sigaction(s, nullptr, &old) != 0 || old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO))
+			return 0;
+		struct sigaction sa{};
+		sa.sa_handler = [](int) {};
+		sigemptyset(&sa.sa_mask);
+		return sigaction(s, &sa, nullptr) == 0 ? s : 0;
+	}();
+	return sig;
+}
+
+} // namespace
+
+void Ring::interrupt_running_workers()
+{
+	for (int round = 0;; ++round) {
+		std::vector<pthread_t> busy;
+		{
+			std::lock_guard<std::mutex> g(mu);
+			for (auto& [ud, op] : table)
+				if (op->place == Place::running)
+					busy.push_back(op->runner);
+		}
+		if (busy.empty())
+			return;
+		// Give ordinary blocking work (a disk read, an fsync) a moment to finish on its own first.
+		if (round >= 2) {
+			int sig = interrupt_signal();
+			if (!sig)
+				return; // the signal is the program's: wait for the calls to return by themselves
+			for (pthread_t t : busy)
+				pthread_kill(t, sig); // workers live until joined, so the handle is valid
+		}
+		std::this_thread::sleep_for(std::chrono::milliseconds(5));
 	}
 }
 
