@@ -9,6 +9,7 @@ packages=(
   clang lld llvm
   dpkg-dev xz-utils patch
   valgrind python3
+  strace
 )
 
 missing=()

@@ -296,6 +296,7 @@ void Kitchen::cook(const Recipe &recipe, const std::string &position) {
         return;
     }
     fs::create_directories(work + "/logs");
+    for (const char *dir : {"include", "lib/pkgconfig", "bin"}) fs::create_directories(sysroot() + "/" + dir);
     for (const auto &entry : fs::directory_iterator(work + "/logs")) fs::remove(entry.path());
     std::remove(stamp.c_str());
 

@@ -94,6 +94,17 @@ else
   verdict FAIL "exit status $last_rc, copy $( [ -f linked.bin ] && echo "sha256 $(sum_of linked.bin)" || echo missing)"
 fi
 
+# Who served the ring: count the io_uring system calls that reached the Linux kernel during a copy.
+if command -v strace >/dev/null 2>&1; then
+  rm -f traced.bin
+  strace -f -qq -e trace=io_uring_setup,io_uring_enter,io_uring_register -o strace.txt \
+    "$examples/io_uring-cp" input.bin traced.bin >/dev/null 2>&1
+  calls=$(grep -c 'io_uring_' strace.txt)
+  say ""
+  say "==> strace of io_uring-cp: $calls io_uring system calls reached the Linux kernel"
+  [ "$label" = hosted ] && [ "$calls" -eq 0 ] && say "    (the ring was served by ringport inside the process)"
+fi
+
 if [ -x "$examples/ucontext-cp" ]; then
   rm -f ucopy1.bin ucopy2.bin
   if run ucontext-cp "copy two files at once, one coroutine each" "$examples/ucontext-cp" \
