@@ -30,8 +30,8 @@ Issued issue_sendrecv(Ring& r, Req& q)
 	const auto& s = q.sqe;
 	rp_sqe n = native_op(is_send(q.opcode) ? RP_OP_SEND : RP_OP_RECV);
 	n.fd = nfd(q.fd);
-	n.addr = s.addr;
-	n.len = s.len;
+	n.addr = s.addr + q.done_bytes; // MSG_WAITALL continues where a partial transfer stopped
+	n.len = s.len - q.done_bytes;
 	if (s.flags & lx::SQE_BUFFER_SELECT) {
 		uint64_t addr;
 		uint32_t blen;

@@ -164,6 +164,22 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 			complete(r, &q, again.res, again.cflags);
 		return;
 	}
+	// MSG_WAITALL on a stream: Linux keeps going until the whole length moved (or EOF / an error).
+	constexpr uint32_t kMsgWaitAll = 0x100;
+	bool waitall = (q.opcode == lx::OP_SEND || q.opcode == lx::OP_RECV) && (q.sqe.msg_flags & kMsgWaitAll);
+	if (waitall && res > 0 && q.done_bytes + uint64_t(res) < q.expected && !(q.state & REQ_CANCELING) &&
+	    rp_host_fd_is_stream(q.fd) == 1) {
+		q.done_bytes += uint64_t(res);
+		Issued again = d.issue(r, q); // continues after what already moved
+		if (again.pending)
+			return;
+		res = again.res;
+	}
+	if (waitall && q.done_bytes && res != -lx::EAGAIN) {
+		// An error or EOF after progress reports the progress, as Linux does.
+		res = int64_t(q.done_bytes) + (res > 0 ? res : 0);
+		q.done_bytes = 0;
+	}
 	// A file that would block makes Linux wait for readiness and retry, unless the caller said not to wait.
 	constexpr uint32_t kRwfNowait = 0x8, kMsgDontwait = 0x40;
 	bool nowait = (d.family == Family::rw && (uint32_t(q.sqe.rw_flags) & kRwfNowait)) ||

@@ -53,6 +53,7 @@ struct alignas(64) Req {
 	Req* peer;             // link timeout <-> its target; cancel target
 	uint64_t seq;          // SQEs consumed before this chain's head (drain)
 	uint64_t expected;     // REQ_SHORT_FAILS: the full transfer length
+	uint64_t done_bytes;   // MSG_WAITALL send/recv: bytes moved by earlier partial transfers
 	int64_t res;
 	uint32_t cflags;
 	uint32_t state;

@@ -542,7 +542,8 @@ int64_t enter(Ring* rp, uint32_t to_submit, uint32_t min_complete, uint32_t flag
 		return -lx::EINVAL;
 	if (__atomic_load_n(&r.disabled, __ATOMIC_ACQUIRE))
 		return -lx::EBADFD;
-	if (r.submitter_task && r.submitter_task != rp_host_task_id() &&
+	// SINGLE_ISSUER: only the submitter may submit (with SQPOLL the SQ thread is the submitter).
+	if (r.submitter_task && !(r.flags & lx::SETUP_SQPOLL) && r.submitter_task != rp_host_task_id() &&
 	    (to_submit || (r.flags & lx::SETUP_DEFER_TASKRUN)))
 		return -lx::EEXIST;
 	int64_t ret = 0;

@@ -11,9 +11,11 @@
 #include <cstring>
 #include <ctime>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -150,12 +152,22 @@ uint32_t rp_host_cpu_count(void)
 	return n > 0 ? uint32_t(n) : 1;
 }
 
+namespace {
+thread_local uint64_t t_tid = 0;
+// A forked child is a new task: forget the parent's cached id.
+void forget_tid() { t_tid = 0; }
+} // namespace
+
 uint64_t rp_host_task_id(void)
 {
-	static thread_local uint64_t tid = 0;
-	if (!tid)
-		tid = uint64_t(raw_syscall(SYS_gettid));
-	return tid;
+	static bool registered = false;
+	if (!registered) {
+		registered = true;
+		pthread_atfork(nullptr, nullptr, forget_tid);
+	}
+	if (!t_tid)
+		t_tid = uint64_t(raw_syscall(SYS_gettid));
+	return t_tid;
 }
 
 int rp_host_ring_create(const rp_host_ring_params* p, rp_host_ring** out, rp_host_ring_view* view)
@@ -197,6 +209,15 @@ int rp_host_fd_flags(int fd)
 {
 	long r = raw_syscall(SYS_fcntl, fd, F_GETFL);
 	return int(r);
+}
+
+int rp_host_fd_is_stream(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+	if (raw_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, long(&type), long(&len)) < 0)
+		return 0;
+	return type == SOCK_STREAM || type == SOCK_SEQPACKET;
 }
 
 int rp_host_same_file(int fd1, int fd2)

@@ -88,6 +88,8 @@ void rp_host_defer(void (*fn)(void *arg), void *arg);
 int rp_host_fd_kind(int fd);
 /* File status flags of fd (O_*), or -EBADF. */
 int rp_host_fd_flags(int fd);
+/* 1 when fd is a stream or seqpacket socket (MSG_WAITALL retries apply), 0 otherwise. */
+int rp_host_fd_is_stream(int fd);
 /* 1 when both fds name the same open file, 0 when not, -errno when unknown. */
 int rp_host_same_file(int fd1, int fd2);
 /* A reference that keeps fd's file alive after the program closes fd (registered files). -errno on failure. */
