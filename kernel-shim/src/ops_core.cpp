@@ -33,4 +33,26 @@ Issued issue_files_update(Ring& r, Req& q)
 	return Issued::now(files_update_from_op(r, uint32_t(q.sqe.off), q.sqe.addr, q.sqe.len));
 }
 
+Status prep_fixed_fd_install(Ring&, Req& q)
+{
+	const auto& s = q.sqe;
+	if (s.off || s.addr || s.len || s.buf_index || s.splice_fd_in || s.addr3)
+		return Status::fail(-lx::EINVAL);
+	if (!(s.flags & lx::SQE_FIXED_FILE))
+		return Status::fail(-lx::EBADF); // only a fixed file can be installed
+	if (s.install_fd_flags & ~lx::FIXED_FD_NO_CLOEXEC)
+		return Status::fail(-lx::EINVAL);
+	return kOk;
+}
+
+// A fixed file becomes an ordinary fd again: the lowest free number, close-on-exec unless asked otherwise.
+Issued issue_fixed_fd_install(Ring& r, Req& q)
+{
+	rp_sqe n = native_op(RP_OP_DUP);
+	n.fd = nfd(q.fd);
+	n.syscall_flags = (q.sqe.install_fd_flags & lx::FIXED_FD_NO_CLOEXEC) ? 0 : lx::O_CLOEXEC_;
+	n.offset = ~0ull;
+	return to_native(r, q, n);
+}
+
 } // namespace ringport::shim

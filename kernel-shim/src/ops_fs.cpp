@@ -12,6 +12,52 @@ struct OpenHow {
 constexpr uint64_t kValidResolve = 0x1f; // RESOLVE_NO_XDEV .. RESOLVE_CACHED
 } // namespace
 
+int64_t install_direct(Ring& r, int64_t fd, uint32_t file_index)
+{
+	if (fd < 0)
+		return fd;
+	auto drop = [&](int64_t err) {
+		rp_host_file_put(int(fd));
+		return err;
+	};
+	if (!r.nr_files)
+		return drop(-lx::ENXIO);
+	uint32_t slot;
+	bool alloc = file_index == lx::FILE_INDEX_ALLOC;
+	if (alloc) {
+		slot = r.file_alloc_end;
+		for (uint32_t i = r.file_alloc_start; i < r.file_alloc_end; ++i)
+			if (r.files[i] < 0) {
+				slot = i;
+				break;
+			}
+		if (slot == r.file_alloc_end)
+			return drop(-lx::ENFILE);
+	} else {
+		slot = file_index - 1;
+		if (slot >= r.nr_files)
+			return drop(-lx::EINVAL);
+	}
+	// The table keeps its own reference, away from the numbers the program's open() hands out.
+	int ref = rp_host_file_get(int(fd));
+	rp_host_file_put(int(fd));
+	if (ref < 0)
+		return ref;
+	if (r.files[slot] >= 0)
+		rp_host_file_put(r.files[slot]);
+	r.files[slot] = ref;
+	return alloc ? int64_t(slot) : 0;
+}
+
+void done_direct(Ring& r, Req& q, NativeTag, int64_t res, uint32_t)
+{
+	if (q.state & REQ_DONE)
+		return;
+	if (q.sqe.file_index)
+		res = install_direct(r, res, q.sqe.file_index);
+	complete(r, &q, res);
+}
+
 Status prep_openat(Ring&, Req& q)
 {
 	const auto& s = q.sqe;
@@ -19,8 +65,8 @@ Status prep_openat(Ring&, Req& q)
 		return Status::fail(-lx::EINVAL);
 	if (s.flags & lx::SQE_FIXED_FILE)
 		return Status::fail(-lx::EBADF);
-	if (s.file_index)
-		return Status::fail(-lx::EINVAL); // direct (fixed-table) install is not implemented
+	if (s.file_index && (s.open_flags & lx::O_CLOEXEC_))
+		return Status::fail(-lx::EINVAL); // a fixed-table slot has no close-on-exec
 	return kOk;
 }
 
@@ -56,6 +102,8 @@ Status prep_openat2(Ring& r, Req& q)
 			return Status::fail(-lx::E2BIG);
 	}
 	if (how.flags >> 32 || how.resolve & ~kValidResolve || how.mode >> 32)
+		return Status::fail(-lx::EINVAL);
+	if (s.file_index && (how.flags & lx::O_CLOEXEC_))
 		return Status::fail(-lx::EINVAL);
 	q.u.vec.iov[0] = how.flags;
 	q.u.vec.iov[1] = how.mode;

@@ -69,8 +69,8 @@ Status prep_accept(Ring&, Req& q)
 		return Status::fail(-lx::EINVAL);
 	if (s.ioprio & ~(lx::ACCEPT_DONTWAIT | lx::ACCEPT_POLL_FIRST))
 		return Status::fail(-lx::EINVAL); // multishot accept is not implemented
-	if (s.file_index)
-		return Status::fail(-lx::EINVAL); // direct install is not implemented
+	if (s.file_index && (s.accept_flags & kSockCloexec))
+		return Status::fail(-lx::EINVAL);
 	if (s.accept_flags & ~(kSockCloexec | kSockNonblock))
 		return Status::fail(-lx::EINVAL);
 	return kOk;
@@ -107,8 +107,8 @@ Status prep_socket(Ring&, Req& q)
 	const auto& s = q.sqe;
 	if (s.addr || s.rw_flags || s.buf_index)
 		return Status::fail(-lx::EINVAL);
-	if (s.file_index)
-		return Status::fail(-lx::EINVAL); // direct install is not implemented
+	if (s.file_index && (uint32_t(s.off) & kSockCloexec))
+		return Status::fail(-lx::EINVAL);
 	if (s.flags & lx::SQE_FIXED_FILE)
 		return Status::fail(-lx::EINVAL);
 	return kOk;

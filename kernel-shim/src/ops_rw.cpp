@@ -175,12 +175,16 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 			return;
 		res = again.res;
 	}
+	if (q.opcode == lx::OP_ACCEPT && q.sqe.file_index && res >= 0 && !(q.state & REQ_CANCELING)) {
+		complete(r, &q, install_direct(r, res, q.sqe.file_index));
+		return;
+	}
 	if (waitall && q.done_bytes && res != -lx::EAGAIN) {
 		// An error or EOF after progress reports the progress, as Linux does.
 		res = int64_t(q.done_bytes) + (res > 0 ? res : 0);
 		q.done_bytes = 0;
 	}
-	// A file that would block makes Linux wait for readiness and retry, unless the caller said not to wait.
+	// A file that would block makes Linux wait for readiness (accept with a direct slot installs after it) and retry, unless the caller said not to wait.
 	constexpr uint32_t kRwfNowait = 0x8, kMsgDontwait = 0x40;
 	bool nowait = (d.family == Family::rw && (uint32_t(q.sqe.rw_flags) & kRwfNowait)) ||
 	              (d.family == Family::net && (q.sqe.msg_flags & kMsgDontwait) && q.opcode != lx::OP_ACCEPT) ||

@@ -87,6 +87,7 @@ RP_OP_FNS(waitid)
 RP_OP_FNS(futex_wait)
 RP_OP_FNS(futex_wake)
 RP_OP_FNS(futex_waitv)
+RP_OP_FNS(fixed_fd_install)
 #undef RP_OP_FNS
 
 void done_rw(Ring&, Req&, NativeTag, int64_t, uint32_t);
@@ -94,6 +95,9 @@ void done_poll_add(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_link_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_async_cancel(Ring&, Req&, NativeTag, int64_t, uint32_t);
+void done_direct(Ring&, Req&, NativeTag, int64_t, uint32_t);
+// Installs fd into the fixed-file table (file_index: slot + 1, or FILE_INDEX_ALLOC): 0 or the allocated slot.
+int64_t install_direct(Ring& r, int64_t fd, uint32_t file_index);
 
 // Buffer selection (ops_buffers.cpp): takes a buffer of sqe.buf_group for req, and at completion returns the
 // CQE flags naming it (or puts it back when nothing was consumed).
