@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <unistd.h>
 
 namespace {
 
@@ -222,6 +223,111 @@ void shipped_recipes_parse(void **) {
     assert_string_equal(names(order).c_str(), "ringport liburing");
 }
 
+// A scratch tree: ports/<recipe>, a source tree, build/ and cache/ under one temporary directory.
+struct Scratch {
+    std::filesystem::path root;
+    Scratch() {
+        char name[] = "/tmp/cook_test_XXXXXX";
+        root = mkdtemp(name);
+    }
+    ~Scratch() { std::filesystem::remove_all(root); }
+    void write(const std::string &relative, const std::string &text) const {
+        std::filesystem::create_directories((root / relative).parent_path());
+        std::ofstream(root / relative) << text;
+    }
+    cook::Options options() const {
+        cook::Options options;
+        options.ports_dir = root / "ports";
+        options.build_dir = root / "build";
+        options.cache_dir = root / "cache";
+        options.target = "hosted";
+        return options;
+    }
+};
+
+std::string cook_error(cook::Kitchen &kitchen, const cook::Recipe &recipe, bool fetch_only = false) {
+    try {
+        if (fetch_only) {
+            kitchen.fetch(recipe);
+        } else {
+            kitchen.cook(recipe, "[1/1]");
+        }
+    } catch (const cook::CookError &error) {
+        return error.what();
+    }
+    return "";
+}
+
+void failed_step_names_recipe_step_and_log(void **) {
+    Scratch scratch;
+    scratch.write("tree/hello.c", "int main(void) { return 0; }\n");
+    scratch.write("ports/broken/recipe.toml",
+                  "[package]\nname = \"broken\"\nversion = \"1\"\n[source]\npath = \"../../tree\"\n"
+                  "[build]\ntemplate = \"custom\"\nscript = \"build.sh\"\n");
+    scratch.write("ports/broken/build.sh", "echo compiling hello.c\necho 'hello.c:1: error: no' >&2\nexit 3\n");
+    cook::Options options = scratch.options();
+    cook::Target target;
+    target.name = "hosted";
+    cook::Kitchen kitchen(options, target);
+    cook::Recipe recipe = cook::load_recipe(options.ports_dir, "broken");
+    std::string message = cook_error(kitchen, recipe);
+    std::string log = (scratch.root / "build/cook/hosted/broken/logs/build.log").string();
+    assert_true(contains(message, "recipe broken (target hosted): step build failed with exit status 3"));
+    assert_true(contains(message, "log: " + log));
+    assert_true(contains(message, "hello.c:1: error: no"));  // the log's last lines are shown
+    assert_true(std::filesystem::exists(scratch.root / "build/cook/hosted/broken/source/hello.c"));
+}
+
+void script_installs_into_the_sysroot(void **) {
+    Scratch scratch;
+    scratch.write("tree/greeting.h", "#define GREETING \"hi\"\n");
+    scratch.write("ports/greet/recipe.toml",
+                  "[package]\nname = \"greet\"\nversion = \"1\"\n[source]\npath = \"../../tree\"\n"
+                  "[build]\ntemplate = \"custom\"\nscript = \"build.sh\"\n");
+    scratch.write("ports/greet/build.sh",
+                  "set -e\nmkdir -p \"$COOK_DESTDIR$COOK_PREFIX/include\"\n"
+                  "cp greeting.h \"$COOK_DESTDIR$COOK_PREFIX/include/\"\n"
+                  "ln -s greeting.h \"$COOK_DESTDIR$COOK_PREFIX/include/hello.h\"\n");
+    cook::Options options = scratch.options();
+    cook::Target target;
+    target.name = "hosted";
+    cook::Kitchen kitchen(options, target);
+    kitchen.cook(cook::load_recipe(options.ports_dir, "greet"), "[1/1]");
+    std::filesystem::path sysroot = scratch.root / "build/sysroot/hosted";
+    assert_true(std::filesystem::exists(sysroot / "include/greeting.h"));
+    assert_true(std::filesystem::is_symlink(sysroot / "include/hello.h"));  // symlinks staged as symlinks
+    for (const char *dir : {"lib/pkgconfig", "bin"}) assert_true(std::filesystem::is_directory(sysroot / dir));
+}
+
+const char *kFetchedRecipe =
+    "[package]\nname = \"lib\"\nversion = \"1\"\n[source]\nurl = \"file:///nonexistent/lib-1.tar.gz\"\n"
+    "archive = \"lib-1.tar.gz\"\n[source.sha256]\n"
+    "\"lib-1.tar.gz\" = \"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"\n"
+    "[build]\ntemplate = \"make\"\n";
+
+void cached_file_is_verified_not_refetched(void **) {
+    Scratch scratch;
+    scratch.write("ports/lib/recipe.toml", kFetchedRecipe);
+    cook::Options options = scratch.options();
+    options.offline = true;
+    cook::Target target;
+    target.name = "hosted";
+    cook::Kitchen kitchen(options, target);
+    cook::Recipe recipe = cook::load_recipe(options.ports_dir, "lib");
+
+    // Nothing cached and offline: an error naming the missing file.
+    assert_true(contains(cook_error(kitchen, recipe, true), "offline, and the cache lacks lib-1.tar.gz"));
+    // The right bytes cached: accepted without fetching.
+    scratch.write("cache/lib/lib-1.tar.gz", "abc");
+    assert_string_equal(cook_error(kitchen, recipe, true).c_str(), "");
+    // Wrong bytes cached: a hard error with both hashes, even though the file is there.
+    scratch.write("cache/lib/lib-1.tar.gz", "abd");
+    std::string message = cook_error(kitchen, recipe, true);
+    assert_true(contains(message, "checksum mismatch: " + (scratch.root / "cache/lib/lib-1.tar.gz").string()));
+    assert_true(contains(message, "expected sha256 ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+    assert_true(contains(message, "got " + cook::sha256_of_bytes("abd")));
+}
+
 }  // namespace
 
 int main(void) {
@@ -238,6 +344,9 @@ int main(void) {
         cmocka_unit_test(missing_dependency_is_named),
         cmocka_unit_test(targets_file),
         cmocka_unit_test(shipped_recipes_parse),
+        cmocka_unit_test(failed_step_names_recipe_step_and_log),
+        cmocka_unit_test(script_installs_into_the_sysroot),
+        cmocka_unit_test(cached_file_is_verified_not_refetched),
     };
     return cmocka_run_group_tests_name("cook", tests, nullptr, nullptr);
 }
