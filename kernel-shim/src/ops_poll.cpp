@@ -20,13 +20,7 @@ Issued arm(Ring& r, Req& q)
 	return to_native(r, q, n, poll_tag(q));
 }
 
-Req* find_poll(Ring& r, uint64_t user_data)
-{
-	for (Req* c = r.inflight.head; c; c = c->next)
-		if (c->opcode == lx::OP_POLL_ADD && c->sqe.user_data == user_data && !(c->state & (REQ_DONE | REQ_CANCELING)))
-			return c;
-	return nullptr;
-}
+Req* find_poll(Ring& r, uint64_t user_data) { return poll_hash_find(r, user_data); }
 
 } // namespace
 
@@ -56,7 +50,10 @@ Issued issue_poll_add(Ring& r, Req& q)
 {
 	if ((q.state & REQ_POLL_MULTI) && polls_own_eventfd(r, q))
 		q.state &= ~REQ_POLL_MULTI;
-	return arm(r, q);
+	Issued is = arm(r, q);
+	if (is.pending)
+		poll_hash_add(r, &q);
+	return is;
 }
 
 void done_poll_add(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
@@ -128,8 +125,11 @@ Issued issue_poll_remove(Ring& r, Req& q)
 		else
 			t->state &= ~REQ_POLL_MULTI;
 	}
-	if (flags & lx::POLL_UPDATE_USER_DATA)
+	if (flags & lx::POLL_UPDATE_USER_DATA) {
+		poll_hash_del(r, t);
 		t->sqe.user_data = s.off;
+		poll_hash_add(r, t);
+	}
 	t->u.poll.phase ^= 1;
 	Issued again = arm(r, *t);
 	if (!again.pending)

@@ -27,6 +27,7 @@ enum : uint32_t {
 	REQ_POLL_MULTI = 1u << 14,  // multishot poll
 	REQ_NOT_FAILURE = 1u << 15, // a negative result that does not count as failing (disarmed link timeout)
 	REQ_COMPLETE_ONLY = 1u << 16, // on the ready list to be completed with res (cancelled), not issued
+	REQ_HASHED = 1u << 17,        // an armed poll on Ring::poll_hash
 };
 
 // Tags in the low bits of a native user_data: which of a request's native operations completed.
@@ -51,6 +52,7 @@ struct alignas(64) Req {
 	Req* tnext;            // timeout list membership
 	Req* tprev;
 	Req* peer;             // link timeout <-> its target; cancel target
+	Req* hnext;            // poll hash chain (Ring::poll_hash)
 	uint64_t seq;          // SQEs consumed before this chain's head (drain)
 	uint64_t expected;     // REQ_SHORT_FAILS: the full transfer length
 	uint64_t done_bytes;   // MSG_WAITALL send/recv: bytes moved by earlier partial transfers
@@ -223,7 +225,9 @@ struct Ring {
 	bool eventfd_async;
 	Restrictions restrictions;
 	uint32_t iowq_max[2];
-	BufGroup* groups; // provided-buffer groups // REGISTER_IOWQ_MAX_WORKERS (bounded, unbounded)
+	BufGroup* groups; // provided-buffer groups
+	Req** poll_hash;  // armed polls by user_data: POLL_REMOVE and updates stay O(1) with thousands armed
+	uint32_t poll_hash_mask; // REGISTER_IOWQ_MAX_WORKERS (bounded, unbounded)
 	bool restrictions_registered; // enforced from ENABLE_RINGS on
 };
 
@@ -255,6 +259,11 @@ void make_ready(Ring& r, Req* req);
 // Completes a cancelled request after the canceller's own CQE, as Linux's task work does.
 void complete_later(Ring& r, Req* req, int64_t res);
 void issue(Ring& r, Req* req);
+
+// Armed polls by user_data.
+void poll_hash_add(Ring& r, Req* q);
+void poll_hash_del(Ring& r, Req* q);
+Req* poll_hash_find(Ring& r, uint64_t user_data);
 
 // Inflight bookkeeping (cancel lookup).
 void mark_inflight(Ring& r, Req* req);

@@ -116,6 +116,8 @@ void destroy(Ring* r)
 		rp_host_free(r->files, sizeof(int32_t) * r->nr_files);
 	}
 	free_buffer_groups(*r);
+	if (r->poll_hash)
+		rp_host_free(r->poll_hash, sizeof(Req*) * (r->poll_hash_mask + 1));
 	if (r->bufs)
 		rp_host_free(r->bufs, sizeof(RegisteredBuffer) * r->nr_bufs);
 	if (r->eventfd >= 0)
