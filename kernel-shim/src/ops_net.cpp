@@ -44,12 +44,56 @@ Issued issue_sendrecv(Ring& r, Req& q)
 	return to_native(r, q, n);
 }
 
+// x86_64 struct msghdr, and the private copy a buffer-selecting RECVMSG hands to the OS.
+struct MsgHdr {
+	uint64_t name;
+	uint32_t namelen;
+	uint32_t pad0;
+	uint64_t iov;
+	uint64_t iovlen;
+	uint64_t control;
+	uint64_t controllen;
+	int32_t flags;
+	uint32_t pad1;
+};
+static_assert(sizeof(MsgHdr) == 56);
+struct SelectedMsg {
+	MsgHdr msg;
+	uint64_t iov[2];
+};
+
 Status prep_msg(Ring&, Req& q)
 {
 	const auto& s = q.sqe;
 	if (s.ioprio & ~lx::RECVSEND_POLL_FIRST)
 		return Status::fail(-lx::EINVAL);
-	return einval_if(s.addr2 || s.file_index);
+	RP_TRY(einval_if(s.addr2 || s.file_index));
+	if (s.flags & lx::SQE_BUFFER_SELECT) {
+		// The kernel picks the buffer for the single iovec: copy the header now (FEAT_SUBMIT_STABLE).
+		auto* sm = static_cast<SelectedMsg*>(rp_host_alloc(sizeof(SelectedMsg)));
+		if (!sm)
+			return Status::fail(-lx::ENOMEM);
+		q.heap = sm;
+		q.heap_size = sizeof(SelectedMsg);
+		if (rp_host_copy_from_user(&sm->msg, s.addr, sizeof(MsgHdr)))
+			return Status::fail(-lx::EFAULT);
+		if (sm->msg.iovlen != 1)
+			return Status::fail(-lx::EINVAL);
+		if (rp_host_copy_from_user(sm->iov, sm->msg.iov, 16))
+			return Status::fail(-lx::EFAULT);
+	}
+	return kOk;
+}
+
+// After a buffer-selecting RECVMSG: what recvmsg(2) writes back into the program's msghdr.
+void finish_selected_msg(Req& q)
+{
+	auto* sm = static_cast<SelectedMsg*>(q.heap);
+	if (!sm)
+		return;
+	(void)rp_host_copy_to_user(q.sqe.addr + 8, &sm->msg.namelen, 4);
+	(void)rp_host_copy_to_user(q.sqe.addr + 40, &sm->msg.controllen, 8);
+	(void)rp_host_copy_to_user(q.sqe.addr + 48, &sm->msg.flags, 4);
 }
 
 Issued issue_msg(Ring& r, Req& q)
@@ -58,6 +102,18 @@ Issued issue_msg(Ring& r, Req& q)
 	rp_sqe n = native_op(is_send(q.opcode) ? RP_OP_SENDMSG : RP_OP_RECVMSG);
 	n.fd = nfd(q.fd);
 	n.addr = s.addr;
+	if (s.flags & lx::SQE_BUFFER_SELECT) {
+		auto* sm = static_cast<SelectedMsg*>(q.heap);
+		uint64_t addr;
+		uint32_t blen;
+		if (!q.selected && !select_buffer(r, q, &addr, &blen))
+			return Issued::now(-lx::ENOBUFS);
+		uint64_t want = sm->iov[1];
+		sm->iov[0] = q.selected->addr;
+		sm->iov[1] = (!want || want > q.selected->len) ? q.selected->len : want;
+		sm->msg.iov = reinterpret_cast<uint64_t>(sm->iov);
+		n.addr = reinterpret_cast<uint64_t>(&sm->msg);
+	}
 	n.syscall_flags = s.msg_flags | (is_send(q.opcode) ? kMsgNoSignal : 0);
 	return to_native(r, q, n);
 }

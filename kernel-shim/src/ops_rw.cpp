@@ -175,6 +175,8 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 			return;
 		res = again.res;
 	}
+	if (q.opcode == lx::OP_RECVMSG && (q.sqe.flags & lx::SQE_BUFFER_SELECT) && res >= 0)
+		finish_selected_msg(q);
 	if (q.opcode == lx::OP_ACCEPT && q.sqe.file_index && res >= 0 && !(q.state & REQ_CANCELING)) {
 		complete(r, &q, install_direct(r, res, q.sqe.file_index));
 		return;

@@ -48,7 +48,7 @@ constexpr OpDef kOps[] = {
     run("POLL_REMOVE", F::poll, false, prep_poll_remove, issue_poll_remove, "CANCEL"),
     run("SYNC_FILE_RANGE", F::sync, true, prep_sync_file_range, issue_sync_file_range, "SYNC_RANGE"),
     io(kOut, "SENDMSG", F::net, prep_msg, issue_msg, "SENDMSG", done_rw),
-    io(kIn, "RECVMSG", F::net, prep_msg, issue_msg, "RECVMSG", done_rw),
+    selects_buffers(io(kIn, "RECVMSG", F::net, prep_msg, issue_msg, "RECVMSG", done_rw)),
     run("TIMEOUT", F::timeout, false, prep_timeout, issue_timeout, "TIMEOUT", done_timeout),
     run("TIMEOUT_REMOVE", F::timeout, false, prep_timeout_remove, issue_timeout_remove, "CANCEL + TIMEOUT"),
     io(kIn, "ACCEPT", F::net, prep_accept, issue_accept, "ACCEPT", done_rw, "no multishot"),

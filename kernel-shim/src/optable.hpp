@@ -104,6 +104,7 @@ int64_t install_direct(Ring& r, int64_t fd, uint32_t file_index);
 bool select_buffer(Ring& r, Req& q, uint64_t* addr, uint32_t* len);
 uint32_t finish_buffer(Ring& r, Req& q, int64_t res);
 void free_buffer_groups(Ring& r);
+void finish_selected_msg(Req& q);
 
 // Registered-file updates shared by FILES_UPDATE and io_uring_register.
 int64_t files_update_from_op(Ring& r, uint32_t offset, uint64_t data, uint32_t nr);
