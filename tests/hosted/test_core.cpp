@@ -433,6 +433,41 @@ static void test_enter_timeout(void**)
 	assert_int_equal(r.enter(1, &ts), -EINVAL);
 }
 
+static void test_indirect_ring_and_bad_index(void**)
+{
+	TestRing r(8, 16, RP_RING_INDIRECT);
+	assert_non_null(r.view.sq_indirect);
+	// Entries written to slots 5 and 6, named out of order by the index array.
+	r.view.sqes[5] = sqe(RP_OP_NOP, 55);
+	r.view.sqes[6] = sqe(RP_OP_NOP, 66);
+	r.view.sq_indirect[0] = 6;
+	r.view.sq_indirect[1] = 99; // out of range: skipped and counted
+	r.view.sq_indirect[2] = 5;
+	__atomic_store_n(&r.view.sq->tail, 3, __ATOMIC_RELEASE);
+	assert_int_equal(r.enter(0), 2);
+	assert_int_equal(r.view.sq->dropped, 1);
+	assert_int_equal(r.view.sq->head, 3);
+	Completion a, b;
+	assert_true(r.pop(&a));
+	assert_true(r.pop(&b));
+	assert_int_equal(a.user_data, 66);
+	assert_int_equal(b.user_data, 55);
+}
+
+static void test_corrupt_sq_header(void**)
+{
+	TestRing r;
+	// A tail more than a ring ahead of the head: refused, nothing consumed, no crash.
+	__atomic_store_n(&r.view.sq->tail, 1000, __ATOMIC_RELEASE);
+	assert_int_equal(r.enter(0), -EINVAL);
+	assert_int_equal(r.view.sq->head, 0);
+	__atomic_store_n(&r.view.sq->tail, 0, __ATOMIC_RELEASE);
+	assert_int_equal(r.enter(0), 0);
+	// A dropped ring says so.
+	ringport::native::mark_dropped(r.view.sq);
+	assert_int_equal(r.enter(0), -ESHUTDOWN);
+}
+
 int main()
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +483,8 @@ int main()
 		cmocka_unit_test(test_cq_overflow_keeps_everything_in_order),
 		cmocka_unit_test(test_notify_and_async_visibility),
 		cmocka_unit_test(test_enter_timeout),
+		cmocka_unit_test(test_indirect_ring_and_bad_index),
+		cmocka_unit_test(test_corrupt_sq_header),
 	};
 	return cmocka_run_group_tests_name("hosted_core", tests, nullptr, nullptr);
 }
