@@ -297,6 +297,57 @@ static void test_kernel_to_userspace_scheme(void**)
 	r.destroy(); // closes the remaining placeholder and the link
 }
 
+// One client's work against the demo scheme: open, 200 reads, close. Returns 0 when every answer was right.
+static int demo_client_round(const std::string& name)
+{
+	TestRing r;
+	int64_t fd = r.result(open_sqe(name + ":greeting", 1));
+	if (fd < 0)
+		return 1;
+	for (uint64_t i = 0; i < 200; ++i) {
+		char buf[8] = {};
+		if (r.result(rw(RP_OP_PREAD, int(fd), buf, 4, 6, 10 + i)) != 4 || memcmp(buf, "from", 4) != 0)
+			return 2;
+	}
+	rp_sqe cl = sqe(RP_OP_CLOSE, 2);
+	cl.fd = uint64_t(fd);
+	return r.result(cl) == 0 ? 0 : 3;
+}
+
+static void test_scheme_serves_two_client_processes(void**)
+{
+	const std::string name = "rpdemo2-" + std::to_string(getpid());
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t server = fork();
+	if (server == 0)
+		serve_scheme(name, ready[1]);
+	char byte;
+	assert_int_equal(read(ready[0], &byte, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	// A second client process works at the same time as this one.
+	pid_t other = fork();
+	if (other == 0)
+		_exit(demo_client_round(name));
+	assert_int_equal(demo_client_round(name), 0);
+	int status = 0;
+	assert_int_equal(waitpid(other, &status, 0), other);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	{
+		TestRing r;
+		int64_t fd = r.result(open_sqe(name + ":greeting", 1));
+		assert_true(fd >= 0);
+		rp_sqe quit = sqe(op_quit, 2);
+		quit.fd = uint64_t(fd);
+		assert_int_equal(r.result(quit), 0);
+	}
+	assert_int_equal(waitpid(server, &status, 0), server);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_scheme_teardown_with_requests_pending(void**)
 {
 	// The server never answers: destroying the client ring must still finish at once and free everything.
@@ -372,6 +423,7 @@ int main()
 		cmocka_unit_test(test_userspace_to_userspace),
 		cmocka_unit_test(test_shared_ring_attach_checks),
 		cmocka_unit_test(test_kernel_to_userspace_scheme),
+		cmocka_unit_test(test_scheme_serves_two_client_processes),
 		cmocka_unit_test(test_scheme_teardown_with_requests_pending),
 		cmocka_unit_test(test_scheme_server_death_fails_pending),
 	};
