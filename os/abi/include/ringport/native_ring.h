@@ -162,6 +162,10 @@ enum rp_futex_op {
 	RP_FUTEX_WAKE = 1,
 	RP_FUTEX_WAITV = 2,
 };
+/* OR-ed into a Wait or Wake op: the word is private to the process (Linux FUTEX_PRIVATE_FLAG, FUTEX2_PRIVATE).
+ * Without it the futex is shared, which also works across processes mapping the word. A private wake never
+ * reaches a shared waiter, so waiter and waker must agree. Waitv entries carry their own flags. */
+#define RP_FUTEX_PRIVATE_FLAG 128u
 #define RP_FUTEX_WAITV_MAX 128u
 
 /* One element of a WAITV vector, laid out like Linux's struct futex_waitv. */

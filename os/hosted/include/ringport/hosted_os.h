@@ -34,13 +34,6 @@ struct rp_os_ring_view {
 
 typedef struct rp_os_ring rp_os_ring;
 
-/*
- * RP_OP_FUTEX: or-ed into syscall_flags next to the RP_FUTEX_* operation, makes Wait and Wake process-private
- * futexes (Linux's FUTEX_PRIVATE_FLAG, FUTEX2_PRIVATE). Without it they are shared futexes, which also work
- * across processes that map the word. A waiter and its waker must agree. Waitv entries carry their own flag.
- */
-#define RP_FUTEX_PRIVATE_FLAG 128u
-
 /* Creates a ring. Returns 0, or -EINVAL for bad params, -ENOMEM. */
 int rp_os_ring_create(const struct rp_os_ring_params *params, rp_os_ring **ring, struct rp_os_ring_view *view);
 
