@@ -50,6 +50,7 @@ Issued issue_poll_add(Ring& r, Req& q)
 {
 	if ((q.state & REQ_POLL_MULTI) && polls_own_eventfd(r, q))
 		q.state &= ~REQ_POLL_MULTI;
+	rp_host_fd_watch(q.fd); // a ring fd polled by the OS must be readable while its CQ has entries
 	Issued is = arm(r, q);
 	if (is.pending)
 		poll_hash_add(r, &q);

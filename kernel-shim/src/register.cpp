@@ -153,10 +153,8 @@ int64_t register_buffers(Ring& r, uint64_t arg, uint32_t nr, bool sparse)
 		else if (iov.base && iov.base + iov.len < iov.base)
 			err = -lx::EOVERFLOW;
 		else if (iov.base) {
-			uint8_t b;
-			// The pages must exist (Linux pins them here).
-			if (rp_host_copy_from_user(&b, iov.base, 1) || rp_host_copy_from_user(&b, iov.base + iov.len - 1, 1))
-				err = -lx::EFAULT;
+			// The pages must exist and be pinnable (Linux pins them here).
+			err = rp_host_check_pinnable(iov.base, iov.len);
 		}
 		if (err) {
 			rp_host_free(bufs, sizeof(RegisteredBuffer) * nr);

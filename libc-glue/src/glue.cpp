@@ -316,6 +316,14 @@ void defer_to_helper(void (*fn)(void*), void* arg)
 	g_helper_cv->notify_one();
 }
 
+void watch_fd(int fd)
+{
+	if (RingFile* rf = lookup(fd)) {
+		arm(rf);
+		sync_readiness(rf);
+	}
+}
+
 void ring_fd_posted(void* cookie)
 {
 	auto* rf = static_cast<RingFile*>(cookie);

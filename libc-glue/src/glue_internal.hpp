@@ -26,6 +26,8 @@ inline long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0, 
 shim::Ring* ring_of_fd(int fd);
 // rp_host_ring_posted lands here: make the ring's eventfd readable.
 void ring_fd_posted(void* cookie);
+// rp_host_fd_watch lands here.
+void watch_fd(int fd);
 // rp_host_defer lands here: one helper thread runs deferred ring work in order.
 void defer_to_helper(void (*fn)(void*), void* arg);
 

@@ -8,7 +8,9 @@
 #include <fcntl.h>
 #include <new>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <string>
 #include <ctime>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -249,6 +251,51 @@ int rp_host_eventfd_signal(int ref)
 }
 
 void rp_host_ring_posted(void* cookie) { ring_fd_posted(cookie); }
+
+void rp_host_fd_watch(int fd) { watch_fd(fd); }
+
+int rp_host_check_pinnable(uint64_t addr, uint64_t len)
+{
+	// Walk /proc/self/maps over the range: every byte mapped, none backed by an ordinary file.
+	int fd = int(raw_syscall(SYS_openat, AT_FDCWD, long("/proc/self/maps"), O_RDONLY | O_CLOEXEC));
+	if (fd < 0)
+		return 0; // cannot tell: accept, as before
+	static thread_local char buf[1 << 16];
+	std::string text;
+	for (;;) {
+		long n = raw_syscall(SYS_read, fd, long(buf), sizeof(buf));
+		if (n <= 0)
+			break;
+		text.append(buf, size_t(n));
+	}
+	raw_syscall(SYS_close, fd);
+	uint64_t cur = addr, end = addr + len;
+	size_t pos = 0;
+	while (cur < end && pos < text.size()) {
+		size_t eol = text.find('\n', pos);
+		if (eol == std::string::npos)
+			eol = text.size();
+		std::string line = text.substr(pos, eol - pos);
+		pos = eol + 1;
+		unsigned long lo, hi, off;
+		char perms[8], dev[16];
+		unsigned long inode;
+		int name_at = 0;
+		if (sscanf(line.c_str(), "%lx-%lx %7s %lx %15s %lu %n", &lo, &hi, perms, &off, dev, &inode, &name_at) < 6)
+			continue;
+		if (hi <= cur || lo > cur)
+			continue;
+		const char* name = name_at ? line.c_str() + name_at : "";
+		bool file_backed = inode != 0 && name[0] == '/' && strncmp(name, "/memfd:", 7) != 0 &&
+		                   strncmp(name, "/dev/shm/", 9) != 0 && strncmp(name, "/SYSV", 5) != 0 &&
+		                   strstr(name, "hugepage") == nullptr && strncmp(name, "/anon_hugepage", 14) != 0;
+		if (file_backed)
+			return -EOPNOTSUPP;
+		cur = hi;
+		pos = 0; // maps are sorted; restart the scan for the next piece
+	}
+	return cur >= end ? 0 : -EFAULT;
+}
 
 void rp_host_defer(void (*fn)(void*), void* arg) { defer_to_helper(fn, arg); }
 

@@ -95,6 +95,12 @@ int rp_host_same_file(int fd1, int fd2);
 /* A reference that keeps fd's file alive after the program closes fd (registered files). -errno on failure. */
 int rp_host_file_get(int fd);
 void rp_host_file_put(int ref);
+/* The OS is about to wait for readiness of fd: if fd is a ring fd, make its readiness track its CQ. */
+void rp_host_fd_watch(int fd);
+/* Whether [addr, addr + len) may be registered as a fixed buffer: 0, -EFAULT (unmapped) or -EOPNOTSUPP
+ * (file-backed memory other than shared memory and huge pages, which Linux cannot pin long term). */
+int rp_host_check_pinnable(uint64_t addr, uint64_t len);
+
 /* Adds 1 to an eventfd counter (registered eventfd); returns 0 or -errno. */
 int rp_host_eventfd_signal(int ref);
 
