@@ -286,7 +286,8 @@ int rp_host_check_pinnable(uint64_t addr, uint64_t len)
 		if (hi <= cur || lo > cur)
 			continue;
 		const char* name = name_at ? line.c_str() + name_at : "";
-		bool file_backed = inode != 0 && name[0] == '/' && strncmp(name, "/memfd:", 7) != 0 &&
+		// Private file mappings (a program's .data/.bss, MAP_PRIVATE files) pin as anonymous copies.
+		bool file_backed = perms[3] == 's' && inode != 0 && name[0] == '/' && strncmp(name, "/memfd:", 7) != 0 &&
 		                   strncmp(name, "/dev/shm/", 9) != 0 && strncmp(name, "/SYSV", 5) != 0 &&
 		                   strstr(name, "hugepage") == nullptr && strncmp(name, "/anon_hugepage", 14) != 0;
 		if (file_backed)

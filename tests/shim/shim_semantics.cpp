@@ -333,6 +333,93 @@ static void ring_fd_polls(void**)
 	assert_int_equal(poll(&pfd, 1, 0), 0);
 }
 
+// Registered files outlive the program's fd; fixed buffers are bounds-checked; provided buffers are picked.
+static void registered_resources(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	int files[2] = {-1, fds[0]};
+	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::REGISTER_FILES, files, 2), 0);
+	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::REGISTER_FILES, files, 2), -EBUSY);
+	close(fds[0]); // the table keeps the file
+	assert_int_equal(write(fds[1], "hello", 5), 5);
+	char buf[8] = {};
+	auto* s = r.get_sqe();
+	prep(s, lx::OP_READ, 1, uint64_t(buf), 2, ~0ull, 1);
+	s->flags = lx::SQE_FIXED_FILE;
+	s = r.get_sqe();
+	prep(s, lx::OP_READ, 0, uint64_t(buf), 2, ~0ull, 2); // empty slot
+	s->flags = lx::SQE_FIXED_FILE;
+	assert_int_equal(r.submit(), 2);
+	for (int i = 0; i < 2; ++i) {
+		lx::io_uring_cqe c = must_next(r);
+		assert_int_equal(c.res, c.user_data == 1 ? 2 : -EBADF);
+	}
+	// A fixed buffer read outside the registered range is -EFAULT.
+	static char fixed[64];
+	struct {
+		void* base;
+		size_t len;
+	} iov = {fixed, sizeof(fixed)};
+	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::REGISTER_BUFFERS, &iov, 1), 0);
+	s = r.get_sqe();
+	prep(s, lx::OP_READ_FIXED, 1, uint64_t(fixed + 60), 8, ~0ull, 3);
+	s->flags = lx::SQE_FIXED_FILE;
+	assert_int_equal(r.submit(), 1);
+	assert_int_equal(must_next(r).res, -EFAULT);
+	// Provided buffers: the read takes one and the CQE names it.
+	static char pool[4][16];
+	s = r.get_sqe();
+	prep(s, lx::OP_PROVIDE_BUFFERS, 4, uint64_t(pool), 16, 100, 4);
+	s->buf_group = 7;
+	assert_int_equal(r.submit(), 1);
+	assert_int_equal(must_next(r).res, 0);
+	s = r.get_sqe();
+	prep(s, lx::OP_READ, 1, 0, 16, ~0ull, 5);
+	s->flags = lx::SQE_FIXED_FILE | lx::SQE_BUFFER_SELECT;
+	s->buf_group = 7;
+	assert_int_equal(r.submit(), 1);
+	lx::io_uring_cqe c = must_next(r);
+	assert_int_equal(c.res, 3); // "llo"
+	assert_true(c.flags & lx::CQE_F_BUFFER);
+	assert_int_equal(c.flags >> lx::CQE_BUFFER_SHIFT, 100);
+	assert_memory_equal(pool[0], "llo", 3);
+	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::UNREGISTER_FILES, nullptr, 0), 0);
+	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::UNREGISTER_FILES, nullptr, 0), -ENXIO);
+	close(fds[1]);
+}
+
+// A link timeout cancels a request that does not finish in time; the chain behind it is cancelled.
+static void link_timeout_fires(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	char buf[4];
+	lx::kernel_timespec ts{0, 10 * 1000 * 1000};
+	auto* s = r.get_sqe();
+	prep(s, lx::OP_READ, fds[0], uint64_t(buf), 1, 0, 1);
+	s->flags = lx::SQE_IO_LINK;
+	s = r.get_sqe();
+	prep(s, lx::OP_LINK_TIMEOUT, -1, uint64_t(&ts), 1, 0, 2);
+	s->flags = lx::SQE_IO_LINK;
+	prep(r.get_sqe(), lx::OP_NOP, -1, 0, 0, 0, 3);
+	assert_int_equal(r.submit(), 3);
+	int32_t res[4] = {};
+	for (int i = 0; i < 3; ++i) {
+		lx::io_uring_cqe c = must_next(r);
+		res[c.user_data] = c.res;
+	}
+	assert_int_equal(res[1], -ECANCELED);
+	assert_int_equal(res[2], -ETIME);
+	assert_int_equal(res[3], -ECANCELED);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +429,7 @@ int main(void)
 	    cmocka_unit_test(overflow_keeps_everything), cmocka_unit_test(timeouts_fire_in_order),
 	    cmocka_unit_test(count_timeout_and_remove), cmocka_unit_test(cancel_races),
 	    cmocka_unit_test(posted_without_enter),    cmocka_unit_test(ring_fd_polls),
+	    cmocka_unit_test(registered_resources),    cmocka_unit_test(link_timeout_fires),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -177,12 +177,44 @@ static void disabled_ring(void**)
 	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::REGISTER_ENABLE_RINGS, nullptr, 0), -EBADFD);
 }
 
+// SQPOLL: the SQ thread sleeps until woken, so NEED_WAKEUP is set and enter consumes the SQ.
+static void sqpoll_and_iopoll_rules(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(4, lx::SETUP_SQPOLL), 0);
+	assert_true(r.sq_flags() & lx::SQ_NEED_WAKEUP);
+	prep(r.get_sqe(), lx::OP_NOP, -1, 0, 0, 0, 5);
+	r.publish();
+	assert_int_equal(rp_sys_io_uring_enter(r.fd, 1, 1, lx::ENTER_SQ_WAKEUP | lx::ENTER_GETEVENTS, nullptr), 1);
+	lx::io_uring_cqe c;
+	assert_true(r.pop(&c));
+	assert_int_equal(c.user_data, 5);
+
+	Ring p;
+	assert_int_equal(p.init(4, lx::SETUP_IOPOLL), 0);
+	lx::kernel_timespec ts{0, 1000};
+	char buf[8];
+	prep(p.get_sqe(), lx::OP_READ, 0, uint64_t(buf), 8, 0, 2); // stdin is not O_DIRECT
+	prep(p.get_sqe(), lx::OP_NOP, -1, 0, 0, 0, 3);
+	prep(p.get_sqe(), lx::OP_TIMEOUT, -1, uint64_t(&ts), 1, 0, 1); // no polled completion for timeouts
+	assert_int_equal(p.submit(), 3); // the init failure counts as submitted and ends the batch
+	int32_t want[] = {-EINVAL, -EOPNOTSUPP, 0};
+	for (int i = 0; i < 3; ++i) {
+		assert_true(p.next(&c));
+		assert_int_equal(c.res, want[c.user_data - 1]);
+	}
+	lx::io_uring_params q{};
+	q.flags = lx::SETUP_SQPOLL | lx::SETUP_COOP_TASKRUN;
+	assert_int_equal(setup_with(4, &q), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(entries_rules),       cmocka_unit_test(cqsize_rules),  cmocka_unit_test(flag_rules),
 	    cmocka_unit_test(params_layout),       cmocka_unit_test(probe_matches_table),
 	    cmocka_unit_test(enter_errors),        cmocka_unit_test(disabled_ring),
+	    cmocka_unit_test(sqpoll_and_iopoll_rules),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
