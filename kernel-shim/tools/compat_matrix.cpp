@@ -71,6 +71,9 @@ int main()
 	            "- Work that becomes ready on an OS thread (link successors, retries, re-armed timers) runs on a host\n"
 	            "  helper thread when the program is not inside io_uring_enter (DEFER_TASKRUN rings: only in enter).\n"
 	            "- Rings shared with a forked child are not supported.\n"
+	            "- Readiness comes from the hosted OS's reactor (epoll), after the fact: a file that becomes ready and\n"
+	            "  is drained again before the reactor runs produces no poll event (Linux's wakeups are synchronous).\n"
+	            "- Cancelling an op the OS has not registered yet (while it moves between OS threads) is retried.\n"
 	            "- Register opcodes not listed as supported (personalities, IOWQ_AFF, buffer rings, NAPI, clocks,\n"
 	            "  clone/resize, memory regions) fail with -EINVAL; FILES2/BUFFERS2 with tags fail with -EINVAL.\n");
 	return 0;
