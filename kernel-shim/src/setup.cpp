@@ -90,6 +90,13 @@ void on_native_notify(void* ctx)
 			rp_host_wake(&r.wake_seq, 1u << 30);
 		if (void* cookie = __atomic_load_n(&r.poll_cookie, __ATOMIC_ACQUIRE))
 			rp_host_ring_posted(cookie);
+		// TASKRUN_FLAG tells a program that peeks the CQ that it has to enter for its completions.
+		if (r.flags & lx::SETUP_TASKRUN_FLAG)
+			__atomic_fetch_or(r.k_sq_flags, lx::SQ_TASKRUN, __ATOMIC_RELEASE);
+		// Linux signals a registered eventfd as soon as work is queued for a DEFER_TASKRUN ring.
+		int efd = __atomic_load_n(&r.eventfd, __ATOMIC_ACQUIRE);
+		if (efd >= 0 && !(__atomic_load_n(r.k_cq_flags, __ATOMIC_RELAXED) & lx::CQ_EVENTFD_DISABLED))
+			(void)rp_host_eventfd_signal(efd);
 		return;
 	}
 	if (!r.lock.try_lock())

@@ -286,6 +286,8 @@ namespace {
 // Runs everything that can run now: ready requests, the native enter, native completions. Submit context.
 void process(Ring& r)
 {
+	if (r.flags & lx::SETUP_TASKRUN_FLAG)
+		__atomic_fetch_and(r.k_sq_flags, ~lx::SQ_TASKRUN, __ATOMIC_RELEASE);
 	for (;;) {
 		run_ready(r);
 		flush_native(r);
