@@ -391,6 +391,8 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 			return s.err;
 		if (range.resv)
 			return -lx::EINVAL;
+		if (uint64_t(range.off) + range.len > 0xffffffffull)
+			return -lx::EOVERFLOW;
 		if (uint64_t(range.off) + range.len > r.nr_files)
 			return -lx::EINVAL;
 		r.file_alloc_start = range.off;
@@ -427,7 +429,34 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 
 int64_t files_update_from_op(Ring& r, uint32_t offset, uint64_t data, uint32_t nr)
 {
-	return update_files(r, offset, data, nr);
+	if (offset != lx::FILE_INDEX_ALLOC)
+		return update_files(r, offset, data, nr);
+	// Each fd goes to a free slot of the allocation range; the chosen slot is written back over the fd.
+	uint32_t done = 0;
+	int64_t err = 0;
+	for (; done < nr; ++done) {
+		int32_t fd;
+		if (rp_host_copy_from_user(&fd, data + 4ull * done, 4)) {
+			err = -lx::EFAULT;
+			break;
+		}
+		int ref = grab_file(fd);
+		if (ref < 0) {
+			err = ref;
+			break;
+		}
+		int64_t slot = install_direct(r, ref, lx::FILE_INDEX_ALLOC);
+		if (slot < 0) {
+			err = slot;
+			break;
+		}
+		int32_t out = int32_t(slot);
+		if (rp_host_copy_to_user(data + 4ull * done, &out, 4)) {
+			err = -lx::EFAULT;
+			break;
+		}
+	}
+	return done ? done : err;
 }
 
 int64_t register_op(Ring* rp, uint32_t opcode, uint64_t arg, uint32_t nr_args)
