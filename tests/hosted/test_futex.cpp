@@ -102,13 +102,32 @@ static void test_ring_wait_ring_wake(void**)
 	uint32_t word = 9;
 	r.push(futex_sqe(RP_FUTEX_WAIT, &word, 9, 1));
 	assert_int_equal(r.enter(0), 1);
-	usleep(10000);
-	// The group thread is asleep on it now: a ring wake finds exactly one waiter.
-	int64_t n = r.result(futex_sqe(RP_FUTEX_WAKE, &word, 5, 2));
-	assert_int_equal(n, 1);
-	Completion c = r.wait();
-	assert_int_equal(c.user_data, 1);
-	assert_int_equal(c.result, 0);
+	// Once the group thread sleeps on the word, a ring wake finds exactly one waiter. Until then a wake finds
+	// none (a loaded or sanitized run may take a while to get there), so retry those. The woken wait completes
+	// from the group thread, so its completion may arrive before or after the wake's.
+	bool wait_done = false;
+	Completion waited{};
+	for (int attempt = 0;; ++attempt) {
+		usleep(10000);
+		const uint64_t tag = 100 + attempt;
+		r.push(futex_sqe(RP_FUTEX_WAKE, &word, 5, tag));
+		assert_int_equal(r.enter(1), 1);
+		Completion wake = r.wait();
+		if (wake.user_data == 1) {
+			waited = wake;
+			wait_done = true;
+			wake = r.wait();
+		}
+		assert_int_equal(wake.user_data, tag);
+		if (wake.result == 0 && !wait_done && attempt < 200)
+			continue;
+		assert_int_equal(wake.result, 1);
+		break;
+	}
+	if (!wait_done)
+		waited = r.wait();
+	assert_int_equal(waited.user_data, 1);
+	assert_int_equal(waited.result, 0);
 }
 
 static void test_waitv(void**)
