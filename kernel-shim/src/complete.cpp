@@ -113,10 +113,9 @@ void commit(Ring& r)
 	if (!r.in_submit && (r.native_staged || !r.ready.empty())) {
 		// Work that needs a native enter (link successors, retries, re-armed timers): a waiter in enter does
 		// it; otherwise a host thread is asked to, as Linux runs task work without the program entering.
-		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST))
-			rp_host_wake(&r.wake_seq, 1u << 30);
-		else if (!(r.flags & lx::SETUP_DEFER_TASKRUN) && !__atomic_exchange_n(&r.kick_pending, 1, __ATOMIC_ACQ_REL)) {
+		wake_waiters(r);
+		if (!__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST) && !(r.flags & lx::SETUP_DEFER_TASKRUN) &&
+		    !__atomic_exchange_n(&r.kick_pending, 1, __ATOMIC_ACQ_REL)) {
 			ring_ref(&r);
 			rp_host_defer(run_deferred_work, &r);
 		}
@@ -141,9 +140,7 @@ void commit(Ring& r)
 	r.posted_async = false;
 	if (void* cookie = __atomic_load_n(&r.poll_cookie, __ATOMIC_ACQUIRE))
 		rp_host_ring_posted(cookie);
-	__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST))
-		rp_host_wake(&r.wake_seq, 1u << 30);
+	wake_waiters(r);
 }
 
 // ---- native side ----
@@ -196,9 +193,7 @@ void flush_native(Ring& r)
 		return;
 	if (!r.in_submit) {
 		// An OS thread cannot enter: wake the submitting thread's waiter, which enters for it.
-		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST))
-			rp_host_wake(&r.wake_seq, 1u << 30);
+		wake_waiters(r);
 		return;
 	}
 	(void)r.nsq.publish();
@@ -261,6 +256,8 @@ void unlock_ring(Ring& r)
 {
 	for (;;) {
 		r.lock.unlock();
+		if (__atomic_exchange_n(&r.wake_owed, 0, __ATOMIC_ACQ_REL))
+			rp_host_wake(&r.wake_seq, 1u << 30);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (!__atomic_load_n(&r.reap_request, __ATOMIC_SEQ_CST) || (r.flags & lx::SETUP_DEFER_TASKRUN))
 			return;

@@ -214,6 +214,7 @@ struct Ring {
 	uint32_t reap_request; // set by the notify callback when it could not take the lock
 	void* poll_cookie;     // the host wants to hear about CQ publishes (ring fd polled)
 	uint32_t kick_pending; // a host thread has been asked to run the ring (rp_host_defer)
+	uint32_t wake_owed;    // waiters must be woken once the lock is released (unlock_ring)
 
 	// Resources.
 	int32_t* files; // host file refs, -1 for an empty slot
@@ -293,5 +294,14 @@ void run_deferred_work(void* ring);
 
 // Unlocks, taking over reaping the notify callback asked for.
 void unlock_ring(Ring& r);
+
+// Lock held: tells sleepers in enter that something changed. The futex wake itself waits for unlock_ring,
+// so a woken waiter does not run straight into the lock its waker still holds.
+inline void wake_waiters(Ring& r)
+{
+	__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST))
+		__atomic_store_n(&r.wake_owed, 1, __ATOMIC_RELAXED);
+}
 
 } // namespace ringport::shim

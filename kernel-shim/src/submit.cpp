@@ -227,11 +227,8 @@ void complete(Ring& r, Req* q, int64_t res, uint32_t cflags)
 void make_ready(Ring& r, Req* q)
 {
 	r.ready.push_back(q);
-	if (!r.in_submit) {
-		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST))
-			rp_host_wake(&r.wake_seq, 1u << 30);
-	}
+	if (!r.in_submit)
+		wake_waiters(r);
 }
 
 void issue(Ring& r, Req* q)
@@ -561,8 +558,10 @@ int wait_cq(Ring& r, uint32_t min_events, uint32_t flags, const WaitArgs& w)
 		    !__atomic_load_n(&r.reap_request, __ATOMIC_SEQ_CST))
 			rc = rp_host_wait(&r.wake_seq, seq, until, w.sigmask ? reinterpret_cast<const void*>(w.sigmask) : nullptr,
 			                  w.sigmask_size);
-		__atomic_fetch_sub(&r.waiters, 1, __ATOMIC_SEQ_CST);
+		// Counted as a waiter until it holds the lock: a poster in between wakes it rather than handing the
+		// ring work to the host's helper thread, which would only contend for the lock (process() runs it).
 		r.lock.lock();
+		__atomic_fetch_sub(&r.waiters, 1, __ATOMIC_SEQ_CST);
 		r.in_submit = true;
 		if (rc == -lx::EINTR) {
 			ret = -lx::EINTR;
