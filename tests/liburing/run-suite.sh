@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
     --skip-known-hangs) skip_hangs=1 ;;
     --plain-summary) plain=1 ;;
     --only) only=$2; shift ;;
-    *) echo "run-suite: unknown argument $1" >&2; exit 2 ;;
+    *) echo "run-suite: unknown argument $1 (usage: see the comment at the top of $0)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -84,7 +84,7 @@ show_progress() {
 }
 
 echo "liburing test suite ($label): $total tests from $tests_dir, ${limit}s limit each, $jobs at a time"
-[ "${#not_run[@]}" -gt 0 ] && echo "not run (expected to hang, see expected.tsv): ${not_run[*]}"
+for name in "${not_run[@]}"; do echo "not run, expected to hang: $name (${reason[$name]:-})"; done
 next=0 last_report=0
 while [ "$next" -lt "$total" ] || [ "${#running[@]}" -gt 0 ]; do
   while [ "$next" -lt "$total" ] && [ "${#running[@]}" -lt "$jobs" ]; do
