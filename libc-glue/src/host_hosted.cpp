@@ -52,7 +52,9 @@ int rp_host_region_create(size_t size, rp_host_region** out, void** addr)
 		raw_syscall(SYS_close, fd);
 		return int(r);
 	}
-	long m = raw_syscall(SYS_mmap, 0, long(size), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	// Not populated: pages are allocated as the rings first use them, so a 4096-entry ring that carries a few
+	// requests costs a few pages, not every slot (and the program's own mapping would count them again).
+	long m = raw_syscall(SYS_mmap, 0, long(size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m < 0 && m > -4096) {
 		raw_syscall(SYS_close, fd);
 		return int(m);
