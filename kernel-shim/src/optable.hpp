@@ -88,6 +88,7 @@ RP_OP_FNS(futex_wait)
 RP_OP_FNS(futex_wake)
 RP_OP_FNS(futex_waitv)
 RP_OP_FNS(fixed_fd_install)
+RP_OP_FNS(msg_ring)
 #undef RP_OP_FNS
 
 void done_rw(Ring&, Req&, NativeTag, int64_t, uint32_t);

@@ -227,6 +227,7 @@ struct Ring {
 	Restrictions restrictions;
 	uint32_t iowq_max[2];
 	BufGroup* groups; // provided-buffer groups
+	OverflowCqe* inbox; // CQEs other rings sent (MSG_RING), pushed lock-free, posted by this ring's owner
 	Req** poll_hash;  // armed polls by user_data: POLL_REMOVE and updates stay O(1) with thousands armed
 	uint32_t poll_hash_mask; // REGISTER_IOWQ_MAX_WORKERS (bounded, unbounded)
 	bool restrictions_registered; // enforced from ENABLE_RINGS on
@@ -260,6 +261,9 @@ void make_ready(Ring& r, Req* req);
 // Completes a cancelled request after the canceller's own CQE, as Linux's task work does.
 void complete_later(Ring& r, Req* req, int64_t res);
 void issue(Ring& r, Req* req);
+
+// MSG_RING: CQEs other rings sent are posted here, in the target's own context.
+void drain_inbox(Ring& r);
 
 // Armed polls by user_data.
 void poll_hash_add(Ring& r, Req* q);

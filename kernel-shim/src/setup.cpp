@@ -123,6 +123,11 @@ void destroy(Ring* r)
 		rp_host_free(r->files, sizeof(int32_t) * r->nr_files);
 	}
 	free_buffer_groups(*r);
+	for (OverflowCqe* m = r->inbox; m;) {
+		OverflowCqe* next = m->next;
+		rp_host_free(m, sizeof(*m));
+		m = next;
+	}
 	if (r->poll_hash)
 		rp_host_free(r->poll_hash, sizeof(Req*) * (r->poll_hash_mask + 1));
 	if (r->bufs)

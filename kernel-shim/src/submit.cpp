@@ -285,6 +285,8 @@ void process(Ring& r)
 {
 	if (r.flags & lx::SETUP_TASKRUN_FLAG)
 		__atomic_fetch_and(r.k_sq_flags, ~lx::SQ_TASKRUN, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&r.inbox, __ATOMIC_ACQUIRE))
+		drain_inbox(r);
 	for (;;) {
 		run_ready(r);
 		flush_native(r);

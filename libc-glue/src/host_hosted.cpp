@@ -256,6 +256,8 @@ void rp_host_ring_posted(void* cookie) { ring_fd_posted(cookie); }
 
 void rp_host_fd_watch(int fd) { watch_fd(fd); }
 
+void* rp_host_ring_of_fd(int fd) { return ring_of_fd(fd); }
+
 int rp_host_check_pinnable(uint64_t addr, uint64_t len)
 {
 	// Walk /proc/self/maps over the range: every byte mapped, none backed by an ordinary file.

@@ -95,6 +95,8 @@ int rp_host_same_file(int fd1, int fd2);
 /* A reference that keeps fd's file alive after the program closes fd (registered files). -errno on failure. */
 int rp_host_file_get(int fd);
 void rp_host_file_put(int ref);
+/* The shim ring behind a ring fd (MSG_RING targets), or NULL. */
+void *rp_host_ring_of_fd(int fd);
 /* The OS is about to wait for readiness of fd: if fd is a ring fd, make its readiness track its CQ. */
 void rp_host_fd_watch(int fd);
 /* Whether [addr, addr + len) may be registered as a fixed buffer: 0, -EFAULT (unmapped) or -EOPNOTSUPP
