@@ -94,8 +94,8 @@ toml::table parse_toml(const std::string &text, const std::string &file) {
     }
 }
 
-BuildSteps read_build_steps(TableReader &reader, const std::string &file, const std::string &where,
-                            bool allow_template) {
+// [build] (with its template) or a [target.<name>] table of additions (lists only).
+BuildSteps read_build_steps(TableReader &reader, bool allow_template) {
     BuildSteps steps;
     if (allow_template) {
         std::string kind = reader.string("template", true);
@@ -117,8 +117,6 @@ BuildSteps read_build_steps(TableReader &reader, const std::string &file, const 
     steps.configure_flags = reader.strings("configure-flags");
     steps.make_flags = reader.strings("make-flags");
     steps.install_flags = reader.strings("install-flags");
-    (void)file;
-    (void)where;
     reader.reject_unknown();
     return steps;
 }
@@ -200,14 +198,14 @@ Recipe parse_recipe_text(const std::string &text, const std::string &file, const
     }
 
     TableReader build(*top.subtable("build", true), file, "build");
-    recipe.build = read_build_steps(build, file, "build", true);
+    recipe.build = read_build_steps(build, true);
 
     if (const toml::table *targets = top.subtable("target", false)) {
         for (const auto &[key, node] : *targets) {
             std::string target(key.str());
             if (!node.is_table()) top.fail("target." + target, "must be a table");
             TableReader extra(*node.as_table(), file, "target." + target);
-            recipe.per_target[target] = read_build_steps(extra, file, "target." + target, false);
+            recipe.per_target[target] = read_build_steps(extra, false);
         }
     }
     top.reject_unknown();
