@@ -38,7 +38,7 @@ echo "bench: $rounds rounds of $(echo $workloads | wc -w) workloads on both buil
 python3 - "$raw" "$out" <<'PY'
 import json, statistics, sys
 raw, out = sys.argv[1], sys.argv[2]
-data, meta, failed, by_round = {}, {}, set(), {}
+data, meta, failed = {}, {}, set()
 for line in open(raw):
     side, name, value, rnd, *rest = line.rstrip("\n").split("\t")
     if value == "error":
@@ -46,14 +46,6 @@ for line in open(raw):
     unit, better = rest
     data.setdefault(name, {}).setdefault(side, []).append(float(value))
     meta[name] = (unit, better)
-    by_round[(side, name, rnd)] = float(value)
-# timeouts-10k is judged against nop-batch of the same build: the fraction of the plain NOP rate that survives
-# 10,000 pending timeouts, per round (the two runs are minutes apart at most), then the median.
-for (side, name, rnd), value in list(by_round.items()):
-    if name == "timeouts-10k" and (side, "nop-batch", rnd) in by_round:
-        data.setdefault("timeouts-10k-vs-nop-batch", {}).setdefault(side, []).append(
-            value / by_round[(side, "nop-batch", rnd)])
-        meta["timeouts-10k-vs-nop-batch"] = ("fraction", "higher")
 rows = []
 for name, sides in data.items():
     unit, better = meta[name]
