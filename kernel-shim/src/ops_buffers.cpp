@@ -1,5 +1,6 @@
-// Provided buffers (the classic kind): PROVIDE_BUFFERS, REMOVE_BUFFERS, and buffer selection for reads and
-// receives (IOSQE_BUFFER_SELECT). Groups keep their buffers in FIFO order, as Linux's lists do.
+// Provided buffers: the classic kind (PROVIDE_BUFFERS, REMOVE_BUFFERS; FIFO lists, as Linux's), provided-buffer
+// rings (REGISTER_PBUF_RING, UNREGISTER_PBUF_RING, PBUF_STATUS), and buffer selection for reads and receives
+// (IOSQE_BUFFER_SELECT) from either kind.
 #include "ops_common.hpp"
 
 namespace ringport::shim {
@@ -14,7 +15,221 @@ BufGroup* find_group(Ring& r, uint16_t bgid)
 			return g;
 	return nullptr;
 }
+
+constexpr uint64_t kPageSize = 4096;
+constexpr uint32_t kBufEntry = sizeof(lx::io_uring_buf);
+constexpr uint32_t kTailOffset = 14; // the tail shares the first entry's resv field
+
+// Ring memory accessors: the program's memory (user copies) or the shim's view of a mapped region.
+bool ring_read(const BufGroup& g, uint64_t off, void* dst, uint32_t size)
+{
+	if (g.ring_view) {
+		__builtin_memcpy(dst, g.ring_view + off, size);
+		return true;
+	}
+	return rp_host_copy_from_user(dst, g.ring_user + off, size) == 0;
+}
+bool ring_write(const BufGroup& g, uint64_t off, const void* src, uint32_t size)
+{
+	if (g.ring_view) {
+		__builtin_memcpy(g.ring_view + off, src, size);
+		return true;
+	}
+	return rp_host_copy_to_user(g.ring_user + off, src, size) == 0;
+}
+bool ring_tail(const BufGroup& g, uint16_t* tail)
+{
+	if (g.ring_view) {
+		*tail = __atomic_load_n(reinterpret_cast<const uint16_t*>(g.ring_view + kTailOffset), __ATOMIC_ACQUIRE);
+		return true;
+	}
+	bool ok = ring_read(g, kTailOffset, tail, 2);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return ok;
+}
+uint64_t entry_offset(const BufGroup& g, uint16_t pos) { return uint64_t(pos & (g.ring_entries - 1)) * kBufEntry; }
+
+void destroy_group(BufGroup* g)
+{
+	while (ProvidedBuf* b = g->head) {
+		g->head = b->next;
+		rp_host_free(b, sizeof(*b));
+	}
+	if (g->ring_region)
+		rp_host_region_destroy(g->ring_region);
+	rp_host_free(g, sizeof(*g));
+}
+
+void unlink_group(Ring& r, BufGroup* g)
+{
+	for (BufGroup** p = &r.groups; *p; p = &(*p)->next) {
+		if (*p == g) {
+			*p = g->next;
+			return;
+		}
+	}
+}
+
+bool is_net(uint8_t op) { return op == lx::OP_RECV || op == lx::OP_RECVMSG; }
+
+// Takes the buffer at the ring's head. Plain rings advance the head now, so requests in flight together never
+// share a buffer; incremental rings advance it only once a buffer is used up (at completion).
+bool select_ring_buffer(BufGroup& g, Req& q)
+{
+	uint16_t tail;
+	if (!ring_tail(g, &tail) || tail == g.ring_head)
+		return false;
+	lx::io_uring_buf e;
+	if (!ring_read(g, entry_offset(g, g.ring_head), &e, sizeof(e)))
+		return false;
+	auto* b = alloc_zeroed<ProvidedBuf>();
+	if (!b)
+		return false;
+	b->addr = e.addr;
+	b->len = e.len;
+	b->bid = e.bid;
+	b->from_ring = true;
+	b->ring_pos = g.ring_head;
+	if (!g.inc)
+		++g.ring_head;
+	q.selected = b;
+	return true;
+}
+
+// Incremental consumption: res bytes of the buffer at the head were used. True when the buffer is used up.
+bool consume_incremental(BufGroup& g, uint64_t res)
+{
+	lx::io_uring_buf e;
+	uint64_t off = entry_offset(g, g.ring_head);
+	if (!ring_read(g, off, &e, sizeof(e)))
+		return true;
+	if (!res)
+		return true; // nothing moved: the buffer stays as it is, and is not reported as partly used
+	if (res >= e.len) {
+		++g.ring_head;
+		return true;
+	}
+	e.addr += res;
+	e.len -= uint32_t(res);
+	(void)ring_write(g, off, &e, 12);
+	return false;
+}
 } // namespace
+
+int64_t register_pbuf_ring(Ring& r, uint64_t arg, uint32_t nr)
+{
+	lx::io_uring_buf_reg reg;
+	if (nr != 1)
+		return -lx::EINVAL;
+	if (rp_host_copy_from_user(&reg, arg, sizeof(reg)))
+		return -lx::EFAULT;
+	if (reg.resv[0] || reg.resv[1] || reg.resv[2])
+		return -lx::EINVAL;
+	if (reg.flags & ~(lx::PBUF_RING_MMAP | lx::PBUF_RING_INC))
+		return -lx::EINVAL;
+	bool mmapped = reg.flags & lx::PBUF_RING_MMAP;
+	if (!mmapped) {
+		if (!reg.ring_addr)
+			return -lx::EFAULT;
+		if (reg.ring_addr & (kPageSize - 1))
+			return -lx::EINVAL;
+	} else if (reg.ring_addr) {
+		return -lx::EINVAL;
+	}
+	uint32_t n = reg.ring_entries;
+	if (!n || (n & (n - 1)) || n >= 65536)
+		return -lx::EINVAL;
+	BufGroup* old = find_group(r, reg.bgid);
+	if (old) {
+		// An empty classic group gives way; a ring or a group holding buffers does not.
+		if (old->is_ring || old->head)
+			return -lx::EEXIST;
+		unlink_group(r, old);
+		destroy_group(old);
+	}
+	auto* g = alloc_zeroed<BufGroup>();
+	if (!g)
+		return -lx::ENOMEM;
+	g->bgid = reg.bgid;
+	g->is_ring = true;
+	g->inc = reg.flags & lx::PBUF_RING_INC;
+	g->ring_entries = n;
+	uint64_t bytes = uint64_t(n) * kBufEntry;
+	if (mmapped) {
+		g->ring_region_size = align_up(bytes, kPageSize);
+		void* view = nullptr;
+		if (int e = rp_host_region_create(g->ring_region_size, &g->ring_region, &view); e) {
+			rp_host_free(g, sizeof(*g));
+			return e;
+		}
+		g->ring_view = static_cast<uint8_t*>(view);
+	} else {
+		// The whole ring must be program memory the shim can read and write (Linux pins it).
+		g->ring_user = reg.ring_addr;
+		uint16_t probe;
+		if (rp_host_copy_from_user(&probe, reg.ring_addr + kTailOffset, 2) ||
+		    rp_host_copy_from_user(&probe, reg.ring_addr + bytes - 2, 2)) {
+			rp_host_free(g, sizeof(*g));
+			return -lx::EFAULT;
+		}
+	}
+	g->next = r.groups;
+	r.groups = g;
+	return 0;
+}
+
+int64_t unregister_pbuf_ring(Ring& r, uint64_t arg, uint32_t nr)
+{
+	lx::io_uring_buf_reg reg;
+	if (nr != 1)
+		return -lx::EINVAL;
+	if (rp_host_copy_from_user(&reg, arg, sizeof(reg)))
+		return -lx::EFAULT;
+	if (reg.resv[0] || reg.resv[1] || reg.resv[2] || reg.flags)
+		return -lx::EINVAL;
+	BufGroup* g = find_group(r, reg.bgid);
+	if (!g)
+		return -lx::ENOENT;
+	if (!g->is_ring)
+		return -lx::EINVAL;
+	unlink_group(r, g);
+	destroy_group(g);
+	return 0;
+}
+
+int64_t pbuf_status(Ring& r, uint64_t arg, uint32_t nr)
+{
+	lx::io_uring_buf_status st;
+	if (nr != 1)
+		return -lx::EINVAL;
+	if (rp_host_copy_from_user(&st, arg, sizeof(st)))
+		return -lx::EFAULT;
+	for (uint32_t v : st.resv)
+		if (v)
+			return -lx::EINVAL;
+	if (st.buf_group > 0xffff)
+		return -lx::ENOENT;
+	BufGroup* g = find_group(r, uint16_t(st.buf_group));
+	if (!g)
+		return -lx::ENOENT;
+	if (!g->is_ring)
+		return -lx::EINVAL;
+	st.head = g->ring_head;
+	if (rp_host_copy_to_user(arg, &st, sizeof(st)))
+		return -lx::EFAULT;
+	return 0;
+}
+
+int64_t pbuf_map_target(Ring& r, uint16_t bgid, uint64_t length, rp_host_region** region)
+{
+	BufGroup* g = find_group(r, bgid);
+	if (!g || !g->ring_region)
+		return -lx::EINVAL;
+	if (length > g->ring_region_size)
+		return -lx::EINVAL;
+	*region = g->ring_region;
+	return 0;
+}
 
 Status prep_provide_buffers(Ring&, Req& q)
 {
@@ -40,6 +255,8 @@ Issued issue_provide_buffers(Ring& r, Req& q)
 {
 	const auto& s = q.sqe;
 	BufGroup* g = find_group(r, s.buf_group);
+	if (g && g->is_ring)
+		return Issued::now(-lx::EINVAL);
 	if (!g) {
 		g = alloc_zeroed<BufGroup>();
 		if (!g)
@@ -82,6 +299,8 @@ Issued issue_remove_buffers(Ring& r, Req& q)
 	BufGroup* g = find_group(r, q.sqe.buf_group);
 	if (!g)
 		return Issued::now(-lx::ENOENT);
+	if (g->is_ring)
+		return Issued::now(-lx::EINVAL);
 	uint32_t n = uint32_t(q.sqe.fd), removed = 0;
 	while (removed < n && g->head) {
 		ProvidedBuf* b = g->head;
@@ -98,6 +317,13 @@ Issued issue_remove_buffers(Ring& r, Req& q)
 bool select_buffer(Ring& r, Req& q, uint64_t* addr, uint32_t* len)
 {
 	BufGroup* g = find_group(r, q.sqe.buf_group);
+	if (g && g->is_ring) {
+		if (!select_ring_buffer(*g, q))
+			return false;
+		*addr = q.selected->addr;
+		*len = q.selected->len;
+		return true;
+	}
 	if (!g || !g->head)
 		return false;
 	ProvidedBuf* b = g->head;
@@ -117,6 +343,26 @@ uint32_t finish_buffer(Ring& r, Req& q, int64_t res)
 	if (!b)
 		return 0;
 	q.selected = nullptr;
+	if (b->from_ring) {
+		uint32_t flags = lx::CQE_F_BUFFER | (uint32_t(b->bid) << lx::CQE_BUFFER_SHIFT);
+		BufGroup* g = find_group(r, q.sqe.buf_group);
+		bool nothing = res < 0 || (res == 0 && is_net(q.opcode));
+		if (g && g->is_ring) {
+			if (g->inc) {
+				if (nothing) {
+					flags = 0;
+				} else if (g->ring_head == b->ring_pos && !consume_incremental(*g, uint64_t(res))) {
+					flags |= lx::CQE_F_BUF_MORE;
+				}
+			} else if (nothing && uint16_t(g->ring_head - 1) == b->ring_pos) {
+				// Nothing was consumed and nobody took a later buffer: the head goes back (Linux recycles).
+				--g->ring_head;
+				flags = 0;
+			}
+		}
+		rp_host_free(b, sizeof(*b));
+		return flags;
+	}
 	if (res < 0) {
 		// Nothing was consumed: the buffer goes back to the front of its group.
 		BufGroup* g = find_group(r, q.sqe.buf_group);
@@ -134,15 +380,39 @@ uint32_t finish_buffer(Ring& r, Req& q, int64_t res)
 	return flags;
 }
 
+void recycle_buffer(Ring& r, Req& q)
+{
+	ProvidedBuf* b = q.selected;
+	if (!b)
+		return;
+	BufGroup* g = find_group(r, q.sqe.buf_group);
+	if (b->from_ring) {
+		if (g && g->is_ring && !g->inc) {
+			if (uint16_t(g->ring_head - 1) != b->ring_pos)
+				return; // a later buffer was taken meanwhile: this one stays with the request
+			--g->ring_head;
+		}
+		q.selected = nullptr;
+		rp_host_free(b, sizeof(*b));
+		return;
+	}
+	q.selected = nullptr;
+	if (!g) {
+		rp_host_free(b, sizeof(*b));
+		return;
+	}
+	b->next = g->head;
+	g->head = b;
+	if (!g->tail)
+		g->tail = b;
+	++g->count;
+}
+
 void free_buffer_groups(Ring& r)
 {
 	while (BufGroup* g = r.groups) {
 		r.groups = g->next;
-		while (ProvidedBuf* b = g->head) {
-			g->head = b->next;
-			rp_host_free(b, sizeof(*b));
-		}
-		rp_host_free(g, sizeof(*g));
+		destroy_group(g);
 	}
 }
 

@@ -6,17 +6,34 @@ namespace ringport::shim {
 namespace {
 constexpr uint32_t kMsgNoSignal = 0x4000;
 constexpr uint32_t kMsgWaitAll = 0x100;
+constexpr uint32_t kMsgDontwait = 0x40;
 constexpr uint32_t kSockCloexec = 02000000, kSockNonblock = 04000;
 bool is_send(uint8_t op) { return op == lx::OP_SEND || op == lx::OP_SENDMSG; }
+} // namespace
+
+namespace {
+// Multishot receive (Linux's rules): buffers must come from a group, MSG_WAITALL makes no sense.
+Status prep_recv_multishot(Req& q)
+{
+	const auto& s = q.sqe;
+	if (!(s.ioprio & lx::RECV_MULTISHOT))
+		return kOk;
+	if (!(s.flags & lx::SQE_BUFFER_SELECT) || (s.msg_flags & kMsgWaitAll))
+		return Status::fail(-lx::EINVAL);
+	q.state |= REQ_MULTISHOT;
+	return kOk;
+}
 } // namespace
 
 Status prep_sendrecv(Ring&, Req& q)
 {
 	const auto& s = q.sqe;
-	if (s.ioprio & ~lx::RECVSEND_POLL_FIRST)
-		return Status::fail(-lx::EINVAL); // multishot, bundles and fixed buffers are not implemented
+	uint16_t allowed = lx::RECVSEND_POLL_FIRST | (is_send(q.opcode) ? 0 : lx::RECV_MULTISHOT);
+	if (s.ioprio & ~allowed)
+		return Status::fail(-lx::EINVAL); // bundles and fixed buffers are not implemented
 	if (s.addr2 || s.addr_len || s.file_index)
 		return Status::fail(-lx::EINVAL); // sendto destinations are not implemented
+	RP_TRY(prep_recv_multishot(q));
 	if (s.msg_flags & kMsgWaitAll) {
 		// With MSG_WAITALL a short transfer fails the link, as on Linux.
 		q.expected = s.len;
@@ -41,6 +58,13 @@ Issued issue_sendrecv(Ring& r, Req& q)
 		n.len = (!s.len || s.len > q.selected->len) ? q.selected->len : s.len;
 	}
 	n.syscall_flags = s.msg_flags | (is_send(q.opcode) ? kMsgNoSignal : 0);
+	if ((s.flags & lx::SQE_BUFFER_SELECT) && !q.sel_waited) {
+		// The buffer is only kept if data is there now; else it goes back while readiness is awaited.
+		q.sel_nowait = true;
+		n.syscall_flags |= kMsgDontwait;
+	} else {
+		q.sel_nowait = false;
+	}
 	return to_native(r, q, n);
 }
 
@@ -60,14 +84,18 @@ static_assert(sizeof(MsgHdr) == 56);
 struct SelectedMsg {
 	MsgHdr msg;
 	uint64_t iov[2];
+	uint32_t want_name;    // multishot: the program's msg_namelen and msg_controllen (space reserved in the buffer)
+	uint64_t want_control;
 };
 
 Status prep_msg(Ring&, Req& q)
 {
 	const auto& s = q.sqe;
-	if (s.ioprio & ~lx::RECVSEND_POLL_FIRST)
+	uint16_t allowed = lx::RECVSEND_POLL_FIRST | (is_send(q.opcode) ? 0 : lx::RECV_MULTISHOT);
+	if (s.ioprio & ~allowed)
 		return Status::fail(-lx::EINVAL);
 	RP_TRY(einval_if(s.addr2 || s.file_index));
+	RP_TRY(prep_recv_multishot(q));
 	if (s.flags & lx::SQE_BUFFER_SELECT) {
 		// The kernel picks the buffer for the single iovec: copy the header now (FEAT_SUBMIT_STABLE).
 		auto* sm = static_cast<SelectedMsg*>(rp_host_alloc(sizeof(SelectedMsg)));
@@ -77,6 +105,15 @@ Status prep_msg(Ring&, Req& q)
 		q.heap_size = sizeof(SelectedMsg);
 		if (rp_host_copy_from_user(&sm->msg, s.addr, sizeof(MsgHdr)))
 			return Status::fail(-lx::EFAULT);
+		if (q.state & REQ_MULTISHOT) {
+			// The buffer holds an io_uring_recvmsg_out, the name and control areas, then the payload; the
+			// program's iovec is not used.
+			if (sm->msg.namelen > 0x7fffffffu || sm->msg.controllen > 0x7fffffffull)
+				return Status::fail(-lx::EINVAL);
+			sm->want_name = sm->msg.namelen;
+			sm->want_control = sm->msg.controllen;
+			return kOk;
+		}
 		if (sm->msg.iovlen != 1)
 			return Status::fail(-lx::EINVAL);
 		if (rp_host_copy_from_user(sm->iov, sm->msg.iov, 16))
@@ -108,14 +145,107 @@ Issued issue_msg(Ring& r, Req& q)
 		uint32_t blen;
 		if (!q.selected && !select_buffer(r, q, &addr, &blen))
 			return Issued::now(-lx::ENOBUFS);
-		uint64_t want = sm->iov[1];
-		sm->iov[0] = q.selected->addr;
-		sm->iov[1] = (!want || want > q.selected->len) ? q.selected->len : want;
+		if (q.state & REQ_MULTISHOT) {
+			uint64_t head = sizeof(lx::io_uring_recvmsg_out) + sm->want_name + sm->want_control;
+			if (head > q.selected->len) {
+				recycle_buffer(r, q);
+				return Issued::now(-lx::EFAULT);
+			}
+			uint64_t base = q.selected->addr;
+			sm->msg.name = sm->want_name ? base + sizeof(lx::io_uring_recvmsg_out) : 0;
+			sm->msg.namelen = sm->want_name;
+			sm->msg.control = sm->want_control ? base + sizeof(lx::io_uring_recvmsg_out) + sm->want_name : 0;
+			sm->msg.controllen = sm->want_control;
+			sm->msg.flags = 0;
+			sm->iov[0] = base + head;
+			sm->iov[1] = q.selected->len - head;
+		} else {
+			uint64_t want = sm->iov[1];
+			sm->iov[0] = q.selected->addr;
+			sm->iov[1] = (!want || want > q.selected->len) ? q.selected->len : want;
+		}
 		sm->msg.iov = reinterpret_cast<uint64_t>(sm->iov);
+		sm->msg.iovlen = 1;
 		n.addr = reinterpret_cast<uint64_t>(&sm->msg);
 	}
 	n.syscall_flags = s.msg_flags | (is_send(q.opcode) ? kMsgNoSignal : 0);
+	if ((s.flags & lx::SQE_BUFFER_SELECT) && !q.sel_waited) {
+		// The buffer is only kept if data is there now; else it goes back while readiness is awaited.
+		q.sel_nowait = true;
+		n.syscall_flags |= kMsgDontwait;
+	} else {
+		q.sel_nowait = false;
+	}
 	return to_native(r, q, n);
+}
+
+// A multishot RECVMSG's buffer starts with what recvmsg(2) reported; the CQE counts the whole layout.
+int64_t finish_recvmsg_out(Req& q, int64_t res)
+{
+	auto* sm = static_cast<SelectedMsg*>(q.heap);
+	if (!sm || !q.selected || res < 0)
+		return res;
+	lx::io_uring_recvmsg_out out{};
+	out.namelen = sm->msg.namelen;
+	out.controllen = uint32_t(sm->msg.controllen);
+	out.payloadlen = uint32_t(res); // with MSG_TRUNC, the datagram's full length
+	out.flags = uint32_t(sm->msg.flags);
+	(void)rp_host_copy_to_user(q.selected->addr, &out, sizeof(out));
+	uint64_t copied = uint64_t(res) < sm->iov[1] ? uint64_t(res) : sm->iov[1];
+	return int64_t(sizeof(out) + sm->want_name + sm->want_control + copied);
+}
+
+// Multishot RECV/RECVMSG/ACCEPT: each result is a CQE with F_MORE while the CQ has room; EOF (a receive of 0),
+// an error, running out of buffers (-ENOBUFS) or a full CQ ends it with a final CQE without F_MORE.
+void done_net_mshot(Ring& r, Req& q, NativeTag tag, int64_t res)
+{
+	const OpDef& d = kOps[q.opcode];
+	bool accept = q.opcode == lx::OP_ACCEPT;
+	if (tag == TAG_READY) {
+		q.waiting_ready = false;
+		if (res < 0 || (q.state & REQ_CANCELING)) {
+			complete(r, &q, res < 0 ? res : -lx::ECANCELED);
+			return;
+		}
+	} else if (res == -lx::EAGAIN && !(q.state & REQ_CANCELING)) {
+		recycle_buffer(r, q);
+		rp_sqe p = native_op(RP_OP_POLL);
+		p.fd = nfd(q.fd);
+		p.syscall_flags = d.poll_events;
+		q.waiting_ready = true;
+		if (push_native(r, &q, TAG_READY, p).ok())
+			return;
+		q.waiting_ready = false;
+		complete(r, &q, -lx::ENOMEM);
+		return;
+	} else if ((!accept && res == 0) || res < 0 || (q.state & REQ_CANCELING)) {
+		if (res <= 0) {
+			recycle_buffer(r, q);
+			complete(r, &q, res == -lx::EAGAIN ? -lx::ECANCELED : res);
+			return;
+		}
+		if (q.opcode == lx::OP_RECVMSG)
+			res = finish_recvmsg_out(q, res);
+		else if (accept && q.sqe.file_index)
+			res = install_direct(r, res, q.sqe.file_index);
+		complete(r, &q, res);
+		return;
+	} else {
+		if (q.opcode == lx::OP_RECVMSG)
+			res = finish_recvmsg_out(q, res);
+		if (accept && q.sqe.file_index)
+			res = install_direct(r, res, q.sqe.file_index);
+		uint32_t cflags = q.selected ? finish_buffer(r, q, res) : 0;
+		if (res < 0 || !post_cqe_if_room(r, q.sqe.user_data, int32_t(res), cflags | lx::CQE_F_MORE)) {
+			complete(r, &q, res, cflags);
+			return;
+		}
+		++r.cq_extra;
+	}
+	q.sel_waited = false; // every attempt first tries without waiting
+	Issued again = d.issue(r, q);
+	if (!again.pending)
+		complete(r, &q, again.res, again.cflags);
 }
 
 Status prep_accept(Ring&, Req& q)
@@ -123,10 +253,16 @@ Status prep_accept(Ring&, Req& q)
 	const auto& s = q.sqe;
 	if (s.len || s.buf_index)
 		return Status::fail(-lx::EINVAL);
-	if (s.ioprio & ~(lx::ACCEPT_DONTWAIT | lx::ACCEPT_POLL_FIRST))
-		return Status::fail(-lx::EINVAL); // multishot accept is not implemented
+	if (s.ioprio & ~(lx::ACCEPT_DONTWAIT | lx::ACCEPT_POLL_FIRST | lx::ACCEPT_MULTISHOT))
+		return Status::fail(-lx::EINVAL);
 	if (s.file_index && (s.accept_flags & kSockCloexec))
 		return Status::fail(-lx::EINVAL);
+	if (s.ioprio & lx::ACCEPT_MULTISHOT) {
+		// Several connections cannot share one fixed slot: only FILE_INDEX_ALLOC goes with direct accept.
+		if (s.file_index && s.file_index != lx::FILE_INDEX_ALLOC)
+			return Status::fail(-lx::EINVAL);
+		q.state |= REQ_MULTISHOT;
+	}
 	if (s.accept_flags & ~(kSockCloexec | kSockNonblock))
 		return Status::fail(-lx::EINVAL);
 	return kOk;

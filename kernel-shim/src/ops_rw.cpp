@@ -7,6 +7,7 @@ namespace {
 
 constexpr uint32_t kMaxIov = 1024;
 constexpr uint64_t kCurrentPosition = ~0ull;
+constexpr uint32_t kRwfNowaitFlag = 0x8;
 
 bool is_write(uint8_t op) { return op == lx::OP_WRITE || op == lx::OP_WRITEV || op == lx::OP_WRITE_FIXED; }
 bool is_vectored(uint8_t op) { return op == lx::OP_READV || op == lx::OP_WRITEV; }
@@ -133,11 +134,21 @@ Issued issue_rw(Ring& r, Req& q)
 		blen = q.selected->len;
 		uint64_t len = (!want || want > blen) ? blen : want;
 		q.expected = len;
-		if (is_vectored(q.opcode)) {
-			q.u.vec.iov[0] = addr;
-			q.u.vec.iov[1] = len;
-			return to_native(r, q, rw_native(q, positional, reinterpret_cast<uint64_t>(q.u.vec.iov), 1, true));
+		q.u.vec.iov[0] = addr;
+		q.u.vec.iov[1] = len;
+		if (!q.sel_waited) {
+			// Try without waiting (preadv2 with RWF_NOWAIT; offset -1 is the file position).
+			q.sel_nowait = true;
+			rp_sqe n = rw_native(q, true, reinterpret_cast<uint64_t>(q.u.vec.iov), 1, true);
+			n.offset = (positional && !q.sel_stream) ? s.off : kCurrentPosition;
+			n.syscall_flags |= kRwfNowaitFlag;
+			return to_native(r, q, n);
 		}
+		q.sel_nowait = false;
+		if (q.sel_stream)
+			positional = false;
+		if (is_vectored(q.opcode))
+			return to_native(r, q, rw_native(q, positional, reinterpret_cast<uint64_t>(q.u.vec.iov), 1, true));
 		return to_native(r, q, rw_native(q, positional, addr, len, false));
 	}
 	if (is_vectored(q.opcode)) {
@@ -151,10 +162,16 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 {
 	if (q.state & REQ_DONE)
 		return;
+	if (q.state & REQ_MULTISHOT) {
+		done_net_mshot(r, q, tag, res);
+		return;
+	}
 	const OpDef& d = kOps[q.opcode];
 	if (tag == TAG_READY) {
 		// The file is ready (or the wait failed): run the operation again.
 		q.waiting_ready = false;
+		if (q.sel_waited)
+			res = 0; // a failed readiness wait after a buffer-select attempt: the op itself reports the error
 		if (res < 0) {
 			complete(r, &q, res);
 			return;
@@ -191,6 +208,23 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 	bool nowait = (d.family == Family::rw && (uint32_t(q.sqe.rw_flags) & kRwfNowait)) ||
 	              (d.family == Family::net && (q.sqe.msg_flags & kMsgDontwait) && q.opcode != lx::OP_ACCEPT) ||
 	              (q.opcode == lx::OP_ACCEPT && (q.sqe.ioprio & lx::ACCEPT_DONTWAIT));
+	if (q.sel_nowait && res == -lx::ESPIPE && !q.sel_stream && tag == TAG_MAIN) {
+		// Linux ignores the offset of a stream file: try again at the stream position, still without waiting.
+		q.sel_stream = true;
+		Issued again = d.issue(r, q);
+		if (!again.pending)
+			complete(r, &q, again.res, again.cflags);
+		return;
+	}
+	if (q.sel_nowait) {
+		q.sel_nowait = false;
+		if (res == -lx::EAGAIN && !nowait && !(q.state & REQ_CANCELING)) {
+			recycle_buffer(r, q);
+			q.sel_waited = true;
+		} else if (res == -lx::EAGAIN) {
+			nowait = true; // the program asked not to wait
+		}
+	}
 	if (res == -lx::EAGAIN && d.poll_events && !nowait && !(q.state & REQ_CANCELING)) {
 		rp_sqe p = native_op(RP_OP_POLL);
 		p.fd = nfd(q.fd);
@@ -222,6 +256,93 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 			return;
 	}
 	complete(r, &q, res);
+}
+
+// READ_MULTISHOT: whenever the (pollable) file has data, a buffer is taken and a CQE with F_MORE posted; it ends
+// at EOF (res 0), on an error, when no buffer is left (-ENOBUFS) or when the CQ is full (that read's result
+// then completes it without F_MORE).
+Status prep_read_mshot(Ring&, Req& q)
+{
+	const auto& s = q.sqe;
+	if (!(s.flags & lx::SQE_BUFFER_SELECT))
+		return Status::fail(-lx::EINVAL);
+	RP_TRY(check_ioprio(s.ioprio));
+	if (s.addr)
+		return Status::fail(-lx::EINVAL);
+	q.state |= REQ_MULTISHOT;
+	return kOk;
+}
+
+Issued issue_read_mshot(Ring& r, Req& q)
+{
+	const auto& s = q.sqe;
+	int pollable = rp_host_fd_pollable(q.fd);
+	if (pollable < 0)
+		return Issued::now(pollable);
+	if (!pollable)
+		return Issued::now(-lx::EBADFD);
+	if (!q.selected) {
+		uint64_t addr;
+		uint32_t blen;
+		if (!select_buffer(r, q, &addr, &blen))
+			return Issued::now(-lx::ENOBUFS);
+	}
+	uint64_t len = (!s.len || s.len > q.selected->len) ? q.selected->len : s.len;
+	q.u.vec.iov[0] = q.selected->addr;
+	q.u.vec.iov[1] = len;
+	rp_sqe n = native_op(RP_OP_PREADV);
+	n.fd = nfd(q.fd);
+	n.addr = reinterpret_cast<uint64_t>(q.u.vec.iov);
+	n.len = 1;
+	n.offset = kCurrentPosition; // pollable files have no offsets
+	n.syscall_flags = kRwfNowaitFlag;
+	return to_native(r, q, n);
+}
+
+void done_read_mshot(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
+{
+	if (q.state & REQ_DONE)
+		return;
+	if (tag == TAG_READY) {
+		q.waiting_ready = false;
+		if (res < 0 || (q.state & REQ_CANCELING)) {
+			complete(r, &q, res < 0 ? res : -lx::ECANCELED);
+			return;
+		}
+	} else if (res == -lx::EAGAIN && !(q.state & REQ_CANCELING)) {
+		// Nothing to read: give the buffer back and wait for data.
+		recycle_buffer(r, q);
+		rp_sqe p = native_op(RP_OP_POLL);
+		p.fd = nfd(q.fd);
+		p.syscall_flags = kOps[q.opcode].poll_events;
+		q.waiting_ready = true;
+		if (push_native(r, &q, TAG_READY, p).ok())
+			return;
+		q.waiting_ready = false;
+		complete(r, &q, -lx::ENOMEM);
+		return;
+	} else if (res <= 0 || (q.state & REQ_CANCELING)) {
+		if (res > 0) {
+			uint32_t cflags = finish_buffer(r, q, res);
+			complete(r, &q, res, cflags);
+			return;
+		}
+		if (res == 0 || res == -lx::EAGAIN)
+			recycle_buffer(r, q);
+		complete(r, &q, res == -lx::EAGAIN ? -lx::ECANCELED : res);
+		return;
+	} else {
+		uint32_t cflags = finish_buffer(r, q, res);
+		if (!post_cqe_if_room(r, q.sqe.user_data, int32_t(res), cflags | lx::CQE_F_MORE)) {
+			complete(r, &q, res, cflags);
+			return;
+		}
+		++r.cq_extra;
+	}
+	// Read again: more data may be there already.
+	Issued again = issue_read_mshot(r, q);
+	if (!again.pending)
+		complete(r, &q, again.res, again.cflags);
 }
 
 Status prep_splice(Ring&, Req& q)

@@ -51,6 +51,7 @@ RP_OP_FNS(provide_buffers)
 RP_OP_FNS(remove_buffers)
 RP_OP_FNS(rw)
 RP_OP_FNS(rw_fixed)
+RP_OP_FNS(read_mshot)
 RP_OP_FNS(splice)
 RP_OP_FNS(tee)
 RP_OP_FNS(openat)
@@ -92,6 +93,8 @@ RP_OP_FNS(msg_ring)
 #undef RP_OP_FNS
 
 void done_rw(Ring&, Req&, NativeTag, int64_t, uint32_t);
+void done_read_mshot(Ring&, Req&, NativeTag, int64_t, uint32_t);
+void done_net_mshot(Ring&, Req&, NativeTag, int64_t);
 void done_poll_add(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_link_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
@@ -104,8 +107,15 @@ int64_t install_direct(Ring& r, int64_t fd, uint32_t file_index);
 // CQE flags naming it (or puts it back when nothing was consumed).
 bool select_buffer(Ring& r, Req& q, uint64_t* addr, uint32_t* len);
 uint32_t finish_buffer(Ring& r, Req& q, int64_t res);
+// Gives the selected buffer back unused (the op will wait for readiness and select again), where possible.
+void recycle_buffer(Ring& r, Req& q);
 void free_buffer_groups(Ring& r);
 void finish_selected_msg(Req& q);
+// Provided-buffer rings (io_uring_register and mmap at OFF_PBUF_RING).
+int64_t register_pbuf_ring(Ring& r, uint64_t arg, uint32_t nr);
+int64_t unregister_pbuf_ring(Ring& r, uint64_t arg, uint32_t nr);
+int64_t pbuf_status(Ring& r, uint64_t arg, uint32_t nr);
+int64_t pbuf_map_target(Ring& r, uint16_t bgid, uint64_t length, rp_host_region** region);
 
 // Registered-file updates shared by FILES_UPDATE and io_uring_register.
 int64_t files_update_from_op(Ring& r, uint32_t offset, uint64_t data, uint32_t nr);

@@ -418,6 +418,12 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 				r.iowq_max[i] = v[i];
 		return rp_host_copy_to_user(arg, old, sizeof(old));
 	}
+	case lx::REGISTER_PBUF_RING:
+		return register_pbuf_ring(r, arg, nr);
+	case lx::UNREGISTER_PBUF_RING:
+		return unregister_pbuf_ring(r, arg, nr);
+	case lx::REGISTER_PBUF_STATUS:
+		return pbuf_status(r, arg, nr);
 	default:
 		// Known but not implemented (personalities, io-wq tuning, buffer rings, NAPI, clocks, cloning,
 		// resizing, memory regions) and unknown opcodes alike: Linux's answer for an opcode it lacks.

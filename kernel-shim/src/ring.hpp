@@ -71,6 +71,11 @@ struct alignas(64) Req {
 	uint8_t timer_phase; // flips on every re-arm so a stale timer's completion is recognised
 	bool waiting_ready;  // the current native op is a readiness poll (TAG_READY)
 	uint8_t cur_tag;     // tag of the request's current main native op (what a cancel must name)
+	// Buffer selection on a file that may block: Linux takes the buffer only once data is there. The first
+	// attempt does not wait (sel_nowait); if it would block, the buffer goes back and readiness is awaited.
+	bool sel_nowait;
+	bool sel_waited; // readiness was awaited once: the next attempt may block
+	bool sel_stream; // the file has no offsets (a pipe or socket): reads use the stream position
 	union {
 		struct {
 			uint64_t target_seq; // count timeouts: complete after this many CQEs
@@ -118,11 +123,14 @@ struct OverflowCqe {
 };
 
 // A classic provided buffer and its group (PROVIDE_BUFFERS).
+// A buffer taken from a ring group is described by a ProvidedBuf too (from_ring), freed at completion.
 struct ProvidedBuf {
 	ProvidedBuf* next;
 	uint64_t addr;
 	uint32_t len;
 	uint16_t bid;
+	bool from_ring;
+	uint16_t ring_pos; // the ring head the buffer was taken at
 };
 struct BufGroup {
 	BufGroup* next;
@@ -130,6 +138,16 @@ struct BufGroup {
 	ProvidedBuf* tail;
 	uint32_t count;
 	uint16_t bgid;
+	// Provided-buffer ring (REGISTER_PBUF_RING): entries live in program memory (ring_user) or in a region the
+	// program maps at OFF_PBUF_RING (ring_view); the program owns the tail, the shim the head.
+	bool is_ring;
+	bool inc;                 // IOU_PBUF_RING_INC: buffers are consumed piecewise
+	uint16_t ring_head;
+	uint32_t ring_entries;
+	uint64_t ring_user;
+	uint8_t* ring_view;
+	rp_host_region* ring_region;
+	uint64_t ring_region_size;
 };
 
 struct RegisteredBuffer {

@@ -285,9 +285,9 @@ void set_poll_cookie(Ring* r, void* cookie) { __atomic_store_n(&r->poll_cookie, 
 
 int64_t mmap_target(Ring* r, uint64_t pgoff, uint64_t length, MapTarget* out)
 {
-	if (!r->region)
-		return -lx::EINVAL; // NO_MMAP rings have nothing to map
 	uint64_t base, size;
+	if (!r->region && (pgoff & lx::OFF_MMAP_MASK) != lx::OFF_PBUF_RING)
+		return -lx::EINVAL; // NO_MMAP rings have no rings to map (buffer rings are still mappable)
 	switch (pgoff & lx::OFF_MMAP_MASK) {
 	case lx::OFF_SQ_RING:
 	case lx::OFF_CQ_RING:
@@ -298,6 +298,15 @@ int64_t mmap_target(Ring* r, uint64_t pgoff, uint64_t length, MapTarget* out)
 		base = r->sqes_offset;
 		size = uint64_t(r->sq_entries) * r->sqe_size;
 		break;
+	case lx::OFF_PBUF_RING: {
+		// A provided-buffer ring the shim allocated (IOU_PBUF_RING_MMAP); the group id sits above the shift.
+		auto bgid = uint16_t((pgoff & ~lx::OFF_MMAP_MASK) >> lx::OFF_PBUF_SHIFT);
+		r->lock.lock();
+		int64_t e = pbuf_map_target(*r, bgid, length, &out->region);
+		unlock_ring(*r);
+		out->region_offset = 0;
+		return e;
+	}
 	default:
 		return -lx::EINVAL;
 	}

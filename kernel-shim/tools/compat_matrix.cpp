@@ -74,7 +74,18 @@ int main()
 	            "- Readiness comes from the hosted OS's reactor (epoll), after the fact: a file that becomes ready and\n"
 	            "  is drained again before the reactor runs produces no poll event (Linux's wakeups are synchronous).\n"
 	            "- Cancelling an op the OS has not registered yet (while it moves between OS threads) is retried.\n"
-	            "- Register opcodes not listed as supported (personalities, IOWQ_AFF, buffer rings, NAPI, clocks,\n"
-	            "  clone/resize, memory regions) fail with -EINVAL; FILES2/BUFFERS2 with tags fail with -EINVAL.\n");
+	            "- Provided-buffer rings (REGISTER_PBUF_RING with IOU_PBUF_RING_MMAP and IOU_PBUF_RING_INC,\n"
+	            "  UNREGISTER_PBUF_RING, PBUF_STATUS) are supported. A plain ring's head advances when a buffer is taken\n"
+	            "  (Linux commits it at completion); a request that takes nothing gives the buffer back if no later one\n"
+	            "  was taken meanwhile. Reads and receives that select a buffer try once without waiting and, if the\n"
+	            "  file would block, wait for readiness without holding a buffer, as Linux does.\n"
+	            "- Multishot READ_MULTISHOT, RECV/RECVMSG (IORING_RECV_MULTISHOT) and ACCEPT (IORING_ACCEPT_MULTISHOT)\n"
+	            "  end as on Linux: EOF, an error, -ENOBUFS, a full CQ (that result completes the request), cancel.\n"
+	            "  Receive bundles (IORING_RECVSEND_BUNDLE) are not implemented.\n"
+	            "- FUTEX_WAIT is queued at submission (value checked then); only a wake or cancel ends it. A FUTEX_WAKE\n"
+	            "  op wakes the ring's queued waits oldest first. A plain futex(2) wake from outside the ring that\n"
+	            "  lands while the OS's futex thread re-arms is not seen; the wait goes on until the next wake.\n"
+	            "- Register opcodes not listed as supported (personalities, IOWQ_AFF, NAPI, clocks, clone/resize,\n"
+	            "  memory regions) fail with -EINVAL; FILES2/BUFFERS2 with tags fail with -EINVAL.\n");
 	return 0;
 }

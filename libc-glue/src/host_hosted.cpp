@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -222,6 +223,15 @@ int rp_host_fd_is_stream(int fd)
 	if (raw_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, long(&type), long(&len)) < 0)
 		return 0;
 	return type == SOCK_STREAM || type == SOCK_SEQPACKET;
+}
+
+int rp_host_fd_pollable(int fd)
+{
+	struct stat st;
+	long r = raw_syscall(SYS_fstat, fd, long(&st));
+	if (r < 0)
+		return int(r);
+	return !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode));
 }
 
 int rp_host_same_file(int fd1, int fd2)

@@ -90,6 +90,9 @@ int rp_host_fd_kind(int fd);
 int rp_host_fd_flags(int fd);
 /* 1 when fd is a stream or seqpacket socket (MSG_WAITALL retries apply), 0 otherwise. */
 int rp_host_fd_is_stream(int fd);
+/* 1 when fd can be polled for readiness (pipes, sockets, ttys, eventfds: not regular files, directories or
+ * block devices), 0 when not, -EBADF when fd is not open. */
+int rp_host_fd_pollable(int fd);
 /* 1 when both fds name the same open file, 0 when not, -errno when unknown. */
 int rp_host_same_file(int fd1, int fd2);
 /* A reference that keeps fd's file alive after the program closes fd (registered files). -errno on failure. */
