@@ -274,7 +274,9 @@ int64_t sync_cancel(Ring& r, uint64_t arg)
 		else if (owner->u.cancel.all)
 			ret = owner->u.cancel.canceled ? int64_t(owner->u.cancel.canceled) : -lx::ENOENT;
 		else
-			ret = owner->u.cancel.canceled ? 0 : (owner->u.cancel.first_error ? owner->u.cancel.first_error : -lx::ENOENT);
+			// Like ASYNC_CANCEL: waitid and futex targets report how many they removed.
+			ret = owner->u.cancel.canceled ? (owner->u.cancel.counts ? 1 : 0)
+			                               : (owner->u.cancel.first_error ? owner->u.cancel.first_error : -lx::ENOENT);
 	}
 	owner->state |= REQ_DONE;
 	free_req_if_unused(r, owner);

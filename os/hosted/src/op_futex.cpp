@@ -7,10 +7,14 @@
 // 10,000 pending waits need about 80 threads. A 128-entry Waitv fills a group alone; that group has no control
 // word and re-checks every 50 ms instead.
 //
-// A value that changes after the inline check (the waker got in before the group thread slept) completes the
-// wait as woken: a spurious wakeup, which futex users must tolerate anyway.
+// As on Linux, a wait whose values matched at submission is queued then: afterwards only a wake (or a cancel)
+// completes it. A Wake op first wakes this ring's queued waits on its address, oldest first, then asks the
+// kernel for the rest (other threads, other rings). A value that changes while a wait is queued does not end it:
+// the group re-arms on the new value. A wake from outside the ring's ops (a plain futex call) that lands while
+// the group thread is not asleep is therefore not seen; the wait continues until the next wake.
 #include "internal.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <linux/futex.h>
@@ -72,14 +76,21 @@ void sweep(Ring& ring, FutexGroup* g)
 			continue;
 		}
 		if (r == -EAGAIN) {
-			// Which entry changed: the first that no longer matches on its own.
-			unsigned index = 0;
-			for (unsigned e = 0; e < entry_count(*op); ++e)
-				if (check_now(entries(*op) + e, 1) != -ETIMEDOUT) {
-					index = e;
-					break;
-				}
-			ring.finish_locked(op, woken_result(*op, index));
+			// A value changed, but the wait is queued: only a wake ends it. Sleep on the new values instead.
+			long bad = 0;
+			for (unsigned e = 0; e < entry_count(*op); ++e) {
+				rp_futex_waitv& w = entries(*op)[e];
+				long c = check_now(&w, 1);
+				if (c == -EAGAIN)
+					w.val = __atomic_load_n(reinterpret_cast<const uint32_t*>(uintptr_t(w.uaddr)), __ATOMIC_SEQ_CST);
+				else if (c != -ETIMEDOUT && c < 0)
+					bad = c;
+			}
+			if (!bad) {
+				++i;
+				continue;
+			}
+			ring.finish_locked(op, bad);
 		} else if (r >= 0) {
 			ring.finish_locked(op, woken_result(*op, unsigned(r)));
 		} else {
@@ -154,6 +165,37 @@ void group_loop(Ring* ring, FutexGroup* g)
 	}
 }
 
+// Wakes up to n of this ring's queued waits on addr whose bitset meets bitset, oldest first. Returns how many.
+int64_t wake_queued_locked(Ring& ring, uint64_t addr, uint32_t bitset, int64_t n)
+{
+	struct Match {
+		Op* op;
+		unsigned index;
+	};
+	std::vector<Match> found;
+	for (auto& g : ring.futex_groups) {
+		for (Op* o : g->ops) {
+			uint32_t mine = is_waitv(*o) || !o->sqe.additional1 ? FUTEX_BITSET_MATCH_ANY : uint32_t(o->sqe.additional1);
+			if (!(mine & bitset))
+				continue;
+			for (unsigned e = 0; e < entry_count(*o); ++e)
+				if (entries(*o)[e].uaddr == addr) {
+					found.push_back(Match{o, e});
+					break;
+				}
+		}
+	}
+	std::sort(found.begin(), found.end(), [](const Match& a, const Match& b) { return a.op->seq < b.op->seq; });
+	int64_t woken = 0;
+	for (const Match& m : found) {
+		if (woken >= n)
+			break;
+		ring.finish_locked(m.op, woken_result(*m.op, m.index));
+		++woken;
+	}
+	return woken;
+}
+
 } // namespace
 
 void futex_attach_locked(Ring& ring, Op* op)
@@ -223,9 +265,22 @@ Issue op_futex(Ring& ring, const rp_sqe& sqe)
 	switch (op) {
 	case RP_FUTEX_WAKE: {
 		const int n = sqe.len > INT_MAX ? INT_MAX : int(sqe.len);
+		int64_t woken = 0;
+		if (n > 0) {
+			std::lock_guard<std::mutex> g(ring.mu);
+			woken = wake_queued_locked(ring, sqe.addr, bitset, n);
+		}
+		if (n > 0 && woken >= n)
+			return Issue::complete(woken);
+		// The rest goes to other waiters. The group threads of the waits just woken may still be queued on the
+		// address until they rebuild their vectors: the kernel counts them, so they are asked for in addition
+		// and not counted (an outside waiter may see a spurious wakeup, never a lost one).
 		long r = syscall(SYS_futex, reinterpret_cast<uint32_t*>(uintptr_t(sqe.addr)),
 		                 FUTEX_WAKE_BITSET | (priv ? FUTEX_PRIVATE_FLAG : 0), n, nullptr, nullptr, bitset);
-		return Issue::complete(r < 0 ? fail() : r);
+		if (r < 0)
+			return Issue::complete(woken ? woken : fail());
+		int64_t others = r > woken ? r - woken : 0;
+		return Issue::complete(woken + others > n ? n : woken + others);
 	}
 	case RP_FUTEX_WAIT: {
 		// The bitset narrows nothing here: futex_waitv waiters match any wake (a spurious wakeup at worst).
