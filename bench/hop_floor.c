@@ -9,7 +9,9 @@
  *
  *   hop-floor [ROUND_TRIPS]     prints p50 and p99 round trips for both.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdint.h>
