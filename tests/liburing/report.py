@@ -51,6 +51,7 @@ def main():
     parser.add_argument("--native", required=True)
     parser.add_argument("--expected", required=True)
     parser.add_argument("--output", required=True)
+    parser.add_argument("--note", default="", help="a sentence about the runs, e.g. the commit measured")
     args = parser.parse_args()
 
     hosted = read_results(args.hosted)
@@ -80,6 +81,9 @@ def main():
                "Each test runs from the test directory with a 60 s limit, two at a time; exit 0 = pass, "
                "77 = skip, killed at the limit = timeout, anything else = fail.")
     out.append("")
+    if args.note:
+        out.append(args.note)
+        out.append("")
     out.append("| column | pass | fail | skip | timeout | total |")
     out.append("| --- | ---: | ---: | ---: | ---: | ---: |")
     for label, results in (("hosted (ringport)", hosted), ("native Linux", native)):
