@@ -64,6 +64,11 @@ int64_t cancel_start(Ring& r, const CancelSpec& c, Req* owner)
 			if (q->opcode == lx::OP_TIMEOUT) {
 				(void)cancel_timeout_req(r, q);
 				++owner->u.cancel.canceled;
+			} else if (q->state & REQ_MULTISHOT) {
+				// A multishot read/receive/accept ends at its next native completion once marked, whichever of
+				// its native operations is current: found is cancelled, as on Linux.
+				(void)cancel_native(r, q, q, TAG_CANCEL_QUIET);
+				++owner->u.cancel.canceled;
 			} else if (cancel_native(r, q, owner, TAG_CANCEL_RESULT).ok()) {
 				++owner->u.cancel.outstanding;
 			}

@@ -58,7 +58,7 @@ Issued issue_sendrecv(Ring& r, Req& q)
 		n.len = (!s.len || s.len > q.selected->len) ? q.selected->len : s.len;
 	}
 	n.syscall_flags = s.msg_flags | (is_send(q.opcode) ? kMsgNoSignal : 0);
-	if ((s.flags & lx::SQE_BUFFER_SELECT) && !q.sel_waited) {
+	if ((s.flags & lx::SQE_BUFFER_SELECT) && !q.sel_waited && !q.done_bytes) {
 		// The buffer is only kept if data is there now; else it goes back while readiness is awaited.
 		q.sel_nowait = true;
 		n.syscall_flags |= kMsgDontwait;
@@ -169,7 +169,7 @@ Issued issue_msg(Ring& r, Req& q)
 		n.addr = reinterpret_cast<uint64_t>(&sm->msg);
 	}
 	n.syscall_flags = s.msg_flags | (is_send(q.opcode) ? kMsgNoSignal : 0);
-	if ((s.flags & lx::SQE_BUFFER_SELECT) && !q.sel_waited) {
+	if ((s.flags & lx::SQE_BUFFER_SELECT) && !q.sel_waited && !q.done_bytes) {
 		// The buffer is only kept if data is there now; else it goes back while readiness is awaited.
 		q.sel_nowait = true;
 		n.syscall_flags |= kMsgDontwait;
@@ -197,17 +197,34 @@ int64_t finish_recvmsg_out(Req& q, int64_t res)
 
 // Multishot RECV/RECVMSG/ACCEPT: each result is a CQE with F_MORE while the CQ has room; EOF (a receive of 0),
 // an error, running out of buffers (-ENOBUFS) or a full CQ ends it with a final CQE without F_MORE.
+namespace {
+// A cancelled multishot receive first takes what already arrived (Linux would have, as it arrived), each piece
+// with F_MORE, and then ends with -ECANCELED.
+void drain_after_cancel(Ring& r, Req& q)
+{
+	q.sel_waited = false;
+	Issued last = kOps[q.opcode].issue(r, q);
+	if (!last.pending)
+		complete(r, &q, last.res < 0 ? -lx::ECANCELED : last.res, last.cflags);
+}
+} // namespace
+
 void done_net_mshot(Ring& r, Req& q, NativeTag tag, int64_t res)
 {
 	const OpDef& d = kOps[q.opcode];
 	bool accept = q.opcode == lx::OP_ACCEPT;
+	bool canceling = q.state & REQ_CANCELING;
 	if (tag == TAG_READY) {
 		q.waiting_ready = false;
-		if (res < 0 || (q.state & REQ_CANCELING)) {
+		if (canceling && !accept) {
+			drain_after_cancel(r, q);
+			return;
+		}
+		if (res < 0 || canceling) {
 			complete(r, &q, res < 0 ? res : -lx::ECANCELED);
 			return;
 		}
-	} else if (res == -lx::EAGAIN && !(q.state & REQ_CANCELING)) {
+	} else if (res == -lx::EAGAIN && !canceling) {
 		recycle_buffer(r, q);
 		rp_sqe p = native_op(RP_OP_POLL);
 		p.fd = nfd(q.fd);
@@ -218,17 +235,9 @@ void done_net_mshot(Ring& r, Req& q, NativeTag tag, int64_t res)
 		q.waiting_ready = false;
 		complete(r, &q, -lx::ENOMEM);
 		return;
-	} else if ((!accept && res == 0) || res < 0 || (q.state & REQ_CANCELING)) {
-		if (res <= 0) {
-			recycle_buffer(r, q);
-			complete(r, &q, res == -lx::EAGAIN ? -lx::ECANCELED : res);
-			return;
-		}
-		if (q.opcode == lx::OP_RECVMSG)
-			res = finish_recvmsg_out(q, res);
-		else if (accept && q.sqe.file_index)
-			res = install_direct(r, res, q.sqe.file_index);
-		complete(r, &q, res);
+	} else if ((!accept && res == 0) || res < 0) {
+		recycle_buffer(r, q);
+		complete(r, &q, canceling && (res == -lx::EAGAIN || res == -lx::ENOBUFS) ? -lx::ECANCELED : res);
 		return;
 	} else {
 		if (q.opcode == lx::OP_RECVMSG)
@@ -241,6 +250,13 @@ void done_net_mshot(Ring& r, Req& q, NativeTag tag, int64_t res)
 			return;
 		}
 		++r.cq_extra;
+		if (canceling) {
+			if (accept)
+				complete(r, &q, -lx::ECANCELED);
+			else
+				drain_after_cancel(r, q);
+			return;
+		}
 	}
 	q.sel_waited = false; // every attempt first tries without waiting
 	Issued again = d.issue(r, q);

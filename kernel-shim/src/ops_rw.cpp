@@ -303,13 +303,21 @@ void done_read_mshot(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 {
 	if (q.state & REQ_DONE)
 		return;
+	bool canceling = q.state & REQ_CANCELING;
 	if (tag == TAG_READY) {
 		q.waiting_ready = false;
-		if (res < 0 || (q.state & REQ_CANCELING)) {
-			complete(r, &q, res < 0 ? res : -lx::ECANCELED);
+		if (canceling) {
+			// Cancelled while waiting: take what already arrived (Linux would have) before ending.
+			Issued last = issue_read_mshot(r, q);
+			if (!last.pending)
+				complete(r, &q, last.res < 0 ? -lx::ECANCELED : last.res, last.cflags);
 			return;
 		}
-	} else if (res == -lx::EAGAIN && !(q.state & REQ_CANCELING)) {
+		if (res < 0) {
+			complete(r, &q, res);
+			return;
+		}
+	} else if (res == -lx::EAGAIN && !canceling) {
 		// Nothing to read: give the buffer back and wait for data.
 		recycle_buffer(r, q);
 		rp_sqe p = native_op(RP_OP_POLL);
@@ -321,15 +329,9 @@ void done_read_mshot(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 		q.waiting_ready = false;
 		complete(r, &q, -lx::ENOMEM);
 		return;
-	} else if (res <= 0 || (q.state & REQ_CANCELING)) {
-		if (res > 0) {
-			uint32_t cflags = finish_buffer(r, q, res);
-			complete(r, &q, res, cflags);
-			return;
-		}
-		if (res == 0 || res == -lx::EAGAIN)
-			recycle_buffer(r, q);
-		complete(r, &q, res == -lx::EAGAIN ? -lx::ECANCELED : res);
+	} else if (res <= 0) {
+		recycle_buffer(r, q);
+		complete(r, &q, canceling && (res == -lx::EAGAIN || res == -lx::ENOBUFS) ? -lx::ECANCELED : res);
 		return;
 	} else {
 		uint32_t cflags = finish_buffer(r, q, res);
@@ -339,10 +341,10 @@ void done_read_mshot(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 		}
 		++r.cq_extra;
 	}
-	// Read again: more data may be there already.
+	// Read again: more data may be there already (a cancelled request takes it and then ends).
 	Issued again = issue_read_mshot(r, q);
 	if (!again.pending)
-		complete(r, &q, again.res, again.cflags);
+		complete(r, &q, canceling && again.res < 0 ? -lx::ECANCELED : again.res, again.cflags);
 }
 
 Status prep_splice(Ring&, Req& q)

@@ -468,9 +468,20 @@ int rp_sys_madvise(void* addr, size_t length, int advice)
 
 int rp_sys_close(int fd)
 {
+	// The table entry goes before the fd: once closed, another thread may get the same number for a new ring
+	// and track it, and that entry must not be the one removed here.
+	RingFile* old = (fd >= 0 && fd < kMaxTrackedFd) ? g_fd_table[fd].exchange(nullptr, std::memory_order_acq_rel)
+	                                                : nullptr;
 	long r = raw_syscall(SYS_close, fd);
-	if (r == 0)
-		untrack(fd);
+	if (old) {
+		if (r != 0 && r != -EINTR) {
+			// Not closed (a bad fd cannot be tracked; anything else leaves the fd open): keep the entry.
+			RingFile* none = nullptr;
+			if (g_fd_table[fd].compare_exchange_strong(none, old, std::memory_order_acq_rel))
+				return int(r);
+		}
+		rf_unref(old);
+	}
 	return int(r);
 }
 
