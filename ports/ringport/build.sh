@@ -8,8 +8,10 @@ if [ ! -f config.status ]; then
   ./autogen.sh
   ./configure -q --prefix="$COOK_PREFIX"
 fi
-# What matters to the ports is lib/libringport.*, include/ringport/*.h and lib/pkgconfig/ringport.pc.
-make -j"$COOK_JOBS" install DESTDIR="$COOK_DESTDIR"
+# What matters to the ports is lib/libringport.*, the headers and lib/pkgconfig/ringport.pc: install
+# just those, so the tree's own tools (cook, demos, benchmarks) are not built a second time here.
+make -j"$COOK_JOBS" install-libLTLIBRARIES install-data \
+  DESTDIR="$COOK_DESTDIR"
 if ! ls "$COOK_DESTDIR$COOK_PREFIX"/lib/libringport.* >/dev/null 2>&1; then
   echo "ringport: this tree does not build libringport yet (no lib/libringport.* was installed)" >&2
   exit 1
