@@ -159,7 +159,9 @@ Issued issue_close(Ring& r, Req& q)
 	return to_native(r, q, n);
 }
 
-Status prep_statx(Ring&, Req& q)
+// Checks shared by the ops that name a path relative to a directory fd: that fd is a plain one (Linux refuses
+// FIXED_FILE with -EBADF) and the fields these ops never read must be zero.
+static Status prep_path_op(const Req& q)
 {
 	const auto& s = q.sqe;
 	if (s.buf_index || s.splice_fd_in)
@@ -168,6 +170,8 @@ Status prep_statx(Ring&, Req& q)
 		return Status::fail(-lx::EBADF);
 	return kOk;
 }
+
+Status prep_statx(Ring&, Req& q) { return prep_path_op(q); }
 
 Issued issue_statx(Ring& r, Req& q)
 {
@@ -223,15 +227,7 @@ Issued issue_madvise(Ring& r, Req& q)
 	return to_native(r, q, n);
 }
 
-Status prep_renameat(Ring&, Req& q)
-{
-	const auto& s = q.sqe;
-	if (s.buf_index || s.splice_fd_in)
-		return Status::fail(-lx::EINVAL);
-	if (s.flags & lx::SQE_FIXED_FILE)
-		return Status::fail(-lx::EBADF);
-	return kOk;
-}
+Status prep_renameat(Ring&, Req& q) { return prep_path_op(q); }
 
 Issued issue_renameat(Ring& r, Req& q)
 {
@@ -245,9 +241,9 @@ Issued issue_renameat(Ring& r, Req& q)
 	return to_native(r, q, n);
 }
 
-Status prep_unlinkat(Ring& r, Req& q)
+Status prep_unlinkat(Ring&, Req& q)
 {
-	RP_TRY(prep_renameat(r, q));
+	RP_TRY(prep_path_op(q));
 	if (q.sqe.off || q.sqe.len)
 		return Status::fail(-lx::EINVAL);
 	if (q.sqe.unlink_flags & ~lx::AT_REMOVEDIR_)
@@ -265,9 +261,9 @@ Issued issue_unlinkat(Ring& r, Req& q)
 	return to_native(r, q, n);
 }
 
-Status prep_mkdirat(Ring& r, Req& q)
+Status prep_mkdirat(Ring&, Req& q)
 {
-	RP_TRY(prep_renameat(r, q));
+	RP_TRY(prep_path_op(q));
 	return einval_if(q.sqe.off || q.sqe.rw_flags);
 }
 
@@ -281,9 +277,9 @@ Issued issue_mkdirat(Ring& r, Req& q)
 	return to_native(r, q, n);
 }
 
-Status prep_symlinkat(Ring& r, Req& q)
+Status prep_symlinkat(Ring&, Req& q)
 {
-	RP_TRY(prep_renameat(r, q));
+	RP_TRY(prep_path_op(q));
 	return einval_if(q.sqe.len || q.sqe.rw_flags);
 }
 
@@ -297,7 +293,7 @@ Issued issue_symlinkat(Ring& r, Req& q)
 	return to_native(r, q, n);
 }
 
-Status prep_linkat(Ring& r, Req& q) { return prep_renameat(r, q); }
+Status prep_linkat(Ring&, Req& q) { return prep_path_op(q); }
 
 Issued issue_linkat(Ring& r, Req& q)
 {

@@ -29,19 +29,6 @@ static void wake_word(uint32_t* word, uint32_t value, bool priv)
 	syscall(SYS_futex, word, priv ? FUTEX_WAKE_PRIVATE : FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
 }
 
-static int thread_count()
-{
-	FILE* f = fopen("/proc/self/status", "r");
-	char line[256];
-	int n = -1;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "Threads: %d", &n) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return n;
-}
-
 static void test_wait_value_differs(void**)
 {
 	TestRing r;

@@ -31,19 +31,6 @@ static pid_t child_exiting(int status, unsigned delay_us)
 	return pid;
 }
 
-static int thread_count()
-{
-	FILE* f = fopen("/proc/self/status", "r");
-	char line[256];
-	int n = -1;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "Threads: %d", &n) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return n;
-}
-
 static void test_exit_status(void**)
 {
 	TestRing r;

@@ -12,19 +12,6 @@
 
 using namespace hosted_test;
 
-static int thread_count()
-{
-	FILE* f = fopen("/proc/self/status", "r");
-	char line[256];
-	int n = -1;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "Threads: %d", &n) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return n;
-}
-
 static int open_fd_count()
 {
 	int n = 0;
