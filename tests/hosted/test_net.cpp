@@ -1,5 +1,5 @@
 // Socket opcodes over loopback: Socket, Bind, Listen, Accept (waiting and inline), Connect (blocking and
-// non-blocking sockets), Send/Recv (waiting, MSG_DONTWAIT, MSG_WAITALL), SendMsg/RecvMsg, Shutdown, errors.
+// non-blocking sockets), Send/Recv (waiting, MSG_DONTWAIT, MSG_WAITALL on streams and datagrams), SendMsg/RecvMsg, Shutdown, errors.
 #include "rp_test.h"
 #include "hosted_test.hpp"
 
@@ -146,6 +146,24 @@ static void run_accept_connect(bool nonblocking)
 	assert_int_equal(r.result(rm), 9);
 	assert_memory_equal(in1, "hell", 4);
 	assert_memory_equal(in2, "o msg", 5);
+	// RecvMsg with MSG_WAITALL fills every iovec, continuing past the pieces already received.
+	char w1[4] = {}, w2[4] = {};
+	iovec w_iov[2] = {{w1, 4}, {w2, 4}};
+	msghdr wm{};
+	wm.msg_iov = w_iov;
+	wm.msg_iovlen = 2;
+	rm.addr = uint64_t(uintptr_t(&wm));
+	rm.syscall_flags = MSG_WAITALL;
+	r.push(rm);
+	assert_int_equal(r.enter(0), 1);
+	assert_int_equal(send(afd, "12345", 5, 0), 5);
+	usleep(10000);
+	assert_false(r.pop(&c));
+	assert_int_equal(send(afd, "678", 3, 0), 3);
+	c = r.wait();
+	assert_int_equal(c.result, 8);
+	assert_memory_equal(w1, "1234", 4);
+	assert_memory_equal(w2, "5678", 4);
 
 	// Shutdown: the peer reads EOF.
 	rp_sqe sh = fd_sqe(RP_OP_SHUTDOWN, cfd, 40);
@@ -163,6 +181,34 @@ static void run_accept_connect(bool nonblocking)
 
 static void test_accept_connect_blocking_sockets(void**) { run_accept_connect(false); }
 static void test_accept_connect_nonblocking_sockets(void**) { run_accept_connect(true); }
+
+// recv(2)'s rule: MSG_WAITALL does not gather datagrams; each receive returns one message.
+static void test_datagram_waitall_takes_one_message(void**)
+{
+	TestRing r;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	assert_int_equal(send(sv[1], "one", 3, 0), 3);
+	assert_int_equal(send(sv[1], "two", 3, 0), 3);
+	char buf[16] = {};
+	rp_sqe rv = fd_sqe(RP_OP_RECV, sv[0], 1);
+	rv.addr = uint64_t(uintptr_t(buf));
+	rv.len = sizeof buf;
+	rv.syscall_flags = MSG_WAITALL;
+	assert_int_equal(r.result(rv), 3);
+	assert_memory_equal(buf, "one", 3);
+	// Waiting for the first datagram, then completing with it alone.
+	assert_int_equal(r.result(rv), 3);
+	r.push(rv);
+	assert_int_equal(r.enter(0), 1);
+	assert_int_equal(send(sv[1], "three", 5, 0), 5);
+	assert_int_equal(send(sv[1], "four", 4, 0), 4);
+	Completion c = r.wait();
+	assert_int_equal(c.result, 5);
+	assert_memory_equal(buf, "three", 5);
+	close(sv[0]);
+	close(sv[1]);
+}
 
 static void test_connect_refused(void**)
 {
@@ -267,6 +313,7 @@ int main()
 		cmocka_unit_test(test_accept_connect_blocking_sockets),
 		cmocka_unit_test(test_accept_connect_nonblocking_sockets),
 		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_datagram_waitall_takes_one_message),
 		cmocka_unit_test(test_socket_errors),
 		cmocka_unit_test(test_cancel_pending_accept_and_recv),
 	};

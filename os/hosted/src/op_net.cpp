@@ -2,9 +2,10 @@
 // attempt without blocking, then the reactor).
 //
 // Like Linux io_uring, a transfer waits for the socket even when the socket is O_NONBLOCK; MSG_DONTWAIT asks
-// for -EAGAIN instead. MSG_WAITALL on Send/Recv keeps going after a partial transfer on the reactor. A blocking
-// listening socket is only accepted from on a worker (after readiness), since another thread may take the
-// connection between readiness and accept; a blocking socket connects on a worker.
+// for -EAGAIN instead. MSG_WAITALL on a stream socket keeps a transfer going after a partial one, on the
+// reactor (recv(2)'s rule: datagram sockets return one message). A blocking listening socket is only accepted
+// from on a worker (after readiness), since another thread may take the connection between readiness and
+// accept; a blocking socket connects on a worker.
 #include "internal.hpp"
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <vector>
 
 namespace ringport::hosted {
 
@@ -33,12 +35,63 @@ ssize_t transfer_once(const rp_sqe& s, int fd, int64_t done)
 	switch (s.opcode) {
 	case RP_OP_SEND: return send(fd, base, size_t(s.len) - size_t(done), flags);
 	case RP_OP_RECV: return recv(fd, base, size_t(s.len) - size_t(done), flags);
-	case RP_OP_SENDMSG: return sendmsg(fd, reinterpret_cast<const msghdr*>(uintptr_t(s.addr)), flags);
-	default: return recvmsg(fd, reinterpret_cast<msghdr*>(uintptr_t(s.addr)), flags);
+	default: break;
 	}
+	auto* msg = reinterpret_cast<msghdr*>(uintptr_t(s.addr));
+	if (!done)
+		return s.opcode == RP_OP_SENDMSG ? sendmsg(fd, msg, flags) : recvmsg(fd, msg, flags);
+	// MSG_WAITALL continues after the bytes already moved: the same message, its iovecs advanced past them.
+	// Ancillary data went with the first part.
+	std::vector<iovec> rest;
+	uint64_t skip = uint64_t(done);
+	for (size_t i = 0; i < msg->msg_iovlen; ++i) {
+		iovec v = msg->msg_iov[i];
+		if (skip >= v.iov_len) {
+			skip -= v.iov_len;
+			continue;
+		}
+		v.iov_base = static_cast<char*>(v.iov_base) + skip;
+		v.iov_len -= skip;
+		skip = 0;
+		rest.push_back(v);
+	}
+	msghdr part{};
+	part.msg_iov = rest.data();
+	part.msg_iovlen = rest.size();
+	if (s.opcode == RP_OP_SENDMSG) {
+		part.msg_name = msg->msg_name;
+		part.msg_namelen = msg->msg_namelen;
+		return sendmsg(fd, &part, flags);
+	}
+	ssize_t r = recvmsg(fd, &part, flags);
+	if (r >= 0)
+		msg->msg_flags |= part.msg_flags;
+	return r;
+}
+
+// Bytes a message transfer asks for (MSG_WAITALL's goal).
+uint64_t transfer_length(const rp_sqe& s)
+{
+	if (s.opcode == RP_OP_SEND || s.opcode == RP_OP_RECV)
+		return s.len;
+	const auto* msg = reinterpret_cast<const msghdr*>(uintptr_t(s.addr));
+	uint64_t total = 0;
+	for (size_t i = 0; i < msg->msg_iovlen; ++i)
+		total += msg->msg_iov[i].iov_len;
+	return total;
 }
 
 bool is_send(uint8_t opcode) { return opcode == RP_OP_SEND || opcode == RP_OP_SENDMSG; }
+
+// recv(2)'s rule: MSG_WAITALL gathers only on byte streams (and seqpacket); a datagram socket returns one message.
+bool gathers_all(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof type;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return false;
+	return type == SOCK_STREAM || type == SOCK_SEQPACKET;
+}
 
 // Continues a transfer. done: the final result; queued: wait for readiness again.
 Issue transfer_step(Op& op, int fd)
@@ -51,8 +104,8 @@ Issue transfer_step(Op& op, int fd)
 		return Issue::complete(op.accumulated > 0 ? op.accumulated : fail());
 	}
 	op.accumulated += r;
-	const bool waitall = (s.syscall_flags & MSG_WAITALL) && (s.opcode == RP_OP_SEND || s.opcode == RP_OP_RECV);
-	if (waitall && r > 0 && uint64_t(op.accumulated) < s.len)
+	const bool waitall = s.syscall_flags & MSG_WAITALL;
+	if (waitall && r > 0 && uint64_t(op.accumulated) < transfer_length(s) && gathers_all(fd))
 		return Issue::later();
 	return Issue::complete(op.accumulated);
 }
