@@ -20,10 +20,11 @@ int64_t install_direct(Ring& r, int64_t fd, uint32_t file_index)
 		rp_host_file_put(int(fd));
 		return err;
 	};
-	if (!r.nr_files)
-		return drop(-lx::ENXIO);
 	uint32_t slot;
 	bool alloc = file_index == lx::FILE_INDEX_ALLOC;
+	// No table: Linux's allocator finds no free slot (ENFILE); a named slot does not exist (ENXIO).
+	if (!r.nr_files)
+		return drop(alloc ? -lx::ENFILE : -lx::ENXIO);
 	if (alloc) {
 		slot = r.file_alloc_end;
 		for (uint32_t i = r.file_alloc_start; i < r.file_alloc_end; ++i)

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 using namespace shimtest;
 
@@ -388,6 +389,17 @@ static void registered_resources(void**)
 	assert_memory_equal(pool[0], "llo", 3);
 	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::UNREGISTER_FILES, nullptr, 0), 0);
 	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::UNREGISTER_FILES, nullptr, 0), -ENXIO);
+	// Without a table, a direct socket finds no free slot to allocate (ENFILE); a named slot does not exist.
+	s = r.get_sqe();
+	prep(s, lx::OP_SOCKET, AF_UNIX, 0, 0, SOCK_DGRAM, 6);
+	s->file_index = lx::FILE_INDEX_ALLOC;
+	assert_int_equal(r.submit(), 1);
+	assert_int_equal(must_next(r).res, -ENFILE);
+	s = r.get_sqe();
+	prep(s, lx::OP_SOCKET, AF_UNIX, 0, 0, SOCK_DGRAM, 7);
+	s->file_index = 1;
+	assert_int_equal(r.submit(), 1);
+	assert_int_equal(must_next(r).res, -ENXIO);
 	close(fds[1]);
 }
 
