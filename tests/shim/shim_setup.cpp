@@ -203,6 +203,21 @@ static void sqpoll_and_iopoll_rules(void**)
 		assert_true(p.next(&c));
 		assert_int_equal(c.res, want[c.user_data - 1]);
 	}
+	// MSG_RING needs no file polling: Linux allows it on IOPOLL rings (a message to itself here).
+	prep(p.get_sqe(), lx::OP_MSG_RING, p.fd, 0, 0x10, 0x1234, 4);
+	assert_int_equal(p.submit(), 1);
+	int seen = 0;
+	for (int i = 0; i < 2; ++i) {
+		assert_true(p.next(&c));
+		if (c.user_data == 4) {
+			assert_int_equal(c.res, 0);
+			seen |= 1;
+		} else if (c.user_data == 0x1234) {
+			assert_int_equal(c.res, 0x10);
+			seen |= 2;
+		}
+	}
+	assert_int_equal(seen, 3);
 	lx::io_uring_params q{};
 	q.flags = lx::SETUP_SQPOLL | lx::SETUP_COOP_TASKRUN;
 	assert_int_equal(setup_with(4, &q), -EINVAL);
