@@ -1,4 +1,5 @@
-// Network family: SEND, RECV, SENDMSG, RECVMSG, ACCEPT, CONNECT, SOCKET, BIND, LISTEN, SHUTDOWN.
+// Network family: SEND, RECV, SENDMSG, RECVMSG, SEND_ZC, SENDMSG_ZC, ACCEPT, CONNECT, SOCKET, BIND, LISTEN,
+// SHUTDOWN.
 #include "ops_common.hpp"
 
 namespace ringport::shim {
@@ -8,7 +9,59 @@ constexpr uint32_t kMsgNoSignal = 0x4000;
 constexpr uint32_t kMsgWaitAll = 0x100;
 constexpr uint32_t kMsgDontwait = 0x40;
 constexpr uint32_t kSockCloexec = 02000000, kSockNonblock = 04000;
-bool is_send(uint8_t op) { return op == lx::OP_SEND || op == lx::OP_SENDMSG; }
+bool is_send(uint8_t op)
+{
+	return op == lx::OP_SEND || op == lx::OP_SENDMSG || op == lx::OP_SEND_ZC || op == lx::OP_SENDMSG_ZC;
+}
+} // namespace
+
+// x86_64 struct msghdr, and the private copy a buffer-selecting RECVMSG hands to the OS.
+struct MsgHdr {
+	uint64_t name;
+	uint32_t namelen;
+	uint32_t pad0;
+	uint64_t iov;
+	uint64_t iovlen;
+	uint64_t control;
+	uint64_t controllen;
+	int32_t flags;
+	uint32_t pad1;
+};
+static_assert(sizeof(MsgHdr) == 56);
+struct SelectedMsg {
+	MsgHdr msg;
+	uint64_t iov[2];
+	uint32_t want_name;    // multishot: the program's msg_namelen and msg_controllen (space reserved in the buffer)
+	uint64_t want_control;
+};
+
+namespace {
+// A SEND with a destination (sendto): Linux copies the address at submission, so the program may reuse it at
+// once. The OS gets a one-iovec SendMsg naming the copy.
+struct Destination {
+	MsgHdr msg;
+	uint64_t iov[2];
+	uint8_t name[128]; // sizeof(struct sockaddr_storage): Linux's limit for addr_len
+};
+
+Status prep_destination(Req& q)
+{
+	const auto& s = q.sqe;
+	if (!s.addr2 || !s.addr_len)
+		return kOk;
+	if (s.addr_len > sizeof(Destination::name))
+		return Status::fail(-lx::EINVAL);
+	auto* d = static_cast<Destination*>(rp_host_alloc(sizeof(Destination)));
+	if (!d)
+		return Status::fail(-lx::ENOMEM);
+	q.heap = d;
+	q.heap_size = sizeof(Destination);
+	if (rp_host_copy_from_user(d->name, s.addr2, s.addr_len))
+		return Status::fail(-lx::EFAULT);
+	d->msg.name = reinterpret_cast<uint64_t>(d->name);
+	d->msg.namelen = s.addr_len;
+	return kOk;
+}
 } // namespace
 
 namespace {
@@ -31,8 +84,10 @@ Status prep_sendrecv(Ring&, Req& q)
 	uint16_t allowed = lx::RECVSEND_POLL_FIRST | (is_send(q.opcode) ? 0 : lx::RECV_MULTISHOT);
 	if (s.ioprio & ~allowed)
 		return Status::fail(-lx::EINVAL); // bundles and fixed buffers are not implemented
-	if (s.addr2 || s.addr_len || s.file_index)
-		return Status::fail(-lx::EINVAL); // sendto destinations are not implemented
+	if (is_send(q.opcode))
+		RP_TRY(prep_destination(q));
+	else if (s.addr2 || s.file_index)
+		return Status::fail(-lx::EINVAL);
 	RP_TRY(prep_recv_multishot(q));
 	if (s.msg_flags & kMsgWaitAll) {
 		// With MSG_WAITALL a short transfer fails the link, as on Linux.
@@ -45,6 +100,18 @@ Status prep_sendrecv(Ring&, Req& q)
 Issued issue_sendrecv(Ring& r, Req& q)
 {
 	const auto& s = q.sqe;
+	if (is_send(q.opcode) && q.heap) {
+		auto* d = static_cast<Destination*>(q.heap);
+		d->iov[0] = s.addr + q.done_bytes; // MSG_WAITALL continues where a partial transfer stopped
+		d->iov[1] = s.len - q.done_bytes;
+		d->msg.iov = reinterpret_cast<uint64_t>(d->iov);
+		d->msg.iovlen = 1;
+		rp_sqe n = native_op(RP_OP_SENDMSG);
+		n.fd = nfd(q.fd);
+		n.addr = reinterpret_cast<uint64_t>(&d->msg);
+		n.syscall_flags = s.msg_flags | kMsgNoSignal;
+		return to_native(r, q, n);
+	}
 	rp_sqe n = native_op(is_send(q.opcode) ? RP_OP_SEND : RP_OP_RECV);
 	n.fd = nfd(q.fd);
 	n.addr = s.addr + q.done_bytes; // MSG_WAITALL continues where a partial transfer stopped
@@ -68,32 +135,11 @@ Issued issue_sendrecv(Ring& r, Req& q)
 	return to_native(r, q, n);
 }
 
-// x86_64 struct msghdr, and the private copy a buffer-selecting RECVMSG hands to the OS.
-struct MsgHdr {
-	uint64_t name;
-	uint32_t namelen;
-	uint32_t pad0;
-	uint64_t iov;
-	uint64_t iovlen;
-	uint64_t control;
-	uint64_t controllen;
-	int32_t flags;
-	uint32_t pad1;
-};
-static_assert(sizeof(MsgHdr) == 56);
-struct SelectedMsg {
-	MsgHdr msg;
-	uint64_t iov[2];
-	uint32_t want_name;    // multishot: the program's msg_namelen and msg_controllen (space reserved in the buffer)
-	uint64_t want_control;
-};
-
-Status prep_msg(Ring&, Req& q)
+namespace {
+// SENDMSG/RECVMSG after their ioprio check.
+Status prep_msg_header(Req& q)
 {
 	const auto& s = q.sqe;
-	uint16_t allowed = lx::RECVSEND_POLL_FIRST | (is_send(q.opcode) ? 0 : lx::RECV_MULTISHOT);
-	if (s.ioprio & ~allowed)
-		return Status::fail(-lx::EINVAL);
 	RP_TRY(einval_if(s.addr2 || s.file_index));
 	RP_TRY(prep_recv_multishot(q));
 	if (s.flags & lx::SQE_BUFFER_SELECT) {
@@ -120,6 +166,15 @@ Status prep_msg(Ring&, Req& q)
 			return Status::fail(-lx::EFAULT);
 	}
 	return kOk;
+}
+} // namespace
+
+Status prep_msg(Ring&, Req& q)
+{
+	uint16_t allowed = lx::RECVSEND_POLL_FIRST | (is_send(q.opcode) ? 0 : lx::RECV_MULTISHOT);
+	if (q.sqe.ioprio & ~allowed)
+		return Status::fail(-lx::EINVAL);
+	return prep_msg_header(q);
 }
 
 // After a buffer-selecting RECVMSG: what recvmsg(2) writes back into the program's msghdr.
@@ -262,6 +317,68 @@ void done_net_mshot(Ring& r, Req& q, NativeTag tag, int64_t res)
 	Issued again = d.issue(r, q);
 	if (!again.pending)
 		complete(r, &q, again.res, again.cflags);
+}
+
+// Zero-copy sends. The hosted OS copies the data into the socket before the send returns, so the buffer is free
+// as soon as the result is known: the notification (CQE_F_NOTIF) follows the result's CQE at once, and
+// SEND_ZC_REPORT_USAGE truthfully reports the data as copied.
+namespace {
+constexpr uint16_t kZcFlags = lx::RECVSEND_POLL_FIRST | lx::RECVSEND_FIXED_BUF | lx::SEND_ZC_REPORT_USAGE;
+
+// Linux's order: these checks fail before the notification exists; later failures still get one.
+Status prep_zero_copy(Req& q)
+{
+	const auto& s = q.sqe;
+	if (s.addr3 || s.pad2)
+		return Status::fail(-lx::EINVAL);
+	if (s.flags & lx::SQE_CQE_SKIP_SUCCESS)
+		return Status::fail(-lx::EINVAL); // the result must show: the notification refers to it
+	q.state |= REQ_NOTIF;
+	return einval_if(s.ioprio & ~kZcFlags);
+}
+} // namespace
+
+Status prep_send_zc(Ring&, Req& q)
+{
+	RP_TRY(prep_zero_copy(q));
+	RP_TRY(prep_destination(q));
+	if (q.sqe.msg_flags & kMsgWaitAll) {
+		q.expected = q.sqe.len;
+		q.state |= REQ_SHORT_FAILS;
+	}
+	return kOk;
+}
+
+Issued issue_send_zc(Ring& r, Req& q)
+{
+	const auto& s = q.sqe;
+	if (s.ioprio & lx::RECVSEND_FIXED_BUF) {
+		// The data must lie inside the registered buffer buf_index.
+		if (s.buf_index >= r.nr_bufs)
+			return Issued::now(-lx::EFAULT);
+		const RegisteredBuffer& b = r.bufs[s.buf_index];
+		uint64_t end = s.addr + s.len;
+		if (end < s.addr || s.addr < b.addr || end > b.addr + b.len)
+			return Issued::now(-lx::EFAULT);
+	}
+	return issue_sendrecv(r, q);
+}
+
+Status prep_sendmsg_zc(Ring&, Req& q)
+{
+	RP_TRY(prep_zero_copy(q));
+	if (q.sqe.ioprio & lx::RECVSEND_FIXED_BUF)
+		return Status::fail(-lx::EINVAL); // a message's iovecs name ordinary memory
+	return prep_msg_header(q);
+}
+
+Issued issue_sendmsg_zc(Ring& r, Req& q) { return issue_msg(r, q); }
+
+void post_send_notification(Ring& r, const Req& q, int64_t res)
+{
+	bool copied = res > 0 && (q.sqe.ioprio & lx::SEND_ZC_REPORT_USAGE);
+	post_cqe(r, q.sqe.user_data, copied ? int32_t(lx::NOTIF_USAGE_ZC_COPIED) : 0, lx::CQE_F_NOTIF);
+	++r.cq_extra; // not one per SQE (drain accounting), as Linux counts its notification requests
 }
 
 Status prep_accept(Ring&, Req& q)

@@ -183,7 +183,8 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 	}
 	// MSG_WAITALL on a stream: Linux keeps going until the whole length moved (or EOF / an error).
 	constexpr uint32_t kMsgWaitAll = 0x100;
-	bool waitall = (q.opcode == lx::OP_SEND || q.opcode == lx::OP_RECV) && (q.sqe.msg_flags & kMsgWaitAll);
+	bool waitall = (q.opcode == lx::OP_SEND || q.opcode == lx::OP_RECV || q.opcode == lx::OP_SEND_ZC) &&
+	               (q.sqe.msg_flags & kMsgWaitAll);
 	if (waitall && res > 0 && q.done_bytes + uint64_t(res) < q.expected && !(q.state & REQ_CANCELING) &&
 	    rp_host_fd_is_stream(q.fd) == 1) {
 		q.done_bytes += uint64_t(res);

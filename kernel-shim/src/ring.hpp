@@ -28,6 +28,7 @@ enum : uint32_t {
 	REQ_NOT_FAILURE = 1u << 15, // a negative result that does not count as failing (disarmed link timeout)
 	REQ_COMPLETE_ONLY = 1u << 16, // on the ready list to be completed with res (cancelled), not issued
 	REQ_HASHED = 1u << 17,        // an armed poll on Ring::poll_hash
+	REQ_NOTIF = 1u << 18,         // zero-copy send: a notification CQE follows its result
 };
 
 // Tags in the low bits of a native user_data: which of a request's native operations completed.
@@ -262,6 +263,8 @@ void commit(Ring& r);
 
 // Finishes a request with res: posts its CQE per its flags, then releases its chain.
 void complete(Ring& r, Req* req, int64_t res, uint32_t cflags = 0);
+// Zero-copy sends: the notification that the program may reuse the buffer (after the result's CQE).
+void post_send_notification(Ring& r, const Req& req, int64_t res);
 // Drops one native reference; frees the request when nothing refers to it any more.
 void put_native(Ring& r, Req* req);
 void free_req_if_unused(Ring& r, Req* req);

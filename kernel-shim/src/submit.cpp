@@ -182,10 +182,14 @@ void complete(Ring& r, Req* q, int64_t res, uint32_t cflags)
 			skip_chain_cqes = true;
 		}
 	}
+	if (q->state & REQ_NOTIF)
+		cflags |= lx::CQE_F_MORE;
 	if (!(q->state & (REQ_SKIP_CQE | REQ_NO_CQE)))
 		post_cqe(r, q->sqe.user_data, int32_t(res), cflags, (r.cqe_size == 32) ? q->big : nullptr);
 	else if (q->state & REQ_SKIP_CQE)
 		--r.cq_extra;
+	if (q->state & REQ_NOTIF)
+		post_send_notification(r, *q, res);
 	q->state |= REQ_DONE;
 
 	// An armed link timeout does not own the rest of the chain: its target hands it on when it finishes.

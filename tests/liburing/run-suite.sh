@@ -2,7 +2,7 @@
 # Runs liburing's upstream test programs (test/*.t, built by the port) the way upstream's runtests.sh does:
 # from the test directory, exit 0 = pass, 77 = skip, anything else = fail, killed at the time limit = timeout.
 #
-#   run-suite.sh --tests DIR --results TSV [--label NAME] [--limit SECONDS] [--jobs N]
+#   run-suite.sh --tests DIR --results TSV [--label NAME] [--limit SECONDS] [--limits FILE] [--jobs N]
 #                [--expected FILE [--skip-known-hangs]] [--plain-summary] [--only a.t,b.t]
 #
 # Writes TSV lines "name<TAB>pass|fail|skip|timeout<TAB>seconds", one output log per test beside it, a live
@@ -10,14 +10,17 @@
 # With --expected (tests/liburing/expected.tsv: name, expected outcome, reason) it compares instead, and
 # exits non-zero only when a test expected to pass did not; tests that pass but are expected not to are
 # listed so the file can be tightened. --skip-known-hangs does not run tests expected to time out.
+# --limits (tests/liburing/limits.tsv: name, seconds, reason) gives tests that run long even natively their own
+# limit; the limit tells a hang from a slow run, it is not a performance bar.
 set -u
-tests_dir="" results="" label=hosted limit=60 jobs=2 expected="" skip_hangs=0 only="" plain=0
+tests_dir="" results="" label=hosted limit=60 limits="" jobs=2 expected="" skip_hangs=0 only="" plain=0
 while [ $# -gt 0 ]; do
   case $1 in
     --tests) tests_dir=$2; shift ;;
     --results) results=$2; shift ;;
     --label) label=$2; shift ;;
     --limit) limit=$2; shift ;;
+    --limits) limits=$2; shift ;;
     --jobs) jobs=$2; shift ;;
     --expected) expected=$2; shift ;;
     --skip-known-hangs) skip_hangs=1 ;;
@@ -43,6 +46,14 @@ if [ -n "$expected" ]; then
   done <"$expected"
 fi
 
+declare -A own_limit
+if [ -n "$limits" ]; then
+  while IFS=$'\t' read -r name seconds _; do
+    case $name in ''|'#'*|test) continue ;; esac
+    own_limit[$name]=$seconds
+  done <"$limits"
+fi
+
 tests=() not_run=()
 for path in "$tests_dir"/*.t; do
   name=$(basename "$path")
@@ -56,7 +67,7 @@ total=${#tests[@]}
 run_one() {
   local name=$1 start end rc outcome
   start=$EPOCHREALTIME
-  (cd "$tests_dir" && exec timeout -k 5 -s INT "$limit" "./$name") >"$logs/$name.log" 2>&1 </dev/null
+  (cd "$tests_dir" && exec timeout -k 5 -s INT "${own_limit[$name]:-$limit}" "./$name") >"$logs/$name.log" 2>&1 </dev/null
   rc=$?
   end=$EPOCHREALTIME
   case $rc in
