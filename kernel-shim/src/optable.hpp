@@ -73,6 +73,7 @@ RP_OP_FNS(sync_file_range)
 RP_OP_FNS(sendrecv)
 RP_OP_FNS(msg)
 RP_OP_FNS(send_zc)
+RP_OP_FNS(uring_cmd)
 RP_OP_FNS(sendmsg_zc)
 RP_OP_FNS(accept)
 RP_OP_FNS(connect)
@@ -95,6 +96,7 @@ RP_OP_FNS(msg_ring)
 #undef RP_OP_FNS
 
 void done_rw(Ring&, Req&, NativeTag, int64_t, uint32_t);
+void done_uring_cmd(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_read_mshot(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_net_mshot(Ring&, Req&, NativeTag, int64_t);
 void done_poll_add(Ring&, Req&, NativeTag, int64_t, uint32_t);

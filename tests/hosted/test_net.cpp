@@ -210,6 +210,47 @@ static void test_datagram_waitall_takes_one_message(void**)
 	close(sv[1]);
 }
 
+// The socket scheme's private opcodes: options and queue sizes; files that are not sockets do not know them.
+static void test_socket_private_opcodes(void**)
+{
+	TestRing r;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(send(sv[0], "abc", 3, 0), 3);
+	rp_sqe q = fd_sqe(RP_OP_SOCKET_QUEUED, sv[1], 1);
+	q.syscall_flags = RP_SOCKET_QUEUED_IN;
+	assert_int_equal(r.result(q), 3);
+	q.syscall_flags = 7;
+	assert_int_equal(r.result(q), -EINVAL);
+	int size = 32 * 1024, got = 0;
+	rp_sqe set = fd_sqe(RP_OP_SOCKET_SETOPT, sv[0], 2);
+	set.offset = SOL_SOCKET;
+	set.len = SO_RCVBUF;
+	set.addr = uint64_t(uintptr_t(&size));
+	set.additional1 = sizeof size;
+	assert_int_equal(r.result(set), 0);
+	rp_sqe get = set;
+	get.opcode = RP_OP_SOCKET_GETOPT;
+	get.addr = uint64_t(uintptr_t(&got));
+	get.additional1 = sizeof got;
+	assert_int_equal(r.result(get), int64_t(sizeof got));
+	int direct = 0;
+	socklen_t len = sizeof direct;
+	assert_int_equal(getsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &direct, &len), 0);
+	assert_int_equal(got, direct);
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	rp_sqe other = fd_sqe(RP_OP_SOCKET_QUEUED, p[0], 3);
+	assert_int_equal(r.result(other), -ENOSYS);
+	other.opcode = 200; // private opcode no scheme defines
+	other.fd = uint64_t(sv[0]);
+	assert_int_equal(r.result(other), -ENOSYS);
+	close(p[0]);
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void test_connect_refused(void**)
 {
 	TestRing r;
@@ -314,6 +355,7 @@ int main()
 		cmocka_unit_test(test_accept_connect_nonblocking_sockets),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_datagram_waitall_takes_one_message),
+		cmocka_unit_test(test_socket_private_opcodes),
 		cmocka_unit_test(test_socket_errors),
 		cmocka_unit_test(test_cancel_pending_accept_and_recv),
 	};

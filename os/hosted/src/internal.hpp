@@ -266,6 +266,8 @@ Issue op_fadvise(Ring&, const rp_sqe&);
 Issue op_path(Ring&, const rp_sqe&); // renameat, unlinkat, mkdirat, symlinkat, linkat
 Issue op_xattr(Ring&, const rp_sqe&);
 Issue op_socket(Ring&, const rp_sqe&);
+// Scheme-private opcodes (128..255) on an fd that no scheme owns: the socket scheme's, inline.
+Issue op_socket_private(Ring&, const rp_sqe&);
 Issue op_bind(Ring&, const rp_sqe&);
 Issue op_listen(Ring&, const rp_sqe&);
 Issue op_shutdown(Ring&, const rp_sqe&);

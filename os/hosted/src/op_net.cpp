@@ -1,5 +1,5 @@
-// Sockets: Socket, Bind, Listen, Shutdown (inline); Send, Recv, SendMsg, RecvMsg, Accept, Connect (inline
-// attempt without blocking, then the reactor).
+// Sockets: Socket, Bind, Listen, Shutdown and the socket scheme's private opcodes (inline); Send, Recv, SendMsg,
+// RecvMsg, Accept, Connect (inline attempt without blocking, then the reactor).
 //
 // Like Linux io_uring, a transfer waits for the socket even when the socket is O_NONBLOCK; MSG_DONTWAIT asks
 // for -EAGAIN instead. MSG_WAITALL on a stream socket keeps a transfer going after a partial one, on the
@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <vector>
 
@@ -173,6 +175,39 @@ Issue wait_on(Ring& ring, Op* op, int fd, uint32_t events)
 Issue op_socket(Ring&, const rp_sqe& sqe)
 {
 	return Issue::complete(ret(socket(int(sqe.offset), int(sqe.syscall_flags), int(sqe.len))));
+}
+
+Issue op_socket_private(Ring&, const rp_sqe& sqe)
+{
+	int fd;
+	if (!to_fd(sqe.fd, &fd))
+		return Issue::complete(-EBADF);
+	int type = 0;
+	socklen_t type_len = sizeof type;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) < 0)
+		return Issue::complete(errno == ENOTSOCK ? -ENOSYS : fail()); // not a socket: no scheme gives it meaning
+	switch (sqe.opcode) {
+	case RP_OP_SOCKET_GETOPT: {
+		auto len = socklen_t(sqe.additional1);
+		if (getsockopt(fd, int(sqe.offset), int(sqe.len), reinterpret_cast<void*>(uintptr_t(sqe.addr)), &len) < 0)
+			return Issue::complete(fail());
+		return Issue::complete(len);
+	}
+	case RP_OP_SOCKET_SETOPT:
+		return Issue::complete(ret(setsockopt(fd, int(sqe.offset), int(sqe.len),
+		                                      reinterpret_cast<const void*>(uintptr_t(sqe.addr)),
+		                                      socklen_t(sqe.additional1))));
+	case RP_OP_SOCKET_QUEUED: {
+		if (sqe.syscall_flags > RP_SOCKET_QUEUED_OUT)
+			return Issue::complete(-EINVAL);
+		int count = 0;
+		if (ioctl(fd, sqe.syscall_flags == RP_SOCKET_QUEUED_IN ? SIOCINQ : SIOCOUTQ, &count) < 0)
+			return Issue::complete(fail());
+		return Issue::complete(count);
+	}
+	default:
+		return Issue::complete(-ENOSYS);
+	}
 }
 
 Issue op_bind(Ring&, const rp_sqe& sqe)

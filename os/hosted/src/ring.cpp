@@ -290,7 +290,8 @@ extern "C" int rp_os_ring_enter(rp_os_ring* ring, uint32_t min_complete, uint32_
 				}
 			}
 			if (sqe.opcode >= RP_OP_STANDARD_COUNT) {
-				batch.add(sqe.user_data, -ENOSYS, 0);
+				Issue r = sqe.opcode >= RP_OP_SCHEME_PRIVATE ? op_socket_private(*ring, sqe) : Issue::complete(-ENOSYS);
+				batch.add(sqe.user_data, r.result, r.cqe_flags);
 				continue;
 			}
 			Issue r = opcode_table[sqe.opcode](*ring, sqe);

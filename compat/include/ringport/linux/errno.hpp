@@ -28,6 +28,7 @@ enum errno_value : int {
 	ENOSPC = 28,
 	ESPIPE = 29,
 	ERANGE = 34,
+	ENOSYS = 38,
 	EOVERFLOW = 75,
 	EBADFD = 77,
 	EBADR = 53,

@@ -144,6 +144,17 @@ enum rp_opcode {
 	RP_OP_SCHEME_PRIVATE = 128 /* 128..255: meaning defined by the scheme that owns the fd */
 };
 
+/* Scheme-private opcodes of sockets (the OS's own socket scheme: fds from Socket and Accept). */
+enum rp_socket_opcode {
+	RP_OP_SOCKET_GETOPT = 128, /* fd offset=level len=optname addr=optval a1=optlen -> the option's length */
+	RP_OP_SOCKET_SETOPT = 129, /* fd offset=level len=optname addr=optval a1=optlen -> 0 */
+	RP_OP_SOCKET_QUEUED = 130  /* fd flags=RP_SOCKET_QUEUED_* -> bytes */
+};
+enum {
+	RP_SOCKET_QUEUED_IN = 0,  /* received, not yet read (SIOCINQ) */
+	RP_SOCKET_QUEUED_OUT = 1  /* written, not yet sent (SIOCOUTQ) */
+};
+
 /* Timeout flags (RP_OP_TIMEOUT syscall_flags). */
 enum {
 	RP_TIMEOUT_ABS = 1u << 0,      /* offset is an absolute time on the chosen clock */

@@ -1,10 +1,13 @@
-// Sends through the shim: destinations copied at submission (sendto), and the zero-copy sends' two-CQE contract
-// (the result with F_MORE, then the notification), their flag rules and registered-buffer checks.
+// Sockets through the shim: destinations copied at submission (sendto); the zero-copy sends' two-CQE contract
+// (the result with F_MORE, then the notification), their flag rules and registered-buffer checks; URING_CMD
+// socket commands (queue sizes, socket options) and their refusals.
 #include "rp_test.h"
 #include "shim_ring.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -179,12 +182,84 @@ static void send_destination_copied_at_submit(void**)
 	close(tx);
 }
 
+static lx::io_uring_sqe* prep_cmd(Ring& r, uint32_t cmd, int fd, uint32_t level, uint32_t optname, void* optval,
+                                   uint32_t optlen, uint64_t ud)
+{
+	auto* s = r.get_sqe();
+	prep(s, lx::OP_URING_CMD, fd, 0, 0, 0, ud);
+	s->cmd_op = cmd;
+	s->level = level;
+	s->optname = optname;
+	s->optval = uint64_t(uintptr_t(optval));
+	s->optlen = optlen;
+	return s;
+}
+
+static int32_t run_cmd(Ring& r, uint32_t cmd, int fd, uint32_t level = 0, uint32_t optname = 0,
+                       void* optval = nullptr, uint32_t optlen = 0)
+{
+	prep_cmd(r, cmd, fd, level, optname, optval, optlen, 9);
+	assert_int_equal(r.submit(), 1);
+	return must_next(r).res;
+}
+
+static void socket_commands(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(send(sv[0], "12345", 5, 0), 5);
+	// Queue sizes agree with ioctl(2).
+	int in = -1;
+	assert_int_equal(ioctl(sv[1], SIOCINQ, &in), 0);
+	assert_int_equal(run_cmd(r, lx::SOCKET_URING_OP_SIOCINQ, sv[1]), in);
+	assert_int_equal(run_cmd(r, lx::SOCKET_URING_OP_SIOCINQ, sv[1]), 5);
+	int out = -1;
+	assert_int_equal(ioctl(sv[0], SIOCOUTQ, &out), 0);
+	assert_int_equal(run_cmd(r, lx::SOCKET_URING_OP_SIOCOUTQ, sv[0]), out);
+	// Set an option, read it back: the result of GETSOCKOPT is the option's length.
+	int size = 64 * 1024, got = 0;
+	assert_int_equal(run_cmd(r, lx::SOCKET_URING_OP_SETSOCKOPT, sv[0], SOL_SOCKET, SO_SNDBUF, &size, sizeof size), 0);
+	assert_int_equal(run_cmd(r, lx::SOCKET_URING_OP_GETSOCKOPT, sv[0], SOL_SOCKET, SO_SNDBUF, &got, sizeof got),
+	                 int(sizeof got));
+	int direct = 0;
+	socklen_t len = sizeof direct;
+	assert_int_equal(getsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &direct, &len), 0);
+	assert_int_equal(got, direct);
+	// Linux reads only SOL_SOCKET options this way; a bad option is the socket's own error.
+	assert_int_equal(run_cmd(r, lx::SOCKET_URING_OP_GETSOCKOPT, sv[0], 6 /* SOL_TCP */, 1, &got, sizeof got),
+	                 -EOPNOTSUPP);
+	assert_int_equal(run_cmd(r, lx::SOCKET_URING_OP_SETSOCKOPT, sv[0], SOL_SOCKET, 0x7fff, &size, sizeof size),
+	                 -ENOPROTOOPT);
+	// Unknown commands, and files that are not sockets, have no command handler.
+	assert_int_equal(run_cmd(r, 77, sv[0]), -EOPNOTSUPP);
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(run_cmd(r, lx::SOCKET_URING_OP_SIOCINQ, p[0]), -EOPNOTSUPP);
+	assert_int_equal(run_cmd(r, lx::SOCKET_URING_OP_SIOCINQ, 1000), -EBADF);
+	// Reserved fields and unknown flags.
+	auto* s = prep_cmd(r, lx::SOCKET_URING_OP_SIOCINQ, sv[1], 0, 0, nullptr, 0, 10);
+	s->pad1 = 1;
+	assert_int_equal(r.submit(), 1);
+	assert_int_equal(must_next(r).res, -EINVAL);
+	s = prep_cmd(r, lx::SOCKET_URING_OP_SIOCINQ, sv[1], 0, 0, nullptr, 0, 11);
+	s->uring_cmd_flags = 1u << 7;
+	assert_int_equal(r.submit(), 1);
+	assert_int_equal(must_next(r).res, -EINVAL);
+	close(p[0]);
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(send_zc_posts_result_then_notification),
 	    cmocka_unit_test(send_zc_flag_rules),
 	    cmocka_unit_test(send_destination_copied_at_submit),
+	    cmocka_unit_test(socket_commands),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
