@@ -53,6 +53,7 @@ struct alignas(64) Req {
 	Req* tprev;
 	Req* peer;             // link timeout <-> its target; cancel target
 	Req* hnext;            // poll hash chain (Ring::poll_hash)
+	Req** hlink;           // the pointer to this request in its chain: removal is O(1) with equal user_data
 	uint64_t seq;          // SQEs consumed before this chain's head (drain)
 	uint64_t expected;     // REQ_SHORT_FAILS: the full transfer length
 	uint64_t done_bytes;   // MSG_WAITALL send/recv: bytes moved by earlier partial transfers
@@ -214,6 +215,7 @@ struct Ring {
 	native::SqProducer nsq;
 	native::CqConsumer ncq;
 	uint32_t native_staged; // SQEs pushed but not yet entered
+	bool collect_due;       // this io_uring_enter has yet to make the OS act on readiness that already happened
 
 	// Requests.
 	Req* free_reqs;
