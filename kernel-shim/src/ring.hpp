@@ -298,7 +298,7 @@ Req* alloc_req(Ring& r);
 void free_req_chunks(Ring& r);
 
 // Reaps native completions. Caller holds the lock.
-void reap_native(Ring& r);
+bool reap_native(Ring& r); // whether anything was reaped
 // Runs ready requests and flushes the native SQ (submit context).
 void run_ready(Ring& r);
 void flush_native(Ring& r);

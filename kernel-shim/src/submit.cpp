@@ -293,8 +293,14 @@ void process(Ring& r)
 		run_ready(r);
 		flush_native(r);
 		if (r.collect_due) {
+			// Until the OS has nothing more: what it parked while the native CQ was full comes out as the
+			// reaping frees space (thousands of polls woken at once).
 			r.collect_due = false;
-			rp_host_ring_collect(r.native);
+			for (int round = 0; round < 1024; ++round) {
+				rp_host_ring_collect(r.native);
+				if (!reap_native(r))
+					break;
+			}
 		}
 		reap_native(r);
 		if (r.ready.empty() && !r.native_staged)

@@ -444,8 +444,16 @@ extern "C" void rp_os_collect_readiness(void)
 
 extern "C" void rp_os_ring_collect(rp_os_ring* ring)
 {
-	if (!ring || !ring->watch_count.load(std::memory_order_relaxed))
+	if (!ring)
 		return;
-	std::lock_guard<std::mutex> g(ring->mu);
-	(void)ring->collect_locked();
+	if (ring->watch_count.load(std::memory_order_relaxed)) {
+		std::lock_guard<std::mutex> g(ring->mu);
+		(void)ring->collect_locked();
+	}
+	// Like enter, moves parked completions into the space the consumer has freed since.
+	if (ring->cq.overflow_size.load(std::memory_order_relaxed)) {
+		std::lock_guard<std::mutex> g(ring->cq.mu);
+		ring->cq.flush_locked();
+		ring->cq.publish_locked();
+	}
 }

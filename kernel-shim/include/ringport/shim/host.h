@@ -75,7 +75,8 @@ int rp_host_ring_create(const struct rp_host_ring_params *params, struct rp_host
 int rp_host_ring_enter(struct rp_host_ring *ring, uint32_t min_complete);
 /*
  * Makes the OS act now on events that have already happened for its waiting operations (a hosted OS learns
- * of readiness on its own threads; Linux acts inside the waker). Completions are in the native CQ on return.
+ * of readiness on its own threads; Linux acts inside the waker), and move completions it parked while the
+ * native CQ was full into the space freed since. Completions are in the native CQ on return.
  */
 void rp_host_ring_collect(struct rp_host_ring *ring);
 /* fn(ctx) runs on an OS thread after it posted completions; it must not enter or destroy the ring. */

@@ -57,7 +57,8 @@ void rp_os_ring_set_notify(rp_os_ring *ring, rp_os_notify_fn fn, void *ctx);
 /*
  * Acts now on readiness Linux has already signalled for this ring's waiting operations (Linux runs a poll
  * wakeup inside the waker's system call; the reactor learns of it on its own thread). What completes is in
- * the CQ when this returns, without a notify call, as with rp_os_ring_enter.
+ * the CQ when this returns, without a notify call, as with rp_os_ring_enter. Like enter, it also moves
+ * completions parked while the CQ was full into the space the consumer has freed.
  */
 void rp_os_ring_collect(rp_os_ring *ring);
 
