@@ -235,7 +235,7 @@ void dispatch(Ring& r, uint64_t ud, int64_t res, uint32_t nflags)
 }
 } // namespace
 
-void reap_native(Ring& r)
+bool reap_native(Ring& r)
 {
 	__atomic_store_n(&r.reap_request, 0, __ATOMIC_SEQ_CST);
 	bool any = false;
@@ -250,6 +250,7 @@ void reap_native(Ring& r)
 	}
 	if (any)
 		(void)r.ncq.release();
+	return any;
 }
 
 void unlock_ring(Ring& r)

@@ -54,6 +54,7 @@ struct alignas(64) Req {
 	Req* tprev;
 	Req* peer;             // link timeout <-> its target; cancel target
 	Req* hnext;            // poll hash chain (Ring::poll_hash)
+	Req** hlink;           // the pointer to this request in its chain: removal is O(1) with equal user_data
 	uint64_t seq;          // SQEs consumed before this chain's head (drain)
 	uint64_t expected;     // REQ_SHORT_FAILS: the full transfer length
 	uint64_t done_bytes;   // MSG_WAITALL send/recv: bytes moved by earlier partial transfers
@@ -215,6 +216,7 @@ struct Ring {
 	native::SqProducer nsq;
 	native::CqConsumer ncq;
 	uint32_t native_staged; // SQEs pushed but not yet entered
+	bool collect_due;       // this io_uring_enter has yet to make the OS act on readiness that already happened
 
 	// Requests.
 	Req* free_reqs;
@@ -299,7 +301,7 @@ Req* alloc_req(Ring& r);
 void free_req_chunks(Ring& r);
 
 // Reaps native completions. Caller holds the lock.
-void reap_native(Ring& r);
+bool reap_native(Ring& r); // whether anything was reaped
 // Runs ready requests and flushes the native SQ (submit context).
 void run_ready(Ring& r);
 void flush_native(Ring& r);

@@ -77,21 +77,23 @@ void poll_hash_add(Ring& r, Req* q)
 	}
 	Req*& head = r.poll_hash[hash_ud(q->sqe.user_data, r.poll_hash_mask)];
 	q->hnext = head;
+	if (head)
+		head->hlink = &q->hnext;
+	q->hlink = &head;
 	head = q;
 	q->state |= REQ_HASHED;
 }
 
-void poll_hash_del(Ring& r, Req* q)
+void poll_hash_del(Ring&, Req* q)
 {
 	if (!(q->state & REQ_HASHED))
 		return;
 	q->state &= ~REQ_HASHED;
-	for (Req** p = &r.poll_hash[hash_ud(q->sqe.user_data, r.poll_hash_mask)]; *p; p = &(*p)->hnext)
-		if (*p == q) {
-			*p = q->hnext;
-			break;
-		}
+	*q->hlink = q->hnext;
+	if (q->hnext)
+		q->hnext->hlink = q->hlink;
 	q->hnext = nullptr;
+	q->hlink = nullptr;
 }
 
 Req* poll_hash_find(Ring& r, uint64_t ud)
@@ -294,6 +296,16 @@ void process(Ring& r)
 	for (;;) {
 		run_ready(r);
 		flush_native(r);
+		if (r.collect_due) {
+			// Until the OS has nothing more: what it parked while the native CQ was full comes out as the
+			// reaping frees space (thousands of polls woken at once).
+			r.collect_due = false;
+			for (int round = 0; round < 1024; ++round) {
+				rp_host_ring_collect(r.native);
+				if (!reap_native(r))
+					break;
+			}
+		}
 		reap_native(r);
 		if (r.ready.empty() && !r.native_staged)
 			break;
@@ -609,6 +621,9 @@ int64_t enter(Ring* rp, uint32_t to_submit, uint32_t min_complete, uint32_t flag
 	int64_t ret = 0;
 	r.lock.lock();
 	r.in_submit = true;
+	// Linux runs poll wakeups in the waker: an event that happened before this call is acted on within it,
+	// except on a DEFER_TASKRUN ring, where what a wakeup queued runs only when the caller asks for events.
+	r.collect_due = !(r.flags & lx::SETUP_DEFER_TASKRUN) || (flags & lx::ENTER_GETEVENTS);
 	if (r.flags & lx::SETUP_SQPOLL) {
 		// The SQ thread of this shim sleeps until woken (SQ_NEED_WAKEUP stays set), and every enter wakes
 		// it: it consumes the whole SQ, and enter reports to_submit, as Linux does for SQPOLL rings.

@@ -8,6 +8,7 @@
 #include "glue_internal.hpp"
 
 #include <ringport/glue.h>
+#include <ringport/hosted_os.h>
 #include <ringport/linux/io_uring.hpp>
 
 #include <atomic>
@@ -59,6 +60,9 @@ struct Mapping {
 };
 std::vector<Mapping>* g_maps;
 std::vector<RingFile*>* g_armed;
+
+// This thread made a polled ring fd readable (ring_fd_posted) during its current io_uring_enter.
+thread_local bool t_ring_fd_posted;
 
 constexpr int kRegisteredRings = 16; // Linux's IO_RINGFD_REG_MAX
 thread_local RingFile* t_registered[kRegisteredRings];
@@ -329,6 +333,7 @@ void ring_fd_posted(void* cookie)
 	auto* rf = static_cast<RingFile*>(cookie);
 	uint64_t one = 1;
 	raw_syscall(SYS_write, rf->signal_fd, long(&one), 8);
+	t_ring_fd_posted = true;
 }
 
 } // namespace ringport::glue
@@ -390,7 +395,14 @@ int rp_sys_io_uring_enter2(unsigned int fd, unsigned int to_submit, unsigned int
 	RingFile* rf;
 	if (long e = resolve_ring(fd, flags & lx::ENTER_REGISTERED_RING, &rf); e)
 		return int(e);
-	return int(shim::enter(rf->ring, to_submit, min_complete, flags, reinterpret_cast<uint64_t>(arg), argsz));
+	int r = int(shim::enter(rf->ring, to_submit, min_complete, flags, reinterpret_cast<uint64_t>(arg), argsz));
+	if (t_ring_fd_posted) {
+		// A polled ring got completions: Linux completes the polls on it before this call returns (their
+		// wakeups run inside it), so the OS acts on the ring fd's readiness now rather than on its thread.
+		t_ring_fd_posted = false;
+		rp_os_collect_readiness();
+	}
+	return r;
 }
 
 int rp_sys_io_uring_enter(unsigned int fd, unsigned int to_submit, unsigned int min_complete, unsigned int flags,
@@ -574,6 +586,8 @@ int munmap(void* addr, size_t length) { return int(set_errno(rp_sys_munmap(addr,
 
 static int poll_impl(struct pollfd* fds, nfds_t n, const struct timespec* ts, const sigset_t* mask)
 {
+	// Wakeups Linux has queued for io_uring polls take effect first, as they would have on Linux already.
+	rp_os_collect_readiness();
 	bool rings = false, ready = false;
 	for (nfds_t i = 0; i < n; ++i)
 		if (RingFile* rf = lookup(fds[i].fd)) {
@@ -632,12 +646,14 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event* ev)
 
 int epoll_wait(int epfd, struct epoll_event* events, int maxevents, int timeout)
 {
+	rp_os_collect_readiness();
 	sync_all_armed();
 	return int(set_errno(raw_syscall(SYS_epoll_pwait, epfd, long(events), maxevents, timeout, 0, 8)));
 }
 
 int epoll_pwait(int epfd, struct epoll_event* events, int maxevents, int timeout, const sigset_t* mask)
 {
+	rp_os_collect_readiness();
 	sync_all_armed();
 	return int(set_errno(raw_syscall(SYS_epoll_pwait, epfd, long(events), maxevents, timeout, long(mask), 8)));
 }

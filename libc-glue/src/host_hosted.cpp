@@ -196,6 +196,8 @@ int rp_host_ring_enter(rp_host_ring* ring, uint32_t min_complete)
 	return rp_os_ring_enter(reinterpret_cast<rp_os_ring*>(ring), min_complete, 0, nullptr);
 }
 
+void rp_host_ring_collect(rp_host_ring* ring) { rp_os_ring_collect(reinterpret_cast<rp_os_ring*>(ring)); }
+
 void rp_host_ring_set_notify(rp_host_ring* ring, void (*fn)(void*), void* ctx)
 {
 	rp_os_ring_set_notify(reinterpret_cast<rp_os_ring*>(ring), fn, ctx);

@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <poll.h>
 #include <sys/uio.h>
 
 namespace ringport::hosted {
@@ -42,6 +43,10 @@ struct Issue {
 
 // -errno of the last failed call, for `return fail();` after a syscall returned -1.
 int64_t fail();
+// Fds watched by the reactors of every ring of the process (the sum of Ring::watch_count).
+extern std::atomic<uint32_t> g_watched_fds;
+// poll(2) with a zero timeout, issued directly: the libc glue interposes poll for the program, not the OS.
+int poll_now(pollfd* fds, unsigned long n);
 // Converts a 64-bit fd field to an int fd; AT_FDCWD arrives sign-extended. Out of range gives -1 (EBADF).
 bool to_fd(uint64_t field, int* fd);
 
@@ -114,6 +119,26 @@ struct FdWatch {
 	uint32_t generation = 0; // tags epoll events, so a stale event never reaches a reused entry
 	uint32_t registered_mask = 0;
 	std::list<Op*> waiters;
+	// How many waiters want each event bit: the interest mask stays O(1) with thousands of waiters on one fd.
+	uint32_t bit_users[32] = {};
+	void add_interest(uint32_t events)
+	{
+		for (; events; events &= events - 1)
+			++bit_users[__builtin_ctz(events)];
+	}
+	void remove_interest(uint32_t events)
+	{
+		for (; events; events &= events - 1)
+			--bit_users[__builtin_ctz(events)];
+	}
+	uint32_t interest() const
+	{
+		uint32_t m = 0;
+		for (int b = 0; b < 32; ++b)
+			if (bit_users[b])
+				m |= 1u << b;
+		return m;
+	}
 };
 
 // A thread sleeping in futex_waitv on the futexes of several ops, plus its own control word.
@@ -191,6 +216,8 @@ struct Ring {
 	int retry_fd = -1;         // periodic timerfd, armed while retry_list is not empty
 	int dispatching_fd = -1;   // the watch being walked by the reactor: its removal waits until the walk ends
 	bool os_posted = false;    // an OS thread posted completions since it last notified
+	// Fds with a watch (watches.size()), readable without mu: collecting readiness is skipped while it is 0.
+	std::atomic<uint32_t> watch_count{0};
 
 	// Futex waiters.
 	std::vector<std::unique_ptr<FutexGroup>> futex_groups;
@@ -230,6 +257,10 @@ struct Ring {
 	// Interrupts workers stuck in a system call (teardown) until none runs an op. Needs mu not held.
 	void interrupt_running_workers();
 	void handle_watch_event(uint32_t generation, int fd, uint32_t events);
+	// Takes every event epoll holds now (without waiting) and acts on it. Needs mu. Whether it posted.
+	// Events are consumed only under mu, so whoever takes mu after Linux queued an event finds it done or
+	// still queued, never in the hands of a thread that has yet to act on it.
+	bool collect_locked();
 	void handle_timers(int clock_index);
 	void handle_retries();
 	void arm_clock_locked(int clock_index);

@@ -42,7 +42,7 @@ Issue op_poll(Ring& ring, const rp_sqe& sqe)
 		return Issue::complete(-EBADF);
 	const uint32_t events = sqe.syscall_flags & pollable_bits;
 	pollfd p{fd, short(events & 0xffff), 0};
-	if (poll(&p, 1, 0) < 0)
+	if (poll_now(&p, 1) < 0)
 		return Issue::complete(fail());
 	if (p.revents & POLLNVAL)
 		return Issue::complete(-EBADF);

@@ -33,7 +33,7 @@ ssize_t splice_once(const rp_sqe& s, unsigned extra)
 bool end_to_wait_for(const rp_sqe& s, int* fd, uint32_t* events)
 {
 	pollfd p[2] = {{fd_or_bad(s.fd), POLLIN, 0}, {fd_or_bad(s.additional1), POLLOUT, 0}};
-	if (poll(p, 2, 0) < 0)
+	if (poll_now(p, 2) < 0)
 		return false;
 	if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
 		*fd = p[0].fd;

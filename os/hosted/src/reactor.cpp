@@ -6,8 +6,10 @@
 #include <cerrno>
 #include <ctime>
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -29,13 +31,6 @@ int add_internal(int epfd, int fd, uint32_t low)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-uint32_t interest(const FdWatch& w)
-{
-	uint32_t m = 0;
-	for (Op* op : w.waiters)
-		m |= op->events;
-	return m;
-}
 } // namespace
 
 int Ring::start_reactor_locked()
@@ -73,15 +68,18 @@ int Ring::to_watch_locked(Op* op)
 	auto [it, fresh] = watches.try_emplace(op->fd);
 	FdWatch& w = it->second;
 	if (fresh) {
+		watch_count.fetch_add(1, std::memory_order_relaxed);
+		g_watched_fds.fetch_add(1, std::memory_order_relaxed);
 		w.fd = op->fd;
 		w.generation = next_generation++;
 		if (next_generation == 0)
 			next_generation = 1;
 	}
 	op->place_pos = w.waiters.insert(w.waiters.end(), op);
+	w.add_interest(op->events);
 	op->place = Place::fd_watch;
 	epoll_event ev{};
-	ev.events = interest(w) | EPOLLET;
+	ev.events = w.interest() | EPOLLET;
 	ev.data.u64 = tag(w.generation, uint32_t(op->fd));
 	// ADD or MOD both re-poll the fd, so readiness that arrived after the op's inline attempt is not missed.
 	int r = epoll_ctl(epfd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, op->fd, &ev);
@@ -90,9 +88,13 @@ int Ring::to_watch_locked(Op* op)
 	if (r < 0) {
 		int err = errno;
 		w.waiters.erase(op->place_pos);
+		w.remove_interest(op->events);
 		op->place = Place::none;
-		if (fresh)
+		if (fresh) {
 			watches.erase(it);
+			watch_count.fetch_sub(1, std::memory_order_relaxed);
+			g_watched_fds.fetch_sub(1, std::memory_order_relaxed);
+		}
 		return -err;
 	}
 	w.registered_mask = ev.events;
@@ -115,6 +117,7 @@ void Ring::unwatch_locked(Op* op)
 	if (it == watches.end())
 		return;
 	it->second.waiters.erase(op->place_pos);
+	it->second.remove_interest(op->events);
 	op->place = Place::none;
 	if (dispatching_fd != op->fd)
 		settle_watch_locked(op->fd);
@@ -129,9 +132,11 @@ void Ring::settle_watch_locked(int fd)
 	if (w.waiters.empty()) {
 		epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nullptr); // may fail if the fd was closed: nothing to undo then
 		watches.erase(it);
+		watch_count.fetch_sub(1, std::memory_order_relaxed);
+		g_watched_fds.fetch_sub(1, std::memory_order_relaxed);
 		return;
 	}
-	uint32_t want = interest(w) | EPOLLET;
+	uint32_t want = w.interest() | EPOLLET;
 	if (want != w.registered_mask) {
 		epoll_event ev{};
 		ev.events = want;
@@ -248,14 +253,17 @@ void Ring::handle_retries()
 	}
 }
 
-void Ring::reactor_loop()
+bool Ring::collect_locked()
 {
+	if (epfd < 0)
+		return false;
+	const bool posted_before = os_posted;
+	os_posted = false;
 	epoll_event events[128];
-	for (;;) {
-		int n = epoll_wait(epfd, events, 128, -1);
-		if (n < 0 && errno != EINTR)
-			break; // cannot happen with a valid epfd; leave rather than spin
-		std::unique_lock<std::mutex> lk(mu);
+	int n;
+	do {
+		// Raw: the libc glue interposes epoll_wait and poll for the program, not for the OS.
+		n = int(syscall(SYS_epoll_pwait, epfd, events, 128, 0, nullptr, 8));
 		for (int i = 0; i < n; ++i) {
 			uint32_t gen = uint32_t(events[i].data.u64 >> 32), low = uint32_t(events[i].data.u64);
 			if (gen != 0) {
@@ -269,6 +277,22 @@ void Ring::reactor_loop()
 				handle_timers(int(low - tag_timer0));
 			}
 		}
+	} while (n == 128);
+	const bool posted = os_posted;
+	os_posted = posted_before || posted;
+	return posted;
+}
+
+void Ring::reactor_loop()
+{
+	for (;;) {
+		// Wait without taking anything: the events themselves are taken under mu (collect_locked).
+		pollfd p{epfd, POLLIN, 0};
+		long n = syscall(SYS_ppoll, &p, 1, nullptr, nullptr, 8);
+		if (n < 0 && errno != EINTR)
+			break; // cannot happen with a valid epfd; leave rather than spin
+		std::unique_lock<std::mutex> lk(mu);
+		(void)collect_locked();
 		bool posted = os_posted, stop = stopping;
 		os_posted = false;
 		lk.unlock();

@@ -7,12 +7,50 @@
 #include <cstring>
 #include <new>
 
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace ringport::hosted {
 
 int64_t fail() { return -int64_t(errno); }
+
+std::atomic<uint32_t> g_watched_fds{0};
+
+int poll_now(pollfd* fds, unsigned long n)
+{
+	timespec zero{};
+	return int(syscall(SYS_ppoll, fds, n, &zero, nullptr, 8));
+}
+
+namespace {
+// Every ring of the process, for rp_os_collect_readiness. Recursive: a notify callback run by the collector may
+// lead to a ring's destruction, which unregisters it on the same thread; the generation tells the walk.
+std::recursive_mutex g_registry_mu;
+std::vector<Ring*>* g_registry;
+uint64_t g_registry_generation;
+
+void registry_add(Ring* ring)
+{
+	std::lock_guard<std::recursive_mutex> g(g_registry_mu);
+	if (!g_registry)
+		g_registry = new std::vector<Ring*>;
+	g_registry->push_back(ring);
+	++g_registry_generation;
+}
+
+void registry_remove(Ring* ring)
+{
+	std::lock_guard<std::recursive_mutex> g(g_registry_mu);
+	for (auto it = g_registry->begin(); it != g_registry->end(); ++it)
+		if (*it == ring) {
+			g_registry->erase(it);
+			break;
+		}
+	++g_registry_generation;
+}
+} // namespace
 
 bool to_fd(uint64_t field, int* fd)
 {
@@ -248,6 +286,7 @@ extern "C" int rp_os_ring_create(const struct rp_os_ring_params* params, rp_os_r
 	ring->max_workers = cpus * 4 < 8 ? 8 : (cpus * 4 > 64 ? 64 : cpus * 4);
 	*view = ring->view;
 	*out = ring;
+	registry_add(ring);
 	return 0;
 }
 
@@ -349,6 +388,7 @@ extern "C" void rp_os_ring_destroy(rp_os_ring* ring)
 {
 	if (!ring)
 		return;
+	registry_remove(ring);
 	{
 		std::lock_guard<std::mutex> g(ring->mu);
 		ring->stopping = true;
@@ -373,6 +413,48 @@ extern "C" void rp_os_ring_destroy(rp_os_ring* ring)
 	for (int fd : {ring->epfd, ring->wake_fd, ring->retry_fd, ring->timer_fds[0], ring->timer_fds[1], ring->timer_fds[2]})
 		if (fd >= 0)
 			close(fd);
+	g_watched_fds.fetch_sub(ring->watch_count.load(), std::memory_order_relaxed);
 	munmap(ring->memory, ring->memory_size);
 	delete ring;
+}
+
+extern "C" void rp_os_collect_readiness(void)
+{
+	if (!g_watched_fds.load(std::memory_order_relaxed))
+		return;
+	std::lock_guard<std::recursive_mutex> g(g_registry_mu);
+	if (!g_registry)
+		return;
+	for (size_t i = 0; i < g_registry->size(); ++i) {
+		Ring* ring = (*g_registry)[i];
+		if (!ring->watch_count.load(std::memory_order_relaxed))
+			continue;
+		bool posted;
+		{
+			std::lock_guard<std::mutex> m(ring->mu);
+			posted = ring->collect_locked();
+		}
+		if (!posted)
+			continue;
+		const uint64_t generation = g_registry_generation;
+		ring->notify();
+		if (g_registry_generation != generation)
+			i = size_t(-1); // the set changed under the callback: walk again (collecting twice is harmless)
+	}
+}
+
+extern "C" void rp_os_ring_collect(rp_os_ring* ring)
+{
+	if (!ring)
+		return;
+	if (ring->watch_count.load(std::memory_order_relaxed)) {
+		std::lock_guard<std::mutex> g(ring->mu);
+		(void)ring->collect_locked();
+	}
+	// Like enter, moves parked completions into the space the consumer has freed since.
+	if (ring->cq.overflow_size.load(std::memory_order_relaxed)) {
+		std::lock_guard<std::mutex> g(ring->cq.mu);
+		ring->cq.flush_locked();
+		ring->cq.publish_locked();
+	}
 }

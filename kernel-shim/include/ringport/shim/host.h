@@ -73,6 +73,12 @@ int rp_host_ring_create(const struct rp_host_ring_params *params, struct rp_host
                         struct rp_host_ring_view *view);
 /* Consumes every published native SQE; with min_complete, waits as rp_os_ring_enter does. */
 int rp_host_ring_enter(struct rp_host_ring *ring, uint32_t min_complete);
+/*
+ * Makes the OS act now on events that have already happened for its waiting operations (a hosted OS learns
+ * of readiness on its own threads; Linux acts inside the waker), and move completions it parked while the
+ * native CQ was full into the space freed since. Completions are in the native CQ on return.
+ */
+void rp_host_ring_collect(struct rp_host_ring *ring);
 /* fn(ctx) runs on an OS thread after it posted completions; it must not enter or destroy the ring. */
 void rp_host_ring_set_notify(struct rp_host_ring *ring, void (*fn)(void *ctx), void *ctx);
 void rp_host_ring_destroy(struct rp_host_ring *ring);

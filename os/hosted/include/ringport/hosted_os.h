@@ -54,6 +54,22 @@ int rp_os_ring_enter(rp_os_ring *ring, uint32_t min_complete, uint32_t flags, co
 typedef void (*rp_os_notify_fn)(void *ctx);
 void rp_os_ring_set_notify(rp_os_ring *ring, rp_os_notify_fn fn, void *ctx);
 
+/*
+ * Acts now on readiness Linux has already signalled for this ring's waiting operations (Linux runs a poll
+ * wakeup inside the waker's system call; the reactor learns of it on its own thread). What completes is in
+ * the CQ when this returns, without a notify call, as with rp_os_ring_enter. Like enter, it also moves
+ * completions parked while the CQ was full into the space the consumer has freed.
+ */
+void rp_os_ring_collect(rp_os_ring *ring);
+
+/*
+ * Acts now on readiness Linux has already signalled to the reactors of every ring of the process, and calls
+ * the notify callback of each ring that got completions from it. Linux runs a poll wakeup inside the waker's
+ * system call; the reactors learn of it on their own threads, so the libc glue calls this at the program's
+ * poll and epoll calls to show what Linux would already show. Not from a notify callback.
+ */
+void rp_os_collect_readiness(void);
+
 /* Cancels what is in flight, waits for every worker to let go of the ring, frees it. */
 void rp_os_ring_destroy(rp_os_ring *ring);
 
