@@ -136,13 +136,14 @@ static void probe_matches_table(void**)
 	assert_int_equal(probe->ops_len, lx::OP_LAST);
 	assert_true(probe->ops[lx::OP_NOP].flags & lx::PROBE_OP_SUPPORTED);
 	assert_true(probe->ops[lx::OP_READV].flags & lx::PROBE_OP_SUPPORTED);
-	assert_false(probe->ops[lx::OP_URING_CMD].flags & lx::PROBE_OP_SUPPORTED);
+	assert_true(probe->ops[lx::OP_URING_CMD].flags & lx::PROBE_OP_SUPPORTED);
+	assert_false(probe->ops[lx::OP_EPOLL_CTL].flags & lx::PROBE_OP_SUPPORTED);
 	// A probe buffer that is not zeroed is refused.
 	probe->resv2[0] = 1;
 	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::REGISTER_PROBE, probe, 4), -EINVAL);
 	// An unsupported opcode completes with -EINVAL.
 	auto* s = r.get_sqe();
-	prep(s, lx::OP_URING_CMD, -1, 0, 0, 0, 7);
+	prep(s, lx::OP_EPOLL_CTL, -1, 0, 0, 0, 7);
 	assert_int_equal(r.submit(1), 1);
 	lx::io_uring_cqe c;
 	assert_true(r.pop(&c));
