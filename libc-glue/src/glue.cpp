@@ -484,6 +484,7 @@ int rp_sys_close(int fd)
 	// and track it, and that entry must not be the one removed here.
 	RingFile* old = (fd >= 0 && fd < kMaxTrackedFd) ? g_fd_table[fd].exchange(nullptr, std::memory_order_acq_rel)
 	                                                : nullptr;
+	rp_os_fd_closing(fd); // requests waiting for the file keep it, as on Linux
 	long r = raw_syscall(SYS_close, fd);
 	if (old) {
 		if (r != 0 && r != -EINTR) {
@@ -512,6 +513,8 @@ int dup(int fd)
 
 int dup3(int oldfd, int newfd, int flags)
 {
+	if (oldfd != newfd)
+		rp_os_fd_closing(newfd); // replacing newfd closes its file for the program, not for waiting requests
 	long r = raw_syscall(SYS_dup3, oldfd, newfd, flags);
 	if (r >= 0) {
 		if (RingFile* rf = lookup(oldfd))
@@ -529,6 +532,7 @@ int dup2(int oldfd, int newfd)
 			return int(set_errno(-EBADF));
 		return newfd;
 	}
+	rp_os_fd_closing(newfd);
 	long r = raw_syscall(SYS_dup2, oldfd, newfd);
 	if (r >= 0) {
 		if (RingFile* rf = lookup(oldfd))

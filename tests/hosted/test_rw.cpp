@@ -1,5 +1,5 @@
-// Read/write family on the hosted OS: regular files (inline), pipes (inline, reactor, O_NONBLOCK), vectored and
-// positional forms, and the error paths (bad fd, bad pointer, unknown opcode and flags).
+// Read/write family on the hosted OS: regular files (inline), pipes (inline, reactor, O_NONBLOCK, closed while
+// waiting), vectored and positional forms, and the error paths (bad fd, bad pointer, unknown opcode and flags).
 #include "rp_test.h"
 #include "hosted_test.hpp"
 
@@ -116,6 +116,45 @@ static void test_pipe_inline_and_reactor(void**)
 	close(p[1]);
 }
 
+// Closing an fd does not cancel what waits for it: the operation keeps the file (Linux's requests hold theirs),
+// so it completes with the data that comes, or with EOF once every writer is gone; a new file that takes the
+// same number is not read instead.
+static void test_waiting_read_keeps_closed_file(void**)
+{
+	TestRing r;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	char buf[8] = {};
+	r.push(rw(RP_OP_READ, p[0], buf, sizeof buf, 0, 1));
+	assert_int_equal(r.enter(0), 1);
+	Completion c;
+	assert_false(r.pop(&c));
+	int number = p[0];
+	rp_os_fd_closing(number);
+	assert_int_equal(close(number), 0);
+	int other[2];
+	assert_int_equal(pipe(other), 0); // likely takes the closed number
+	assert_int_equal(write(other[1], "wrong", 5), 5);
+	assert_int_equal(write(p[1], "kept", 4), 4);
+	c = r.wait();
+	assert_int_equal(c.user_data, 1);
+	assert_int_equal(c.result, 4);
+	assert_memory_equal(buf, "kept", 4);
+	close(other[0]);
+	close(other[1]);
+	// Every fd of the pipe closed by the program: the waiting read sees EOF.
+	assert_int_equal(pipe(p), 0);
+	r.push(rw(RP_OP_READ, p[0], buf, sizeof buf, 0, 2));
+	assert_int_equal(r.enter(0), 1);
+	rp_os_fd_closing(p[0]);
+	close(p[0]);
+	rp_os_fd_closing(p[1]);
+	close(p[1]);
+	c = r.wait();
+	assert_int_equal(c.user_data, 2);
+	assert_int_equal(c.result, 0);
+}
+
 static void test_pipe_write_waits_for_room(void**)
 {
 	TestRing r;
@@ -218,6 +257,7 @@ int main()
 		cmocka_unit_test(test_read_write_file_position),
 		cmocka_unit_test(test_vectored),
 		cmocka_unit_test(test_pipe_inline_and_reactor),
+		cmocka_unit_test(test_waiting_read_keeps_closed_file),
 		cmocka_unit_test(test_pipe_write_waits_for_room),
 		cmocka_unit_test(test_nonblocking_fd_gives_eagain),
 		cmocka_unit_test(test_errors),

@@ -49,6 +49,9 @@ extern std::atomic<uint32_t> g_watched_fds;
 int poll_now(pollfd* fds, unsigned long n);
 // Converts a 64-bit fd field to an int fd; AT_FDCWD arrives sign-extended. Out of range gives -1 (EBADF).
 bool to_fd(uint64_t field, int* fd);
+// Closes an fd the OS itself owns, straight to the kernel: the libc glue's close would ask the OS to keep the
+// file first (rp_os_fd_closing), which must not happen for the OS's own fds, nor under a ring lock.
+int close_owned(int fd);
 
 // Where an in-flight operation currently waits. Every transition happens under Ring::mu.
 enum class Place : uint8_t { none, worker_queue, running, fd_watch, timer, futex, retry_timer, scheme };
@@ -116,6 +119,7 @@ struct CompletionQueue {
 // The reactor's record of one fd registered with epoll: every op waiting on it.
 struct FdWatch {
 	int fd = -1;
+	bool owned = false;      // fd is the OS's duplicate, made when the program closed its own (closed with the watch)
 	uint32_t generation = 0; // tags epoll events, so a stale event never reaches a reused entry
 	uint32_t registered_mask = 0;
 	std::list<Op*> waiters;
@@ -266,6 +270,9 @@ struct Ring {
 	void arm_clock_locked(int clock_index);
 	void unwatch_locked(Op* op);
 	void settle_watch_locked(int fd);
+	// The program is closing fd: operations waiting on it move to a duplicate the OS owns, as Linux's requests
+	// hold their file.
+	void keep_file_locked(int fd);
 	void notify();
 };
 

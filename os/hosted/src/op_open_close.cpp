@@ -114,7 +114,10 @@ Issue op_close(Ring&, const rp_sqe& sqe)
 	int fd;
 	if (!to_fd(sqe.fd, &fd))
 		return Issue::complete(-EBADF);
-	return Issue::complete(close(fd) < 0 ? fail() : 0);
+	// Operations still waiting for the file keep it, as Linux's requests hold theirs.
+	rp_os_fd_closing(fd);
+	int r = close_owned(fd);
+	return Issue::complete(r < 0 ? r : 0);
 }
 
 Issue op_close_range(Ring&, const rp_sqe& sqe)

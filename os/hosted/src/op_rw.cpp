@@ -60,7 +60,9 @@ void advance(std::vector<iovec>& iov, size_t n)
 }
 
 // The async state of a transfer lives in the op: scratch[0]=fd, [1]=offset or -1, [2]=rwf, [3]=write.
-int op_fd(const Op& op) { return int(op.scratch[0]); }
+// The fd the op works on: its watch's (which may be the OS's own duplicate once the program closed it), else the
+// submitted one.
+int op_fd(const Op& op) { return op.fd >= 0 ? op.fd : int(op.scratch[0]); }
 off_t op_offset(const Op& op) { return off_t(op.scratch[1]); }
 
 Issue rw_retry(Ring&, Op& op)

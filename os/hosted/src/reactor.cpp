@@ -4,6 +4,7 @@
 #include "internal.hpp"
 
 #include <cerrno>
+#include <fcntl.h>
 #include <ctime>
 
 #include <poll.h>
@@ -52,7 +53,7 @@ int Ring::start_reactor_locked()
 		int err = errno ? errno : ENOMEM;
 		for (int* fd : {&epfd, &wake_fd, &retry_fd, &timer_fds[0], &timer_fds[1], &timer_fds[2]})
 			if (*fd >= 0) {
-				close(*fd);
+				close_owned(*fd);
 				*fd = -1;
 			}
 		return -err;
@@ -131,6 +132,8 @@ void Ring::settle_watch_locked(int fd)
 	FdWatch& w = it->second;
 	if (w.waiters.empty()) {
 		epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nullptr); // may fail if the fd was closed: nothing to undo then
+		if (w.owned)
+			close_owned(fd);
 		watches.erase(it);
 		watch_count.fetch_sub(1, std::memory_order_relaxed);
 		g_watched_fds.fetch_sub(1, std::memory_order_relaxed);
@@ -144,6 +147,30 @@ void Ring::settle_watch_locked(int fd)
 		epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
 		w.registered_mask = want;
 	}
+}
+
+void Ring::keep_file_locked(int fd)
+{
+	auto it = watches.find(fd);
+	if (it == watches.end())
+		return;
+	int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (own < 0)
+		return; // the waits stay on the program's number: they end when its file goes
+	FdWatch moved = std::move(it->second); // the waiters' list positions stay valid across the move
+	epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nullptr);
+	watches.erase(it);
+	moved.fd = own;
+	moved.owned = true;
+	for (Op* op : moved.waiters)
+		op->fd = own;
+	FdWatch& w = watches.emplace(own, std::move(moved)).first->second;
+	// Registering re-polls the file, so readiness that arrived meanwhile is not lost (edge-triggered).
+	epoll_event ev{};
+	ev.events = w.interest() | EPOLLET;
+	ev.data.u64 = tag(w.generation, uint32_t(own));
+	epoll_ctl(epfd, EPOLL_CTL_ADD, own, &ev);
+	w.registered_mask = ev.events;
 }
 
 void Ring::handle_watch_event(uint32_t generation, int fd, uint32_t events)

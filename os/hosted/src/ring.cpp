@@ -52,6 +52,17 @@ void registry_remove(Ring* ring)
 }
 } // namespace
 
+int close_owned(int fd)
+{
+#if defined(__x86_64__)
+	long r;
+	__asm__ volatile("syscall" : "=a"(r) : "a"(long(SYS_close)), "D"(long(fd)) : "rcx", "r11", "memory");
+	return int(r);
+#else
+#error "close_owned: add this architecture's system call"
+#endif
+}
+
 bool to_fd(uint64_t field, int* fd)
 {
 	int64_t v = int64_t(field);
@@ -108,7 +119,7 @@ void Ring::drop_locked(Op* op)
 	if (op->kind && op->kind->release)
 		op->kind->release(*op);
 	if (op->owned_fd >= 0)
-		close(op->owned_fd);
+		close_owned(op->owned_fd);
 	delete op;
 }
 
@@ -159,7 +170,7 @@ void Ring::finish_locked(Op* op, int64_t result, uint32_t flags)
 	if (op->kind && op->kind->release)
 		op->kind->release(*op);
 	if (op->owned_fd >= 0)
-		close(op->owned_fd);
+		close_owned(op->owned_fd);
 	delete op;
 }
 
@@ -412,7 +423,7 @@ extern "C" void rp_os_ring_destroy(rp_os_ring* ring)
 	scheme_stop_all(*ring);
 	for (int fd : {ring->epfd, ring->wake_fd, ring->retry_fd, ring->timer_fds[0], ring->timer_fds[1], ring->timer_fds[2]})
 		if (fd >= 0)
-			close(fd);
+			close_owned(fd);
 	g_watched_fds.fetch_sub(ring->watch_count.load(), std::memory_order_relaxed);
 	munmap(ring->memory, ring->memory_size);
 	delete ring;
@@ -440,6 +451,21 @@ extern "C" void rp_os_collect_readiness(void)
 		ring->notify();
 		if (g_registry_generation != generation)
 			i = size_t(-1); // the set changed under the callback: walk again (collecting twice is harmless)
+	}
+}
+
+extern "C" void rp_os_fd_closing(int fd)
+{
+	if (fd < 0 || !g_watched_fds.load(std::memory_order_relaxed))
+		return;
+	std::lock_guard<std::recursive_mutex> g(g_registry_mu);
+	if (!g_registry)
+		return;
+	for (Ring* ring : *g_registry) {
+		if (!ring->watch_count.load(std::memory_order_relaxed))
+			continue;
+		std::lock_guard<std::mutex> m(ring->mu);
+		ring->keep_file_locked(fd);
 	}
 }
 

@@ -205,7 +205,7 @@ SchemeLink* connect_locked(Ring& ring, const std::string& name)
 	sockaddr_un a;
 	socklen_t alen = scheme::address(name, &a);
 	if (connect(sock, reinterpret_cast<sockaddr*>(&a), alen) < 0) {
-		close(sock);
+		close_owned(sock);
 		return nullptr;
 	}
 	auto link = std::make_unique<SchemeLink>();
@@ -238,9 +238,9 @@ SchemeLink* connect_locked(Ring& ring, const std::string& name)
 		ok = sendmsg(sock, &m, MSG_NOSIGNAL) == 1;
 	}
 	if (data_fd >= 0)
-		close(data_fd);
+		close_owned(data_fd);
 	if (!ok) {
-		close(sock);
+		close_owned(sock);
 		if (link->data)
 			munmap(link->data, scheme::data_bytes);
 		if (link->ring.base)
@@ -373,7 +373,7 @@ bool scheme_route(Ring& ring, const rp_sqe& sqe, Issue* out)
 		// The number is free again at once, as with close(2); the server hears about it in order.
 		ring.scheme_fds.erase(it);
 		ring.scheme_fd_count.fetch_sub(1, std::memory_order_relaxed);
-		close(fd);
+		close_owned(fd);
 		break;
 	default:
 		if (sqe.opcode < RP_OP_STANDARD_COUNT) {
@@ -406,7 +406,7 @@ void scheme_stop_all(Ring& ring)
 		for (auto& [name, l] : ring.schemes)
 			l->stop = true;
 		for (auto& [fd, sf] : ring.scheme_fds)
-			close(fd);
+			close_owned(fd);
 		ring.scheme_fds.clear();
 		ring.scheme_fd_count.store(0);
 	}
@@ -416,7 +416,7 @@ void scheme_stop_all(Ring& ring)
 		native::shut_down(l->ring.view.sq); // the server drops this connection
 		munmap(l->data, scheme::data_bytes);
 		rp_shared_ring_detach(&l->ring);
-		close(l->conn);
+		close_owned(l->conn);
 	}
 	ring.schemes.clear();
 }

@@ -70,6 +70,13 @@ void rp_os_ring_collect(rp_os_ring *ring);
  */
 void rp_os_collect_readiness(void);
 
+/*
+ * The program is about to close fd (or replace it with dup2): operations waiting for it keep its file, as
+ * Linux's requests hold theirs, by moving to a duplicate the OS owns and closes when they are done. The libc
+ * glue calls this from close, dup2 and dup3. Not under a ring's lock, not for the OS's own fds.
+ */
+void rp_os_fd_closing(int fd);
+
 /* Cancels what is in flight, waits for every worker to let go of the ring, frees it. */
 void rp_os_ring_destroy(rp_os_ring *ring);
 
