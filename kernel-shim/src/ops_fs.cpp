@@ -45,8 +45,10 @@ int64_t install_direct(Ring& r, int64_t fd, uint32_t file_index)
 	if (ref < 0)
 		return ref;
 	if (r.files[slot] >= 0)
-		rp_host_file_put(r.files[slot]);
+		(void)rsrc_retire(r, r.files[slot], r.file_tags ? r.file_tags[slot] : 0);
 	r.files[slot] = ref;
+	if (r.file_tags)
+		r.file_tags[slot] = 0;
 	return alloc ? int64_t(slot) : 0;
 }
 
@@ -148,8 +150,10 @@ Issued issue_close(Ring& r, Req& q)
 			return Issued::now(-lx::EINVAL);
 		if (r.files[slot] < 0)
 			return Issued::now(-lx::EBADF);
-		rp_host_file_put(r.files[slot]);
+		(void)rsrc_retire(r, r.files[slot], r.file_tags ? r.file_tags[slot] : 0);
 		r.files[slot] = -1;
+		if (r.file_tags)
+			r.file_tags[slot] = 0;
 		return Issued::now(0);
 	}
 	// An io_uring fd cannot be closed through a ring (Linux refuses it).

@@ -30,15 +30,46 @@ int64_t probe(Ring&, uint64_t arg, uint32_t nr)
 	return rp_host_copy_to_user(arg, buf, size);
 }
 
-void drop_files(Ring& r)
+// Frees the file table. unregister: the files are retired (let go, and their tags posted, once requests that
+// could use them are done); otherwise (a registration that failed half way) they are put at once, without tags.
+void drop_files(Ring& r, bool unregister = false)
 {
-	for (uint32_t i = 0; i < r.nr_files; ++i)
-		if (r.files[i] >= 0)
+	for (uint32_t i = 0; i < r.nr_files; ++i) {
+		uint64_t tag = r.file_tags ? r.file_tags[i] : 0;
+		if (unregister)
+			(void)rsrc_retire(r, r.files[i], tag);
+		else if (r.files[i] >= 0)
 			rp_host_file_put(r.files[i]);
+	}
 	rp_host_free(r.files, sizeof(int32_t) * r.nr_files);
+	if (r.file_tags)
+		rp_host_free(r.file_tags, sizeof(uint64_t) * r.nr_files);
 	r.files = nullptr;
+	r.file_tags = nullptr;
 	r.nr_files = 0;
 	r.file_alloc_start = r.file_alloc_end = 0;
+}
+
+void drop_buffers(Ring& r, bool unregister = false)
+{
+	if (unregister && r.buf_tags)
+		for (uint32_t i = 0; i < r.nr_bufs; ++i)
+			(void)rsrc_retire(r, -1, r.buf_tags[i]);
+	rp_host_free(r.bufs, sizeof(RegisteredBuffer) * r.nr_bufs);
+	if (r.buf_tags)
+		rp_host_free(r.buf_tags, sizeof(uint64_t) * r.nr_bufs);
+	r.bufs = nullptr;
+	r.buf_tags = nullptr;
+	r.nr_bufs = 0;
+}
+
+// Reads entry i of an optional tag array (0 without one).
+Status read_tag(uint64_t tags, uint32_t i, uint64_t* tag)
+{
+	*tag = 0;
+	if (tags && rp_host_copy_from_user(tag, tags + 8ull * i, 8))
+		return Status::fail(-lx::EFAULT);
+	return kOk;
 }
 
 // Takes a reference on fd for a fixed-file slot. io_uring fds cannot be registered.
@@ -50,7 +81,7 @@ int grab_file(int32_t fd)
 	return rp_host_file_get(fd);
 }
 
-int64_t register_files(Ring& r, uint64_t arg, uint32_t nr, uint64_t tags, bool sparse_ok)
+int64_t register_files(Ring& r, uint64_t arg, uint32_t nr, uint64_t tags)
 {
 	if (r.nr_files)
 		return -lx::EBUSY;
@@ -59,11 +90,16 @@ int64_t register_files(Ring& r, uint64_t arg, uint32_t nr, uint64_t tags, bool s
 	if (nr > kMaxFixedFiles)
 		return -lx::EMFILE;
 	auto* files = static_cast<int32_t*>(rp_host_alloc(sizeof(int32_t) * nr));
-	if (!files)
+	auto* file_tags = static_cast<uint64_t*>(rp_host_alloc(sizeof(uint64_t) * nr));
+	if (!files || !file_tags) {
+		rp_host_free(files, sizeof(int32_t) * nr);
+		rp_host_free(file_tags, sizeof(uint64_t) * nr);
 		return -lx::ENOMEM;
+	}
 	for (uint32_t i = 0; i < nr; ++i)
 		files[i] = -1;
 	r.files = files;
+	r.file_tags = file_tags;
 	r.nr_files = nr;
 	for (uint32_t i = 0; i < nr; ++i) {
 		int32_t fd = -1;
@@ -72,16 +108,14 @@ int64_t register_files(Ring& r, uint64_t arg, uint32_t nr, uint64_t tags, bool s
 			return -lx::EFAULT;
 		}
 		uint64_t tag = 0;
-		if (tags && rp_host_copy_from_user(&tag, tags + 8ull * i, 8)) {
+		if (!read_tag(tags, i, &tag).ok()) {
 			drop_files(r);
 			return -lx::EFAULT;
 		}
 		if (!arg || fd == -1) {
-			if (tag || !sparse_ok) {
-				if (tag) {
-					drop_files(r);
-					return -lx::EINVAL;
-				}
+			if (tag) { // an empty slot has nothing to tag
+				drop_files(r);
+				return -lx::EINVAL;
 			}
 			continue;
 		}
@@ -91,13 +125,14 @@ int64_t register_files(Ring& r, uint64_t arg, uint32_t nr, uint64_t tags, bool s
 			return ref;
 		}
 		files[i] = ref;
+		file_tags[i] = tag;
 	}
 	r.file_alloc_start = 0;
 	r.file_alloc_end = nr;
 	return 0;
 }
 
-int64_t update_files(Ring& r, uint32_t offset, uint64_t data, uint32_t nr)
+int64_t update_files(Ring& r, uint32_t offset, uint64_t data, uint32_t nr, uint64_t tags = 0)
 {
 	if (!r.nr_files)
 		return -lx::ENXIO;
@@ -107,16 +142,22 @@ int64_t update_files(Ring& r, uint32_t offset, uint64_t data, uint32_t nr)
 	int err = 0;
 	for (; done < nr; ++done) {
 		int32_t fd;
-		if (rp_host_copy_from_user(&fd, data + 4ull * done, 4)) {
+		uint64_t tag;
+		if (!read_tag(tags, done, &tag).ok() || rp_host_copy_from_user(&fd, data + 4ull * done, 4)) {
 			err = -lx::EFAULT;
+			break;
+		}
+		if ((fd == lx::REGISTER_FILES_SKIP || fd == -1) && tag) {
+			err = -lx::EINVAL; // removing or skipping leaves nothing to tag
 			break;
 		}
 		if (fd == lx::REGISTER_FILES_SKIP)
 			continue;
 		uint32_t i = offset + done;
 		if (r.files[i] >= 0) {
-			rp_host_file_put(r.files[i]);
+			(void)rsrc_retire(r, r.files[i], r.file_tags[i]);
 			r.files[i] = -1;
+			r.file_tags[i] = 0;
 		}
 		if (fd != -1) {
 			int ref = grab_file(fd);
@@ -125,46 +166,93 @@ int64_t update_files(Ring& r, uint32_t offset, uint64_t data, uint32_t nr)
 				break;
 			}
 			r.files[i] = ref;
+			r.file_tags[i] = tag;
 		}
 	}
 	return done ? done : err;
 }
 
-int64_t register_buffers(Ring& r, uint64_t arg, uint32_t nr, bool sparse)
+// Reads and checks iovec i of a buffer registration or update as Linux does before pinning it.
+int read_buffer(uint64_t arg, uint32_t i, RegisteredBuffer* out)
+{
+	struct {
+		uint64_t base, len;
+	} iov;
+	if (rp_host_copy_from_user(&iov, arg + 16ull * i, 16))
+		return -lx::EFAULT;
+	if (!iov.base && iov.len)
+		return -lx::EFAULT;
+	if (iov.base && (!iov.len || iov.len > kMaxBufferLen))
+		return -lx::EFAULT;
+	if (iov.base && iov.base + iov.len < iov.base)
+		return -lx::EOVERFLOW;
+	if (iov.base) {
+		// The pages must exist and be pinnable (Linux pins them here).
+		if (int err = rp_host_check_pinnable(iov.base, iov.len))
+			return err;
+	}
+	*out = {iov.base, iov.len};
+	return 0;
+}
+
+int64_t register_buffers(Ring& r, uint64_t arg, uint32_t nr, bool sparse, uint64_t tags = 0)
 {
 	if (r.nr_bufs)
 		return -lx::EBUSY;
 	if (!nr || nr > kMaxRegBuffers)
 		return -lx::EINVAL;
 	auto* bufs = static_cast<RegisteredBuffer*>(rp_host_alloc(sizeof(RegisteredBuffer) * nr));
-	if (!bufs)
+	auto* buf_tags = static_cast<uint64_t*>(rp_host_alloc(sizeof(uint64_t) * nr));
+	if (!bufs || !buf_tags) {
+		rp_host_free(bufs, sizeof(RegisteredBuffer) * nr);
+		rp_host_free(buf_tags, sizeof(uint64_t) * nr);
 		return -lx::ENOMEM;
+	}
 	for (uint32_t i = 0; i < nr && !sparse; ++i) {
-		struct {
-			uint64_t base, len;
-		} iov;
-		int err = 0;
-		if (rp_host_copy_from_user(&iov, arg + 16ull * i, 16))
+		int err = read_buffer(arg, i, &bufs[i]);
+		if (!err && !read_tag(tags, i, &buf_tags[i]).ok())
 			err = -lx::EFAULT;
-		else if (!iov.base && iov.len)
-			err = -lx::EFAULT;
-		else if (iov.base && (!iov.len || iov.len > kMaxBufferLen))
-			err = -lx::EFAULT;
-		else if (iov.base && iov.base + iov.len < iov.base)
-			err = -lx::EOVERFLOW;
-		else if (iov.base) {
-			// The pages must exist and be pinnable (Linux pins them here).
-			err = rp_host_check_pinnable(iov.base, iov.len);
-		}
+		if (!err && buf_tags[i] && !bufs[i].addr)
+			err = -lx::EINVAL; // an empty slot has nothing to tag
 		if (err) {
 			rp_host_free(bufs, sizeof(RegisteredBuffer) * nr);
+			rp_host_free(buf_tags, sizeof(uint64_t) * nr);
 			return err;
 		}
-		bufs[i] = {iov.base, iov.len};
 	}
 	r.bufs = bufs;
+	r.buf_tags = buf_tags;
 	r.nr_bufs = nr;
 	return 0;
+}
+
+int64_t update_buffers(Ring& r, uint32_t offset, uint64_t data, uint32_t nr, uint64_t tags)
+{
+	if (!r.nr_bufs)
+		return -lx::ENXIO;
+	if (uint64_t(offset) + nr > r.nr_bufs)
+		return -lx::EINVAL;
+	uint32_t done = 0;
+	int err = 0;
+	for (; done < nr; ++done) {
+		RegisteredBuffer b;
+		uint64_t tag;
+		if (!read_tag(tags, done, &tag).ok()) {
+			err = -lx::EFAULT;
+			break;
+		}
+		if ((err = read_buffer(data, done, &b)))
+			break;
+		if (!b.addr && tag) {
+			err = -lx::EINVAL;
+			break;
+		}
+		uint32_t i = offset + done;
+		(void)rsrc_retire(r, -1, r.buf_tags[i]);
+		r.bufs[i] = b;
+		r.buf_tags[i] = tag;
+	}
+	return done ? done : err;
 }
 
 int64_t register_eventfd(Ring& r, uint64_t arg, uint32_t nr, bool async)
@@ -293,13 +381,14 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 	case lx::REGISTER_FILES:
 		if (!arg)
 			return -lx::EFAULT;
-		return register_files(r, arg, nr, 0, true);
+		return register_files(r, arg, nr, 0);
 	case lx::UNREGISTER_FILES:
 		if (arg || nr)
 			return -lx::EINVAL;
 		if (!r.nr_files)
 			return -lx::ENXIO;
-		drop_files(r);
+		drop_files(r, true);
+		commit(r);
 		return 0;
 	case lx::REGISTER_FILES_UPDATE: {
 		if (!nr)
@@ -311,7 +400,9 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 			return -lx::EINVAL;
 		if (uint64_t(up.offset) + nr > 0xffffffffull)
 			return -lx::EOVERFLOW;
-		return update_files(r, up.offset, up.data, nr);
+		int64_t n = update_files(r, up.offset, up.data, nr);
+		commit(r);
+		return n;
 	}
 	case lx::REGISTER_FILES2:
 	case lx::REGISTER_BUFFERS2: {
@@ -324,11 +415,9 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 			return -lx::EINVAL;
 		if ((rr.flags & lx::RSRC_REGISTER_SPARSE) && (rr.data || rr.tags))
 			return -lx::EINVAL;
-		if (rr.tags)
-			return -lx::EINVAL; // resource tags are not implemented (FEAT_RSRC_TAGS is not advertised)
 		if (op == lx::REGISTER_FILES2)
-			return register_files(r, rr.data, rr.nr, 0, true);
-		return register_buffers(r, rr.data, rr.nr, rr.flags & lx::RSRC_REGISTER_SPARSE);
+			return register_files(r, rr.data, rr.nr, rr.tags);
+		return register_buffers(r, rr.data, rr.nr, rr.flags & lx::RSRC_REGISTER_SPARSE, rr.tags);
 	}
 	case lx::REGISTER_FILES_UPDATE2: {
 		lx::io_uring_rsrc_update2 up;
@@ -338,11 +427,25 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 			return s.err;
 		if (up.resv || up.resv2)
 			return -lx::EINVAL;
-		if (up.tags)
+		if (uint64_t(up.offset) + up.nr > 0xffffffffull)
+			return -lx::EOVERFLOW;
+		int64_t n = update_files(r, up.offset, up.data, up.nr, up.tags);
+		commit(r);
+		return n;
+	}
+	case lx::REGISTER_BUFFERS_UPDATE: {
+		lx::io_uring_rsrc_update2 up;
+		if (nr != sizeof(up))
+			return -lx::EINVAL;
+		if (Status s = copy_in(&up, arg); !s.ok())
+			return s.err;
+		if (up.resv || up.resv2)
 			return -lx::EINVAL;
 		if (uint64_t(up.offset) + up.nr > 0xffffffffull)
 			return -lx::EOVERFLOW;
-		return update_files(r, up.offset, up.data, up.nr);
+		int64_t n = update_buffers(r, up.offset, up.data, up.nr, up.tags);
+		commit(r);
+		return n;
 	}
 	case lx::REGISTER_BUFFERS:
 		if (!arg)
@@ -353,9 +456,8 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 			return -lx::EINVAL;
 		if (!r.nr_bufs)
 			return -lx::ENXIO;
-		rp_host_free(r.bufs, sizeof(RegisteredBuffer) * r.nr_bufs);
-		r.bufs = nullptr;
-		r.nr_bufs = 0;
+		drop_buffers(r, true);
+		commit(r);
 		return 0;
 	case lx::REGISTER_EVENTFD:
 	case lx::REGISTER_EVENTFD_ASYNC:

@@ -68,6 +68,7 @@ struct alignas(64) Req {
 	int32_t fd;           // the host fd the op works on (after fixed-file lookup)
 	uint32_t big[4];      // CQE32 extra words
 	struct ProvidedBuf* selected; // IOSQE_BUFFER_SELECT: the buffer taken for this request
+	struct RsrcEpoch* rsrc;       // registered resources retired after allocation wait for it (rsrc.cpp)
 	void* heap;      // owned memory (long iovec copies), freed with the request
 	uint32_t heap_size;
 	uint8_t timer_phase; // flips on every re-arm so a stale timer's completion is recognised
@@ -239,6 +240,10 @@ struct Ring {
 
 	// Resources.
 	int32_t* files; // host file refs, -1 for an empty slot
+	uint64_t* file_tags; // per slot, posted when the file is let go (nullptr: none registered)
+	uint64_t* buf_tags;  // per registered buffer, likewise
+	struct RsrcEpoch* rsrc_oldest;  // retired resources waiting for the requests of their epoch
+	struct RsrcEpoch* rsrc_current;
 	uint32_t nr_files;
 	uint32_t file_alloc_start, file_alloc_end;
 	RegisteredBuffer* bufs;
@@ -292,6 +297,13 @@ void drain_inbox(Ring& r);
 void poll_hash_add(Ring& r, Req* q);
 void poll_hash_del(Ring& r, Req* q);
 Req* poll_hash_find(Ring& r, uint64_t user_data);
+
+// Registered resources' lifetimes (rsrc.cpp): every request holds the current epoch; a retired file reference is
+// put, and a non-zero tag posted, once the requests allocated before it are gone.
+void rsrc_hold(Ring& r, Req* q);
+void rsrc_release(Ring& r, Req* q);
+Status rsrc_retire(Ring& r, int32_t file_ref, uint64_t tag);
+void rsrc_teardown(Ring& r);
 
 // Inflight bookkeeping (cancel lookup).
 void mark_inflight(Ring& r, Req* req);

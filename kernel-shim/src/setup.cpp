@@ -26,7 +26,7 @@ constexpr uint32_t kHonoured = lx::SETUP_SQPOLL | lx::SETUP_SQ_AFF | lx::SETUP_I
 // Feature bits the shim actually delivers (see docs/compat-matrix.md).
 // CUR_PERSONALITY: the OS runs every op with the credentials of the submitting process.
 constexpr uint32_t kFeatures = lx::FEAT_SINGLE_MMAP | lx::FEAT_NODROP | lx::FEAT_SUBMIT_STABLE | lx::FEAT_CUR_PERSONALITY |
-                               lx::FEAT_RW_CUR_POS | lx::FEAT_FAST_POLL | lx::FEAT_POLL_32BITS | lx::FEAT_EXT_ARG |
+                               lx::FEAT_RSRC_TAGS | lx::FEAT_RW_CUR_POS | lx::FEAT_FAST_POLL | lx::FEAT_POLL_32BITS | lx::FEAT_EXT_ARG |
                                lx::FEAT_CQE_SKIP | lx::FEAT_LINKED_FILE | lx::FEAT_REG_REG_RING | lx::FEAT_SQPOLL_NONFIXED |
                                lx::FEAT_MIN_TIMEOUT;
 
@@ -116,12 +116,17 @@ void destroy(Ring* r)
 		r->overflow_head = o->next;
 		rp_host_free(o, sizeof(*o));
 	}
+	rsrc_teardown(*r);
 	if (r->files) {
 		for (uint32_t i = 0; i < r->nr_files; ++i)
 			if (r->files[i] >= 0)
 				rp_host_file_put(r->files[i]);
 		rp_host_free(r->files, sizeof(int32_t) * r->nr_files);
 	}
+	if (r->file_tags)
+		rp_host_free(r->file_tags, sizeof(uint64_t) * r->nr_files);
+	if (r->buf_tags)
+		rp_host_free(r->buf_tags, sizeof(uint64_t) * r->nr_bufs);
 	free_buffer_groups(*r);
 	for (OverflowCqe* m = r->inbox; m;) {
 		OverflowCqe* next = m->next;

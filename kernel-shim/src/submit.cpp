@@ -33,6 +33,7 @@ Req* alloc_req(Ring& r)
 	q->gen = gen;
 	q->ring = &r;
 	q->fd = -1;
+	rsrc_hold(r, q);
 	return q;
 }
 
@@ -52,6 +53,7 @@ void free_req_if_unused(Ring& r, Req* q)
 		rp_host_free(q->heap, q->heap_size);
 		q->heap = nullptr;
 	}
+	rsrc_release(r, q);
 	q->next = r.free_reqs;
 	r.free_reqs = q;
 }

@@ -86,6 +86,9 @@ int main()
 	            "  op wakes the ring's queued waits oldest first. A plain futex(2) wake from outside the ring that\n"
 	            "  lands while the OS's futex thread re-arms is not seen; the wait goes on until the next wake.\n"
 	            "- Register opcodes not listed as supported (personalities, IOWQ_AFF, NAPI, clocks, clone/resize,\n"
-	            "  memory regions) fail with -EINVAL; FILES2/BUFFERS2 with tags fail with -EINVAL.\n");
+	            "  memory regions) fail with -EINVAL.\n"
+	            "- Resource tags: a replaced or unregistered file or buffer is let go, and its tag posted, once every\n"
+	            "  request allocated before the change has finished (Linux up to 6.6 counted per ring like this; newer\n"
+	            "  kernels count per resource and can post sooner while unrelated requests still run).\n");
 	return 0;
 }
