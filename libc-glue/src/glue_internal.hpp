@@ -30,5 +30,10 @@ void ring_fd_posted(void* cookie);
 void watch_fd(int fd);
 // rp_host_defer lands here: one helper thread runs deferred ring work in order.
 void defer_to_helper(void (*fn)(void*), void* arg);
+// Fork and exit handlers, installed at the first ring setup.
+void install_process_hooks();
+// exec: leave the shared rings before the real exec (true when this process did), rejoin when it failed.
+bool leave_for_exec();
+void exec_failed(bool left);
 
 } // namespace ringport::glue

@@ -120,7 +120,9 @@ uint64_t rp_host_now_ns(uint32_t clock_id)
 	return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
-int rp_host_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, const void* sigmask, size_t sigsize)
+namespace {
+int futex_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, const void* sigmask, size_t sigsize,
+               int private_flag)
 {
 	timespec abs{};
 	timespec* t = nullptr;
@@ -134,7 +136,7 @@ int rp_host_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, 
 	if (masked)
 		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, long(sigmask), long(&old_mask), 8);
 	// FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline.
-	long r = raw_syscall(SYS_futex, long(word), FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, long(expected), long(t), 0,
+	long r = raw_syscall(SYS_futex, long(word), FUTEX_WAIT_BITSET | private_flag, long(expected), long(t), 0,
 	                     long(FUTEX_BITSET_MATCH_ANY));
 	if (masked)
 		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, long(&old_mask), 0, 8);
@@ -145,11 +147,28 @@ int rp_host_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, 
 	return 0;
 }
 
-void rp_host_wake(const uint32_t* word, uint32_t count)
+void futex_wake(const uint32_t* word, uint32_t count, int private_flag)
 {
-	raw_syscall(SYS_futex, long(word), FUTEX_WAKE | FUTEX_PRIVATE_FLAG, long(count > INT32_MAX ? INT32_MAX : count), 0, 0,
-	            0);
+	raw_syscall(SYS_futex, long(word), FUTEX_WAKE | private_flag, long(count > INT32_MAX ? INT32_MAX : count), 0, 0, 0);
 }
+} // namespace
+
+int rp_host_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, const void* sigmask, size_t sigsize)
+{
+	return futex_wait(word, expected, deadline_ns, sigmask, sigsize, FUTEX_PRIVATE_FLAG);
+}
+
+void rp_host_wake(const uint32_t* word, uint32_t count) { futex_wake(word, count, FUTEX_PRIVATE_FLAG); }
+
+// Without FUTEX_PRIVATE_FLAG the kernel keys the futex on the page (a memfd page shared across fork), so
+// a wake in one process reaches sleepers in the other.
+int rp_host_wait_shared(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, const void* sigmask,
+                        size_t sigsize)
+{
+	return futex_wait(word, expected, deadline_ns, sigmask, sigsize, 0);
+}
+
+void rp_host_wake_shared(const uint32_t* word, uint32_t count) { futex_wake(word, count, 0); }
 
 uint32_t rp_host_cpu_count(void)
 {
@@ -202,6 +221,8 @@ void rp_host_ring_set_notify(rp_host_ring* ring, void (*fn)(void*), void* ctx)
 }
 
 void rp_host_ring_destroy(rp_host_ring* ring) { rp_os_ring_destroy(reinterpret_cast<rp_os_ring*>(ring)); }
+
+void rp_host_ring_abandon(rp_host_ring* ring) { rp_os_ring_abandon(reinterpret_cast<rp_os_ring*>(ring)); }
 
 int rp_host_fd_kind(int fd)
 {

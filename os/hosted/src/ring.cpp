@@ -375,3 +375,15 @@ extern "C" void rp_os_ring_destroy(rp_os_ring* ring)
 	munmap(ring->memory, ring->memory_size);
 	delete ring;
 }
+
+extern "C" void rp_os_ring_abandon(rp_os_ring* ring)
+{
+	if (!ring)
+		return;
+	// The C++ objects stay as they are (leaked): destroying a joinable std::thread or a mutex some other
+	// thread held at the fork is not safe. Plain descriptors and the private mapping are.
+	for (int fd : {ring->epfd, ring->wake_fd, ring->retry_fd, ring->timer_fds[0], ring->timer_fds[1], ring->timer_fds[2]})
+		if (fd >= 0)
+			close(fd);
+	munmap(ring->memory, ring->memory_size);
+}

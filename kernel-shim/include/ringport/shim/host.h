@@ -48,6 +48,13 @@ uint64_t rp_host_now_ns(uint32_t clock_id);
 int rp_host_wait(const uint32_t *word, uint32_t expected, uint64_t deadline_ns, const void *sigmask,
                  size_t sigmask_size);
 void rp_host_wake(const uint32_t *word, uint32_t count);
+/*
+ * The same for a word in memory other processes map too (a ring shared across fork): a wake from any
+ * process reaches sleepers in every process (Linux: futexes without FUTEX_PRIVATE_FLAG).
+ */
+int rp_host_wait_shared(const uint32_t *word, uint32_t expected, uint64_t deadline_ns, const void *sigmask,
+                        size_t sigmask_size);
+void rp_host_wake_shared(const uint32_t *word, uint32_t count);
 
 /* CPUs the host can run on (SQ_AFF validation). */
 uint32_t rp_host_cpu_count(void);
@@ -76,6 +83,12 @@ int rp_host_ring_enter(struct rp_host_ring *ring, uint32_t min_complete);
 /* fn(ctx) runs on an OS thread after it posted completions; it must not enter or destroy the ring. */
 void rp_host_ring_set_notify(struct rp_host_ring *ring, void (*fn)(void *ctx), void *ctx);
 void rp_host_ring_destroy(struct rp_host_ring *ring);
+/*
+ * In a forked child: lets go of a native ring copied from the parent, whose OS threads do not exist here.
+ * Nothing is joined, cancelled or completed (the parent still runs it); what the copy holds is released where
+ * that is safe, else left alone. The ring must not be used afterwards.
+ */
+void rp_host_ring_abandon(struct rp_host_ring *ring);
 
 /*
  * Runs fn(arg) soon on a host thread that may enter native rings (the shim's stand-in for Linux's task work

@@ -1,0 +1,280 @@
+// Rings shared across fork. Linux shares one io_uring instance between the processes that hold it, and each
+// request runs in the context of the task that submitted it. Here each process keeps its own copy of the shim
+// state and its own native ring (its OS), so each executes what it submits, while the Linux-visible ring
+// memory (a MAP_SHARED region) is really shared: CQEs are posted and SQEs consumed under a lock word in that
+// memory, and waiters sleep on a wake word there with futexes that reach across processes.
+//
+// The words sit in the padding of struct io_rings between cq_overflow and the CQEs (layout::shared_*), which
+// no program touches. A ring becomes shared at its first fork and stays so; until then none of this runs.
+#include "optable.hpp"
+
+namespace ringport::shim {
+
+namespace {
+
+Mutex g_live_lock; // guards g_live; taken before any ring's lock
+Ring* g_live;
+
+constexpr uint64_t kMs = 1000000;
+// exec: how long the native cancels may take before the requests are completed regardless.
+constexpr uint64_t kCancelWait = 2000 * kMs;
+// exit: how long a process stays for its plain timeouts to fire (Linux keeps running them after the exit).
+constexpr uint64_t kExitLinger = 5000 * kMs;
+
+uint32_t* ring_word(Ring& r, uint32_t off) { return reinterpret_cast<uint32_t*>(r.rings + off); }
+
+// Switches a ring to shared mode and counts one more process on it (the child about to be forked). Lock held.
+void share(Ring& r)
+{
+	if (!r.shared) {
+		// Anything staged but unpublished goes out now: from here on nothing is staged privately.
+		if (r.cq_tail != __atomic_load_n(r.k_cq_tail, __ATOMIC_RELAXED))
+			store_release(r.k_cq_tail, r.cq_tail);
+		r.x_lock_word = ring_word(r, layout::shared_lock);
+		r.x_waiters = ring_word(r, layout::shared_waiters);
+		r.x_attached = ring_word(r, layout::shared_attached);
+		__atomic_store_n(r.x_attached, 1, __ATOMIC_RELAXED);
+		r.wake_word = ring_word(r, layout::shared_wake);
+		r.shared = true;
+		// Threads of this process asleep on the private word re-check and sleep on the shared one.
+		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
+		rp_host_wake(&r.wake_seq, 1u << 30);
+	}
+	__atomic_fetch_add(r.x_attached, 1, __ATOMIC_SEQ_CST);
+}
+
+void free_overflow_list(OverflowCqe* o)
+{
+	while (o) {
+		OverflowCqe* next = o->next;
+		rp_host_free(o, sizeof(*o));
+		o = next;
+	}
+}
+
+// The child's copy: everything in flight, staged or queued belongs to the parent, which completes it. The
+// child gets its own native ring and starts from the shared heads and tails.
+void adopt_in_child(Ring& r)
+{
+	r.lock.reset();
+	rp_host_ring_abandon(r.native);
+	r.native = nullptr;
+	rp_host_ring_view view{};
+	if (rp_host_ring_create(&r.native_params, &r.native, &view) == 0) {
+		r.nsq = native::SqProducer(view.sq, view.sqes);
+		r.ncq = native::CqConsumer(view.cq, view.cqes);
+		rp_host_ring_set_notify(r.native, on_native_notify, &r);
+	} else {
+		r.native = nullptr;
+		r.disabled = true; // nothing can run here: enter fails with EBADFD rather than hanging
+	}
+	forget_requests(r);
+	r.inflight = {};
+	r.ready = {};
+	r.deferred = {};
+	r.timeouts = {};
+	r.timers = {};
+	r.link_head = r.link_last = nullptr;
+	if (r.poll_hash)
+		__builtin_memset(r.poll_hash, 0, sizeof(Req*) * (r.poll_hash_mask + 1));
+	free_overflow_list(r.overflow_head);
+	r.overflow_head = r.overflow_tail = nullptr;
+	r.overflow_count = 0;
+	free_overflow_list(__atomic_exchange_n(&r.inbox, nullptr, __ATOMIC_ACQ_REL));
+	r.native_staged = 0;
+	r.drain_active = r.drain_next = false;
+	r.in_submit = false;
+	r.posted_async = false;
+	r.waiters = 0;
+	r.reap_request = 0;
+	r.kick_pending = 0;
+	r.wake_owed = 0;
+	r.x_lock_depth = 0;
+	r.x_unsignalled = 0;
+	r.sq_head = __atomic_load_n(r.k_sq_head, __ATOMIC_ACQUIRE);
+	r.cq_tail = __atomic_load_n(r.k_cq_tail, __ATOMIC_ACQUIRE);
+}
+
+bool plain_timeout(const Req* q)
+{
+	return q->opcode == lx::OP_TIMEOUT && !q->sqe.off && !(q->u.timeout.flags & lx::TIMEOUT_MULTISHOT) && !q->link;
+}
+
+// Asks for every own request to end with -ECANCELED, as Linux's cancellation does; with keep_timeouts, plain
+// timeouts keep running. Lock held, submit context.
+void cancel_own(Ring& r, bool keep_timeouts)
+{
+	while (Req* q = r.deferred.pop_front())
+		complete(r, q, -lx::ECANCELED); // its chain fails with it
+	for (Req* q = r.ready.head; q; q = q->next)
+		if (!(q->state & REQ_COMPLETE_ONLY)) {
+			q->state |= REQ_COMPLETE_ONLY;
+			q->res = -lx::ECANCELED;
+		}
+	for (Req* q = r.inflight.head; q;) {
+		Req* next = q->next;
+		if (!(q->state & (REQ_DONE | REQ_CANCELING)) && !(keep_timeouts && plain_timeout(q))) {
+			if (q->opcode == lx::OP_TIMEOUT)
+				(void)cancel_timeout_req(r, q);
+			else
+				(void)cancel_native(r, q, q, TAG_CANCEL_QUIET);
+		}
+		q = next;
+	}
+}
+
+bool nothing_left(Ring& r, void*) { return r.inflight.empty() && r.ready.empty() && r.deferred.empty(); }
+
+// A request whose native cancel did not come back in time: its process is going away, so it is completed
+// now (nothing of it can post afterwards).
+void force_complete(Ring& r)
+{
+	while (Req* q = r.inflight.head) {
+		clear_inflight(r, q);
+		complete(r, q, -lx::ECANCELED);
+	}
+	run_ready(r);
+	commit(r);
+}
+
+// This process stops executing its requests on r: each gets a CQE that the processes staying can reap.
+void leave(Ring& r, Leaving why)
+{
+	r.lock.lock();
+	if (!r.shared || r.left || !r.native) {
+		unlock_ring(r);
+		return;
+	}
+	r.left = true;
+	bool watched = __atomic_load_n(r.x_attached, __ATOMIC_SEQ_CST) > 1; // someone else may read the CQ
+	if (watched) {
+		bool was = r.in_submit;
+		r.in_submit = true;
+		uint64_t now = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
+		bool done = false;
+		if (why == Leaving::exit) {
+			cancel_own(r, true);
+			done = run_until(r, nothing_left, nullptr, now + kExitLinger) == 0;
+			now = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
+		}
+		if (!done) {
+			cancel_own(r, false);
+			if (run_until(r, nothing_left, nullptr, now + kCancelWait) != 0)
+				force_complete(r);
+		}
+		r.in_submit = was;
+	}
+	__atomic_fetch_sub(r.x_attached, 1, __ATOMIC_SEQ_CST);
+	kick_waiters(r); // the CQEs are out: sleepers in the other processes look
+	unlock_ring(r);
+}
+
+// Runs fn on every ring of this process, each held by a reference, without holding g_live_lock while fn runs.
+void for_each_live(void (*fn)(Ring&, Leaving), Leaving why)
+{
+	g_live_lock.lock();
+	uint32_t n = 0;
+	for (Ring* r = g_live; r; r = r->live_next)
+		++n;
+	auto** rings = n ? static_cast<Ring**>(rp_host_alloc(sizeof(Ring*) * n)) : nullptr;
+	uint32_t k = 0;
+	if (rings)
+		for (Ring* r = g_live; r; r = r->live_next) {
+			ring_ref(r);
+			rings[k++] = r;
+		}
+	g_live_lock.unlock();
+	for (uint32_t i = 0; i < k; ++i) {
+		fn(*rings[i], why);
+		ring_unref(rings[i]);
+	}
+	if (rings)
+		rp_host_free(rings, sizeof(Ring*) * n);
+}
+
+} // namespace
+
+int sleep_on_ring(Ring& r, uint32_t seq, uint64_t deadline, const void* sigmask, size_t sigmask_size)
+{
+	if (!r.shared)
+		return rp_host_wait(r.wake_word, seq, deadline, sigmask, sigmask_size);
+	uint32_t* word = r.wake_word;
+	__atomic_fetch_add(r.x_waiters, 1, __ATOMIC_SEQ_CST);
+	int rc = 0;
+	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) == seq)
+		rc = rp_host_wait_shared(word, seq, deadline, sigmask, sigmask_size);
+	__atomic_fetch_sub(r.x_waiters, 1, __ATOMIC_SEQ_CST);
+	return rc;
+}
+
+void live_add(Ring* r)
+{
+	g_live_lock.lock();
+	r->live_prev = nullptr;
+	r->live_next = g_live;
+	if (g_live)
+		g_live->live_prev = r;
+	g_live = r;
+	g_live_lock.unlock();
+}
+
+void live_remove(Ring* r)
+{
+	g_live_lock.lock();
+	if (r->live_prev)
+		r->live_prev->live_next = r->live_next;
+	else if (g_live == r)
+		g_live = r->live_next;
+	if (r->live_next)
+		r->live_next->live_prev = r->live_prev;
+	r->live_next = r->live_prev = nullptr;
+	g_live_lock.unlock();
+}
+
+void shared_release(Ring& r)
+{
+	// The last reference of this process went (close): the other processes keep the ring, so this one's
+	// requests end here with CQEs they can see. No lingering: close must not sleep for timers.
+	leave(r, Leaving::exec);
+}
+
+void fork_prepare()
+{
+	g_live_lock.lock();
+	for (Ring* r = g_live; r; r = r->live_next) {
+		r->lock.lock();
+		share(*r);
+	}
+}
+
+void fork_parent()
+{
+	for (Ring* r = g_live; r; r = r->live_next)
+		unlock_ring(*r);
+	g_live_lock.unlock();
+}
+
+void fork_child()
+{
+	g_live_lock.reset();
+	for (Ring* r = g_live; r; r = r->live_next)
+		adopt_in_child(*r);
+}
+
+void leave_shared_rings(Leaving why) { for_each_live(leave, why); }
+
+void rejoin_shared_rings()
+{
+	for_each_live(
+	    [](Ring& r, Leaving) {
+		    r.lock.lock();
+		    if (r.shared && r.left && r.native) {
+			    r.left = false;
+			    __atomic_fetch_add(r.x_attached, 1, __ATOMIC_SEQ_CST);
+		    }
+		    unlock_ring(r);
+	    },
+	    Leaving::exec);
+}
+
+} // namespace ringport::shim
