@@ -263,6 +263,11 @@ struct Ring {
 	uint32_t* x_attached;  // shared: processes that use the ring
 	uint32_t x_lock_depth; // nesting of x_lock in this process (under lock)
 	uint32_t x_unsignalled; // shared: CQEs published since the last commit (eventfd, pollers, waiters)
+	rp_host_region* x_region; // shared: a page beside the ring for requests between processes (cancel)
+	struct CancelBox* x_box;  // in x_region
+	rp_host_watch* x_watch;   // this process's thread that answers them
+	uint32_t x_member;        // this process's number among those sharing the ring (1..64)
+	uint32_t x_child_member;  // the number the child being forked takes
 	Ring* live_next;       // every ring of this process (fork handlers)
 	Ring* live_prev;
 	rp_host_ring_params native_params; // what the native ring was created with (a forked child makes its own)
@@ -377,6 +382,9 @@ void live_remove(Ring* r);
 void on_native_notify(void* ctx);
 // destroy(): a shared ring this process lets go of while others may still use it.
 void shared_release(Ring& r);
+// ASYNC_CANCEL on a shared ring: asks the other processes to cancel their matching requests too; their
+// answer arrives as a TAG_CANCEL_RESULT completion of owner. false when it could not be asked.
+bool ask_other_processes(Ring& r, Req* owner, const struct CancelSpec& spec);
 
 // Lock held: tells sleepers in enter that something changed. The futex wake itself waits for unlock_ring,
 // so a woken waiter does not run straight into the lock its waker still holds.

@@ -23,6 +23,148 @@ constexpr uint64_t kExitLinger = 5000 * kMs;
 
 uint32_t* ring_word(Ring& r, uint32_t off) { return reinterpret_cast<uint32_t*>(r.rings + off); }
 
+} // namespace
+
+// ---- cancellation across processes ----
+// On Linux ASYNC_CANCEL finds requests by user_data, fd or opcode in the whole ring. Here a request lives in
+// the process that submitted it, so a cancel that does not find its target at home (or that cancels all) is
+// posted to a mailbox in a page every sharing process maps; each other process's watch thread cancels its
+// own matches there and answers. A target found elsewhere counts as cancelled (0) as soon as its process has
+// asked its OS to cancel it; -EALREADY is not reported across processes. Its own CQE follows from its process.
+
+inline constexpr uint32_t kCancelSlots = 32;
+inline constexpr uint32_t kMaxMembers = 64; // one answered bit each
+
+struct CancelSlot {
+	uint32_t asked;    // 1 while the request is open
+	uint32_t from;     // member number of the asking process
+	uint64_t answered; // members that answered
+	uint32_t expected; // answers to wait for
+	uint32_t answers;
+	uint32_t found;    // requests cancelled in the other processes
+	uint32_t flags;    // ASYNC_CANCEL_*
+	int32_t fd;
+	uint8_t opcode;
+	bool fd_fixed;
+	uint64_t user_data;
+	uint64_t owner;    // the asking ASYNC_CANCEL (its native user_data: pointer and generation)
+	uint64_t asked_at; // CLOCK_MONOTONIC
+};
+
+struct CancelBox {
+	uint32_t seq;     // bumped and woken on every ask and answer: the watch threads sleep on it
+	uint32_t lock;    // guards the slots
+	uint32_t members; // member numbers handed out so far
+	CancelSlot slots[kCancelSlots];
+};
+static_assert(sizeof(CancelBox) <= 4096, "the mailbox fits its page");
+
+namespace {
+
+// A process that died without exiting (a signal) never answers: its share of an ask is given up after this.
+constexpr uint64_t kAnswerWait = 1000 * kMs;
+
+void box_bump(CancelBox* b)
+{
+	__atomic_fetch_add(&b->seq, 1, __ATOMIC_SEQ_CST);
+	rp_host_wake_shared(&b->seq, 1u << 30);
+}
+
+// Cancels this process's requests that an ask from another process names. Lock held, submit context.
+uint32_t cancel_here(Ring& r, const CancelSlot& s)
+{
+	CancelSpec c{s.user_data, s.fd, s.flags, s.opcode, s.fd_fixed};
+	bool all = s.flags & (lx::ASYNC_CANCEL_ALL | lx::ASYNC_CANCEL_ANY);
+	uint32_t found = 0;
+	for (Req* q = r.inflight.head; q;) {
+		Req* next = q->next;
+		if (!(q->state & (REQ_DONE | REQ_CANCELING)) && q->opcode != lx::OP_ASYNC_CANCEL && cancel_matches(r, c, q)) {
+			++found;
+			if (q->opcode == lx::OP_TIMEOUT)
+				(void)cancel_timeout_req(r, q);
+			else
+				(void)cancel_native(r, q, q, TAG_CANCEL_QUIET);
+			if (!all)
+				break;
+		}
+		q = next;
+	}
+	return found;
+}
+
+// The asking ASYNC_CANCEL learns what the other processes found.
+void answer_owner(Ring& r, const CancelSlot& s)
+{
+	Req* q = native_req(s.owner);
+	if (q->gen != uint16_t(s.owner >> 48) || q->opcode != lx::OP_ASYNC_CANCEL || (q->state & REQ_DONE) ||
+	    !q->u.cancel.outstanding)
+		return; // it ended meanwhile (its process left the ring)
+	if (s.found > 1)
+		q->u.cancel.canceled += s.found - 1;
+	done_async_cancel(r, *q, TAG_CANCEL_RESULT, s.found ? 0 : -lx::ENOENT, 0);
+}
+
+// Answers the other processes' open asks and settles this process's own. Lock held, submit context. Returns
+// when to look again for an answer that may never come.
+uint64_t service_box(Ring& r, bool leaving)
+{
+	CancelBox* b = r.x_box;
+	uint64_t due = UINT64_MAX;
+	if (!b || !r.x_member)
+		return due;
+	uint64_t me = 1ull << (r.x_member - 1);
+	uint64_t now = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
+	bool answered = false;
+	word_lock(&b->lock, true);
+	for (CancelSlot& s : b->slots) {
+		if (!__atomic_load_n(&s.asked, __ATOMIC_ACQUIRE))
+			continue;
+		if (s.from != r.x_member) {
+			if (!(s.answered & me)) {
+				s.found += leaving ? 0 : cancel_here(r, s);
+				s.answered |= me;
+				++s.answers;
+				answered = true;
+			}
+			continue;
+		}
+		bool all = s.flags & (lx::ASYNC_CANCEL_ALL | lx::ASYNC_CANCEL_ANY);
+		if (leaving || s.answers >= s.expected || (s.found && !all) || now >= s.asked_at + kAnswerWait) {
+			if (!leaving)
+				answer_owner(r, s);
+			__atomic_store_n(&s.asked, 0, __ATOMIC_RELEASE);
+		} else if (s.asked_at + kAnswerWait < due) {
+			due = s.asked_at + kAnswerWait;
+		}
+	}
+	word_unlock(&b->lock, true);
+	if (answered)
+		box_bump(b);
+	return due;
+}
+
+bool always(Ring&, void*) { return true; }
+
+// The watch thread: something changed in the mailbox.
+uint64_t on_box_change(void* arg)
+{
+	Ring& r = *static_cast<Ring*>(arg);
+	r.lock.lock();
+	bool was = r.in_submit;
+	r.in_submit = true;
+	uint64_t due = r.left ? UINT64_MAX : service_box(r, false);
+	(void)run_until(r, always, nullptr, 0); // issues the cancels, posts what they completed
+	r.in_submit = was;
+	unlock_ring(r);
+	return due;
+}
+
+void start_watch(Ring& r)
+{
+	if (r.x_box && r.x_member && !r.x_watch)
+		r.x_watch = rp_host_watch_start(&r.x_box->seq, on_box_change, &r);
+}
+
 // Switches a ring to shared mode and counts one more process on it (the child about to be forked). Lock held.
 void share(Ring& r)
 {
@@ -41,6 +183,18 @@ void share(Ring& r)
 		rp_host_wake(&r.wake_seq, 1u << 30);
 	}
 	__atomic_fetch_add(r.x_attached, 1, __ATOMIC_SEQ_CST);
+	if (!r.x_region) {
+		void* page = nullptr;
+		if (rp_host_region_create(4096, &r.x_region, &page) == 0) {
+			r.x_box = static_cast<CancelBox*>(page);
+			r.x_member = 1;
+			r.x_box->members = 1;
+		}
+	}
+	if (r.x_box) {
+		uint32_t n = __atomic_add_fetch(&r.x_box->members, 1, __ATOMIC_SEQ_CST);
+		r.x_child_member = n <= kMaxMembers ? n : 0; // beyond that a process takes no part in cross cancels
+	}
 }
 
 void free_overflow_list(OverflowCqe* o)
@@ -93,6 +247,9 @@ void adopt_in_child(Ring& r)
 	r.x_unsignalled = 0;
 	r.sq_head = __atomic_load_n(r.k_sq_head, __ATOMIC_ACQUIRE);
 	r.cq_tail = __atomic_load_n(r.k_cq_tail, __ATOMIC_ACQUIRE);
+	r.x_watch = nullptr; // the parent's thread; the child starts its own
+	r.x_member = r.x_child_member;
+	r.left = false;
 }
 
 bool plain_timeout(const Req* q)
@@ -164,6 +321,8 @@ void leave(Ring& r, Leaving why)
 		}
 		r.in_submit = was;
 	}
+	// Open asks from the others need no answer from here any more, and this process's own are closed.
+	(void)service_box(r, true);
 	__atomic_fetch_sub(r.x_attached, 1, __ATOMIC_SEQ_CST);
 	kick_waiters(r); // the CQEs are out: sleepers in the other processes look
 	unlock_ring(r);
@@ -236,6 +395,45 @@ void shared_release(Ring& r)
 	// The last reference of this process went (close): the other processes keep the ring, so this one's
 	// requests end here with CQEs they can see. No lingering: close must not sleep for timers.
 	leave(r, Leaving::exec);
+	rp_host_watch_stop(r.x_watch);
+	r.x_watch = nullptr;
+	if (r.x_region)
+		rp_host_region_destroy(r.x_region);
+	r.x_region = nullptr;
+	r.x_box = nullptr;
+}
+
+bool ask_other_processes(Ring& r, Req* owner, const CancelSpec& c)
+{
+	CancelBox* b = r.x_box;
+	if (!b || !r.x_member || r.left)
+		return false;
+	uint32_t attached = __atomic_load_n(r.x_attached, __ATOMIC_SEQ_CST);
+	if (attached < 2)
+		return false;
+	bool asked = false;
+	word_lock(&b->lock, true);
+	for (CancelSlot& s : b->slots) {
+		if (__atomic_load_n(&s.asked, __ATOMIC_ACQUIRE))
+			continue;
+		s = CancelSlot{};
+		s.from = r.x_member;
+		s.expected = attached - 1;
+		s.flags = c.flags;
+		s.fd = c.fd;
+		s.opcode = c.opcode;
+		s.fd_fixed = c.fd_fixed;
+		s.user_data = c.user_data;
+		s.owner = native_user_data(owner, TAG_MAIN);
+		s.asked_at = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
+		__atomic_store_n(&s.asked, 1, __ATOMIC_RELEASE);
+		asked = true;
+		break;
+	}
+	word_unlock(&b->lock, true);
+	if (asked)
+		box_bump(b);
+	return asked;
 }
 
 void fork_prepare()
@@ -249,16 +447,20 @@ void fork_prepare()
 
 void fork_parent()
 {
-	for (Ring* r = g_live; r; r = r->live_next)
+	for (Ring* r = g_live; r; r = r->live_next) {
+		start_watch(*r);
 		unlock_ring(*r);
+	}
 	g_live_lock.unlock();
 }
 
 void fork_child()
 {
 	g_live_lock.reset();
-	for (Ring* r = g_live; r; r = r->live_next)
+	for (Ring* r = g_live; r; r = r->live_next) {
 		adopt_in_child(*r);
+		start_watch(*r);
+	}
 }
 
 void leave_shared_rings(Leaving why) { for_each_live(leave, why); }

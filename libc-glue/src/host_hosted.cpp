@@ -4,6 +4,7 @@
 
 #include <ringport/hosted_os.h>
 
+#include <atomic>
 #include <cerrno>
 #include <fcntl.h>
 #include <new>
@@ -169,6 +170,68 @@ int rp_host_wait_shared(const uint32_t* word, uint32_t expected, uint64_t deadli
 }
 
 void rp_host_wake_shared(const uint32_t* word, uint32_t count) { futex_wake(word, count, 0); }
+
+struct rp_host_watch {
+	const uint32_t* word;
+	uint64_t (*fn)(void*);
+	void* arg;
+	std::atomic<bool> stop{false};
+	pthread_t thread{};
+};
+
+namespace {
+void* watch_loop(void* p)
+{
+	auto* w = static_cast<rp_host_watch*>(p);
+	// The first look is unconditional: changes made before this thread ran would not wake it.
+	uint32_t seen = __atomic_load_n(w->word, __ATOMIC_ACQUIRE);
+	uint64_t due = 0;
+	constexpr uint64_t kSlice = 100000000; // stop is noticed within this, even if its wake is missed
+	while (!w->stop.load(std::memory_order_acquire)) {
+		uint32_t now_value = __atomic_load_n(w->word, __ATOMIC_ACQUIRE);
+		uint64_t now = rp_host_now_ns(CLOCK_MONOTONIC);
+		if (now_value != seen || now >= due) {
+			seen = now_value;
+			due = w->fn(w->arg);
+			continue;
+		}
+		uint64_t until = due - now < kSlice ? due : now + kSlice;
+		(void)futex_wait(w->word, seen, until, nullptr, 0, 0);
+	}
+	return nullptr;
+}
+} // namespace
+
+rp_host_watch* rp_host_watch_start(const uint32_t* word, uint64_t (*fn)(void*), void* arg)
+{
+	auto* w = new (std::nothrow) rp_host_watch;
+	if (!w)
+		return nullptr;
+	w->word = word;
+	w->fn = fn;
+	w->arg = arg;
+	// Signals stay with the program's threads.
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int e = pthread_create(&w->thread, nullptr, watch_loop, w);
+	pthread_sigmask(SIG_SETMASK, &old, nullptr);
+	if (e) {
+		delete w;
+		return nullptr;
+	}
+	return w;
+}
+
+void rp_host_watch_stop(rp_host_watch* w)
+{
+	if (!w)
+		return;
+	w->stop.store(true, std::memory_order_release);
+	futex_wake(w->word, INT32_MAX, 0);
+	pthread_join(w->thread, nullptr);
+	delete w;
+}
 
 uint32_t rp_host_cpu_count(void)
 {

@@ -56,6 +56,15 @@ int rp_host_wait_shared(const uint32_t *word, uint32_t expected, uint64_t deadli
                         size_t sigmask_size);
 void rp_host_wake_shared(const uint32_t *word, uint32_t count);
 
+/*
+ * A host thread of this process that calls fn(arg) whenever *word (memory shared across processes, bumped and
+ * woken with rp_host_wake_shared) changes, and again at the absolute CLOCK_MONOTONIC time fn last returned
+ * (UINT64_MAX: none). fn may enter native rings. NULL when no thread can be had. Stop joins the thread.
+ */
+struct rp_host_watch;
+struct rp_host_watch *rp_host_watch_start(const uint32_t *word, uint64_t (*fn)(void *arg), void *arg);
+void rp_host_watch_stop(struct rp_host_watch *watch);
+
 /* CPUs the host can run on (SQ_AFF validation). */
 uint32_t rp_host_cpu_count(void);
 
