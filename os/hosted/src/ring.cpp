@@ -82,6 +82,7 @@ void Ring::detach_locked(Op* op)
 		break;
 	case Place::worker_queue:
 		work.erase(op->place_pos);
+		serial_release_locked(op);
 		break;
 	case Place::fd_watch:
 		unwatch_locked(op);
