@@ -268,6 +268,7 @@ struct Ring {
 	rp_host_watch* x_watch;   // this process's thread that answers them
 	uint32_t x_member;        // this process's number among those sharing the ring (1..64)
 	uint32_t x_child_member;  // the number the child being forked takes
+	bool fork_locked;         // held across the fork by fork_prepare (a ring being destroyed is left alone)
 	Ring* live_next;       // every ring of this process (fork handlers)
 	Ring* live_prev;
 	rp_host_ring_params native_params; // what the native ring was created with (a forked child makes its own)

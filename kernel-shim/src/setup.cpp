@@ -111,6 +111,8 @@ namespace {
 
 void destroy(Ring* r)
 {
+	// No reference may be taken for deferred work from here on (the count is already zero).
+	__atomic_store_n(&r->kick_pending, 1, __ATOMIC_RELEASE);
 	live_remove(r);
 	if (r->shared && r->native)
 		shared_release(*r);

@@ -339,8 +339,13 @@ void for_each_live(void (*fn)(Ring&, Leaving), Leaving why)
 	uint32_t k = 0;
 	if (rings)
 		for (Ring* r = g_live; r; r = r->live_next) {
-			ring_ref(r);
-			rings[k++] = r;
+			// A ring whose last reference is gone is being destroyed: it must not be revived.
+			uint32_t refs = __atomic_load_n(&r->refs, __ATOMIC_RELAXED);
+			while (refs && !__atomic_compare_exchange_n(&r->refs, &refs, refs + 1, true, __ATOMIC_ACQ_REL,
+			                                            __ATOMIC_RELAXED))
+				;
+			if (refs)
+				rings[k++] = r;
 		}
 	g_live_lock.unlock();
 	for (uint32_t i = 0; i < k; ++i) {
@@ -440,26 +445,39 @@ void fork_prepare()
 {
 	g_live_lock.lock();
 	for (Ring* r = g_live; r; r = r->live_next) {
-		r->lock.lock();
-		share(*r);
+		// One being destroyed (waiting for g_live_lock to unlist itself) is not shared.
+		r->fork_locked = __atomic_load_n(&r->refs, __ATOMIC_ACQUIRE) != 0;
+		if (r->fork_locked) {
+			r->lock.lock();
+			share(*r);
+		}
 	}
 }
 
 void fork_parent()
 {
-	for (Ring* r = g_live; r; r = r->live_next) {
-		start_watch(*r);
-		unlock_ring(*r);
-	}
+	for (Ring* r = g_live; r; r = r->live_next)
+		if (r->fork_locked) {
+			r->fork_locked = false;
+			start_watch(*r);
+			unlock_ring(*r);
+		}
 	g_live_lock.unlock();
 }
 
 void fork_child()
 {
 	g_live_lock.reset();
-	for (Ring* r = g_live; r; r = r->live_next) {
-		adopt_in_child(*r);
-		start_watch(*r);
+	for (Ring* r = g_live; r;) {
+		Ring* next = r->live_next;
+		if (r->fork_locked) {
+			r->fork_locked = false;
+			adopt_in_child(*r);
+			start_watch(*r);
+		} else {
+			live_remove(r); // the parent's thread destroying it does not exist here: the copy is left as it is
+		}
+		r = next;
 	}
 }
 
