@@ -374,6 +374,9 @@ inline void kick_waiters(Ring& r)
 }
 // Sleeps on the wake word while it holds seq (see rp_host_wait); counted as a sleeper across processes.
 int sleep_on_ring(Ring& r, uint32_t seq, uint64_t deadline, const void* sigmask, size_t sigmask_size);
+// A forked child's native ring, made at its first use of the ring (enter, register, deferred work). Lock
+// held; 0 or -errno.
+int own_native(Ring& r);
 // Marks every request of a forked child's copy free: they are the parent's, which completes them.
 void forget_requests(Ring& r);
 // The ring's registry for the fork handlers (setup and destroy).

@@ -114,7 +114,7 @@ void destroy(Ring* r)
 	// No reference may be taken for deferred work from here on (the count is already zero).
 	__atomic_store_n(&r->kick_pending, 1, __ATOMIC_RELEASE);
 	live_remove(r);
-	if (r->shared && r->native)
+	if (r->shared)
 		shared_release(*r);
 	if (r->native)
 		rp_host_ring_destroy(r->native); // cancels and waits for the OS; no callback after this

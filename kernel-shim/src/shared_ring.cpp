@@ -33,14 +33,12 @@ uint32_t* ring_word(Ring& r, uint32_t off) { return reinterpret_cast<uint32_t*>(
 // asked its OS to cancel it; -EALREADY is not reported across processes. Its own CQE follows from its process.
 
 inline constexpr uint32_t kCancelSlots = 32;
-inline constexpr uint32_t kMaxMembers = 64; // one answered bit each
 
 struct CancelSlot {
 	uint32_t asked;    // 1 while the request is open
 	uint32_t from;     // member number of the asking process
 	uint64_t answered; // members that answered
-	uint32_t expected; // answers to wait for
-	uint32_t answers;
+	uint64_t expected; // members asked (those that leave meanwhile are not waited for)
 	uint32_t found;    // requests cancelled in the other processes
 	uint32_t flags;    // ASYNC_CANCEL_*
 	int32_t fd;
@@ -52,9 +50,9 @@ struct CancelSlot {
 };
 
 struct CancelBox {
-	uint32_t seq;     // bumped and woken on every ask and answer: the watch threads sleep on it
-	uint32_t lock;    // guards the slots
-	uint32_t members; // member numbers handed out so far
+	uint32_t seq;    // bumped and woken on every ask and answer: the watch threads sleep on it
+	uint32_t lock;   // guards the slots and in_use
+	uint64_t in_use; // member numbers (bit n-1) held by processes that share the ring
 	CancelSlot slots[kCancelSlots];
 };
 static_assert(sizeof(CancelBox) <= 4096, "the mailbox fits its page");
@@ -123,13 +121,13 @@ uint64_t service_box(Ring& r, bool leaving)
 			if (!(s.answered & me)) {
 				s.found += leaving ? 0 : cancel_here(r, s);
 				s.answered |= me;
-				++s.answers;
 				answered = true;
 			}
 			continue;
 		}
 		bool all = s.flags & (lx::ASYNC_CANCEL_ALL | lx::ASYNC_CANCEL_ANY);
-		if (leaving || s.answers >= s.expected || (s.found && !all) || now >= s.asked_at + kAnswerWait) {
+		bool waiting = s.expected & b->in_use & ~s.answered;
+		if (leaving || !waiting || (s.found && !all) || now >= s.asked_at + kAnswerWait) {
 			if (!leaving)
 				answer_owner(r, s);
 			__atomic_store_n(&s.asked, 0, __ATOMIC_RELEASE);
@@ -137,10 +135,31 @@ uint64_t service_box(Ring& r, bool leaving)
 			due = s.asked_at + kAnswerWait;
 		}
 	}
+	if (leaving) {
+		b->in_use &= ~me; // a process asking now does not wait for this one
+		r.x_member = 0;
+		answered = true;
+	}
 	word_unlock(&b->lock, true);
 	if (answered)
 		box_bump(b);
 	return due;
+}
+
+// A free member number (1..64), 0 when every one is taken: a further process takes no part in cross cancels.
+uint32_t take_member(CancelBox* b)
+{
+	if (!b)
+		return 0;
+	uint32_t n = 0;
+	word_lock(&b->lock, true);
+	if (~b->in_use) {
+		uint32_t bit = uint32_t(__builtin_ctzll(~b->in_use));
+		b->in_use |= 1ull << bit;
+		n = bit + 1;
+	}
+	word_unlock(&b->lock, true);
+	return n;
 }
 
 bool always(Ring&, void*) { return true; }
@@ -161,7 +180,7 @@ uint64_t on_box_change(void* arg)
 
 void start_watch(Ring& r)
 {
-	if (r.x_box && r.x_member && !r.x_watch)
+	if (r.native && r.x_box && r.x_member && !r.x_watch)
 		r.x_watch = rp_host_watch_start(&r.x_box->seq, on_box_change, &r);
 }
 
@@ -188,13 +207,10 @@ void share(Ring& r)
 		if (rp_host_region_create(4096, &r.x_region, &page) == 0) {
 			r.x_box = static_cast<CancelBox*>(page);
 			r.x_member = 1;
-			r.x_box->members = 1;
+			r.x_box->in_use = 1;
 		}
 	}
-	if (r.x_box) {
-		uint32_t n = __atomic_add_fetch(&r.x_box->members, 1, __ATOMIC_SEQ_CST);
-		r.x_child_member = n <= kMaxMembers ? n : 0; // beyond that a process takes no part in cross cancels
-	}
+	r.x_child_member = take_member(r.x_box);
 }
 
 void free_overflow_list(OverflowCqe* o)
@@ -211,30 +227,12 @@ void free_overflow_list(OverflowCqe* o)
 void adopt_in_child(Ring& r)
 {
 	r.lock.reset();
+	// The child's own native ring (and watch thread) come with its first use of the ring (own_native): a
+	// child that never touches the ring, as most do before exec or exit, costs no thread.
 	rp_host_ring_abandon(r.native);
 	r.native = nullptr;
-	rp_host_ring_view view{};
-	if (rp_host_ring_create(&r.native_params, &r.native, &view) == 0) {
-		r.nsq = native::SqProducer(view.sq, view.sqes);
-		r.ncq = native::CqConsumer(view.cq, view.cqes);
-		rp_host_ring_set_notify(r.native, on_native_notify, &r);
-	} else {
-		r.native = nullptr;
-		r.disabled = true; // nothing can run here: enter fails with EBADFD rather than hanging
-	}
-	forget_requests(r);
-	r.inflight = {};
-	r.ready = {};
-	r.deferred = {};
-	r.timeouts = {};
-	r.timers = {};
-	r.link_head = r.link_last = nullptr;
-	if (r.poll_hash)
-		__builtin_memset(r.poll_hash, 0, sizeof(Req*) * (r.poll_hash_mask + 1));
-	free_overflow_list(r.overflow_head);
-	r.overflow_head = r.overflow_tail = nullptr;
-	r.overflow_count = 0;
-	free_overflow_list(__atomic_exchange_n(&r.inbox, nullptr, __ATOMIC_ACQ_REL));
+	r.nsq = native::SqProducer();
+	r.ncq = native::CqConsumer();
 	r.native_staged = 0;
 	r.drain_active = r.drain_next = false;
 	r.in_submit = false;
@@ -250,6 +248,25 @@ void adopt_in_child(Ring& r)
 	r.x_watch = nullptr; // the parent's thread; the child starts its own
 	r.x_member = r.x_child_member;
 	r.left = false;
+}
+
+// The requests, overflowed CQEs and messages a child copied are the parent's: dropped at the child's first
+// use of the ring (not in the fork handler, which would touch, and so copy, every page they are on).
+void drop_parents_work(Ring& r)
+{
+	forget_requests(r);
+	r.inflight = {};
+	r.ready = {};
+	r.deferred = {};
+	r.timeouts = {};
+	r.timers = {};
+	r.link_head = r.link_last = nullptr;
+	if (r.poll_hash)
+		__builtin_memset(r.poll_hash, 0, sizeof(Req*) * (r.poll_hash_mask + 1));
+	free_overflow_list(r.overflow_head);
+	r.overflow_head = r.overflow_tail = nullptr;
+	r.overflow_count = 0;
+	free_overflow_list(__atomic_exchange_n(&r.inbox, nullptr, __ATOMIC_ACQ_REL));
 }
 
 bool plain_timeout(const Req* q)
@@ -298,13 +315,13 @@ void force_complete(Ring& r)
 void leave(Ring& r, Leaving why)
 {
 	r.lock.lock();
-	if (!r.shared || r.left || !r.native) {
+	if (!r.shared || r.left) {
 		unlock_ring(r);
 		return;
 	}
 	r.left = true;
 	bool watched = __atomic_load_n(r.x_attached, __ATOMIC_SEQ_CST) > 1; // someone else may read the CQ
-	if (watched) {
+	if (watched && r.native) {
 		bool was = r.in_submit;
 		r.in_submit = true;
 		uint64_t now = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
@@ -371,6 +388,23 @@ int sleep_on_ring(Ring& r, uint32_t seq, uint64_t deadline, const void* sigmask,
 	return rc;
 }
 
+int own_native(Ring& r)
+{
+	if (r.native)
+		return 0;
+	rp_host_ring_view view{};
+	if (int e = rp_host_ring_create(&r.native_params, &r.native, &view); e) {
+		r.native = nullptr;
+		return e;
+	}
+	drop_parents_work(r);
+	r.nsq = native::SqProducer(view.sq, view.sqes);
+	r.ncq = native::CqConsumer(view.cq, view.cqes);
+	rp_host_ring_set_notify(r.native, on_native_notify, &r);
+	start_watch(r);
+	return 0;
+}
+
 void live_add(Ring* r)
 {
 	g_live_lock.lock();
@@ -413,17 +447,15 @@ bool ask_other_processes(Ring& r, Req* owner, const CancelSpec& c)
 	CancelBox* b = r.x_box;
 	if (!b || !r.x_member || r.left)
 		return false;
-	uint32_t attached = __atomic_load_n(r.x_attached, __ATOMIC_SEQ_CST);
-	if (attached < 2)
-		return false;
 	bool asked = false;
 	word_lock(&b->lock, true);
+	uint64_t others = b->in_use & ~(1ull << (r.x_member - 1));
 	for (CancelSlot& s : b->slots) {
-		if (__atomic_load_n(&s.asked, __ATOMIC_ACQUIRE))
+		if (!others || __atomic_load_n(&s.asked, __ATOMIC_ACQUIRE))
 			continue;
 		s = CancelSlot{};
 		s.from = r.x_member;
-		s.expected = attached - 1;
+		s.expected = others;
 		s.flags = c.flags;
 		s.fd = c.fd;
 		s.opcode = c.opcode;
@@ -488,9 +520,10 @@ void rejoin_shared_rings()
 	for_each_live(
 	    [](Ring& r, Leaving) {
 		    r.lock.lock();
-		    if (r.shared && r.left && r.native) {
+		    if (r.shared && r.left) {
 			    r.left = false;
 			    __atomic_fetch_add(r.x_attached, 1, __ATOMIC_SEQ_CST);
+			    r.x_member = take_member(r.x_box);
 		    }
 		    unlock_ring(r);
 	    },

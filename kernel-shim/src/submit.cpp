@@ -571,6 +571,9 @@ int wait_cq(Ring& r, uint32_t min_events, uint32_t flags, const WaitArgs& w)
 	uint32_t need = min_events;
 	int ret = 0;
 	for (;;) {
+		// Read before looking at the CQ: another process posts without this ring's lock, and its post changes
+		// the word after its tail, so a CQE missed below cannot be slept through.
+		uint32_t seq = __atomic_load_n(r.wake_word, __ATOMIC_SEQ_CST);
 		process(r);
 		if (r.overflow_head) {
 			flush_overflow(r);
@@ -579,7 +582,6 @@ int wait_cq(Ring& r, uint32_t min_events, uint32_t flags, const WaitArgs& w)
 		uint32_t ready = cq_ready_user(r);
 		if (ready >= need || r.timeouts_fired != fired_at_start)
 			break;
-		uint32_t seq = __atomic_load_n(r.wake_word, __ATOMIC_SEQ_CST);
 		__atomic_fetch_add(&r.waiters, 1, __ATOMIC_SEQ_CST);
 		r.in_submit = false;
 		unlock_ring(r);
@@ -633,6 +635,10 @@ int64_t enter(Ring* rp, uint32_t to_submit, uint32_t min_complete, uint32_t flag
 		return -lx::EEXIST;
 	int64_t ret = 0;
 	r.lock.lock();
+	if (int e = own_native(r); e) {
+		unlock_ring(r);
+		return e;
+	}
 	r.in_submit = true;
 	if (r.flags & lx::SETUP_SQPOLL) {
 		// The SQ thread of this shim sleeps until woken (SQ_NEED_WAKEUP stays set), and every enter wakes
@@ -669,6 +675,11 @@ void run_deferred_work(void* arg)
 	Ring& r = *static_cast<Ring*>(arg);
 	__atomic_store_n(&r.kick_pending, 0, __ATOMIC_RELEASE);
 	r.lock.lock();
+	if (own_native(r)) {
+		unlock_ring(r);
+		ring_unref(&r);
+		return;
+	}
 	bool was = r.in_submit;
 	r.in_submit = true;
 	process(r);
