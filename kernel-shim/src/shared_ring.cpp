@@ -51,8 +51,9 @@ struct CancelSlot {
 
 struct CancelBox {
 	uint32_t seq;    // bumped and woken on every ask and answer: the watch threads sleep on it
-	uint32_t lock;   // guards the slots and in_use
+	uint32_t lock;   // guards the slots and the masks
 	uint64_t in_use; // member numbers (bit n-1) held by processes that share the ring
+	uint64_t active; // members that have used the ring (only they can have requests to cancel)
 	CancelSlot slots[kCancelSlots];
 };
 static_assert(sizeof(CancelBox) <= 4096, "the mailbox fits its page");
@@ -126,7 +127,7 @@ uint64_t service_box(Ring& r, bool leaving)
 			continue;
 		}
 		bool all = s.flags & (lx::ASYNC_CANCEL_ALL | lx::ASYNC_CANCEL_ANY);
-		bool waiting = s.expected & b->in_use & ~s.answered;
+		bool waiting = s.expected & b->active & ~s.answered;
 		if (leaving || !waiting || (s.found && !all) || now >= s.asked_at + kAnswerWait) {
 			if (!leaving)
 				answer_owner(r, s);
@@ -137,6 +138,7 @@ uint64_t service_box(Ring& r, bool leaving)
 	}
 	if (leaving) {
 		b->in_use &= ~me; // a process asking now does not wait for this one
+		b->active &= ~me;
 		r.x_member = 0;
 		answered = true;
 	}
@@ -160,6 +162,17 @@ uint32_t take_member(CancelBox* b)
 	}
 	word_unlock(&b->lock, true);
 	return n;
+}
+
+// This process uses the ring: it may hold requests others want cancelled, so they wait for its answers.
+void mark_active(Ring& r)
+{
+	CancelBox* b = r.x_box;
+	if (!b || !r.x_member)
+		return;
+	word_lock(&b->lock, true);
+	b->active |= 1ull << (r.x_member - 1);
+	word_unlock(&b->lock, true);
 }
 
 bool always(Ring&, void*) { return true; }
@@ -208,6 +221,7 @@ void share(Ring& r)
 			r.x_box = static_cast<CancelBox*>(page);
 			r.x_member = 1;
 			r.x_box->in_use = 1;
+			r.x_box->active = 1;
 		}
 	}
 	r.x_child_member = take_member(r.x_box);
@@ -398,6 +412,7 @@ int own_native(Ring& r)
 		return e;
 	}
 	drop_parents_work(r);
+	mark_active(r);
 	r.nsq = native::SqProducer(view.sq, view.sqes);
 	r.ncq = native::CqConsumer(view.cq, view.cqes);
 	rp_host_ring_set_notify(r.native, on_native_notify, &r);
@@ -449,7 +464,7 @@ bool ask_other_processes(Ring& r, Req* owner, const CancelSpec& c)
 		return false;
 	bool asked = false;
 	word_lock(&b->lock, true);
-	uint64_t others = b->in_use & ~(1ull << (r.x_member - 1));
+	uint64_t others = b->active & ~(1ull << (r.x_member - 1));
 	for (CancelSlot& s : b->slots) {
 		if (!others || __atomic_load_n(&s.asked, __ATOMIC_ACQUIRE))
 			continue;
@@ -524,6 +539,8 @@ void rejoin_shared_rings()
 			    r.left = false;
 			    __atomic_fetch_add(r.x_attached, 1, __ATOMIC_SEQ_CST);
 			    r.x_member = take_member(r.x_box);
+			    if (r.native)
+				    mark_active(r);
 		    }
 		    unlock_ring(r);
 	    },

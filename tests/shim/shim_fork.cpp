@@ -89,6 +89,36 @@ static void child_reaps_parent_request(void**)
 	close(fds[1]);
 }
 
+// ASYNC_CANCEL in the child finds the parent's pending read: the parent cancels it (its CQE says -ECANCELED)
+// and the cancel reports it found.
+static void child_cancels_parent_request(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	char buf[8];
+	prep(r.get_sqe(), lx::OP_READ, fds[0], uint64_t(buf), sizeof(buf), 0, 1);
+	assert_int_equal(r.submit(), 1);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		prep(r.get_sqe(), lx::OP_ASYNC_CANCEL, -1, 1, 0, 0, 2);
+		CHILD_CHECK(r.submit() == 1);
+		int32_t res[3] = {1, 1, 1};
+		for (int i = 0; i < 2; ++i) {
+			lx::io_uring_cqe c{};
+			CHILD_CHECK(r.next(&c) && (c.user_data == 1 || c.user_data == 2));
+			res[c.user_data] = c.res;
+		}
+		CHILD_CHECK(res[1] == -ECANCELED && res[2] == 0);
+		exit(0);
+	}
+	assert_int_equal(child_status(pid), 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 // exec cancels the child's requests: a linked TIMEOUT and the NOP after it both complete with -ECANCELED.
 static void exec_cancels_linked_timeout(void**)
 {
@@ -225,6 +255,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(both_submit_and_reap),
 	    cmocka_unit_test(child_reaps_parent_request),
+	    cmocka_unit_test(child_cancels_parent_request),
 	    cmocka_unit_test(exec_cancels_linked_timeout),
 	    cmocka_unit_test(exit_leaves_completions),
 	    cmocka_unit_test(concurrent_posting_loses_nothing),
