@@ -259,7 +259,8 @@ void adopt_in_child(Ring& r)
 	r.x_unsignalled = 0;
 	r.sq_head = __atomic_load_n(r.k_sq_head, __ATOMIC_ACQUIRE);
 	r.cq_tail = __atomic_load_n(r.k_cq_tail, __ATOMIC_ACQUIRE);
-	r.x_watch = nullptr; // the parent's thread; the child starts its own
+	rp_host_watch_stop(r.x_watch); // the parent's thread: the child's copy is only forgotten
+	r.x_watch = nullptr;
 	r.x_member = r.x_child_member;
 	r.left = false;
 }

@@ -357,6 +357,8 @@ void after_fork_child()
 	// work queued for it is the parent's (it holds ring references the child lets go of, leaking the copies).
 	new (&g_lock) std::mutex;
 	new (&g_helper_lock) std::mutex;
+	keep_for_leak_checkers(g_helper_cv);
+	keep_for_leak_checkers(g_helper_queue);
 	g_helper_cv = new std::condition_variable;
 	g_helper_queue = nullptr;
 	g_helper_started = false;

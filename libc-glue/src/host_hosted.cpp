@@ -172,6 +172,7 @@ int rp_host_wait_shared(const uint32_t* word, uint32_t expected, uint64_t deadli
 void rp_host_wake_shared(const uint32_t* word, uint32_t count) { futex_wake(word, count, 0); }
 
 struct rp_host_watch {
+	long pid; // the process whose thread this is (a forked child holds a copy without the thread)
 	const uint32_t* word;
 	uint64_t (*fn)(void*);
 	void* arg;
@@ -207,6 +208,7 @@ rp_host_watch* rp_host_watch_start(const uint32_t* word, uint64_t (*fn)(void*), 
 	auto* w = new (std::nothrow) rp_host_watch;
 	if (!w)
 		return nullptr;
+	w->pid = raw_syscall(SYS_getpid);
 	w->word = word;
 	w->fn = fn;
 	w->arg = arg;
@@ -227,6 +229,10 @@ void rp_host_watch_stop(rp_host_watch* w)
 {
 	if (!w)
 		return;
+	if (w->pid != raw_syscall(SYS_getpid)) {
+		keep_for_leak_checkers(w); // the copy a forked child holds: the thread is the parent's
+		return;
+	}
 	w->stop.store(true, std::memory_order_release);
 	futex_wake(w->word, INT32_MAX, 0);
 	pthread_join(w->thread, nullptr);
@@ -285,7 +291,11 @@ void rp_host_ring_set_notify(rp_host_ring* ring, void (*fn)(void*), void* ctx)
 
 void rp_host_ring_destroy(rp_host_ring* ring) { rp_os_ring_destroy(reinterpret_cast<rp_os_ring*>(ring)); }
 
-void rp_host_ring_abandon(rp_host_ring* ring) { rp_os_ring_abandon(reinterpret_cast<rp_os_ring*>(ring)); }
+void rp_host_ring_abandon(rp_host_ring* ring)
+{
+	keep_for_leak_checkers(ring); // left as it is on purpose (its threads are the parent's)
+	rp_os_ring_abandon(reinterpret_cast<rp_os_ring*>(ring));
+}
 
 int rp_host_fd_kind(int fd)
 {

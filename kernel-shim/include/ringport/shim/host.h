@@ -59,7 +59,8 @@ void rp_host_wake_shared(const uint32_t *word, uint32_t count);
 /*
  * A host thread of this process that calls fn(arg) whenever *word (memory shared across processes, bumped and
  * woken with rp_host_wake_shared) changes, and again at the absolute CLOCK_MONOTONIC time fn last returned
- * (UINT64_MAX: none). fn may enter native rings. NULL when no thread can be had. Stop joins the thread.
+ * (UINT64_MAX: none). fn may enter native rings. NULL when no thread can be had. Stop joins the thread; in a
+ * forked child, stopping the parent's watch only forgets the copy.
  */
 struct rp_host_watch;
 struct rp_host_watch *rp_host_watch_start(const uint32_t *word, uint64_t (*fn)(void *arg), void *arg);
