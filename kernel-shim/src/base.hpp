@@ -90,6 +90,20 @@ public:
 	void unlock() { word_unlock(&word_, false); }
 	// A forked child: the copy may show the lock held by a thread that does not exist there.
 	void reset() { __atomic_store_n(&word_, 0, __ATOMIC_RELAXED); }
+	// Gives up at the CLOCK_MONOTONIC deadline (exit and exec may run in a signal handler that interrupted
+	// the holder).
+	bool lock_until(uint64_t deadline)
+	{
+		if (try_lock())
+			return true;
+		for (;;) {
+			if (__atomic_exchange_n(&word_, 2, __ATOMIC_ACQUIRE) == 0)
+				return true;
+			if (rp_host_now_ns(1 /* CLOCK_MONOTONIC */) >= deadline)
+				return false;
+			(void)rp_host_wait(&word_, 2, deadline, nullptr, 0);
+		}
+	}
 
 private:
 	uint32_t word_ = 0;

@@ -14,12 +14,16 @@ namespace {
 
 Mutex g_live_lock; // guards g_live; taken before any ring's lock
 Ring* g_live;
+uint32_t g_shared; // rings of this process that were ever shared: none, and exit and exec have nothing to do
 
 constexpr uint64_t kMs = 1000000;
 // exec: how long the native cancels may take before the requests are completed regardless.
 constexpr uint64_t kCancelWait = 2000 * kMs;
 // exit: how long a process stays for its plain timeouts to fire (Linux keeps running them after the exit).
 constexpr uint64_t kExitLinger = 5000 * kMs;
+// exit and exec: how long to wait for a lock (a signal handler may have interrupted its holder) before going
+// without cancelling.
+constexpr uint64_t kLockWait = 1000 * kMs;
 
 uint32_t* ring_word(Ring& r, uint32_t off) { return reinterpret_cast<uint32_t*>(r.rings + off); }
 
@@ -210,6 +214,7 @@ void share(Ring& r)
 		__atomic_store_n(r.x_attached, 1, __ATOMIC_RELAXED);
 		r.wake_word = ring_word(r, layout::shared_wake);
 		r.shared = true;
+		__atomic_fetch_add(&g_shared, 1, __ATOMIC_RELAXED);
 		// Threads of this process asleep on the private word re-check and sleep on the shared one.
 		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
 		rp_host_wake(&r.wake_seq, 1u << 30);
@@ -329,8 +334,11 @@ void force_complete(Ring& r)
 // This process stops executing its requests on r: each gets a CQE that the processes staying can reap.
 void leave(Ring& r, Leaving why)
 {
-	r.lock.lock();
-	if (!r.shared || r.left) {
+	if (!__atomic_load_n(&r.shared, __ATOMIC_ACQUIRE))
+		return;
+	if (!r.lock.lock_until(rp_host_now_ns(lx::CLOCK_MONOTONIC_) + kLockWait))
+		return;
+	if (r.left) {
 		unlock_ring(r);
 		return;
 	}
@@ -363,7 +371,10 @@ void leave(Ring& r, Leaving why)
 // Runs fn on every ring of this process, each held by a reference, without holding g_live_lock while fn runs.
 void for_each_live(void (*fn)(Ring&, Leaving), Leaving why)
 {
-	g_live_lock.lock();
+	if (!__atomic_load_n(&g_shared, __ATOMIC_RELAXED))
+		return; // never forked with a ring: nothing to leave (and no lock or allocation at exit)
+	if (!g_live_lock.lock_until(rp_host_now_ns(lx::CLOCK_MONOTONIC_) + kLockWait))
+		return;
 	uint32_t n = 0;
 	for (Ring* r = g_live; r; r = r->live_next)
 		++n;
