@@ -44,36 +44,65 @@ inline constexpr Status kOk{};
 			return ::ringport::shim::Status::fail(rp_try_status_.err);                                           \
 	} while (0)
 
-// Sleeping lock over the host's wait/wake: 0 free, 1 held, 2 held with sleepers.
+// Sleeping lock on a 32-bit word over the host's wait/wake: 0 free, 1 held, 2 held with sleepers. A word in
+// memory other processes map (shared) uses the host's cross-process wait/wake.
+inline bool word_try_lock(uint32_t* w)
+{
+	uint32_t c = 0;
+	return __atomic_compare_exchange_n(w, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+inline void word_lock(uint32_t* w, bool shared)
+{
+	uint32_t c = 0;
+	if (__atomic_compare_exchange_n(w, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	for (int spin = 0; spin < 100; ++spin) {
+		__builtin_ia32_pause();
+		c = 0;
+		if (__atomic_compare_exchange_n(w, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return;
+	}
+	if (c != 2)
+		c = __atomic_exchange_n(w, 2, __ATOMIC_ACQUIRE);
+	while (c != 0) {
+		if (shared)
+			(void)rp_host_wait_shared(w, 2, UINT64_MAX, nullptr, 0);
+		else
+			(void)rp_host_wait(w, 2, UINT64_MAX, nullptr, 0);
+		c = __atomic_exchange_n(w, 2, __ATOMIC_ACQUIRE);
+	}
+}
+inline void word_unlock(uint32_t* w, bool shared)
+{
+	if (__atomic_exchange_n(w, 0, __ATOMIC_RELEASE) == 2) {
+		if (shared)
+			rp_host_wake_shared(w, 1);
+		else
+			rp_host_wake(w, 1);
+	}
+}
+
+// The process-private lock.
 class Mutex {
 public:
-	void lock()
+	void lock() { word_lock(&word_, false); }
+	bool try_lock() { return word_try_lock(&word_); }
+	void unlock() { word_unlock(&word_, false); }
+	// A forked child: the copy may show the lock held by a thread that does not exist there.
+	void reset() { __atomic_store_n(&word_, 0, __ATOMIC_RELAXED); }
+	// Gives up at the CLOCK_MONOTONIC deadline (exit and exec may run in a signal handler that interrupted
+	// the holder).
+	bool lock_until(uint64_t deadline)
 	{
-		uint32_t c = 0;
-		if (__atomic_compare_exchange_n(&word_, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return;
-		for (int spin = 0; spin < 100; ++spin) {
-			__builtin_ia32_pause();
-			c = 0;
-			if (__atomic_compare_exchange_n(&word_, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-				return;
+		if (try_lock())
+			return true;
+		for (;;) {
+			if (__atomic_exchange_n(&word_, 2, __ATOMIC_ACQUIRE) == 0)
+				return true;
+			if (rp_host_now_ns(1 /* CLOCK_MONOTONIC */) >= deadline)
+				return false;
+			(void)rp_host_wait(&word_, 2, deadline, nullptr, 0);
 		}
-		if (c != 2)
-			c = __atomic_exchange_n(&word_, 2, __ATOMIC_ACQUIRE);
-		while (c != 0) {
-			(void)rp_host_wait(&word_, 2, UINT64_MAX, nullptr, 0);
-			c = __atomic_exchange_n(&word_, 2, __ATOMIC_ACQUIRE);
-		}
-	}
-	bool try_lock()
-	{
-		uint32_t c = 0;
-		return __atomic_compare_exchange_n(&word_, &c, 1, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-	}
-	void unlock()
-	{
-		if (__atomic_exchange_n(&word_, 0, __ATOMIC_RELEASE) == 2)
-			rp_host_wake(&word_, 1);
 	}
 
 private:

@@ -48,10 +48,31 @@ void overflow(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const u
 
 } // namespace
 
+// A ring shared across processes: the tail is read and published under the cross-process lock, so each
+// CQE is visible at once (there is no staging across processes). false when the CQ is full.
+bool post_shared(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const uint32_t* big)
+{
+	x_lock(r);
+	r.cq_tail = __atomic_load_n(r.k_cq_tail, __ATOMIC_RELAXED);
+	bool room = cq_used(r) < r.cq_entries;
+	if (room) {
+		write_cqe(r, user_data, res, cflags, big);
+		store_release(r.k_cq_tail, r.cq_tail);
+		++r.x_unsignalled;
+	}
+	x_unlock(r);
+	return room;
+}
+
 void post_cqe(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const uint32_t* big)
 {
 	// Earlier overflowed completions go first: never post around them.
-	if (r.overflow_head || cq_used(r) >= r.cq_entries)
+	if (r.overflow_head)
+		overflow(r, user_data, res, cflags, big);
+	else if (r.shared) {
+		if (!post_shared(r, user_data, res, cflags, big))
+			overflow(r, user_data, res, cflags, big);
+	} else if (cq_used(r) >= r.cq_entries)
 		overflow(r, user_data, res, cflags, big);
 	else
 		write_cqe(r, user_data, res, cflags, big);
@@ -59,7 +80,11 @@ void post_cqe(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const u
 
 bool post_cqe_if_room(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags)
 {
-	if (r.overflow_head || cq_used(r) >= r.cq_entries)
+	if (r.overflow_head)
+		return false;
+	if (r.shared)
+		return post_shared(r, user_data, res, cflags, nullptr);
+	if (cq_used(r) >= r.cq_entries)
 		return false;
 	write_cqe(r, user_data, res, cflags, nullptr);
 	return true;
@@ -68,12 +93,19 @@ bool post_cqe_if_room(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags)
 // Moves overflowed completions into the ring while it has room (enter with GETEVENTS does this).
 void flush_overflow(Ring& r)
 {
-	while (r.overflow_head && cq_used(r) < r.cq_entries) {
-		OverflowCqe* o = r.overflow_head;
+	while (OverflowCqe* o = r.overflow_head) {
+		auto* big = reinterpret_cast<const uint32_t*>(o->big);
+		if (r.shared) {
+			if (!post_shared(r, o->cqe.user_data, o->cqe.res, o->cqe.flags, big))
+				break;
+		} else {
+			if (cq_used(r) >= r.cq_entries)
+				break;
+			write_cqe(r, o->cqe.user_data, o->cqe.res, o->cqe.flags, big);
+		}
 		r.overflow_head = o->next;
 		if (!r.overflow_head)
 			r.overflow_tail = nullptr;
-		write_cqe(r, o->cqe.user_data, o->cqe.res, o->cqe.flags, reinterpret_cast<const uint32_t*>(o->big));
 		__atomic_fetch_sub(&r.overflow_count, 1, __ATOMIC_RELAXED);
 		rp_host_free(o, sizeof(*o));
 	}
@@ -130,10 +162,13 @@ void commit(Ring& r)
 		if (r.cq_posted == before)
 			break;
 	}
-	if (r.cq_tail == published && !r.overflow_head)
+	bool fresh = r.shared ? r.x_unsignalled != 0 : r.cq_tail != published;
+	if (!fresh && !r.overflow_head)
 		return;
-	store_release(r.k_cq_tail, r.cq_tail);
-	if (r.eventfd >= 0 && r.cq_tail != published &&
+	if (!r.shared)
+		store_release(r.k_cq_tail, r.cq_tail);
+	r.x_unsignalled = 0;
+	if (r.eventfd >= 0 && fresh &&
 	    !(__atomic_load_n(r.k_cq_flags, __ATOMIC_RELAXED) & lx::CQ_EVENTFD_DISABLED) &&
 	    (!r.eventfd_async || r.posted_async))
 		(void)rp_host_eventfd_signal(r.eventfd);
@@ -258,7 +293,7 @@ void unlock_ring(Ring& r)
 	for (;;) {
 		r.lock.unlock();
 		if (__atomic_exchange_n(&r.wake_owed, 0, __ATOMIC_ACQ_REL))
-			rp_host_wake(&r.wake_seq, 1u << 30);
+			wake_now(r);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (!__atomic_load_n(&r.reap_request, __ATOMIC_SEQ_CST) || (r.flags & lx::SETUP_DEFER_TASKRUN))
 			return;

@@ -7,8 +7,9 @@ namespace ringport::shim {
 namespace {
 constexpr uint32_t kCancelFlags = lx::ASYNC_CANCEL_ALL | lx::ASYNC_CANCEL_FD | lx::ASYNC_CANCEL_ANY |
                                   lx::ASYNC_CANCEL_FD_FIXED | lx::ASYNC_CANCEL_USERDATA | lx::ASYNC_CANCEL_OP;
+} // namespace
 
-bool matches(Ring& r, const CancelSpec& c, const Req* q)
+bool cancel_matches(Ring& r, const CancelSpec& c, const Req* q)
 {
 	if (c.flags & lx::ASYNC_CANCEL_ANY)
 		return true;
@@ -27,7 +28,6 @@ bool matches(Ring& r, const CancelSpec& c, const Req* q)
 	bool by_user_data = (c.flags & lx::ASYNC_CANCEL_USERDATA) || !(c.flags & (lx::ASYNC_CANCEL_FD | lx::ASYNC_CANCEL_OP));
 	return !by_user_data || q->sqe.user_data == c.user_data;
 }
-} // namespace
 
 Status cancel_prep_spec(CancelSpec* c, uint64_t addr, int32_t fd, uint32_t flags, uint32_t opcode, bool fixed_ok)
 {
@@ -57,7 +57,7 @@ int64_t cancel_start(Ring& r, const CancelSpec& c, Req* owner)
 	int64_t found = 0;
 	for (Req* q = r.inflight.head; q;) {
 		Req* next = q->next;
-		if (q != owner && !(q->state & (REQ_DONE | REQ_CANCELING)) && matches(r, c, q)) {
+		if (q != owner && !(q->state & (REQ_DONE | REQ_CANCELING)) && cancel_matches(r, c, q)) {
 			++found;
 			if (q->opcode == lx::OP_WAITID || q->opcode == lx::OP_FUTEX_WAIT || q->opcode == lx::OP_FUTEX_WAITV)
 				owner->u.cancel.counts = true;
@@ -111,7 +111,10 @@ Issued issue_async_cancel(Ring& r, Req& q)
 	CancelSpec c{q.u.cancel.addr, q.u.cancel.fd, q.u.cancel.flags, q.u.cancel.opcode,
 	             (q.u.cancel.flags & lx::ASYNC_CANCEL_FD_FIXED) != 0};
 	int64_t found = cancel_start(r, c, &q);
-	if (found < 0)
+	// A ring shared across fork: the other processes' requests are theirs to cancel.
+	if (r.shared && (found < 0 || q.u.cancel.all) && ask_other_processes(r, &q, c))
+		++q.u.cancel.outstanding;
+	if (found < 0 && !q.u.cancel.outstanding)
 		return Issued::now(q.u.cancel.all ? 0 : found);
 	if (q.u.cancel.outstanding)
 		return Issued::later();

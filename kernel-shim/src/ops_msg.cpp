@@ -20,10 +20,10 @@ void send_to(Ring& target, uint64_t user_data, int32_t res, uint32_t cflags)
 		m->next = head;
 	while (!__atomic_compare_exchange_n(&target.inbox, &head, m, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 	// Make the target look: its waiter, a poller of its fd, or a host thread on its behalf.
-	__atomic_fetch_add(&target.wake_seq, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&target.waiters, __ATOMIC_SEQ_CST))
-		rp_host_wake(&target.wake_seq, 1u << 30);
-	else if (!(target.flags & lx::SETUP_DEFER_TASKRUN) && !__atomic_exchange_n(&target.kick_pending, 1, __ATOMIC_ACQ_REL)) {
+	__atomic_fetch_add(target.wake_word, 1, __ATOMIC_SEQ_CST);
+	if (has_waiters(target))
+		wake_now(target);
+	if (!__atomic_load_n(&target.waiters, __ATOMIC_SEQ_CST) && !(target.flags & lx::SETUP_DEFER_TASKRUN) && !__atomic_exchange_n(&target.kick_pending, 1, __ATOMIC_ACQ_REL)) {
 		ring_ref(&target);
 		rp_host_defer(run_deferred_work, &target);
 	}

@@ -135,6 +135,8 @@ struct CancelSpec {
 	uint8_t opcode;
 	bool fd_fixed;
 };
+// Whether q is a request spec names.
+bool cancel_matches(Ring& r, const CancelSpec& spec, const Req* q);
 Status cancel_prep_spec(CancelSpec* spec, uint64_t addr, int32_t fd, uint32_t flags, uint32_t opcode, bool fixed_ok);
 // Starts cancelling what spec matches on behalf of owner. Returns matches found (the results come later
 // through owner's TAG_CANCEL_RESULT completions) or -ENOENT.

@@ -579,6 +579,10 @@ int64_t register_op(Ring* rp, uint32_t opcode, uint64_t arg, uint32_t nr_args)
 			return -lx::EACCES;
 	}
 	r.lock.lock();
+	if (int e = own_native(r); e) {
+		unlock_ring(r);
+		return e;
+	}
 	bool was = r.in_submit;
 	r.in_submit = true;
 	int64_t ret = dispatch(r, opcode, arg, nr_args);

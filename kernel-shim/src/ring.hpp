@@ -116,6 +116,9 @@ namespace layout {
 inline constexpr uint32_t sq_head = 0, sq_tail = 4, cq_head = 8, cq_tail = 12, sq_ring_mask = 16, cq_ring_mask = 20,
                           sq_ring_entries = 24, cq_ring_entries = 28, sq_dropped = 32, sq_flags = 36, cq_flags = 40,
                           cq_overflow = 44, cqes = 64;
+// Padding of io_rings between cq_overflow and the CQEs, which programs never touch: the words processes that
+// share the ring across fork synchronise with (shared_ring.cpp; docs/glue.md describes them).
+inline constexpr uint32_t shared_lock = 48, shared_wake = 52, shared_waiters = 56, shared_attached = 60;
 }
 
 // One queued overflow completion.
@@ -257,6 +260,26 @@ struct Ring {
 	Req** poll_hash;  // armed polls by user_data: POLL_REMOVE and updates stay O(1) with thousands armed
 	uint32_t poll_hash_mask; // REGISTER_IOWQ_MAX_WORKERS (bounded, unbounded)
 	bool restrictions_registered; // enforced from ENABLE_RINGS on
+
+	// Sharing across processes (shared_ring.cpp). Until the first fork a ring is private and none of this
+	// is used beyond wake_word, which points at wake_seq.
+	bool shared;           // forked with the ring: CQ and SQ go through the words in the ring memory
+	bool left;             // this process has let go of the ring (exec, exit): it no longer counts as attached
+	uint32_t* wake_word;   // what waiters in enter sleep on: &wake_seq, or the shared word
+	uint32_t* x_lock_word; // shared: the cross-process CQ/SQ lock
+	uint32_t* x_waiters;   // shared: sleepers in every process
+	uint32_t* x_attached;  // shared: processes that use the ring
+	uint32_t x_lock_depth; // nesting of x_lock in this process (under lock)
+	uint32_t x_unsignalled; // shared: CQEs published since the last commit (eventfd, pollers, waiters)
+	rp_host_region* x_region; // shared: a page beside the ring for requests between processes (cancel)
+	struct CancelBox* x_box;  // in x_region
+	rp_host_watch* x_watch;   // this process's thread that answers them
+	uint32_t x_member;        // this process's number among those sharing the ring (1..64)
+	uint32_t x_child_member;  // the number the child being forked takes
+	bool fork_locked;         // held across the fork by fork_prepare (a ring being destroyed is left alone)
+	Ring* live_next;       // every ring of this process (fork handlers)
+	Ring* live_prev;
+	rp_host_ring_params native_params; // what the native ring was created with (a forked child makes its own)
 };
 
 // ---- core services used by the op families (submit.cpp, complete.cpp) ----
@@ -303,6 +326,7 @@ Req* poll_hash_find(Ring& r, uint64_t user_data);
 void rsrc_hold(Ring& r, Req* q);
 void rsrc_release(Ring& r, Req* q);
 Status rsrc_retire(Ring& r, int32_t file_ref, uint64_t tag);
+// Lets go of everything retired without posting tags (ring destruction; a forked child, whose parent posts them).
 void rsrc_teardown(Ring& r);
 
 // Inflight bookkeeping (cancel lookup).
@@ -334,12 +358,62 @@ void run_deferred_work(void* ring);
 // Unlocks, taking over reaping the notify callback asked for.
 void unlock_ring(Ring& r);
 
+// ---- sharing across processes (shared_ring.cpp) ----
+
+// The cross-process lock around CQ posting and SQ consumption of a shared ring; nests. Caller holds lock.
+inline void x_lock(Ring& r)
+{
+	if (r.x_lock_depth++ == 0)
+		word_lock(r.x_lock_word, true);
+}
+inline void x_unlock(Ring& r)
+{
+	if (--r.x_lock_depth == 0)
+		word_unlock(r.x_lock_word, true);
+}
+inline bool has_waiters(const Ring& r)
+{
+	return __atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST) || (r.shared && __atomic_load_n(r.x_waiters, __ATOMIC_SEQ_CST));
+}
+// Wakes every sleeper on the ring's wake word (in every process when it is shared).
+inline void wake_now(Ring& r)
+{
+	if (r.shared)
+		rp_host_wake_shared(r.wake_word, 1u << 30);
+	else
+		rp_host_wake(r.wake_word, 1u << 30);
+}
+// Bumps the wake word and wakes sleepers right away (callers that do not hold the lock).
+inline void kick_waiters(Ring& r)
+{
+	__atomic_fetch_add(r.wake_word, 1, __ATOMIC_SEQ_CST);
+	if (has_waiters(r))
+		wake_now(r);
+}
+// Sleeps on the wake word while it holds seq (see rp_host_wait); counted as a sleeper across processes.
+int sleep_on_ring(Ring& r, uint32_t seq, uint64_t deadline, const void* sigmask, size_t sigmask_size);
+// A forked child's native ring, made at its first use of the ring (enter, register, deferred work). Lock
+// held; 0 or -errno.
+int own_native(Ring& r);
+// Marks every request of a forked child's copy free: they are the parent's, which completes them.
+void forget_requests(Ring& r);
+// The ring's registry for the fork handlers (setup and destroy).
+void live_add(Ring* r);
+void live_remove(Ring* r);
+// The native ring's notify callback (setup.cpp).
+void on_native_notify(void* ctx);
+// destroy(): a shared ring this process lets go of while others may still use it.
+void shared_release(Ring& r);
+// ASYNC_CANCEL on a shared ring: asks the other processes to cancel their matching requests too; their
+// answer arrives as a TAG_CANCEL_RESULT completion of owner. false when it could not be asked.
+bool ask_other_processes(Ring& r, Req* owner, const struct CancelSpec& spec);
+
 // Lock held: tells sleepers in enter that something changed. The futex wake itself waits for unlock_ring,
 // so a woken waiter does not run straight into the lock its waker still holds.
 inline void wake_waiters(Ring& r)
 {
-	__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST))
+	__atomic_fetch_add(r.wake_word, 1, __ATOMIC_SEQ_CST);
+	if (has_waiters(r))
 		__atomic_store_n(&r.wake_owed, 1, __ATOMIC_RELAXED);
 }
 

@@ -78,6 +78,8 @@ Status fill_params(uint32_t entries, lx::io_uring_params& p)
 	return kOk;
 }
 
+} // namespace
+
 // The notify callback: an OS thread posted native completions.
 void on_native_notify(void* ctx)
 {
@@ -85,9 +87,7 @@ void on_native_notify(void* ctx)
 	__atomic_store_n(&r.reap_request, 1, __ATOMIC_SEQ_CST);
 	if (r.flags & lx::SETUP_DEFER_TASKRUN) {
 		// Completions are posted only inside enter: wake a waiter, and tell a poller there is work.
-		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST))
-			rp_host_wake(&r.wake_seq, 1u << 30);
+		kick_waiters(r);
 		if (void* cookie = __atomic_load_n(&r.poll_cookie, __ATOMIC_ACQUIRE))
 			rp_host_ring_posted(cookie);
 		// TASKRUN_FLAG tells a program that peeks the CQ that it has to enter for its completions.
@@ -107,8 +107,15 @@ void on_native_notify(void* ctx)
 	unlock_ring(r);
 }
 
+namespace {
+
 void destroy(Ring* r)
 {
+	// No reference may be taken for deferred work from here on (the count is already zero).
+	__atomic_store_n(&r->kick_pending, 1, __ATOMIC_RELEASE);
+	live_remove(r);
+	if (r->shared)
+		shared_release(*r);
 	if (r->native)
 		rp_host_ring_destroy(r->native); // cancels and waits for the OS; no callback after this
 	while (r->overflow_head) {
@@ -195,6 +202,7 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 	r->cqe_size = (p.flags & lx::SETUP_CQE32) ? 32 : 16;
 	r->disabled = p.flags & lx::SETUP_R_DISABLED;
 	r->eventfd = -1;
+	r->wake_word = &r->wake_seq;
 	if ((p.flags & lx::SETUP_SINGLE_ISSUER) && !r->disabled)
 		r->submitter_task = rp_host_task_id();
 
@@ -256,6 +264,7 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 	rp_host_ring_params np{};
 	np.sq_entries = r->sq_entries < 256 ? 256 : (r->sq_entries > 16384 ? 32768 : r->sq_entries * 2);
 	np.cq_entries = r->cq_entries * 2 < 512 ? 512 : (r->cq_entries * 2 > 65536 ? 65536 : r->cq_entries * 2);
+	r->native_params = np;
 	rp_host_ring_view view{};
 	if (int e = rp_host_ring_create(&np, &r->native, &view); e) {
 		destroy(r);
@@ -270,6 +279,7 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 		destroy(r);
 		return s.err;
 	}
+	live_add(r);
 	*out = r;
 	return 0;
 }

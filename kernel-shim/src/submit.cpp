@@ -45,6 +45,21 @@ void free_req_chunks(Ring& r)
 	}
 }
 
+void forget_requests(Ring& r)
+{
+	r.free_reqs = nullptr;
+	for (ReqChunk* c = r.req_chunks; c; c = c->next)
+		for (Req& q : c->reqs) {
+			if (q.heap && !(q.state & REQ_DONE))
+				rp_host_free(q.heap, q.heap_size);
+			q.heap = nullptr;
+			q.rsrc = nullptr;
+			q.state = REQ_DONE;
+			q.next = r.free_reqs;
+			r.free_reqs = &q;
+		}
+}
+
 void free_req_if_unused(Ring& r, Req* q)
 {
 	if (!(q->state & REQ_DONE) || q->native_refs || (q->state & REQ_INFLIGHT))
@@ -423,6 +438,8 @@ int fail_init(Ring& r, Req* q, int err)
 	return 0;
 }
 
+int64_t consume_sqes(Ring& r, uint32_t to_submit);
+
 int submit_one(Ring& r, const lx::io_uring_sqe* src)
 {
 	// The hot path: a plain NOP outside any link or drain completes right here, no request needed.
@@ -453,6 +470,19 @@ int submit_one(Ring& r, const lx::io_uring_sqe* src)
 }
 
 int64_t submit_sqes(Ring& r, uint32_t to_submit)
+{
+	if (r.shared) {
+		// Other processes consume this SQ too: the head is theirs as much as ours.
+		x_lock(r);
+		r.sq_head = __atomic_load_n(r.k_sq_head, __ATOMIC_RELAXED);
+		int64_t n = consume_sqes(r, to_submit);
+		x_unlock(r);
+		return n;
+	}
+	return consume_sqes(r, to_submit);
+}
+
+int64_t consume_sqes(Ring& r, uint32_t to_submit)
 {
 	uint32_t tail = load_acquire(r.k_sq_tail);
 	uint32_t avail = tail - r.sq_head;
@@ -560,6 +590,9 @@ int wait_cq(Ring& r, uint32_t min_events, uint32_t flags, const WaitArgs& w)
 	uint32_t need = min_events;
 	int ret = 0;
 	for (;;) {
+		// Read before looking at the CQ: another process posts without this ring's lock, and its post changes
+		// the word after its tail, so a CQE missed below cannot be slept through.
+		uint32_t seq = __atomic_load_n(r.wake_word, __ATOMIC_SEQ_CST);
 		process(r);
 		if (r.overflow_head) {
 			flush_overflow(r);
@@ -568,16 +601,15 @@ int wait_cq(Ring& r, uint32_t min_events, uint32_t flags, const WaitArgs& w)
 		uint32_t ready = cq_ready_user(r);
 		if (ready >= need || r.timeouts_fired != fired_at_start)
 			break;
-		uint32_t seq = __atomic_load_n(&r.wake_seq, __ATOMIC_SEQ_CST);
 		__atomic_fetch_add(&r.waiters, 1, __ATOMIC_SEQ_CST);
 		r.in_submit = false;
 		unlock_ring(r);
 		uint64_t until = min_deadline && min_deadline < deadline ? min_deadline : deadline;
 		int rc = 0;
-		if (__atomic_load_n(&r.wake_seq, __ATOMIC_SEQ_CST) == seq &&
+		if (__atomic_load_n(r.wake_word, __ATOMIC_SEQ_CST) == seq &&
 		    !__atomic_load_n(&r.reap_request, __ATOMIC_SEQ_CST))
-			rc = rp_host_wait(&r.wake_seq, seq, until, w.sigmask ? reinterpret_cast<const void*>(w.sigmask) : nullptr,
-			                  w.sigmask_size);
+			rc = sleep_on_ring(r, seq, until, w.sigmask ? reinterpret_cast<const void*>(w.sigmask) : nullptr,
+			                   w.sigmask_size);
 		// Counted as a waiter until it holds the lock: a poster in between wakes it rather than handing the
 		// ring work to the host's helper thread, which would only contend for the lock (process() runs it).
 		r.lock.lock();
@@ -622,6 +654,10 @@ int64_t enter(Ring* rp, uint32_t to_submit, uint32_t min_complete, uint32_t flag
 		return -lx::EEXIST;
 	int64_t ret = 0;
 	r.lock.lock();
+	if (int e = own_native(r); e) {
+		unlock_ring(r);
+		return e;
+	}
 	r.in_submit = true;
 	// Linux runs poll wakeups in the waker: an event that happened before this call is acted on within it,
 	// except on a DEFER_TASKRUN ring, where what a wakeup queued runs only when the caller asks for events.
@@ -661,6 +697,11 @@ void run_deferred_work(void* arg)
 	Ring& r = *static_cast<Ring*>(arg);
 	__atomic_store_n(&r.kick_pending, 0, __ATOMIC_RELEASE);
 	r.lock.lock();
+	if (own_native(r)) {
+		unlock_ring(r);
+		ring_unref(&r);
+		return;
+	}
 	bool was = r.in_submit;
 	r.in_submit = true;
 	process(r);
@@ -679,14 +720,14 @@ int run_until(Ring& r, bool (*pred)(Ring&, void*), void* ctx, uint64_t deadline)
 		process(r);
 		if (pred(r, ctx))
 			break;
-		uint32_t seq = __atomic_load_n(&r.wake_seq, __ATOMIC_SEQ_CST);
+		uint32_t seq = __atomic_load_n(r.wake_word, __ATOMIC_SEQ_CST);
 		__atomic_fetch_add(&r.waiters, 1, __ATOMIC_SEQ_CST);
 		r.in_submit = false;
 		unlock_ring(r);
 		int rc = 0;
-		if (__atomic_load_n(&r.wake_seq, __ATOMIC_SEQ_CST) == seq &&
+		if (__atomic_load_n(r.wake_word, __ATOMIC_SEQ_CST) == seq &&
 		    !__atomic_load_n(&r.reap_request, __ATOMIC_SEQ_CST))
-			rc = rp_host_wait(&r.wake_seq, seq, deadline, nullptr, 0);
+			rc = sleep_on_ring(r, seq, deadline, nullptr, 0);
 		__atomic_fetch_sub(&r.waiters, 1, __ATOMIC_SEQ_CST);
 		r.lock.lock();
 		r.in_submit = true;

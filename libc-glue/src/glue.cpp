@@ -336,6 +336,73 @@ void ring_fd_posted(void* cookie)
 	t_ring_fd_posted = true;
 }
 
+namespace {
+
+// The process whose rings this memory describes: a vfork child shares the memory but not the rings.
+std::atomic<long> g_ring_pid{0};
+
+void before_fork()
+{
+	shim::fork_prepare();
+	// After the rings (a ring's lock is held while work is handed to the helper), then the table lock.
+	g_helper_lock.lock();
+	g_lock.lock();
+}
+
+void after_fork_parent()
+{
+	g_lock.unlock();
+	g_helper_lock.unlock();
+	shim::fork_parent();
+}
+
+void after_fork_child()
+{
+	// The copies of the locks show them held by this thread; the helper thread does not exist here, and the
+	// work queued for it is the parent's (it holds ring references the child lets go of, leaking the copies).
+	new (&g_lock) std::mutex;
+	new (&g_helper_lock) std::mutex;
+	keep_for_leak_checkers(g_helper_cv);
+	keep_for_leak_checkers(g_helper_queue);
+	g_helper_cv = new std::condition_variable;
+	g_helper_queue = nullptr;
+	g_helper_started = false;
+	g_ring_pid.store(raw_syscall(SYS_getpid), std::memory_order_relaxed);
+	shim::fork_child();
+}
+
+void at_exit() { shim::leave_shared_rings(shim::Leaving::exit); }
+
+} // namespace
+
+// Once per process image, at the first ring: fork handlers (rings are shared with forked children) and the
+// exit handler (a process that shares rings leaves them before it goes).
+void install_process_hooks()
+{
+	static std::once_flag once;
+	std::call_once(once, [] {
+		g_ring_pid.store(raw_syscall(SYS_getpid), std::memory_order_relaxed);
+		pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+		atexit(at_exit);
+	});
+}
+
+// exec: this process's requests are cancelled first, as Linux does in exec. Not in a vfork child, whose
+// memory (and so these rings) is its parent's.
+bool leave_for_exec()
+{
+	if (raw_syscall(SYS_getpid) != g_ring_pid.load(std::memory_order_relaxed))
+		return false;
+	shim::leave_shared_rings(shim::Leaving::exec);
+	return true;
+}
+
+void exec_failed(bool left)
+{
+	if (left)
+		shim::rejoin_shared_rings();
+}
+
 } // namespace ringport::glue
 
 using namespace ringport;
@@ -345,6 +412,7 @@ extern "C" {
 
 int rp_sys_io_uring_setup(unsigned int entries, struct io_uring_params* p)
 {
+	install_process_hooks();
 	shim::Ring* ring = nullptr;
 	int64_t r = shim::setup(entries, reinterpret_cast<uint64_t>(p), resolve_wq, &ring);
 	if (r < 0)

@@ -4,6 +4,7 @@
 
 #include <ringport/hosted_os.h>
 
+#include <atomic>
 #include <cerrno>
 #include <fcntl.h>
 #include <new>
@@ -120,7 +121,9 @@ uint64_t rp_host_now_ns(uint32_t clock_id)
 	return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
-int rp_host_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, const void* sigmask, size_t sigsize)
+namespace {
+int futex_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, const void* sigmask, size_t sigsize,
+               int private_flag)
 {
 	timespec abs{};
 	timespec* t = nullptr;
@@ -134,7 +137,7 @@ int rp_host_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, 
 	if (masked)
 		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, long(sigmask), long(&old_mask), 8);
 	// FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline.
-	long r = raw_syscall(SYS_futex, long(word), FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, long(expected), long(t), 0,
+	long r = raw_syscall(SYS_futex, long(word), FUTEX_WAIT_BITSET | private_flag, long(expected), long(t), 0,
 	                     long(FUTEX_BITSET_MATCH_ANY));
 	if (masked)
 		raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, long(&old_mask), 0, 8);
@@ -145,10 +148,95 @@ int rp_host_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, 
 	return 0;
 }
 
-void rp_host_wake(const uint32_t* word, uint32_t count)
+void futex_wake(const uint32_t* word, uint32_t count, int private_flag)
 {
-	raw_syscall(SYS_futex, long(word), FUTEX_WAKE | FUTEX_PRIVATE_FLAG, long(count > INT32_MAX ? INT32_MAX : count), 0, 0,
-	            0);
+	raw_syscall(SYS_futex, long(word), FUTEX_WAKE | private_flag, long(count > INT32_MAX ? INT32_MAX : count), 0, 0, 0);
+}
+} // namespace
+
+int rp_host_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, const void* sigmask, size_t sigsize)
+{
+	return futex_wait(word, expected, deadline_ns, sigmask, sigsize, FUTEX_PRIVATE_FLAG);
+}
+
+void rp_host_wake(const uint32_t* word, uint32_t count) { futex_wake(word, count, FUTEX_PRIVATE_FLAG); }
+
+// Without FUTEX_PRIVATE_FLAG the kernel keys the futex on the page (a memfd page shared across fork), so
+// a wake in one process reaches sleepers in the other.
+int rp_host_wait_shared(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, const void* sigmask,
+                        size_t sigsize)
+{
+	return futex_wait(word, expected, deadline_ns, sigmask, sigsize, 0);
+}
+
+void rp_host_wake_shared(const uint32_t* word, uint32_t count) { futex_wake(word, count, 0); }
+
+struct rp_host_watch {
+	long pid; // the process whose thread this is (a forked child holds a copy without the thread)
+	const uint32_t* word;
+	uint64_t (*fn)(void*);
+	void* arg;
+	std::atomic<bool> stop{false};
+	pthread_t thread{};
+};
+
+namespace {
+void* watch_loop(void* p)
+{
+	auto* w = static_cast<rp_host_watch*>(p);
+	// The first look is unconditional: changes made before this thread ran would not wake it.
+	uint32_t seen = __atomic_load_n(w->word, __ATOMIC_ACQUIRE);
+	uint64_t due = 0;
+	constexpr uint64_t kSlice = 100000000; // stop is noticed within this, even if its wake is missed
+	while (!w->stop.load(std::memory_order_acquire)) {
+		uint32_t now_value = __atomic_load_n(w->word, __ATOMIC_ACQUIRE);
+		uint64_t now = rp_host_now_ns(CLOCK_MONOTONIC);
+		if (now_value != seen || now >= due) {
+			seen = now_value;
+			due = w->fn(w->arg);
+			continue;
+		}
+		uint64_t until = due - now < kSlice ? due : now + kSlice;
+		(void)futex_wait(w->word, seen, until, nullptr, 0, 0);
+	}
+	return nullptr;
+}
+} // namespace
+
+rp_host_watch* rp_host_watch_start(const uint32_t* word, uint64_t (*fn)(void*), void* arg)
+{
+	auto* w = new (std::nothrow) rp_host_watch;
+	if (!w)
+		return nullptr;
+	w->pid = raw_syscall(SYS_getpid);
+	w->word = word;
+	w->fn = fn;
+	w->arg = arg;
+	// Signals stay with the program's threads.
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int e = pthread_create(&w->thread, nullptr, watch_loop, w);
+	pthread_sigmask(SIG_SETMASK, &old, nullptr);
+	if (e) {
+		delete w;
+		return nullptr;
+	}
+	return w;
+}
+
+void rp_host_watch_stop(rp_host_watch* w)
+{
+	if (!w)
+		return;
+	if (w->pid != raw_syscall(SYS_getpid)) {
+		keep_for_leak_checkers(w); // the copy a forked child holds: the thread is the parent's
+		return;
+	}
+	w->stop.store(true, std::memory_order_release);
+	futex_wake(w->word, INT32_MAX, 0);
+	pthread_join(w->thread, nullptr);
+	delete w;
 }
 
 uint32_t rp_host_cpu_count(void)
@@ -204,6 +292,12 @@ void rp_host_ring_set_notify(rp_host_ring* ring, void (*fn)(void*), void* ctx)
 }
 
 void rp_host_ring_destroy(rp_host_ring* ring) { rp_os_ring_destroy(reinterpret_cast<rp_os_ring*>(ring)); }
+
+void rp_host_ring_abandon(rp_host_ring* ring)
+{
+	keep_for_leak_checkers(ring); // left as it is on purpose (its threads are the parent's)
+	rp_os_ring_abandon(reinterpret_cast<rp_os_ring*>(ring));
+}
 
 int rp_host_fd_kind(int fd)
 {

@@ -93,6 +93,7 @@ struct Op {
 	std::vector<char> buf;   // path copies, futex vectors, ...
 	std::vector<char> buf2;  // the second path of two-path operations
 	uint64_t seq = 0;        // unique per ring: tells a reused address from the op it replaced
+	uint64_t serial_key = 0; // writes to one regular file run one at a time, in order (0: any order)
 	uint64_t scratch[4]{};
 };
 
@@ -206,6 +207,11 @@ struct Ring {
 	std::vector<std::thread> workers;
 	unsigned idle_workers = 0;
 	unsigned max_workers = 0;
+	// Writes to one regular file: queued or running per file key, and the keys a worker runs now. Linux
+	// serialises them the same way (io-wq hashes buffered file writes by inode).
+	std::unordered_map<uint64_t, unsigned> serial_queued;
+	std::unordered_map<uint64_t, bool> serial_running;
+	std::atomic<unsigned> serial_total{0};
 
 	// Reactor.
 	int epfd = -1;
@@ -244,6 +250,9 @@ struct Ring {
 	void detach_locked(Op* op);
 	// Hands an op to the worker pool. Needs mu.
 	void to_worker_locked(Op* op);
+	// Whether a write to the file with this key waits in (or runs on) the worker pool. Needs mu.
+	bool serial_busy_locked(uint64_t key) const { return key && serial_queued.count(key); }
+	void serial_release_locked(Op* op);
 	// Waits for readiness of op->fd / op->events on the reactor. Needs mu. Returns 0 or -errno.
 	int to_watch_locked(Op* op);
 	// Moves a watching op to another fd or event set (from a reactor retry). Needs mu.

@@ -40,6 +40,16 @@ ssize_t transfer(bool write, int fd, const iovec* iov, int count, off_t off, int
 	return write ? pwritev2(fd, iov, count, off, rwf) : preadv2(fd, iov, count, off, rwf);
 }
 
+// Writes to one regular file keep their order on the worker pool (0: not a regular file).
+uint64_t serial_key_of(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	uint64_t k = (uint64_t(st.st_ino) * 0x9e3779b97f4a7c15ull) ^ uint64_t(st.st_dev);
+	return k ? k : 1;
+}
+
 bool seekable_file(int fd)
 {
 	struct stat st;
@@ -109,6 +119,8 @@ Issue go_async(Ring& ring, const rp_sqe& sqe, const Shape& s, int fd, const iove
 	op->scratch[2] = uint64_t(rwf);
 	op->scratch[3] = s.write;
 	if (next == Next::worker) {
+		if (s.write)
+			op->serial_key = serial_key_of(fd);
 		ring.to_worker_locked(op);
 		return Issue::later();
 	}
@@ -149,6 +161,17 @@ Issue op_rw(Ring& ring, const rp_sqe& sqe)
 		one.iov_len = size_t(sqe.len);
 	}
 
+	// An earlier write to this file still waits for a worker: this one goes after it, not around it.
+	if (s.write && !(rwf & RWF_NOWAIT) && ring.serial_total.load(std::memory_order_relaxed)) {
+		uint64_t key = serial_key_of(fd);
+		bool busy;
+		{
+			std::lock_guard<std::mutex> g(ring.mu);
+			busy = ring.serial_busy_locked(key);
+		}
+		if (busy)
+			return go_async(ring, sqe, s, fd, iov, count, off, rwf, 0, Next::worker);
+	}
 	ssize_t r = transfer(s.write, fd, iov, count, off, rwf | RWF_NOWAIT);
 	if (r >= 0) {
 		if (r == 0 || (rwf & RWF_NOWAIT))
@@ -181,6 +204,8 @@ Issue op_rw(Ring& ring, const rp_sqe& sqe)
 		op->scratch[1] = uint64_t(off >= 0 ? off + done : -1);
 		op->scratch[2] = uint64_t(rwf);
 		op->scratch[3] = s.write;
+		if (s.write)
+			op->serial_key = serial_key_of(fd);
 		ring.to_worker_locked(op);
 		return Issue::later();
 	}

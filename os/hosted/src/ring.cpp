@@ -5,10 +5,12 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <mutex>
 #include <new>
 
 #include <poll.h>
 #include <sys/mman.h>
+#include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -31,8 +33,21 @@ std::recursive_mutex g_registry_mu;
 std::vector<Ring*>* g_registry;
 uint64_t g_registry_generation;
 
+// A forked child runs none of the parent's rings (the shim gives up its copies with rp_os_ring_abandon), so it
+// starts with an empty registry. The copied lock and list are left alone: another thread of the parent may have
+// held or been changing them at the fork.
+void registry_after_fork_child()
+{
+	new (&g_registry_mu) std::recursive_mutex;
+	g_registry = nullptr;
+	++g_registry_generation;
+	g_watched_fds.store(0, std::memory_order_relaxed);
+}
+
 void registry_add(Ring* ring)
 {
+	static std::once_flag hooks;
+	std::call_once(hooks, [] { pthread_atfork(nullptr, nullptr, registry_after_fork_child); });
 	std::lock_guard<std::recursive_mutex> g(g_registry_mu);
 	if (!g_registry)
 		g_registry = new std::vector<Ring*>;
@@ -43,6 +58,8 @@ void registry_add(Ring* ring)
 void registry_remove(Ring* ring)
 {
 	std::lock_guard<std::recursive_mutex> g(g_registry_mu);
+	if (!g_registry)
+		return;
 	for (auto it = g_registry->begin(); it != g_registry->end(); ++it)
 		if (*it == ring) {
 			g_registry->erase(it);
@@ -131,6 +148,7 @@ void Ring::detach_locked(Op* op)
 		break;
 	case Place::worker_queue:
 		work.erase(op->place_pos);
+		serial_release_locked(op);
 		break;
 	case Place::fd_watch:
 		unwatch_locked(op);
@@ -483,4 +501,16 @@ extern "C" void rp_os_ring_collect(rp_os_ring* ring)
 		ring->cq.flush_locked();
 		ring->cq.publish_locked();
 	}
+}
+
+extern "C" void rp_os_ring_abandon(rp_os_ring* ring)
+{
+	if (!ring)
+		return;
+	// The C++ objects stay as they are (leaked): destroying a joinable std::thread or a mutex some other
+	// thread held at the fork is not safe. Plain descriptors and the private mapping are.
+	for (int fd : {ring->epfd, ring->wake_fd, ring->retry_fd, ring->timer_fds[0], ring->timer_fds[1], ring->timer_fds[2]})
+		if (fd >= 0)
+			close_owned(fd);
+	munmap(ring->memory, ring->memory_size);
 }

@@ -18,31 +18,62 @@ void Ring::to_worker_locked(Op* op)
 	}
 	op->place_pos = work.insert(work.end(), op);
 	op->place = Place::worker_queue;
+	if (op->serial_key) {
+		++serial_queued[op->serial_key];
+		serial_total.fetch_add(1, std::memory_order_relaxed);
+	}
 	if (work.size() > idle_workers && workers.size() < max_workers)
 		workers.emplace_back([this] { worker_loop(); });
 	else
 		work_cv.notify_one();
 }
 
+void Ring::serial_release_locked(Op* op)
+{
+	if (!op->serial_key)
+		return;
+	auto it = serial_queued.find(op->serial_key);
+	if (it != serial_queued.end() && --it->second == 0)
+		serial_queued.erase(it);
+	serial_total.fetch_sub(1, std::memory_order_relaxed);
+	op->serial_key = 0;
+}
+
 void Ring::worker_loop()
 {
 	std::unique_lock<std::mutex> lk(mu);
+	// The oldest queued op that may run now: a write waits while an earlier one to its file runs.
+	auto next_runnable = [this]() -> std::list<Op*>::iterator {
+		for (auto it = work.begin(); it != work.end(); ++it)
+			if (!(*it)->serial_key || !serial_running.count((*it)->serial_key))
+				return it;
+		return work.end();
+	};
 	for (;;) {
-		while (work.empty() && !stopping) {
+		auto it = next_runnable();
+		while (it == work.end() && !stopping) {
 			++idle_workers;
 			work_cv.wait(lk);
 			--idle_workers;
+			it = next_runnable();
 		}
-		if (work.empty())
+		if (it == work.end())
 			return; // stopping, and destroy already cancelled what was queued
-		Op* op = work.front();
-		work.pop_front();
+		Op* op = *it;
+		work.erase(it);
 		op->place = Place::running;
 		op->runner = pthread_self();
+		if (op->serial_key)
+			serial_running[op->serial_key] = true;
 		lk.unlock();
 		int64_t r = op->kind->blocking(*op);
 		lk.lock();
 		op->place = Place::none;
+		if (op->serial_key) {
+			serial_running.erase(op->serial_key);
+			serial_release_locked(op);
+			work_cv.notify_all(); // a write to the same file may be next
+		}
 		finish_locked(op, r);
 		bool posted = os_posted;
 		os_posted = false;

@@ -48,6 +48,23 @@ uint64_t rp_host_now_ns(uint32_t clock_id);
 int rp_host_wait(const uint32_t *word, uint32_t expected, uint64_t deadline_ns, const void *sigmask,
                  size_t sigmask_size);
 void rp_host_wake(const uint32_t *word, uint32_t count);
+/*
+ * The same for a word in memory other processes map too (a ring shared across fork): a wake from any
+ * process reaches sleepers in every process (Linux: futexes without FUTEX_PRIVATE_FLAG).
+ */
+int rp_host_wait_shared(const uint32_t *word, uint32_t expected, uint64_t deadline_ns, const void *sigmask,
+                        size_t sigmask_size);
+void rp_host_wake_shared(const uint32_t *word, uint32_t count);
+
+/*
+ * A host thread of this process that calls fn(arg) whenever *word (memory shared across processes, bumped and
+ * woken with rp_host_wake_shared) changes, and again at the absolute CLOCK_MONOTONIC time fn last returned
+ * (UINT64_MAX: none). fn may enter native rings. NULL when no thread can be had. Stop joins the thread; in a
+ * forked child, stopping the parent's watch only forgets the copy.
+ */
+struct rp_host_watch;
+struct rp_host_watch *rp_host_watch_start(const uint32_t *word, uint64_t (*fn)(void *arg), void *arg);
+void rp_host_watch_stop(struct rp_host_watch *watch);
 
 /* CPUs the host can run on (SQ_AFF validation). */
 uint32_t rp_host_cpu_count(void);
@@ -82,6 +99,12 @@ void rp_host_ring_collect(struct rp_host_ring *ring);
 /* fn(ctx) runs on an OS thread after it posted completions; it must not enter or destroy the ring. */
 void rp_host_ring_set_notify(struct rp_host_ring *ring, void (*fn)(void *ctx), void *ctx);
 void rp_host_ring_destroy(struct rp_host_ring *ring);
+/*
+ * In a forked child: lets go of a native ring copied from the parent, whose OS threads do not exist here.
+ * Nothing is joined, cancelled or completed (the parent still runs it); what the copy holds is released where
+ * that is safe, else left alone. The ring must not be used afterwards.
+ */
+void rp_host_ring_abandon(struct rp_host_ring *ring);
 
 /*
  * Runs fn(arg) soon on a host thread that may enter native rings (the shim's stand-in for Linux's task work

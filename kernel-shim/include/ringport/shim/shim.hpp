@@ -53,4 +53,21 @@ uint32_t advertised_features();
 // Flags the ring was set up with (the glue needs NO_MMAP / REGISTERED_FD_ONLY).
 uint32_t setup_flags(Ring* ring);
 
+// ---- processes (a ring shared across fork) ----
+// The host's fork handlers (pthread_atfork). prepare locks every ring of this process; parent and child
+// release them, and from then on each of those rings is shared by both: each process executes the requests
+// it submits, and both post to and consume from the one ring memory.
+void fork_prepare();
+void fork_parent();
+void fork_child();
+
+// This process stops executing its requests on its shared rings. exec: every request ends with -ECANCELED
+// (Linux cancels a task's requests on exec). exit: the same, except that plain timeouts are given a few
+// seconds to fire first (Linux keeps running requests after their task exits; here the executor goes with the
+// process). Returns once every request has its CQE in the ring.
+enum class Leaving { exec, exit };
+void leave_shared_rings(Leaving why);
+// exec failed: the process goes on using its rings.
+void rejoin_shared_rings();
+
 } // namespace ringport::shim

@@ -81,6 +81,13 @@ void rp_os_fd_closing(int fd);
 void rp_os_ring_destroy(rp_os_ring *ring);
 
 /*
+ * In a child forked from the process that runs the ring: the copy's threads do not exist and its locks may
+ * look held, so nothing is joined, cancelled or freed; only the copy's own descriptors and ring memory are
+ * released. The parent's ring is unaffected. The copy must not be used afterwards.
+ */
+void rp_os_ring_abandon(rp_os_ring *ring);
+
+/*
  * Userspace-to-userspace attachment: a ring in a memfd shared by two processes, with no OS in the data path.
  * One side produces SQEs and consumes CQEs, the other the reverse; each sleeps and wakes the other with shared
  * futexes on the indices (native_ring_linux.hpp: wait_for_tail/wait_for_head, publish_and_wake, shut_down).
