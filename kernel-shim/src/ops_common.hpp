@@ -24,4 +24,16 @@ inline uint64_t nfd(int32_t fd) { return uint64_t(int64_t(fd)); }
 
 inline Status einval_if(bool bad) { return bad ? Status::fail(-lx::EINVAL) : kOk; }
 
+// [addr, addr + len) must lie inside registered buffer index (READ_FIXED, WRITE_FIXED, SEND_ZC with FIXED_BUF).
+inline Status check_fixed_buffer(const Ring& r, uint16_t index, uint64_t addr, uint64_t len)
+{
+	if (index >= r.nr_bufs)
+		return Status::fail(-lx::EFAULT);
+	const RegisteredBuffer& b = r.bufs[index];
+	uint64_t end = addr + len;
+	if (end < addr || addr < b.addr || end > b.addr + b.len)
+		return Status::fail(-lx::EFAULT);
+	return kOk;
+}
+
 } // namespace ringport::shim

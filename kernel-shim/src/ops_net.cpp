@@ -353,13 +353,8 @@ Issued issue_send_zc(Ring& r, Req& q)
 {
 	const auto& s = q.sqe;
 	if (s.ioprio & lx::RECVSEND_FIXED_BUF) {
-		// The data must lie inside the registered buffer buf_index.
-		if (s.buf_index >= r.nr_bufs)
-			return Issued::now(-lx::EFAULT);
-		const RegisteredBuffer& b = r.bufs[s.buf_index];
-		uint64_t end = s.addr + s.len;
-		if (end < s.addr || s.addr < b.addr || end > b.addr + b.len)
-			return Issued::now(-lx::EFAULT);
+		if (Status st = check_fixed_buffer(r, s.buf_index, s.addr, s.len); !st.ok())
+			return Issued::now(st.err);
 	}
 	return issue_sendrecv(r, q);
 }

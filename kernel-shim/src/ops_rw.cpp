@@ -115,12 +115,8 @@ Issued issue_rw(Ring& r, Req& q)
 	if (int64_t(s.off) < 0 && positional)
 		return Issued::now(-lx::EINVAL);
 	if (q.opcode == lx::OP_READ_FIXED || q.opcode == lx::OP_WRITE_FIXED) {
-		if (s.buf_index >= r.nr_bufs)
-			return Issued::now(-lx::EFAULT);
-		const RegisteredBuffer& b = r.bufs[s.buf_index];
-		uint64_t end = s.addr + s.len;
-		if (end < s.addr || s.addr < b.addr || end > b.addr + b.len)
-			return Issued::now(-lx::EFAULT);
+		if (Status st = check_fixed_buffer(r, s.buf_index, s.addr, s.len); !st.ok())
+			return Issued::now(st.err);
 		return to_native(r, q, rw_native(q, positional, s.addr, s.len, false));
 	}
 	if (s.flags & lx::SQE_BUFFER_SELECT) {

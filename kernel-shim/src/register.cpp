@@ -419,20 +419,7 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 			return register_files(r, rr.data, rr.nr, rr.tags);
 		return register_buffers(r, rr.data, rr.nr, rr.flags & lx::RSRC_REGISTER_SPARSE, rr.tags);
 	}
-	case lx::REGISTER_FILES_UPDATE2: {
-		lx::io_uring_rsrc_update2 up;
-		if (nr != sizeof(up))
-			return -lx::EINVAL;
-		if (Status s = copy_in(&up, arg); !s.ok())
-			return s.err;
-		if (up.resv || up.resv2)
-			return -lx::EINVAL;
-		if (uint64_t(up.offset) + up.nr > 0xffffffffull)
-			return -lx::EOVERFLOW;
-		int64_t n = update_files(r, up.offset, up.data, up.nr, up.tags);
-		commit(r);
-		return n;
-	}
+	case lx::REGISTER_FILES_UPDATE2:
 	case lx::REGISTER_BUFFERS_UPDATE: {
 		lx::io_uring_rsrc_update2 up;
 		if (nr != sizeof(up))
@@ -443,8 +430,9 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 			return -lx::EINVAL;
 		if (uint64_t(up.offset) + up.nr > 0xffffffffull)
 			return -lx::EOVERFLOW;
-		int64_t n = update_buffers(r, up.offset, up.data, up.nr, up.tags);
-		commit(r);
+		int64_t n = op == lx::REGISTER_FILES_UPDATE2 ? update_files(r, up.offset, up.data, up.nr, up.tags)
+		                                             : update_buffers(r, up.offset, up.data, up.nr, up.tags);
+		commit(r); // tags of what was let go at once
 		return n;
 	}
 	case lx::REGISTER_BUFFERS:
