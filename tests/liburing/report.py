@@ -78,7 +78,8 @@ def main():
     out.append("Both columns are the same upstream test sources (liburing 2.9's `test/`, unmodified), built by "
                "the cookbook for the two targets: *hosted* routes liburing's system calls to ringport's libc "
                "glue, kernel shim and hosted OS; *native* is plain liburing on this machine's kernel. "
-               "Each test runs from the test directory with a 60 s limit, two at a time; exit 0 = pass, "
+               "Each test runs from the test directory with a 60 s limit (more for the few that run long even "
+               "natively, listed in tests/liburing/limits.tsv), two at a time; exit 0 = pass, "
                "77 = skip, killed at the limit = timeout, anything else = fail.")
     out.append("")
     if args.note:
@@ -98,8 +99,8 @@ def main():
     out.append("Notes: `nolibc.t` exists only in the native column: upstream builds liburing without libc on "
                "x86_64 by default, while the ringport target needs libc (the glue is a library), so it is "
                "configured `--use-libc` and that test is not built. A few native results vary from run to run "
-               "on this 2-CPU machine (min-timeout-wait checks wait times; multicqes_drain takes about 20 s and "
-               "can pass the 60 s limit when the machine is busy); the shared reference run recorded "
+               "on this 2-CPU machine (min-timeout-wait checks wait times; send-zerocopy and multicqes_drain take "
+               "20 s or more and vary with load); the shared reference run recorded "
                "189 pass, 3 fail, 8 skip, 1 timeout.")
     out.append("")
     gap = [n for n in names if native.get(n, ("",))[0] == "pass" and hosted.get(n, ("",))[0] != "pass"]
