@@ -36,9 +36,12 @@ uint64_t g_registry_generation;
 // A forked child runs none of the parent's rings (the shim gives up its copies with rp_os_ring_abandon), so it
 // starts with an empty registry. The copied lock and list are left alone: another thread of the parent may have
 // held or been changing them at the fork.
+std::vector<Ring*>* g_parent_registry; // the copy a forked child keeps, untouched (not a leak: still reachable)
+
 void registry_after_fork_child()
 {
 	new (&g_registry_mu) std::recursive_mutex;
+	g_parent_registry = g_registry;
 	g_registry = nullptr;
 	++g_registry_generation;
 	g_watched_fds.store(0, std::memory_order_relaxed);
