@@ -16,11 +16,14 @@ done
 run_one() {
   local p=$1 log=$1.log
   local start=$SECONDS
-  "./$p" >"$log" 2>&1
+  # A program that hangs fails after RP_TEST_TIMEOUT seconds (default 300) instead of stalling the run.
+  timeout -k 10 "${RP_TEST_TIMEOUT:-300}" "./$p" >"$log" 2>&1
   local rc=$?
+  [ $rc -eq 124 ] && echo "killed: still running after ${RP_TEST_TIMEOUT:-300} s" >>"$log"
   echo "exit=$rc seconds=$((SECONDS - start))" >>"$log"
 }
 export -f run_one
+export RP_TEST_TIMEOUT
 # Programs that run alone, after the others, with nothing beside them. shim_poll pins Linux's rule that polls on
 # a ring fd complete inside the enter that posted to it; the hosted OS meets it on an idle machine, but with
 # another test program competing for the CPUs some of those completions can arrive a few milliseconds late (a

@@ -313,6 +313,8 @@ void process(Ring& r)
 	for (;;) {
 		run_ready(r);
 		flush_native(r);
+		if (r.collect_due && r.inflight.empty())
+			r.collect_due = false; // nothing waits in the OS, so no readiness can be owed to this ring
 		if (r.collect_due) {
 			// Until the OS has nothing more: what it parked while the native CQ was full comes out as the
 			// reaping frees space (thousands of polls woken at once).
