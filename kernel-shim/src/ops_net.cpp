@@ -44,6 +44,15 @@ struct Destination {
 	uint8_t name[128]; // sizeof(struct sockaddr_storage): Linux's limit for addr_len
 };
 
+// With MSG_WAITALL a short transfer fails the link, as on Linux.
+void short_transfer_fails_with_waitall(Req& q)
+{
+	if (q.sqe.msg_flags & kMsgWaitAll) {
+		q.expected = q.sqe.len;
+		q.state |= REQ_SHORT_FAILS;
+	}
+}
+
 Status prep_destination(Req& q)
 {
 	const auto& s = q.sqe;
@@ -89,11 +98,7 @@ Status prep_sendrecv(Ring&, Req& q)
 	else if (s.addr2 || s.file_index)
 		return Status::fail(-lx::EINVAL);
 	RP_TRY(prep_recv_multishot(q));
-	if (s.msg_flags & kMsgWaitAll) {
-		// With MSG_WAITALL a short transfer fails the link, as on Linux.
-		q.expected = s.len;
-		q.state |= REQ_SHORT_FAILS;
-	}
+	short_transfer_fails_with_waitall(q);
 	return kOk;
 }
 
@@ -342,10 +347,7 @@ Status prep_send_zc(Ring&, Req& q)
 {
 	RP_TRY(prep_zero_copy(q));
 	RP_TRY(prep_destination(q));
-	if (q.sqe.msg_flags & kMsgWaitAll) {
-		q.expected = q.sqe.len;
-		q.state |= REQ_SHORT_FAILS;
-	}
+	short_transfer_fails_with_waitall(q);
 	return kOk;
 }
 
