@@ -24,6 +24,20 @@ inline uint64_t nfd(int32_t fd) { return uint64_t(int64_t(fd)); }
 
 inline Status einval_if(bool bad) { return bad ? Status::fail(-lx::EINVAL) : kOk; }
 
+// The file would block: wait for its readiness (a native Poll for the op's events); the request runs again when it
+// completes (TAG_READY). False when no native SQE could be had.
+inline bool await_readiness(Ring& r, Req& q)
+{
+	rp_sqe p = native_op(RP_OP_POLL);
+	p.fd = nfd(q.fd);
+	p.syscall_flags = kOps[q.opcode].poll_events;
+	q.waiting_ready = true;
+	if (push_native(r, &q, TAG_READY, p).ok())
+		return true;
+	q.waiting_ready = false;
+	return false;
+}
+
 // [addr, addr + len) must lie inside registered buffer index (READ_FIXED, WRITE_FIXED, SEND_ZC with FIXED_BUF).
 inline Status check_fixed_buffer(const Ring& r, uint16_t index, uint64_t addr, uint64_t len)
 {

@@ -286,14 +286,8 @@ void done_net_mshot(Ring& r, Req& q, NativeTag tag, int64_t res)
 		}
 	} else if (res == -lx::EAGAIN && !canceling) {
 		recycle_buffer(r, q);
-		rp_sqe p = native_op(RP_OP_POLL);
-		p.fd = nfd(q.fd);
-		p.syscall_flags = d.poll_events;
-		q.waiting_ready = true;
-		if (push_native(r, &q, TAG_READY, p).ok())
-			return;
-		q.waiting_ready = false;
-		complete(r, &q, -lx::ENOMEM);
+		if (!await_readiness(r, q))
+			complete(r, &q, -lx::ENOMEM);
 		return;
 	} else if ((!accept && res == 0) || res < 0) {
 		recycle_buffer(r, q);

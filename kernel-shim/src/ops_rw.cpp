@@ -222,15 +222,8 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 			nowait = true; // the program asked not to wait
 		}
 	}
-	if (res == -lx::EAGAIN && d.poll_events && !nowait && !(q.state & REQ_CANCELING)) {
-		rp_sqe p = native_op(RP_OP_POLL);
-		p.fd = nfd(q.fd);
-		p.syscall_flags = d.poll_events;
-		q.waiting_ready = true;
-		if (push_native(r, &q, TAG_READY, p).ok())
-			return;
-		q.waiting_ready = false;
-	}
+	if (res == -lx::EAGAIN && d.poll_events && !nowait && !(q.state & REQ_CANCELING) && await_readiness(r, q))
+		return;
 	// Linux ignores the offset of stream files (pipes, sockets): retry at the stream position.
 	bool rw_op = q.opcode == lx::OP_READ || q.opcode == lx::OP_WRITE || q.opcode == lx::OP_READV ||
 	             q.opcode == lx::OP_WRITEV || q.opcode == lx::OP_READ_FIXED || q.opcode == lx::OP_WRITE_FIXED;
@@ -317,14 +310,8 @@ void done_read_mshot(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 	} else if (res == -lx::EAGAIN && !canceling) {
 		// Nothing to read: give the buffer back and wait for data.
 		recycle_buffer(r, q);
-		rp_sqe p = native_op(RP_OP_POLL);
-		p.fd = nfd(q.fd);
-		p.syscall_flags = kOps[q.opcode].poll_events;
-		q.waiting_ready = true;
-		if (push_native(r, &q, TAG_READY, p).ok())
-			return;
-		q.waiting_ready = false;
-		complete(r, &q, -lx::ENOMEM);
+		if (!await_readiness(r, q))
+			complete(r, &q, -lx::ENOMEM);
 		return;
 	} else if (res <= 0) {
 		recycle_buffer(r, q);
