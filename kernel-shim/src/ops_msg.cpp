@@ -97,7 +97,14 @@ Issued issue_msg_ring(Ring& r, Req& q)
 		int ref = rp_host_file_get(r.files[src]);
 		if (ref < 0)
 			return Issued::now(ref);
-		if (!target->lock.try_lock()) {
+		// The target's own threads hold its lock only briefly, so spin a while for it. Waiting unconditionally
+		// could deadlock two rings sending to each other at once; that case still ends in -EAGAIN.
+		bool locked = target->lock.try_lock();
+		for (int spin = 0; !locked && spin < (1 << 16); ++spin) {
+			__builtin_ia32_pause();
+			locked = target->lock.try_lock();
+		}
+		if (!locked) {
 			rp_host_file_put(ref);
 			return Issued::now(-lx::EAGAIN);
 		}
