@@ -11,7 +11,7 @@
 #include "rp_test.h"
 
 #include "FileSystem/ustar.hpp"
-#include "tests/x86_64/ustar_fixtures.h"
+#include "ustar_fixtures.h"
 
 using namespace rpk::fs;
 
