@@ -13,7 +13,7 @@
 #include "FileSystem/ustar.hpp"
 #include "ustar_fixtures.h"
 
-using namespace rpk::fs;
+using namespace kernel;
 
 namespace {
 

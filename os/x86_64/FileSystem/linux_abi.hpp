@@ -1,22 +1,14 @@
 // The Linux x86_64 numbers the filesystem speaks: errno values, open/at/rename flags, file types, lseek
 // whences, statx/stat layouts, poll bits, eventfd and fcntl values. Programs and SQEs carry these raw values,
 // so they must be Linux's exactly; tests/x86_64/test_fs_abi.cpp pins each one against the <linux/...> uapi
-// headers. Every name ends in '_' so that a host test may include <errno.h>/<fcntl.h> (whose macros use the
-// plain names) beside this header.
+// headers. Every name ends in '_' so that a host test may include <fcntl.h>/<poll.h> (whose macros use the
+// plain names) beside this header. errno values come from Library/errno.hpp.
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
-namespace rpk::fs {
-
-// errno (asm-generic/errno-base.h, errno.h). Functions return them negated.
-inline constexpr int EPERM_ = 1, ENOENT_ = 2, EINTR_ = 4, EIO_ = 5, ENXIO_ = 6, E2BIG_ = 7, EBADF_ = 9,
-                     EAGAIN_ = 11, ENOMEM_ = 12, EACCES_ = 13, EFAULT_ = 14, EBUSY_ = 16, EEXIST_ = 17,
-                     EXDEV_ = 18, ENODEV_ = 19, ENOTDIR_ = 20, EISDIR_ = 21, EINVAL_ = 22, ENFILE_ = 23,
-                     EMFILE_ = 24, ENOTTY_ = 25, EFBIG_ = 27, ENOSPC_ = 28, ESPIPE_ = 29, EROFS_ = 30,
-                     EMLINK_ = 31, EPIPE_ = 32, ERANGE_ = 34, ENAMETOOLONG_ = 36, ENOSYS_ = 38,
-                     ENOTEMPTY_ = 39, ELOOP_ = 40, EOVERFLOW_ = 75, EOPNOTSUPP_ = 95;
+namespace kernel {
 
 // open(2) flags, x86_64 values (octal, as asm-generic/fcntl.h writes them).
 inline constexpr uint32_t O_RDONLY_ = 0, O_WRONLY_ = 01, O_RDWR_ = 02, O_ACCMODE_ = 03, O_CREAT_ = 0100,
@@ -137,4 +129,4 @@ struct Dirent64 {
 };
 static_assert(offsetof(Dirent64, d_name) == 19);
 
-} // namespace rpk::fs
+} // namespace kernel

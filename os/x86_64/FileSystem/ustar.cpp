@@ -3,9 +3,9 @@
 // version[2] uname[32] gname[32] devmajor[8] devminor[8] prefix[155], padded to 512 bytes.
 #include "FileSystem/ustar.hpp"
 
-#include "FileSystem/linux_abi.hpp"
+#include "Library/errno.hpp"
 
-namespace rpk::fs {
+namespace kernel {
 
 namespace {
 
@@ -140,13 +140,13 @@ int UstarArchive::next(Cursor& cursor, UstarEntry& out) const
 {
 	size_t off = cursor.offset;
 	if (off > size_)
-		return -EINVAL_;
+		return -EINVAL;
 	// The end: an archive that stops at a block boundary (some writers omit the trailer), or a zero block
 	// (POSIX writes two; one is enough to stop).
 	if (off == size_)
 		return 0;
 	if (size_ - off < kBlock)
-		return -EINVAL_;
+		return -EINVAL;
 	const uint8_t* h = base_ + off;
 	if (all_zero(h))
 		return 0;
@@ -155,15 +155,15 @@ int UstarArchive::next(Cursor& cursor, UstarEntry& out) const
 	bool posix = m[0] == 'u' && m[1] == 's' && m[2] == 't' && m[3] == 'a' && m[4] == 'r' && m[5] == 0;
 	bool gnu = m[0] == 'u' && m[1] == 's' && m[2] == 't' && m[3] == 'a' && m[4] == 'r' && m[5] == ' ';
 	if (!posix && !gnu)
-		return -EINVAL_;
+		return -EINVAL;
 	if (!checksum_ok(h))
-		return -EINVAL_;
+		return -EINVAL;
 
 	uint64_t mode, uid, gid, size, mtime;
 	if (!parse_octal(h + kMode, kNumLen, mode) || !parse_octal(h + kUid, kNumLen, uid) ||
 	    !parse_octal(h + kGid, kNumLen, gid) || !parse_octal(h + kSize, kBigNumLen, size) ||
 	    !parse_octal(h + kMtime, kBigNumLen, mtime))
-		return -EINVAL_;
+		return -EINVAL;
 
 	out.type = type_of(h[kType]);
 	out.mode = uint32_t(mode & 07777);
@@ -188,7 +188,7 @@ int UstarArchive::next(Cursor& cursor, UstarEntry& out) const
 	uint64_t data_len = (out.type == UstarType::File || out.type == UstarType::Other) ? size : 0;
 	size_t data_off = off + kBlock;
 	if (data_len > size_ - data_off)
-		return -EINVAL_;
+		return -EINVAL;
 	uint64_t padded = (data_len + kBlock - 1) / kBlock * kBlock;
 	out.data = base_ + data_off;
 	out.size = out.type == UstarType::File ? data_len : 0;
@@ -239,4 +239,4 @@ int UstarArchive::validate() const
 	}
 }
 
-} // namespace rpk::fs
+} // namespace kernel

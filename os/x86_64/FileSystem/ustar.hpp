@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-namespace rpk::fs {
+namespace kernel {
 
 enum class UstarType : uint8_t {
 	File,     // '0', NUL (pre-POSIX regular file) and '7' (contiguous file, a regular file for us)
@@ -66,4 +66,4 @@ private:
 // becomes "". Exposed for the initrd seeding and the tests.
 void ustar_normalize_path(char* path);
 
-} // namespace rpk::fs
+} // namespace kernel
