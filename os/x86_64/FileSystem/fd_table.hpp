@@ -54,6 +54,11 @@ public:
 	// How many fds are open.
 	int open_count() const { return open_; }
 
+	// The process's working directory, which the table carries as Linux's fs_struct would (part 1 has one
+	// process per table). Held with a reference; nullptr means the root.
+	Inode *cwd() const { return cwd_; }
+	void set_cwd(Inode *dir);
+
 private:
 	struct Slot {
 		File *file;
@@ -68,6 +73,7 @@ private:
 	Slot slots_[limit] = {};
 	int open_ = 0;
 	int low_hint_ = 0; // no free slot below it
+	Inode *cwd_ = nullptr;
 };
 
 } // namespace kernel

@@ -21,6 +21,7 @@
 #include "Library/errno.hpp"
 #include "Library/list.hpp"
 #include "Library/result.hpp"
+#include "Platform/platform.hpp"
 
 namespace kernel {
 
@@ -85,6 +86,9 @@ class File {
 public:
 	File(const File &) = delete;
 	File &operator=(const File &) = delete;
+	// Files live on the kernel heap (create<T>); unref() deletes through the virtual destructor, and this
+	// class-specific delete returns the memory (the kernel has no global operator delete).
+	static void operator delete(void *memory) { deallocate(memory); }
 
 	void ref() { ++refs_; }
 	// Drops a reference; the last one destroys the file (virtual destructor, then the heap).
