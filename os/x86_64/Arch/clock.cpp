@@ -113,7 +113,7 @@ void init()
 	cpu::outb(0x40, pit_divisor & 0xFF);
 	cpu::outb(0x40, pit_divisor >> 8);
 	print("clock: TSC %lu.%03lu MHz, realtime %lu s\n", tsc_frequency / 1000000, tsc_frequency / 1000 % 1000,
-	      realtime_at_boot_ns / 1000000000ull);
+	      static_cast<uint64_t>(realtime_at_boot_ns / 1000000000u));
 }
 
 void tick()

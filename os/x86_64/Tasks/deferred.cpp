@@ -9,9 +9,9 @@ namespace {
 
 struct Deferred {
 	ListNode node;
-	void (*fn)(void *);
-	void *arg;
-	bool from_reserve;
+	void (*fn)(void *) = nullptr;
+	void *arg = nullptr;
+	bool from_reserve = false;
 };
 
 constinit List<Deferred, &Deferred::node> queue;
