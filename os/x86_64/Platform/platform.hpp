@@ -60,6 +60,10 @@ int copy_from_user(void *dst, uint64_t user_src, size_t size);
 int copy_to_user(uint64_t user_dst, const void *src, size_t size);
 // Writes size zero bytes to user memory: 0 or -EFAULT.
 int clear_user(uint64_t user_dst, size_t size);
+// Whether [user_address, user_address + length) is entirely mapped in the current process (anonymous or ring
+// memory; the kernel has no file-backed mappings): 0, or -EFAULT when any page is not (io_uring buffer
+// registration's pin check). length 0: 0.
+int check_user_range(uint64_t user_address, uint64_t length);
 // Copies a NUL-terminated user string into dst[size]: its length (< size; dst is terminated), -ENAMETOOLONG
 // when no NUL occurs in the first size bytes, or -EFAULT.
 long strncpy_from_user(char *dst, uint64_t user_src, size_t size);
@@ -132,6 +136,10 @@ Process *current_process();
 // The current process's fd table (created by the kernel at process start through the FileSystem's interface,
 // destroyed at exit); nullptr outside a process.
 FdTable *current_fd_table();
+
+// The current process's RLIMIT_NOFILE soft limit (1024 unless the program lowered it): fd numbers must stay
+// below it (EMFILE). The kernel keeps the limit (getrlimit/setrlimit/prlimit64).
+uint64_t open_files_limit();
 
 // Per-process pointers the subsystems own, so they keep state per process without the kernel knowing its
 // type. The kernel clears them at process start; at exit it calls the subsystems' exit hooks
