@@ -119,11 +119,14 @@ size_t page_run_size(const PageRun *run);
 
 // Linux PROT_* and the MAP_* flags map_page_run understands.
 inline constexpr uint32_t protect_read = 1, protect_write = 2, protect_exec = 4;
-inline constexpr uint32_t map_fixed = 0x10; // MAP_FIXED: exactly at user_address, replacing what is there
+inline constexpr uint32_t map_fixed = 0x10;            // MAP_FIXED: exactly there, replacing what is there
+inline constexpr uint32_t map_fixed_noreplace = 0x100000; // MAP_FIXED_NOREPLACE: exactly there, else -EEXIST
 
 // Maps [offset, offset + length) of run (page aligned, inside the run) into the current process with the given
 // protections. user_address 0: the kernel picks a free range; otherwise user_address is a hint (used when the
-// range is free) or, with map_fixed, the exact place. Returns the user address, or -ENOMEM, -EINVAL.
+// range is free) or, with map_fixed / map_fixed_noreplace, the exact place; other flag bits are ignored, so a
+// caller may pass mmap's flags. length is rounded up to pages. Returns the user address, or -ENOMEM, -EINVAL,
+// -EEXIST.
 // Unmapping (munmap, process exit) drops the mapping's reference.
 Result<uint64_t> map_page_run(PageRun *run, uint64_t offset, size_t length, uint64_t user_address,
                               uint32_t protections, uint32_t flags);
