@@ -35,8 +35,17 @@ int IoBuffer::zero(size_t offset, size_t size) const
 
 // ---- lifetime and flags -------------------------------------------------------------------------------------
 
+namespace {
+constinit uint64_t live_files = 0;
+}
+
+uint64_t File::live_count() { return live_files; }
+
+File::File(FileKind kind, uint32_t status_flags) : kind_(kind), flags_(status_flags) { ++live_files; }
+
 File::~File()
 {
+	--live_files;
 	// Waiters must be gone before the last reference (their owners hold a reference while registered); if one
 	// is still linked the owner is about to touch freed memory, so unlink it rather than leave a dangling list.
 	while (ReadinessWaiter *w = waiters_.pop_front())
@@ -58,20 +67,20 @@ void File::set_status_flags(uint32_t flags)
 
 // ---- I/O entry points ---------------------------------------------------------------------------------------
 
-Result<size_t> File::read(const IoBuffer &buf)
+Result<size_t> File::read(const IoBuffer &buf, uint32_t rw_flags)
 {
 	if (!readable())
 		return Error(EBADF);
 	if (kind_ == FileKind::directory)
 		return Error(EISDIR);
-	return do_read(buf);
+	return do_read(buf, nonblocking() || (rw_flags & rw_nowait));
 }
 
-Result<size_t> File::write(const IoBuffer &buf)
+Result<size_t> File::write(const IoBuffer &buf, uint32_t rw_flags)
 {
 	if (!writable())
 		return Error(EBADF);
-	return do_write(buf);
+	return do_write(buf, nonblocking() || (rw_flags & rw_nowait));
 }
 
 Result<size_t> File::pread(const IoBuffer &buf, int64_t offset)
@@ -101,7 +110,7 @@ Result<size_t> File::pwrite(const IoBuffer &buf, int64_t offset)
 	return do_pwrite(buf, uint64_t(offset));
 }
 
-Result<size_t> File::do_read(const IoBuffer &buf)
+Result<size_t> File::do_read(const IoBuffer &buf, bool)
 {
 	if (!seekable())
 		return Error(EINVAL);
@@ -111,7 +120,7 @@ Result<size_t> File::do_read(const IoBuffer &buf)
 	return r;
 }
 
-Result<size_t> File::do_write(const IoBuffer &buf)
+Result<size_t> File::do_write(const IoBuffer &buf, bool)
 {
 	if (!seekable())
 		return Error(EINVAL);
@@ -198,8 +207,7 @@ Result<void> File::truncate(int64_t length)
 		return Error(EBADF);
 	if (length < 0)
 		return Error(EINVAL);
-	if (kind_ == FileKind::directory)
-		return Error(EISDIR);
+	// Linux: a directory, a device or a read-only fd all give EINVAL here (truncate(2) by path says EISDIR).
 	if (!writable() || kind_ != FileKind::regular)
 		return Error(EINVAL);
 	return do_truncate(uint64_t(length));

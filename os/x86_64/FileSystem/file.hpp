@@ -38,6 +38,15 @@ public:
 
 	size_t length() const { return length_; }
 	bool is_user() const { return user_; }
+	// How many of the max bytes from offset lie on one page of user memory (all of them for kernel memory):
+	// copying in such pieces makes a fault stop a transfer exactly at the faulting page, as Linux's.
+	size_t contiguous(size_t offset, size_t max) const
+	{
+		if (!user_)
+			return max;
+		size_t to_page_end = 4096 - size_t((address_ + offset) & 4095);
+		return max < to_page_end ? max : to_page_end;
+	}
 	// Copies [offset, offset + size) of this buffer to dst / from src / fills it with zeros. 0 or -EFAULT.
 	// offset + size must lie within length().
 	int copy_out(size_t offset, void *dst, size_t size) const;
@@ -65,6 +74,9 @@ struct ReadinessWaiter {
 	File *file = nullptr;    // the file it is registered on, nullptr when not registered
 	uint64_t round = 0;      // the last notification round that called it
 };
+
+// Flags of File::read/write.
+inline constexpr uint32_t rw_nowait = 1;
 
 // ---- the kind of a file -------------------------------------------------------------------------------------
 
@@ -94,6 +106,8 @@ public:
 	// Drops a reference; the last one destroys the file (virtual destructor, then the heap).
 	void unref();
 	uint32_t ref_count() const { return refs_; }
+	// Open file descriptions alive now (leak checks in tests; a diagnostic in the kernel).
+	static uint64_t live_count();
 
 	FileKind kind() const { return kind_; }
 	// The open(2) flags that F_GETFL reports: access mode, O_APPEND, O_NONBLOCK, O_DIRECT, O_PATH, ... (never
@@ -114,8 +128,11 @@ public:
 	// first moves the position to the end. A count of 0 from read is end-of-file.
 	// Errors: EBADF (O_PATH, or not open for reading/writing), EISDIR (directory), EAGAIN (O_NONBLOCK and
 	// nothing to move), EPIPE (a pipe without readers), EFAULT, EINVAL (not readable/writable kind).
-	Result<size_t> read(const IoBuffer &buf);
-	Result<size_t> write(const IoBuffer &buf);
+	// rw_nowait: never block, answer EAGAIN instead, whatever O_NONBLOCK says (io_uring's IOCB_NOWAIT first
+	// attempt; the ring then waits for readiness with a ReadinessWaiter). Without it a file that is not
+	// O_NONBLOCK blocks in Platform's wait_for_event until it can proceed (EINTR when the process is killed).
+	Result<size_t> read(const IoBuffer &buf, uint32_t rw_flags = 0);
+	Result<size_t> write(const IoBuffer &buf, uint32_t rw_flags = 0);
 	// pread(2)/pwrite(2): at offset; the file position is neither used nor changed. ESPIPE on files without
 	// positions (pipes, eventfd), EINVAL for a negative offset. pwrite on an O_APPEND file appends, as Linux.
 	Result<size_t> pread(const IoBuffer &buf, int64_t offset);
@@ -152,7 +169,7 @@ public:
 	                      uint64_t offset);
 
 protected:
-	File(FileKind kind, uint32_t status_flags) : kind_(kind), flags_(status_flags) {}
+	File(FileKind kind, uint32_t status_flags);
 	virtual ~File();
 
 	// Calls every registered waiter with the current poll bits; kinds call it whenever readiness may have
@@ -166,8 +183,9 @@ protected:
 
 	// The kind's operations, called after the generic checks. Defaults: read/write go through
 	// do_pread/do_pwrite at the position (seekable files) or fail with EINVAL; pread/pwrite fail with EINVAL.
-	virtual Result<size_t> do_read(const IoBuffer &buf);
-	virtual Result<size_t> do_write(const IoBuffer &buf);
+	// nowait: O_NONBLOCK or rw_nowait.
+	virtual Result<size_t> do_read(const IoBuffer &buf, bool nowait);
+	virtual Result<size_t> do_write(const IoBuffer &buf, bool nowait);
 	virtual Result<size_t> do_pread(const IoBuffer &buf, uint64_t offset);
 	virtual Result<size_t> do_pwrite(const IoBuffer &buf, uint64_t offset);
 	virtual Result<uint64_t> do_seek_data(uint64_t offset, bool hole);
