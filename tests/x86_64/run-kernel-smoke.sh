@@ -6,7 +6,8 @@
 #   spin      is killed at its 1 s timeout (sig=9) from the timer interrupt
 #   syscalls  exits 0 (the Linux calls the kernel serves itself)
 #   missing   is not in the initrd: exit=127
-# then "@@RP DONE" and QEMU exit status 33. A second boot with only=hello checks the command line.
+# then "@@RP DONE" and QEMU exit status 33. A second boot (start=1 only=syscalls) checks the command line, a
+# third (selftest=panic) that a fault in the kernel panics with a register dump and status 35.
 # usage: run-kernel-smoke.sh KERNEL PROGRAM_DIR
 set -u
 kernel=$1
@@ -66,6 +67,14 @@ status=$(cat "$work/only.status")
 [ "$status" = 33 ] && echo "  ok: QEMU exit status 33" || { echo "  BAD: QEMU exit status $status (want 33)"; failed=1; }
 expect only "@@RP END syscalls exit=0 sig=0 ms=[0-9]+"
 if [ "$(grep -c BEGIN "$work/only.results.log")" != 1 ]; then echo "  BAD: only= ran more than one test"; failed=1; fi
+
+echo "run-kernel-smoke: selftest=panic (a kernel fault must panic: dump, @@RP PANIC, status 35)"
+boot panic "selftest=panic"
+status=$(cat "$work/panic.status")
+[ "$status" = 35 ] && echo "  ok: QEMU exit status 35" || { echo "  BAD: QEMU exit status $status (want 35)"; failed=1; }
+expect panic "@@RP PANIC page fault at ffff900000000000 in the kernel \(error [0-9a-f]+\)"
+grep -q "KERNEL PANIC" "$work/panic.console.log" && grep -q "rip ffffffff8" "$work/panic.console.log" &&
+	echo "  ok: reason and register dump on COM1" || { echo "  MISSING: panic dump on COM1"; failed=1; }
 
 if [ $failed != 0 ]; then
 	echo "run-kernel-smoke: FAILED (logs in $work)"

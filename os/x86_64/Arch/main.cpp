@@ -6,6 +6,7 @@
 #include "Arch/pic.hpp"
 #include "Arch/serial.hpp"
 #include "Library/print.hpp"
+#include "Library/string.hpp"
 #include "Memory/paging.hpp"
 #include "Memory/physical.hpp"
 #include "Syscalls/hooks.hpp"
@@ -28,6 +29,20 @@ void init_system_calls()
 	cpu::write_msr(cpu::msr_fmask, 0x47700);
 }
 
+bool has_word(const char *line, const char *word)
+{
+	size_t length = strlen(word);
+	for (const char *p = line; *p;) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, word, length) == 0 && (p[length] == ' ' || p[length] == '\0'))
+			return true;
+		while (*p && *p != ' ')
+			p++;
+	}
+	return false;
+}
+
 } // namespace
 
 extern "C" [[noreturn]] void kernel_main(uint64_t start_info_physical)
@@ -44,6 +59,11 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_physical)
 	init_system_calls();
 	cpu::enable_interrupts();
 	print("rpk: command line \"%s\", initrd %lu bytes\n", boot.command_line, boot.initrd_size);
+
+	// "selftest=panic" on the command line: fault in the kernel on purpose, to prove the panic path (register
+	// dump on COM1, "@@RP PANIC" on COM2, QEMU status 35). tests/x86_64/run-kernel-smoke.sh boots it once.
+	if (has_word(boot.command_line, "selftest=panic"))
+		*reinterpret_cast<volatile uint64_t *>(0xFFFF900000000000ull) = 1;
 
 	const uint8_t *initrd =
 		boot.initrd_size ? static_cast<const uint8_t *>(physical_to_virtual(boot.initrd_physical)) : nullptr;

@@ -64,6 +64,7 @@ constexpr uint64_t kill_grace_ms = 10000;
 Process *current() { return running; }
 Process *current_process() { return running; }
 FdTable *current_fd_table() { return running ? running->files : nullptr; }
+uint64_t open_files_limit() { return running ? running->limits[7].soft : 1024; }
 void *&process_slot(ProcessSlot slot)
 {
 	KERNEL_ASSERT(running);
