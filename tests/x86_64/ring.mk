@@ -28,12 +28,15 @@ RP_SHIM_KERNEL_FILES = \
 
 # The filesystem the ops run against (the filesystem engineer's sources, compiled again for these programs).
 RP_RING_TEST_FS_FILES = \
+	os/x86_64/FileSystem/eventfd.cpp \
 	os/x86_64/FileSystem/fd_table.cpp \
 	os/x86_64/FileSystem/file.cpp \
 	os/x86_64/FileSystem/hooks.cpp \
 	os/x86_64/FileSystem/inode.cpp \
 	os/x86_64/FileSystem/page_tree.cpp \
 	os/x86_64/FileSystem/path_walk.cpp \
+	os/x86_64/FileSystem/pipe.cpp \
+	os/x86_64/FileSystem/syscalls.cpp \
 	os/x86_64/FileSystem/ustar.cpp \
 	os/x86_64/FileSystem/vfs.cpp \
 	os/x86_64/FileSystem/vfs_files.cpp \

@@ -1,6 +1,7 @@
 // host.h, files: the shim's questions about fds are answered from the current process's fd table; a file
 // reference the shim keeps (registered files) is an fd of its own, as in the hosted build, because the shim
 // names files in native SQEs by fd.
+#include "FileSystem/eventfd.hpp"
 #include "FileSystem/fd_table.hpp"
 #include "Shim/shim_internal.hpp"
 
@@ -113,9 +114,8 @@ int rp_host_eventfd_signal(int ref)
 	File *file = peek(ref);
 	if (!file)
 		return -EBADF;
-	uint64_t one = 1;
-	Result<size_t> written = file->write(IoBuffer::kernel(&one, sizeof(one)));
-	return written.ok() ? 0 : -written.error();
+	// The kernel's eventfd_signal: never blocks, saturates at the maximum, wakes the eventfd's pollers.
+	return int(eventfd_signal(file, 1).to_return());
 }
 
 void rp_host_ring_posted(void *cookie) { static_cast<IoUringFile *>(cookie)->cq_posted(); }
