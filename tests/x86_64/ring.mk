@@ -57,3 +57,9 @@ tests_x86_64_test_shim_kernel_SOURCES = tests/x86_64/test_shim_kernel.cpp tests/
 	os/x86_64/Syscalls/weak_hooks.cpp
 tests_x86_64_test_shim_kernel_CXXFLAGS = $(RP_RING_TEST_FLAGS) -fno-threadsafe-statics
 tests_x86_64_test_shim_kernel_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
+
+# Under QEMU: io_uring through the in-kernel shim from a freestanding program (tests/x86_64/programs/ring_uring.c).
+run-ring-smoke: os/x86_64/rpk.elf $(RPK_BUILD)/programs/hello.t $(RPK_BUILD)/programs/ring_uring.t
+	@$(SHELL) $(top_srcdir)/tests/x86_64/run-ring-smoke.sh os/x86_64/rpk.elf $(RPK_BUILD)/programs
+.PHONY: run-ring-smoke
+EXTRA_DIST += tests/x86_64/run-ring-smoke.sh
