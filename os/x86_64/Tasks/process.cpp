@@ -157,6 +157,7 @@ ProgramResult run_program(const char *name, const uint8_t *image, uint64_t image
 		*error = -ENOMEM;
 		return {};
 	}
+	arm_stack_canary(); // before running is set: the timer checks it from then on
 	running = process;
 	address_space_activate(process->space);
 
@@ -180,7 +181,6 @@ ProgramResult run_program(const char *name, const uint8_t *image, uint64_t image
 		process->deadline_ms = timeout_ms ? clock::monotonic_ms() + timeout_ms : 0;
 		uint64_t top = reinterpret_cast<uint64_t>(process_kernel_stack + kernel_stack_size);
 		descriptors::set_kernel_stack(top);
-		arm_stack_canary();
 		cpu::write_msr(cpu::msr_fs_base, 0);
 		cpu::write_msr(cpu::msr_gs_base, 0);
 		asm volatile("fxrstor %0" : : "m"(clean_fpu_state));
