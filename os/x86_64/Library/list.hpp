@@ -84,10 +84,36 @@ public:
 		return item;
 	}
 
+	// Links item just before position (which must be on this list); nullptr position: at the back.
+	void insert_before(T *position, T *item)
+	{
+		if (!position) {
+			push_back(item);
+			return;
+		}
+		ListNode *p = &(position->*Member);
+		ListNode *n = &(item->*Member);
+		n->item = item;
+		n->next = p;
+		n->prev = p->prev;
+		if (p->prev)
+			p->prev->next = n;
+		else
+			head_ = n;
+		p->prev = n;
+		size_++;
+	}
+
 	// The element after item, or nullptr.
 	static T *next(T *item)
 	{
 		ListNode *n = (item->*Member).next;
+		return n ? static_cast<T *>(n->item) : nullptr;
+	}
+	// The element before item, or nullptr.
+	static T *previous(T *item)
+	{
+		ListNode *n = (item->*Member).prev;
 		return n ? static_cast<T *>(n->item) : nullptr;
 	}
 
