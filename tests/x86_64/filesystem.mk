@@ -1,0 +1,18 @@
+# tests/x86_64: the filesystem engineer's host tests (FileSystem/). See tests/x86_64/Makefile.inc.
+RP_FS_TEST_FLAGS = $(AM_CXXFLAGS) $(RP_TEST_CFLAGS) $(RP_X86_HOST_FLAGS) -I$(top_builddir)/tests/x86_64 \
+	-fno-exceptions -fno-rtti
+
+# USTAR archives made by Python's tarfile at build time (tests/x86_64/make_ustar_fixtures.py).
+tests/x86_64/ustar_fixtures.h: $(top_srcdir)/tests/x86_64/make_ustar_fixtures.py
+	@mkdir -p tests/x86_64
+	$(AM_V_GEN)python3 $(top_srcdir)/tests/x86_64/make_ustar_fixtures.py $@
+CLEANFILES += tests/x86_64/ustar_fixtures.h
+EXTRA_DIST += tests/x86_64/make_ustar_fixtures.py
+
+UNIT_TESTS += tests/x86_64/test_fs_ustar
+tests_x86_64_test_fs_ustar_SOURCES = tests/x86_64/test_fs_ustar.cpp os/x86_64/FileSystem/ustar.cpp
+nodist_tests_x86_64_test_fs_ustar_SOURCES = tests/x86_64/ustar_fixtures.h
+tests_x86_64_test_fs_ustar_CXXFLAGS = $(RP_FS_TEST_FLAGS)
+tests_x86_64_test_fs_ustar_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
+# The generated header must exist before the test's objects are compiled.
+$(tests_x86_64_test_fs_ustar_OBJECTS): tests/x86_64/ustar_fixtures.h
