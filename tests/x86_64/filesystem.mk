@@ -16,3 +16,16 @@ tests_x86_64_test_fs_ustar_CXXFLAGS = $(RP_FS_TEST_FLAGS)
 tests_x86_64_test_fs_ustar_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
 # The generated header must exist before the test's objects are compiled.
 $(tests_x86_64_test_fs_ustar_OBJECTS): tests/x86_64/ustar_fixtures.h
+
+# Every FileSystem source, for the tests that need more than one of them.
+RP_FS_SOURCES = os/x86_64/FileSystem/ustar.cpp os/x86_64/FileSystem/file.cpp os/x86_64/FileSystem/fd_table.cpp \
+	os/x86_64/FileSystem/page_tree.cpp os/x86_64/FileSystem/inode.cpp os/x86_64/FileSystem/path_walk.cpp \
+	os/x86_64/FileSystem/vfs_files.cpp os/x86_64/FileSystem/vfs.cpp os/x86_64/FileSystem/vfs_tree.cpp \
+	os/x86_64/FileSystem/hooks.cpp
+
+UNIT_TESTS += tests/x86_64/test_fs_vfs
+tests_x86_64_test_fs_vfs_SOURCES = tests/x86_64/test_fs_vfs.cpp $(RP_FS_SOURCES)
+nodist_tests_x86_64_test_fs_vfs_SOURCES = tests/x86_64/ustar_fixtures.h
+tests_x86_64_test_fs_vfs_CXXFLAGS = $(RP_FS_TEST_FLAGS)
+tests_x86_64_test_fs_vfs_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
+$(tests_x86_64_test_fs_vfs_OBJECTS): tests/x86_64/ustar_fixtures.h

@@ -35,8 +35,17 @@ int IoBuffer::zero(size_t offset, size_t size) const
 
 // ---- lifetime and flags -------------------------------------------------------------------------------------
 
+namespace {
+constinit uint64_t live_files = 0;
+}
+
+uint64_t File::live_count() { return live_files; }
+
+File::File(FileKind kind, uint32_t status_flags) : kind_(kind), flags_(status_flags) { ++live_files; }
+
 File::~File()
 {
+	--live_files;
 	// Waiters must be gone before the last reference (their owners hold a reference while registered); if one
 	// is still linked the owner is about to touch freed memory, so unlink it rather than leave a dangling list.
 	while (ReadinessWaiter *w = waiters_.pop_front())
@@ -198,8 +207,7 @@ Result<void> File::truncate(int64_t length)
 		return Error(EBADF);
 	if (length < 0)
 		return Error(EINVAL);
-	if (kind_ == FileKind::directory)
-		return Error(EISDIR);
+	// Linux: a directory, a device or a read-only fd all give EINVAL here (truncate(2) by path says EISDIR).
 	if (!writable() || kind_ != FileKind::regular)
 		return Error(EINVAL);
 	return do_truncate(uint64_t(length));

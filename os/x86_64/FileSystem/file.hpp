@@ -38,6 +38,15 @@ public:
 
 	size_t length() const { return length_; }
 	bool is_user() const { return user_; }
+	// How many of the max bytes from offset lie on one page of user memory (all of them for kernel memory):
+	// copying in such pieces makes a fault stop a transfer exactly at the faulting page, as Linux's.
+	size_t contiguous(size_t offset, size_t max) const
+	{
+		if (!user_)
+			return max;
+		size_t to_page_end = 4096 - size_t((address_ + offset) & 4095);
+		return max < to_page_end ? max : to_page_end;
+	}
 	// Copies [offset, offset + size) of this buffer to dst / from src / fills it with zeros. 0 or -EFAULT.
 	// offset + size must lie within length().
 	int copy_out(size_t offset, void *dst, size_t size) const;
@@ -94,6 +103,8 @@ public:
 	// Drops a reference; the last one destroys the file (virtual destructor, then the heap).
 	void unref();
 	uint32_t ref_count() const { return refs_; }
+	// Open file descriptions alive now (leak checks in tests; a diagnostic in the kernel).
+	static uint64_t live_count();
 
 	FileKind kind() const { return kind_; }
 	// The open(2) flags that F_GETFL reports: access mode, O_APPEND, O_NONBLOCK, O_DIRECT, O_PATH, ... (never
@@ -152,7 +163,7 @@ public:
 	                      uint64_t offset);
 
 protected:
-	File(FileKind kind, uint32_t status_flags) : kind_(kind), flags_(status_flags) {}
+	File(FileKind kind, uint32_t status_flags);
 	virtual ~File();
 
 	// Calls every registered waiter with the current poll bits; kinds call it whenever readiness may have

@@ -10,6 +10,7 @@ namespace {
 
 // Inode numbers: unique for the boot (2 is the first, as ext* and tmpfs number their roots).
 constinit uint64_t next_ino = 2;
+constinit uint64_t live_inodes = 0;
 
 StatxTimestamp now_timestamp()
 {
@@ -36,7 +37,12 @@ T *make(auto &&...args)
 Inode::Inode(InodeType type, uint32_t mode) : type_(type), mode_(mode), ino_(next_ino++)
 {
 	atime_ = mtime_ = ctime_ = btime_ = now_timestamp();
+	++live_inodes;
 }
+
+Inode::~Inode() { --live_inodes; }
+
+uint64_t Inode::live_count() { return live_inodes; }
 
 void Inode::maybe_free()
 {
@@ -131,6 +137,7 @@ Result<size_t> RegularInode::read(const IoBuffer &buf, uint64_t offset)
 		size_t chunk = PageTree::page_bytes - in_page;
 		if (chunk > want - done)
 			chunk = size_t(want - done);
+		chunk = buf.contiguous(done, chunk);
 		int r;
 		if (const uint8_t *page = pages_.find(index)) {
 			r = buf.copy_in(done, page + in_page, chunk);
@@ -170,6 +177,7 @@ Result<size_t> RegularInode::write(const IoBuffer &buf, uint64_t offset)
 		size_t chunk = PageTree::page_bytes - in_page;
 		if (chunk > want - done)
 			chunk = size_t(want - done);
+		chunk = buf.contiguous(done, chunk);
 		bool created;
 		auto page = pages_.find_or_add(index, &created);
 		if (!page.ok()) {

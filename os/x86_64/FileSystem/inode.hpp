@@ -46,12 +46,15 @@ public:
 	void fill_statx(Statx &out) const;
 	virtual uint64_t size() const { return 0; }
 
-	// Frees the node regardless of links and refs (tearing the whole tree down).
+	// Frees the node regardless of links and refs (a node that never got a name).
 	void destroy_now();
+
+	// Inodes alive now (leak checks in tests; a diagnostic in the kernel).
+	static uint64_t live_count();
 
 protected:
 	Inode(InodeType type, uint32_t mode);
-	virtual ~Inode() = default;
+	virtual ~Inode();
 	virtual uint64_t blocks() const { return 0; }
 	virtual uint32_t statx_nlink() const { return links_; }
 	void maybe_free();

@@ -78,6 +78,8 @@ Result<Inode *> start_dir(int dirfd, const char *path)
 
 Result<void> lookup(int dirfd, const char *path, bool follow, Walk &w, bool entry_op = false)
 {
+	if (!*path)
+		return Error(ENOENT); // before looking at dirfd, as Linux's getname() refuses "" first
 	Inode *start = TRY(start_dir(dirfd, path));
 	return walk_path(vfs_state::root, start, path, follow, w, entry_op);
 }
