@@ -34,6 +34,7 @@ size_t console_length, console_capacity;
 
 bool stop_flag;
 FdTable *fd_table;
+uint64_t files_limit = 1024;
 void (*wait_hook)(void *);
 void *wait_hook_arg;
 uint64_t waits;
@@ -118,6 +119,11 @@ int clear_user(uint64_t user_dst, size_t size)
 		return -EFAULT;
 	memset(reinterpret_cast<void *>(user_dst), 0, size);
 	return 0;
+}
+
+int check_user_range(uint64_t user_address, uint64_t length)
+{
+	return user_range_ok(user_address, length) ? 0 : -EFAULT;
 }
 
 long strncpy_from_user(char *dst, uint64_t user_src, size_t size)
@@ -253,6 +259,7 @@ int unmap_user(uint64_t user_address, size_t length)
 
 Process *current_process() { return &the_process; }
 FdTable *current_fd_table() { return fd_table; }
+uint64_t open_files_limit() { return files_limit; }
 void *&process_slot(ProcessSlot slot) { return slots[static_cast<size_t>(slot)]; }
 
 void console_write(const char *text, size_t length)
@@ -300,6 +307,7 @@ void clear_console()
 }
 void set_stop_requested(bool stop) { stop_flag = stop; }
 void set_fd_table(FdTable *table) { fd_table = table; }
+void set_open_files_limit(uint64_t limit) { files_limit = limit; }
 void set_wait_hook(void (*hook)(void *), void *arg)
 {
 	wait_hook = hook;
@@ -315,6 +323,7 @@ void reset()
 	clear_console();
 	stop_flag = false;
 	fd_table = nullptr;
+	files_limit = 1024;
 	wait_hook = nullptr;
 	waits = 0;
 	while (deferred_head) {

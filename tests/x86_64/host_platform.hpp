@@ -10,7 +10,8 @@
 
 namespace kernel::host {
 
-// Makes copies touching [address, address + size) fail with -EFAULT (up to 16 ranges), and forgets them all.
+// Makes copies (and check_user_range) touching [address, address + size) fail with -EFAULT (up to 16
+// ranges), and forgets them all.
 void arm_fault(uint64_t address, size_t size);
 void disarm_faults();
 
@@ -24,6 +25,9 @@ void set_stop_requested(bool stop);
 
 // The fd table current_fd_table() returns (nullptr until set).
 void set_fd_table(FdTable *table);
+
+// What open_files_limit() answers (1024 until set).
+void set_open_files_limit(uint64_t limit);
 
 // Called in every wait_for_event, before it sleeps: lets a test play "an interrupt arrived" (make a pipe
 // readable, advance a fake event...). nullptr to remove.

@@ -149,6 +149,11 @@ static void test_host_user_copies_fault(void **)
 	host::disarm_faults();
 	assert_int_equal(strncpy_from_user(dst, user, sizeof dst), 8);
 	assert_int_equal(strncpy_from_user(dst, user, 4), -ENAMETOOLONG);
+	assert_int_equal(check_user_range(user, sizeof src), 0);
+	host::arm_fault(user + 30, 1);
+	assert_int_equal(check_user_range(user, sizeof src), -EFAULT);
+	host::disarm_faults();
+	assert_int_equal(open_files_limit(), 1024);
 	assert_int_equal(clear_user(user, 3), 0);
 	assert_int_equal(src[2], 0);
 }

@@ -5,6 +5,7 @@
 #   segv      is killed with SIGSEGV (sig=11) and the kernel carries on
 #   spin      is killed at its 1 s timeout (sig=9) from the timer interrupt
 #   syscalls  exits 0 (the Linux calls the kernel serves itself)
+#   iouring   exits 0 (io_uring_setup/mmap/enter/close through the in-kernel shim, raw as liburing does)
 #   missing   is not in the initrd: exit=127
 # then "@@RP DONE" and QEMU exit status 33. A second boot (start=1 only=syscalls) checks the command line, a
 # third (selftest=panic) that a fault in the kernel panics with a register dump and status 35.
@@ -22,10 +23,11 @@ hello 10
 segv 10
 spin 1
 syscalls 10
+iouring 10
 missing 5
 MANIFEST
 python3 "$here/make-initrd.py" "$work/initrd.tar" "$work/tests" "$programs"/hello.t "$programs"/segv.t \
-	"$programs"/spin.t "$programs"/syscalls.t || exit 1
+	"$programs"/spin.t "$programs"/syscalls.t "$programs"/iouring.t || exit 1
 
 boot() { # boot NAME APPEND: runs QEMU, leaves NAME.console.log, NAME.results.log, NAME.status
 	timeout -s KILL 60 qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 512M -display none -monitor none \
@@ -54,6 +56,7 @@ expect all "@@RP END hello exit=0 sig=0 ms=[0-9]+"
 expect all "@@RP END segv exit=0 sig=11 ms=[0-9]+"
 expect all "@@RP END spin exit=0 sig=9 ms=[0-9]+"
 expect all "@@RP END syscalls exit=0 sig=0 ms=[0-9]+"
+expect all "@@RP END iouring exit=0 sig=0 ms=[0-9]+"
 expect all "@@RP END missing exit=127 sig=0 ms=[0-9]+"
 expect all "@@RP DONE"
 grep -q "^hello$" "$work/all.console.log" && echo "  ok: hello on the console" || { echo "  MISSING: hello on the console"; failed=1; }

@@ -67,20 +67,20 @@ void File::set_status_flags(uint32_t flags)
 
 // ---- I/O entry points ---------------------------------------------------------------------------------------
 
-Result<size_t> File::read(const IoBuffer &buf)
+Result<size_t> File::read(const IoBuffer &buf, uint32_t rw_flags)
 {
 	if (!readable())
 		return Error(EBADF);
 	if (kind_ == FileKind::directory)
 		return Error(EISDIR);
-	return do_read(buf);
+	return do_read(buf, nonblocking() || (rw_flags & rw_nowait));
 }
 
-Result<size_t> File::write(const IoBuffer &buf)
+Result<size_t> File::write(const IoBuffer &buf, uint32_t rw_flags)
 {
 	if (!writable())
 		return Error(EBADF);
-	return do_write(buf);
+	return do_write(buf, nonblocking() || (rw_flags & rw_nowait));
 }
 
 Result<size_t> File::pread(const IoBuffer &buf, int64_t offset)
@@ -110,7 +110,7 @@ Result<size_t> File::pwrite(const IoBuffer &buf, int64_t offset)
 	return do_pwrite(buf, uint64_t(offset));
 }
 
-Result<size_t> File::do_read(const IoBuffer &buf)
+Result<size_t> File::do_read(const IoBuffer &buf, bool)
 {
 	if (!seekable())
 		return Error(EINVAL);
@@ -120,7 +120,7 @@ Result<size_t> File::do_read(const IoBuffer &buf)
 	return r;
 }
 
-Result<size_t> File::do_write(const IoBuffer &buf)
+Result<size_t> File::do_write(const IoBuffer &buf, bool)
 {
 	if (!seekable())
 		return Error(EINVAL);

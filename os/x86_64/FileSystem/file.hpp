@@ -75,6 +75,9 @@ struct ReadinessWaiter {
 	uint64_t round = 0;      // the last notification round that called it
 };
 
+// Flags of File::read/write.
+inline constexpr uint32_t rw_nowait = 1;
+
 // ---- the kind of a file -------------------------------------------------------------------------------------
 
 enum class FileKind : uint8_t {
@@ -125,8 +128,11 @@ public:
 	// first moves the position to the end. A count of 0 from read is end-of-file.
 	// Errors: EBADF (O_PATH, or not open for reading/writing), EISDIR (directory), EAGAIN (O_NONBLOCK and
 	// nothing to move), EPIPE (a pipe without readers), EFAULT, EINVAL (not readable/writable kind).
-	Result<size_t> read(const IoBuffer &buf);
-	Result<size_t> write(const IoBuffer &buf);
+	// rw_nowait: never block, answer EAGAIN instead, whatever O_NONBLOCK says (io_uring's IOCB_NOWAIT first
+	// attempt; the ring then waits for readiness with a ReadinessWaiter). Without it a file that is not
+	// O_NONBLOCK blocks in Platform's wait_for_event until it can proceed (EINTR when the process is killed).
+	Result<size_t> read(const IoBuffer &buf, uint32_t rw_flags = 0);
+	Result<size_t> write(const IoBuffer &buf, uint32_t rw_flags = 0);
 	// pread(2)/pwrite(2): at offset; the file position is neither used nor changed. ESPIPE on files without
 	// positions (pipes, eventfd), EINVAL for a negative offset. pwrite on an O_APPEND file appends, as Linux.
 	Result<size_t> pread(const IoBuffer &buf, int64_t offset);
@@ -177,8 +183,9 @@ protected:
 
 	// The kind's operations, called after the generic checks. Defaults: read/write go through
 	// do_pread/do_pwrite at the position (seekable files) or fail with EINVAL; pread/pwrite fail with EINVAL.
-	virtual Result<size_t> do_read(const IoBuffer &buf);
-	virtual Result<size_t> do_write(const IoBuffer &buf);
+	// nowait: O_NONBLOCK or rw_nowait.
+	virtual Result<size_t> do_read(const IoBuffer &buf, bool nowait);
+	virtual Result<size_t> do_write(const IoBuffer &buf, bool nowait);
 	virtual Result<size_t> do_pread(const IoBuffer &buf, uint64_t offset);
 	virtual Result<size_t> do_pwrite(const IoBuffer &buf, uint64_t offset);
 	virtual Result<uint64_t> do_seek_data(uint64_t offset, bool hole);

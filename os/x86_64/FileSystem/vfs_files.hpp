@@ -58,8 +58,8 @@ protected:
 	Device device() const { return static_cast<DeviceInode *>(node_)->device(); }
 	// The console is a tty: no positions (ESPIPE), as on Linux; /dev/null and /dev/zero accept any offset.
 	bool seekable() const override { return device() != Device::console; }
-	Result<size_t> do_read(const IoBuffer &buf) override { return do_pread(buf, 0); }
-	Result<size_t> do_write(const IoBuffer &buf) override { return do_pwrite(buf, 0); }
+	Result<size_t> do_read(const IoBuffer &buf, bool) override { return do_pread(buf, 0); }
+	Result<size_t> do_write(const IoBuffer &buf, bool) override { return do_pwrite(buf, 0); }
 	Result<size_t> do_pread(const IoBuffer &buf, uint64_t offset) override;
 	Result<size_t> do_pwrite(const IoBuffer &buf, uint64_t offset) override;
 	Result<uint64_t> do_seek_data(uint64_t, bool) override { return Error(ENXIO); }

@@ -19,8 +19,8 @@ inline constexpr uint64_t user_stack_top = 0x00007FFFFFFFF000ull;
 inline constexpr uint64_t user_stack_size = 8ull << 20;
 inline constexpr uint64_t mmap_top = 0x00007FF000000000ull;
 
-// vm_map flags beyond Platform's map_fixed (Linux values).
-inline constexpr uint32_t map_populate = 0x8000, map_fixed_noreplace = 0x100000;
+// vm_map's flag beyond Platform's map_fixed and map_fixed_noreplace (Linux's value).
+inline constexpr uint32_t map_populate = 0x8000;
 
 struct Vma {
 	ListNode node;

@@ -66,7 +66,8 @@ Result<uint64_t> map_page_run(PageRun *run, uint64_t offset, size_t length, uint
 	size_t rounded = (length + page_size - 1) & ~(page_size - 1);
 	if (length == 0 || offset % page_size || offset > run->size || rounded > run->size - offset)
 		return Error(EINVAL);
-	return vm_map(space, user_address, rounded, protections, flags & map_fixed, run, offset);
+	uint32_t placement = flags & (map_fixed | map_fixed_noreplace);
+	return vm_map(space, user_address, rounded, protections, placement, run, offset);
 }
 
 int unmap_user(uint64_t user_address, size_t length)

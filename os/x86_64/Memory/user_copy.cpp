@@ -56,6 +56,23 @@ int clear_user(uint64_t user_dst, size_t size)
 	return user_fill_raw(reinterpret_cast<void *>(user_dst), size) ? -EFAULT : 0;
 }
 
+int check_user_range(uint64_t user_address, uint64_t length)
+{
+	if (length == 0)
+		return 0;
+	AddressSpace *space = current_address_space();
+	if (!space || !user_range(user_address, length))
+		return -EFAULT;
+	uint64_t end = user_address + length;
+	for (uint64_t at = user_address; at < end;) {
+		Vma *v = vm_find(space, at);
+		if (!v || !(v->protections & (protect_read | protect_write | protect_exec)))
+			return -EFAULT;
+		at = v->end;
+	}
+	return 0;
+}
+
 long strncpy_from_user(char *dst, uint64_t user_src, size_t size)
 {
 	// Page by page: a string may end just before an unmapped page, which must not count as a fault.

@@ -60,6 +60,10 @@ int copy_from_user(void *dst, uint64_t user_src, size_t size);
 int copy_to_user(uint64_t user_dst, const void *src, size_t size);
 // Writes size zero bytes to user memory: 0 or -EFAULT.
 int clear_user(uint64_t user_dst, size_t size);
+// Whether [user_address, user_address + length) is entirely mapped in the current process (anonymous or ring
+// memory; the kernel has no file-backed mappings): 0, or -EFAULT when any page is not (io_uring buffer
+// registration's pin check). length 0: 0.
+int check_user_range(uint64_t user_address, uint64_t length);
 // Copies a NUL-terminated user string into dst[size]: its length (< size; dst is terminated), -ENAMETOOLONG
 // when no NUL occurs in the first size bytes, or -EFAULT.
 long strncpy_from_user(char *dst, uint64_t user_src, size_t size);
@@ -115,11 +119,14 @@ size_t page_run_size(const PageRun *run);
 
 // Linux PROT_* and the MAP_* flags map_page_run understands.
 inline constexpr uint32_t protect_read = 1, protect_write = 2, protect_exec = 4;
-inline constexpr uint32_t map_fixed = 0x10; // MAP_FIXED: exactly at user_address, replacing what is there
+inline constexpr uint32_t map_fixed = 0x10;            // MAP_FIXED: exactly there, replacing what is there
+inline constexpr uint32_t map_fixed_noreplace = 0x100000; // MAP_FIXED_NOREPLACE: exactly there, else -EEXIST
 
 // Maps [offset, offset + length) of run (page aligned, inside the run) into the current process with the given
 // protections. user_address 0: the kernel picks a free range; otherwise user_address is a hint (used when the
-// range is free) or, with map_fixed, the exact place. Returns the user address, or -ENOMEM, -EINVAL.
+// range is free) or, with map_fixed / map_fixed_noreplace, the exact place; other flag bits are ignored, so a
+// caller may pass mmap's flags. length is rounded up to pages. Returns the user address, or -ENOMEM, -EINVAL,
+// -EEXIST.
 // Unmapping (munmap, process exit) drops the mapping's reference.
 Result<uint64_t> map_page_run(PageRun *run, uint64_t offset, size_t length, uint64_t user_address,
                               uint32_t protections, uint32_t flags);
@@ -132,6 +139,10 @@ Process *current_process();
 // The current process's fd table (created by the kernel at process start through the FileSystem's interface,
 // destroyed at exit); nullptr outside a process.
 FdTable *current_fd_table();
+
+// The current process's RLIMIT_NOFILE soft limit (1024 unless the program lowered it): fd numbers must stay
+// below it (EMFILE). The kernel keeps the limit (getrlimit/setrlimit/prlimit64).
+uint64_t open_files_limit();
 
 // Per-process pointers the subsystems own, so they keep state per process without the kernel knowing its
 // type. The kernel clears them at process start; at exit it calls the subsystems' exit hooks

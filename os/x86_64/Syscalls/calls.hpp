@@ -28,7 +28,4 @@ long sys_getrlimit(uint64_t resource, uint64_t user_limit);
 long sys_setrlimit(uint64_t resource, uint64_t user_limit);
 long sys_prlimit64(uint64_t pid, uint64_t resource, uint64_t user_new, uint64_t user_old);
 
-// debug_calls.cpp
-long sys_debug_write(uint64_t address, uint64_t length);
-
 } // namespace kernel

@@ -13,10 +13,6 @@
 
 namespace kernel {
 
-// A temporary console write for the kernel's own smoke programs (tests/x86_64/programs) until the ring
-// executor serves RP_OP_WRITE; not part of the ABI.
-inline constexpr uint64_t debug_write_call = RP_KERNEL_CALL_BASE + 0xF00;
-
 namespace {
 
 long dispatch(uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
@@ -70,8 +66,6 @@ long dispatch(uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a
 		return ring_enter(a0, a1, a2, a3);
 	case RP_SYS_RING_DESTROY:
 		return ring_destroy(a0);
-	case debug_write_call:
-		return sys_debug_write(a0, a1);
 	default:
 		return -ENOSYS;
 	}

@@ -11,6 +11,7 @@
 #include "FileSystem/ustar.hpp"
 #include "Library/print.hpp"
 #include "Library/string.hpp"
+#include "Memory/physical.hpp"
 #include "Tasks/process.hpp"
 
 namespace kernel {
@@ -80,6 +81,8 @@ void run_one(const UstarArchive &initrd, const char *name, uint64_t timeout_s)
 		result = {error == -ENOEXEC ? 126 : 127, 0}; // as a shell reports a program that cannot run
 	}
 	report_end(name, result.exit_code, result.signal, clock::monotonic_ms() - started);
+	// Frames left free after each program: a number that keeps falling between tests is a leak.
+	print("rpk: %lu KiB free\n", physical::free_frames() * (page_size / 1024));
 }
 
 } // namespace
