@@ -91,23 +91,9 @@ void rp_host_fd_watch(int fd)
 		shim::set_poll_cookie(file->ring(), file);
 }
 
-// Pinnable when every page of the range is readable user memory (the kernel has no file-backed mappings that
-// Linux would refuse to pin).
-int rp_host_check_pinnable(uint64_t addr, uint64_t len)
-{
-	if (len == 0)
-		return 0;
-	if (addr + len < addr)
-		return -EFAULT;
-	uint64_t page = addr & ~uint64_t(page_size - 1);
-	for (; page < addr + len; page += page_size) {
-		uint8_t byte;
-		uint64_t at = page < addr ? addr : page;
-		if (copy_from_user(&byte, at, 1))
-			return -EFAULT;
-	}
-	return 0;
-}
+// Pinnable when every page of the range is user memory (the kernel has no file-backed mappings Linux would
+// refuse to pin long term).
+int rp_host_check_pinnable(uint64_t addr, uint64_t len) { return check_user_range(addr, len); }
 
 int rp_host_eventfd_signal(int ref)
 {
