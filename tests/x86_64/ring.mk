@@ -45,7 +45,8 @@ RP_RING_TEST_FS_FILES = \
 # The native ring executor over the ramfs; Shim/ is not linked (Syscalls/weak_hooks.cpp stands in for it).
 UNIT_TESTS += tests/x86_64/test_ring_executor
 tests_x86_64_test_ring_executor_SOURCES = tests/x86_64/test_ring_executor.cpp tests/x86_64/test_ring_helpers.hpp \
-	$(RP_RING_FILES) $(RP_RING_TEST_FS_FILES) os/x86_64/Syscalls/weak_hooks.cpp
+	$(RP_RING_FILES) $(RP_RING_TEST_FS_FILES) os/x86_64/Syscalls/weak_hooks.cpp \
+	tests/x86_64/host_platform_memory.cpp
 tests_x86_64_test_ring_executor_CXXFLAGS = $(RP_RING_TEST_FLAGS)
 tests_x86_64_test_ring_executor_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
 
@@ -54,7 +55,7 @@ tests_x86_64_test_ring_executor_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
 UNIT_TESTS += tests/x86_64/test_shim_kernel
 tests_x86_64_test_shim_kernel_SOURCES = tests/x86_64/test_shim_kernel.cpp tests/x86_64/test_ring_helpers.hpp \
 	$(RP_RING_FILES) $(RP_SHIM_KERNEL_FILES) $(RP_SHIM_SOURCES) $(RP_RING_TEST_FS_FILES) \
-	os/x86_64/Syscalls/weak_hooks.cpp
+	os/x86_64/Syscalls/weak_hooks.cpp tests/x86_64/host_platform_memory.cpp
 tests_x86_64_test_shim_kernel_CXXFLAGS = $(RP_RING_TEST_FLAGS) -fno-threadsafe-statics
 tests_x86_64_test_shim_kernel_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
 

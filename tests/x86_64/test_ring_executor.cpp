@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/mman.h>
 
 #include "FileSystem/eventfd.hpp"
 #include "FileSystem/pipe.hpp"
@@ -650,6 +651,43 @@ static void test_eventfd_read_and_event_stream(void **)
 	expect(r, 5, -EBADF, RP_CQE_LAST_UPDATE);
 }
 
+// MMAP of anonymous memory where asked (newlib's sbrk does exactly this), MADVISE, MUNMAP.
+static void test_memory_ops(void **)
+{
+	UserRing r = UserRing::make();
+	const uint64_t hint = 0x3f0000000000ull; // far from anything the host process maps
+	rp_sqe m = sqe_of(RP_OP_MMAP);
+	m.addr = hint;
+	m.len = 2 * 4096;
+	m.fd = UINT64_MAX;
+	m.syscall_flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
+	m.additional1 = PROT_READ | PROT_WRITE;
+	uint32_t flags = 0;
+	assert_int_equal(r.run(m, &flags), int64_t(hint));
+	assert_true(flags & RP_CQE_EXTENDED); // an address is wider than the 32-bit status
+	auto *bytes = reinterpret_cast<volatile char *>(hint);
+	bytes[4096] = 'k';
+	assert_int_equal(bytes[0], 0);
+	// The range is taken now: MAP_FIXED_NOREPLACE refuses it.
+	assert_int_equal(r.run(m), -EEXIST);
+	rp_sqe adv = sqe_of(RP_OP_MADVISE);
+	adv.addr = hint;
+	adv.len = 2 * 4096;
+	adv.syscall_flags = MADV_DONTNEED;
+	assert_int_equal(r.run(adv), 0);
+	assert_int_equal(bytes[4096], 0); // anonymous pages read back as zeroes
+	adv.addr = hint + 1;
+	assert_int_equal(r.run(adv), -EINVAL);
+	rp_sqe un = sqe_of(RP_OP_MUNMAP);
+	un.addr = hint;
+	un.len = 2 * 4096;
+	// The host Platform unmaps only what map_page_run mapped; the anonymous range goes back with munmap(2).
+	assert_int_equal(r.run(un), 0);
+	assert_int_equal(munmap(reinterpret_cast<void *>(hint), 2 * 4096), 0);
+	m.syscall_flags = MAP_PRIVATE; // a file mapping of fd -1
+	assert_int_equal(r.run(m), -EBADF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -666,6 +704,7 @@ int main(void)
 	                                    teardown_process),
 	    cmocka_unit_test_setup_teardown(test_blocking_reads_park_until_data_arrives, setup_process, teardown_process),
 	    cmocka_unit_test_setup_teardown(test_eventfd_read_and_event_stream, setup_process, teardown_process),
+	    cmocka_unit_test_setup_teardown(test_memory_ops, setup_process, teardown_process),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

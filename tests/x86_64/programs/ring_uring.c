@@ -112,6 +112,66 @@ static struct uring_sqe sqe_of(uint8_t opcode, int fd, const void *addr, uint32_
 	return s;
 }
 
+/* One native SQE on the program's native ring (smoke.h's ring_view), waited for: its full result. */
+static int64_t native_call(struct rp_sqe sqe)
+{
+	struct rp_ring_header *sq = (struct rp_ring_header *)ring_view.sq, *cq = (struct rp_ring_header *)ring_view.cq;
+	struct rp_sqe *sqes = (struct rp_sqe *)ring_view.sqes;
+	struct rp_cqe *cqes = (struct rp_cqe *)ring_view.cqes;
+	uint64_t tail = sq->tail;
+	sqes[tail & sq->mask] = sqe;
+	__atomic_store_n(&sq->tail, tail + 1, __ATOMIC_RELEASE);
+	if (SYS4(RP_SYS_RING_ENTER, ring_handle, 1, 0, -1L) != 1)
+		return -1000;
+	uint64_t head = cq->head;
+	if (__atomic_load_n(&cq->tail, __ATOMIC_ACQUIRE) == head)
+		return -2000;
+	struct rp_cqe first = cqes[head & cq->mask];
+	int64_t result = first.status;
+	uint64_t used = 1;
+	if (first.flags & RP_CQE_EXTENDED) {
+		struct rp_cqe_ext ext;
+		__builtin_memcpy(&ext, &cqes[(head + 1) & cq->mask], sizeof ext);
+		result = ext.result;
+		used = 2;
+	}
+	__atomic_store_n(&cq->head, head + used, __ATOMIC_RELEASE);
+	return result;
+}
+
+/* Anonymous memory through the native ring, as newlib's sbrk asks for its heap. */
+static void native_memory_checks(void)
+{
+	const uint64_t heap = 0x10000000;
+	struct rp_sqe m;
+	__builtin_memset(&m, 0, sizeof m);
+	m.opcode = RP_OP_MMAP;
+	m.addr = heap;
+	m.len = 256 * 1024;
+	m.fd = (uint64_t)-1;
+	m.syscall_flags = 0x02 | 0x20 | 0x100000; /* MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE */
+	m.additional1 = 3;                       /* PROT_READ | PROT_WRITE */
+	CHECK(native_call(m) == (int64_t)heap);
+	volatile char *p = (volatile char *)heap;
+	p[100000] = 'q';
+	CHECK(p[100000] == 'q' && p[0] == 0);
+	CHECK(native_call(m) == -17 /* -EEXIST: the range is taken */);
+	struct rp_sqe adv;
+	__builtin_memset(&adv, 0, sizeof adv);
+	adv.opcode = RP_OP_MADVISE;
+	adv.addr = heap;
+	adv.len = 256 * 1024;
+	adv.syscall_flags = 4; /* MADV_DONTNEED */
+	CHECK(native_call(adv) == 0);
+	CHECK(p[100000] == 0);
+	struct rp_sqe un;
+	__builtin_memset(&un, 0, sizeof un);
+	un.opcode = RP_OP_MUNMAP;
+	un.addr = heap;
+	un.len = 256 * 1024;
+	CHECK(native_call(un) == 0);
+}
+
 int main(long *stack)
 {
 	(void)stack;
@@ -120,6 +180,9 @@ int main(long *stack)
 	CHECK(handle >= 0);
 	if (handle >= 0)
 		ring_handle = handle;
+
+	if (handle >= 0)
+		native_memory_checks();
 
 	struct ring r;
 	CHECK(ring_init(&r, 8) == 0);
