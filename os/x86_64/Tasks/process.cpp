@@ -113,6 +113,7 @@ void return_to_user(Frame *)
 		run_deferred();
 		cpu::disable_interrupts();
 	}
+	ring_timer_tick(); // native-ring timers due while the program ran (ring engineer's hook)
 	if (running->kill_signal)
 		kill_current(running->kill_signal);
 }

@@ -188,7 +188,6 @@ int main(long *stack)
 	CHECK(ring_init(&r, 8) == 0);
 	CHECK(r.p.sq_entries == 8 && r.p.cq_entries == 16);
 	CHECK(run(&r, sqe_of(OP_NOP, -1, 0, 0, 0)) == 0);
-	struct uring_cqe cqe;
 
 	static const char text[] = "ring_uring: hello through the in-kernel shim\n";
 	CHECK(run(&r, sqe_of(OP_WRITE, 1, text, sizeof text - 1, 0)) == (long)sizeof text - 1);
@@ -197,6 +196,18 @@ int main(long *stack)
 		long long sec, nsec;
 	} ts = {0, 20000000};
 	CHECK(run(&r, sqe_of(OP_TIMEOUT, -1, &ts, 1, 0)) == -62 /* -ETIME */);
+
+	/* A timeout fires while the program spins on its CQ without entering: the kernel advances the timers on
+	 * its way back to user mode after each tick. */
+	struct uring_sqe spin = sqe_of(OP_TIMEOUT, -1, &ts, 1, 0);
+	spin.user_data = 0x5b1;
+	push(&r, &spin);
+	CHECK(SYS6(SYS_enter, r.fd, 1, 0, 0, 0, 8) == 1);
+	struct uring_cqe cqe;
+	int fired = 0;
+	for (unsigned long i = 0; i < 4000000000ul && !fired; i++)
+		fired = pop(&r, &cqe);
+	CHECK(fired && cqe.user_data == 0x5b1 && cqe.res == -62);
 
 	/* A READ of an empty pipe waits; the WRITE after it in the same submission completes it. */
 	int fds[2];
