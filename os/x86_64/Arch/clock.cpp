@@ -139,8 +139,8 @@ uint64_t now_ns(uint32_t clock_id)
 
 void wait_for_event(uint64_t deadline_ns)
 {
-	run_deferred();
 	ring_timer_tick(); // native-ring timers (ring engineer's hook): their completions may be what is awaited
+	run_deferred();
 	if (deadline_ns != no_deadline && now_ns(1) >= deadline_ns)
 		return;
 	bool was_enabled = cpu::interrupts_enabled();
