@@ -6,6 +6,10 @@
 #include <ringport/linux/io_uring.hpp>
 
 #include <fcntl.h>
+#include <poll.h>
+
+#include "FileSystem/eventfd.hpp"
+#include "FileSystem/pipe.hpp"
 #include <sys/mman.h>
 
 using namespace ring_test;
@@ -225,12 +229,153 @@ static void test_ring_fd_calls_and_errors(void **)
 	assert_true(probe->ops[lx::OP_NOP].flags & lx::PROBE_OP_SUPPORTED);
 }
 
+// A pipe installed in the current table: fds[0] reads, fds[1] writes.
+static void make_pipe(int fds[2])
+{
+	File *read_end = nullptr, *write_end = nullptr;
+	assert_true(pipe_create(0, &read_end, &write_end).ok());
+	Result<int> r = current_fd_table()->install(read_end, false);
+	Result<int> w = current_fd_table()->install(write_end, false);
+	assert_true(r.ok() && w.ok());
+	read_end->unref();
+	write_end->unref();
+	fds[0] = r.value();
+	fds[1] = w.value();
+}
+
+static void test_poll_links_and_eventfd_through_the_shim(void **)
+{
+	LinuxRing r = LinuxRing::make(8);
+	int fds[2];
+	make_pipe(fds);
+	lx::io_uring_cqe cqe{};
+
+	// A one-shot poll waits; a WRITE on the same ring completes it within that enter.
+	lx::io_uring_sqe poll = linux_sqe(lx::OP_POLL_ADD);
+	poll.fd = fds[0];
+	poll.poll32_events = POLLIN;
+	poll.user_data = 1;
+	r.push(poll);
+	assert_int_equal(r.enter(1, 0), 1);
+	assert_false(r.pop(&cqe));
+	lx::io_uring_sqe wr = linux_sqe(lx::OP_WRITE);
+	wr.fd = fds[1];
+	wr.addr = addr("data");
+	wr.len = 4;
+	wr.user_data = 2;
+	r.push(wr);
+	assert_int_equal(r.enter(1, 2), 1);
+	uint32_t seen = 0;
+	while (r.pop(&cqe)) {
+		seen |= 1u << cqe.user_data;
+		assert_int_equal(cqe.res, cqe.user_data == 1 ? POLLIN : 4);
+	}
+	assert_int_equal(seen, 6);
+
+	// A multishot poll posts a CQE with F_MORE per write, from the writer's call (here a write outside the
+	// ring, as another program's write(2) would be), without the ring being entered.
+	poll.len = lx::POLL_ADD_MULTI;
+	poll.user_data = 3;
+	r.push(poll);
+	assert_int_equal(r.enter(1, 0), 1);
+	while (r.pop(&cqe)) // the pipe still holds "data": the first event may be there at once
+		assert_true(cqe.user_data == 3 && (cqe.flags & lx::CQE_F_MORE));
+	File *writer = current_fd_table()->peek(fds[1]);
+	for (int i = 0; i < 2; i++) {
+		assert_true(writer->write(IoBuffer::kernel("x", 1)).ok());
+		run_deferred(); // as before the write(2) returns
+		assert_true(r.pop(&cqe));
+		assert_int_equal(cqe.user_data, 3);
+		assert_int_equal(cqe.res, POLLIN);
+		assert_true(cqe.flags & lx::CQE_F_MORE);
+	}
+	lx::io_uring_sqe remove = linux_sqe(lx::OP_POLL_REMOVE);
+	remove.addr = 3;
+	remove.user_data = 4;
+	r.push(remove);
+	assert_int_equal(r.enter(1, 2), 1);
+	seen = 0;
+	while (r.pop(&cqe)) {
+		seen |= 1u << cqe.user_data;
+		if (cqe.user_data == 3)
+			assert_int_equal(cqe.res, -ECANCELED);
+		else
+			assert_int_equal(cqe.res, 0);
+	}
+	assert_int_equal(seen, (1u << 3) | (1u << 4));
+
+	// A READ that cannot finish, linked to a LINK_TIMEOUT: the timeout cancels it.
+	char sink[16];
+	lx::io_uring_sqe drain = linux_sqe(lx::OP_READ);
+	drain.fd = fds[0];
+	drain.addr = addr(sink);
+	drain.len = sizeof sink;
+	assert_int_equal(r.run(drain), 6); // "data" + "xx": empty afterwards
+	drain.flags = lx::SQE_IO_LINK;
+	drain.user_data = 5;
+	struct {
+		int64_t tv_sec;
+		long long tv_nsec;
+	} ts = {0, 10000000};
+	lx::io_uring_sqe lt = linux_sqe(lx::OP_LINK_TIMEOUT);
+	lt.addr = addr(&ts);
+	lt.len = 1;
+	lt.user_data = 6;
+	r.push(drain);
+	r.push(lt);
+	assert_int_equal(r.enter(2, 2), 2);
+	seen = 0;
+	while (r.pop(&cqe)) {
+		seen |= 1u << cqe.user_data;
+		assert_int_equal(cqe.res, cqe.user_data == 5 ? -ECANCELED : -ETIME);
+	}
+	assert_int_equal(seen, (1u << 5) | (1u << 6));
+
+	// A registered eventfd counts the CQEs posted.
+	Result<File *> efd = eventfd_create(0, O_NONBLOCK);
+	assert_true(efd.ok());
+	Result<int> efd_fd = current_fd_table()->install(efd.value(), false);
+	efd.value()->unref();
+	int32_t event_fd = efd_fd.value();
+	assert_int_equal(io_uring_register(uint64_t(r.fd), lx::REGISTER_EVENTFD, addr(&event_fd), 1), 0);
+	assert_int_equal(r.run(linux_sqe(lx::OP_NOP)), 0);
+	uint64_t count = 0;
+	assert_true(current_fd_table()->peek(event_fd)->read(IoBuffer::kernel(&count, 8)).ok());
+	assert_int_equal(count, 1);
+}
+
+// A poll on one ring's fd, armed on another ring, completes when the first ring posts: inside that enter.
+static void test_poll_on_a_ring_fd(void **)
+{
+	LinuxRing a = LinuxRing::make(4), b = LinuxRing::make(4);
+	lx::io_uring_sqe poll = linux_sqe(lx::OP_POLL_ADD);
+	poll.fd = a.fd;
+	poll.poll32_events = POLLIN;
+	poll.user_data = 9;
+	b.push(poll);
+	assert_int_equal(b.enter(1, 0), 1);
+	lx::io_uring_cqe cqe{};
+	assert_false(b.pop(&cqe));
+	a.push(linux_sqe(lx::OP_NOP));
+	assert_int_equal(a.enter(1, 0), 1);
+	assert_true(b.pop(&cqe)); // b was not entered
+	assert_int_equal(cqe.user_data, 9);
+	assert_int_equal(cqe.res, POLLIN);
+	File *ring_file = current_fd_table()->peek(a.fd);
+	assert_true(ring_file->poll() & POLLIN);
+	assert_true(a.pop(&cqe));
+	assert_false(ring_file->poll() & POLLIN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_setup_nop_and_read_through_the_shim, setup_process, teardown_process),
 	    cmocka_unit_test_setup_teardown(test_timeout_wakes_the_waiting_shim, setup_process, teardown_process),
 	    cmocka_unit_test_setup_teardown(test_ring_fd_calls_and_errors, setup_process, teardown_process),
+	    cmocka_unit_test_setup_teardown(test_poll_links_and_eventfd_through_the_shim, setup_process,
+	                                    teardown_process),
+	    cmocka_unit_test_setup_teardown(test_poll_on_a_ring_fd, setup_process, teardown_process),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
