@@ -36,6 +36,27 @@ alignas(16) constinit uint8_t process_kernel_stack[kernel_stack_size];
 alignas(16) constinit uint8_t clean_fpu_state[512] = {0x7F, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                                       0,    0,    0, 0, 0, 0, 0, 0, 0x80, 0x1F, 0, 0};
 
+// The lowest words of the process's kernel stack hold a known pattern; the timer and every exit check it, so
+// an overflow (there is no guard page: the kernel image is mapped with 2 MiB pages) panics instead of silently
+// corrupting what lies below the stack.
+constexpr uint64_t stack_canary = 0x5354414b43414e59ull; // "STAKCANY"
+constexpr unsigned canary_words = 8;
+
+void arm_stack_canary()
+{
+	auto *words = reinterpret_cast<uint64_t *>(process_kernel_stack);
+	for (unsigned i = 0; i < canary_words; i++)
+		words[i] = stack_canary;
+}
+
+void check_stack_canary()
+{
+	auto *words = reinterpret_cast<const uint64_t *>(process_kernel_stack);
+	for (unsigned i = 0; i < canary_words; i++)
+		if (words[i] != stack_canary)
+			panic("the process kernel stack (%lu KiB) overflowed", static_cast<uint64_t>(kernel_stack_size / 1024));
+}
+
 Context runner;
 Process *running;
 ProgramResult finished;
@@ -45,6 +66,7 @@ constexpr uint64_t kill_grace_ms = 10000;
 [[noreturn]] void finish(int exit_code, int signal)
 {
 	// Process context on the process's kernel stack, whatever brought us here; the hooks may wait.
+	check_stack_canary();
 	cpu::enable_interrupts();
 	running->deadline_ms = 0;
 	ring_process_exit();
@@ -55,6 +77,7 @@ constexpr uint64_t kill_grace_ms = 10000;
 	running->files = nullptr;
 	run_deferred();
 	finished = {exit_code, signal};
+	check_stack_canary();
 	cpu::disable_interrupts();
 	context_resume(&runner, 1);
 }
@@ -99,6 +122,7 @@ void timer_interrupt()
 {
 	if (!running)
 		return;
+	check_stack_canary();
 	uint64_t now = clock::monotonic_ms();
 	if (!running->kill_signal && running->deadline_ms && now >= running->deadline_ms) {
 		running->kill_signal = 9;
@@ -133,6 +157,7 @@ ProgramResult run_program(const char *name, const uint8_t *image, uint64_t image
 		*error = -ENOMEM;
 		return {};
 	}
+	arm_stack_canary(); // before running is set: the timer checks it from then on
 	running = process;
 	address_space_activate(process->space);
 
