@@ -42,3 +42,10 @@ tests_x86_64_test_fs_pipe_SOURCES = tests/x86_64/test_fs_pipe.cpp os/x86_64/File
 	os/x86_64/FileSystem/pipe.cpp os/x86_64/FileSystem/eventfd.cpp
 tests_x86_64_test_fs_pipe_CXXFLAGS = $(RP_FS_TEST_FLAGS)
 tests_x86_64_test_fs_pipe_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
+
+UNIT_TESTS += tests/x86_64/test_fs_syscalls
+tests_x86_64_test_fs_syscalls_SOURCES = tests/x86_64/test_fs_syscalls.cpp $(RP_FS_SOURCES)
+nodist_tests_x86_64_test_fs_syscalls_SOURCES = tests/x86_64/ustar_fixtures.h
+tests_x86_64_test_fs_syscalls_CXXFLAGS = $(RP_FS_TEST_FLAGS)
+tests_x86_64_test_fs_syscalls_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
+$(tests_x86_64_test_fs_syscalls_OBJECTS): tests/x86_64/ustar_fixtures.h
