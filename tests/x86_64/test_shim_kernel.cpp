@@ -367,6 +367,54 @@ static void test_poll_on_a_ring_fd(void **)
 	assert_false(ring_file->poll() & POLLIN);
 }
 
+// upstream eventfd.c: a POLL_ADD on a registered eventfd, linked to a READV of it; a NOP's CQE signals the
+// eventfd, which completes the poll, which starts the read.
+static void test_registered_eventfd_wakes_a_linked_poll(void **)
+{
+	LinuxRing r = LinuxRing::make(8);
+	Result<File *> made = eventfd_create(0, 0);
+	assert_true(made.ok());
+	int32_t evfd = current_fd_table()->install(made.value(), true).value();
+	made.value()->unref();
+	assert_int_equal(io_uring_register(uint64_t(r.fd), lx::REGISTER_EVENTFD, addr(&evfd), 1), 0);
+	uint64_t value = 0;
+	struct {
+		uint64_t base, len;
+	} vec = {addr(&value), 8};
+	lx::io_uring_sqe poll = linux_sqe(lx::OP_POLL_ADD);
+	poll.fd = evfd;
+	poll.poll32_events = POLLIN;
+	poll.flags = lx::SQE_IO_LINK;
+	poll.user_data = 1;
+	lx::io_uring_sqe rd = linux_sqe(lx::OP_READV);
+	rd.fd = evfd;
+	rd.addr = addr(&vec);
+	rd.len = 1;
+	rd.user_data = 2;
+	r.push(poll);
+	r.push(rd);
+	assert_int_equal(r.enter(2, 0), 2);
+	lx::io_uring_sqe nop = linux_sqe(lx::OP_NOP);
+	nop.user_data = 3;
+	r.push(nop);
+	assert_int_equal(r.enter(1, 0), 1);
+	run_deferred(); // as on the way back to user mode
+	uint32_t seen = 0;
+	for (int i = 0; i < 3; i++) {
+		lx::io_uring_cqe cqe{};
+		if (!r.pop(&cqe)) {
+			assert_int_equal(r.enter(0, 1), 0);
+			assert_true(r.pop(&cqe));
+		}
+		seen |= 1u << cqe.user_data;
+		if (cqe.user_data == 1)
+			assert_int_equal(cqe.res, POLLIN);
+		if (cqe.user_data == 2)
+			assert_int_equal(cqe.res, 8);
+	}
+	assert_int_equal(seen, 0xe);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +424,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_poll_links_and_eventfd_through_the_shim, setup_process,
 	                                    teardown_process),
 	    cmocka_unit_test_setup_teardown(test_poll_on_a_ring_fd, setup_process, teardown_process),
+	    cmocka_unit_test_setup_teardown(test_registered_eventfd_wakes_a_linked_poll, setup_process, teardown_process),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
