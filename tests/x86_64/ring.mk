@@ -12,6 +12,7 @@ RP_RING_FILES = \
 	os/x86_64/Ring/ops_rw.cpp \
 	os/x86_64/Ring/ops_time.cpp \
 	os/x86_64/Ring/pending.cpp \
+	os/x86_64/Ring/pending_index.cpp \
 	os/x86_64/Ring/ring_arguments.cpp \
 	os/x86_64/Ring/ring_calls.cpp \
 	os/x86_64/Ring/ring_enter.cpp \
