@@ -172,6 +172,28 @@ static void native_memory_checks(void)
 	CHECK(native_call(un) == 0);
 }
 
+/* SETUP_NO_MMAP with rings in fresh, untouched anonymous memory (liburing maps it that way itself): the shim
+ * uses the pages directly, so the kernel must fault them in first, and a NOP must round-trip through them. */
+static void no_mmap_checks(void)
+{
+	long rings = SYS6(SYS_mmap, 0, 65536, 3, 0x22 /* MAP_PRIVATE|MAP_ANONYMOUS */, -1, 0);
+	long sqes = SYS6(SYS_mmap, 0, 65536, 3, 0x22, -1, 0);
+	CHECK(rings > 0 && sqes > 0);
+	struct ring r;
+	__builtin_memset(&r, 0, sizeof r);
+	r.p.flags = 1u << 14; /* IORING_SETUP_NO_MMAP */
+	r.p.cq_off.user_addr = (uint64_t)rings;
+	r.p.sq_off.user_addr = (uint64_t)sqes;
+	r.fd = SYS2(SYS_setup, 256, &r.p);
+	CHECK(r.fd >= 0);
+	if (r.fd < 0)
+		return;
+	r.rings = (uint8_t *)rings;
+	r.sqes = (struct uring_sqe *)sqes;
+	CHECK(run(&r, sqe_of(OP_NOP, -1, 0, 0, 0)) == 0);
+	CHECK(SYS1(SYS_close, r.fd) == 0);
+}
+
 int main(long *stack)
 {
 	(void)stack;
@@ -183,6 +205,7 @@ int main(long *stack)
 
 	if (handle >= 0)
 		native_memory_checks();
+	no_mmap_checks();
 
 	struct ring r;
 	CHECK(ring_init(&r, 8) == 0);
