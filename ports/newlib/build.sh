@@ -2,8 +2,9 @@
 # Builds newlib (libc.a, libm.a and the headers) for the x86_64 reference kernel with clang and installs it
 # into the sysroot's include/ and lib/ (cook stages it from $COOK_DESTDIR$COOK_PREFIX). See recipe.toml.
 set -euo pipefail
-# The target's CFLAGS/LDFLAGS are for programs linked against the finished sysroot; newlib builds itself.
-unset CFLAGS CXXFLAGS LDFLAGS CPPFLAGS
+# The target's CC/CFLAGS/LDFLAGS are for programs linked against the finished sysroot; newlib builds itself
+# (its top-level configure wants the host compiler in CC and takes the cross compiler as CC_FOR_TARGET).
+unset CC CXX CFLAGS CXXFLAGS LDFLAGS CPPFLAGS
 resource=$(clang -print-resource-dir)
 # -nostdinc + clang's own resource headers: without it clang --target=x86_64-elf quietly takes glibc's
 # /usr/include. HAVE_FCNTL/HAVE_BLKSIZE: the glue has fcntl(F_GETFL) and a real st_blksize, so fdopen checks

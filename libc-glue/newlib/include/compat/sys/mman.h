@@ -7,6 +7,7 @@
 extern "C" {
 #endif
 #define MAP_FAILED ((void *)-1)
+#define MAP_ANON MAP_ANONYMOUS
 #define POSIX_MADV_NORMAL 0
 #define POSIX_MADV_RANDOM 1
 #define POSIX_MADV_SEQUENTIAL 2
