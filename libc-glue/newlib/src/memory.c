@@ -3,7 +3,8 @@
  *
  * sbrk grows a heap in [RP_HEAP_BASE, RP_HEAP_LIMIT), below 0x20000000, the address three M1 tests pass to
  * mmap as a hint and expect to get; it maps more of that range with native Mmap SQEs (MAP_FIXED_NOREPLACE,
- * anonymous, private) as malloc asks for it. mmap/munmap/mprotect/madvise/msync are the Linux system calls
+ * anonymous, private) as malloc asks for it, or with Linux's mmap while the kernel's ring cannot map
+ * anonymous memory. mmap/munmap/mprotect/madvise/msync are the Linux system calls
  * liburing issues itself (9/11/10/28/26), so a program's own mappings of ring fds take the same path.
  */
 #include "glue.h"
@@ -23,6 +24,28 @@
 static uint64_t rp_brk = RP_HEAP_BASE;        /* the current break */
 static uint64_t rp_heap_mapped = RP_HEAP_BASE; /* end of what is mapped */
 
+/* Set once the kernel's ring answered that it cannot map anonymous memory (-EOPNOTSUPP): from then on the
+   heap grows with Linux's mmap (9), which takes the same arguments. */
+static int rp_heap_by_syscall;
+
+static int64_t rp_heap_map(uint64_t at, uint64_t len)
+{
+	const uint32_t flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
+	if (!rp_heap_by_syscall) {
+		struct rp_sqe sqe = rp_sqe_for(RP_OP_MMAP);
+		sqe.addr = at;
+		sqe.len = len;
+		sqe.fd = UINT64_MAX; /* -1: anonymous */
+		sqe.syscall_flags = flags;
+		sqe.additional1 = PROT_READ | PROT_WRITE;
+		int64_t r = rp_native_call(&sqe);
+		if (r != -EOPNOTSUPP)
+			return r;
+		rp_heap_by_syscall = 1;
+	}
+	return rp_raw_syscall6(RP_NR_mmap, (long)at, (long)len, PROT_READ | PROT_WRITE, flags, -1, 0);
+}
+
 void *sbrk(ptrdiff_t increment)
 {
 	uint64_t old = rp_brk;
@@ -35,13 +58,7 @@ void *sbrk(ptrdiff_t increment)
 		uint64_t end = (want + RP_HEAP_CHUNK - 1) & ~(RP_HEAP_CHUNK - 1);
 		if (end > RP_HEAP_LIMIT)
 			end = RP_HEAP_LIMIT;
-		struct rp_sqe sqe = rp_sqe_for(RP_OP_MMAP);
-		sqe.addr = rp_heap_mapped;
-		sqe.len = end - rp_heap_mapped;
-		sqe.fd = UINT64_MAX; /* -1: anonymous */
-		sqe.syscall_flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
-		sqe.additional1 = PROT_READ | PROT_WRITE;
-		int64_t r = rp_native_call(&sqe);
+		int64_t r = rp_heap_map(rp_heap_mapped, end - rp_heap_mapped);
 		if (r < 0 || (uint64_t)r != rp_heap_mapped) {
 			if (r >= 0) /* placed elsewhere: not our heap */
 				rp_raw_syscall2(RP_NR_munmap, r, end - rp_heap_mapped);
