@@ -3,6 +3,7 @@
 #include "Arch/cpu.hpp"
 #include "Library/print.hpp"
 #include "Platform/platform.hpp"
+#include "Syscalls/hooks.hpp"
 
 namespace kernel {
 
@@ -138,6 +139,7 @@ uint64_t now_ns(uint32_t clock_id)
 
 void wait_for_event(uint64_t deadline_ns)
 {
+	ring_timer_tick(); // native-ring timers (ring engineer's hook): their completions may be what is awaited
 	run_deferred();
 	if (deadline_ns != no_deadline && now_ns(1) >= deadline_ns)
 		return;

@@ -108,6 +108,7 @@ void return_to_user(Frame *)
 {
 	if (!running)
 		return;
+	ring_timer_tick(); // native-ring timers due while the program ran, before the work they defer (ring engineer's hook)
 	if (deferred_pending()) {
 		cpu::enable_interrupts();
 		run_deferred();
