@@ -15,6 +15,7 @@ constexpr uint64_t map_shared = 0x01, map_private = 0x02, map_shared_validate = 
 constexpr uint64_t known_prot = protect_read | protect_write | protect_exec;
 
 AddressSpace *space() { return current_address_space(); }
+uint64_t page_up(uint64_t v) { return (v + page_size - 1) & ~(page_size - 1); }
 
 } // namespace
 
@@ -40,7 +41,20 @@ long sys_mmap(uint64_t address, uint64_t length, uint64_t protections, uint64_t 
 	if (!(flags & map_anonymous))
 		return filesystem_mmap(fd, address, length, static_cast<uint32_t>(protections), static_cast<uint32_t>(flags),
 		                       offset);
-	// MAP_SHARED|MAP_ANONYMOUS is private memory while a process has no children (part 1 has no fork).
+	// MAP_SHARED|MAP_ANONYMOUS: a PageRun (zeroed, reference counted, shared by fork like ring memory), so
+	// parent and child see the same frames and a shared futex in it keys by physical address. Runs are
+	// physically contiguous and at most 2 MiB; a larger shared mapping stays private memory (fork then copies
+	// it: a known limit, no test maps more).
+	if ((type == map_shared || type == map_shared_validate) && page_up(length) <= (2u << 20)) {
+		void *kernel_view;
+		PageRun *run = allocate_page_run(page_up(length), &kernel_view);
+		if (!run)
+			return -ENOMEM;
+		Result<uint64_t> shared = vm_map(space(), address, page_up(length), static_cast<uint32_t>(protections),
+		                                 placement, run, 0);
+		release_page_run(run); // the mapping holds its own reference
+		return shared.ok() ? static_cast<long>(shared.value()) : -shared.error();
+	}
 	Result<uint64_t> mapped = vm_map(space(), address, length, static_cast<uint32_t>(protections), placement,
 	                                 nullptr, 0);
 	return mapped.ok() ? static_cast<long>(mapped.value()) : -mapped.error();
