@@ -1,6 +1,7 @@
 // wait4/waitid's core (process.hpp's wait_child) and the process-group calls. Only exits are reported (no
 // stopped or continued children: there is no job control).
 #include "Library/errno.hpp"
+#include "Syscalls/calls.hpp"
 #include "Tasks/process.hpp"
 
 namespace kernel {
@@ -179,4 +180,11 @@ long sys_getsid(int64_t pid)
 	return target->sid;
 }
 
+} // namespace kernel
+
+namespace kernel {
+long wait_child_info(uint32_t idtype, uint64_t id, uint64_t user_info, uint32_t options)
+{
+	return sys_waitid(idtype, id, user_info, options, 0);
+}
 } // namespace kernel

@@ -10,7 +10,7 @@
 #define ROUNDS 20000
 
 static volatile long counter;
-static volatile int go;       /* the last thread started sets it; the others spin on it until then */
+static volatile int go;       /* the main thread sets it once every worker exists; they spin until then */
 static volatile int tls_ok[THREADS];
 static volatile int tids[THREADS];
 
@@ -25,9 +25,7 @@ static int worker(void *arg)
 	/* TLS: the FS base is this thread's own block. */
 	tls_ok[w->index] = thread_self_tls() == w->t->tls;
 	tids[w->index] = (int)SYS0(186);
-	if (w->index == THREADS - 1)
-		go = 1;
-	/* Spin without a system call: only preemption lets the last thread run and set go. */
+	/* Spin without a system call: only preemption lets the main thread run again and set go. */
 	while (!go)
 		;
 	for (int i = 0; i < ROUNDS; i++)
@@ -54,8 +52,13 @@ int main(long *stack)
 		work[i].t = &threads[i];
 		long tid = thread_start(&threads[i], worker, &work[i]);
 		CHECK(tid > 0 && tid != pid);
-		CHECK(threads[i].tid == tid); /* CLONE_PARENT_SETTID */
+		CHECK(threads[i].tid == tid); /* CLONE_PARENT_SETTID (the worker cannot exit before go) */
 	}
+	/* Let every worker reach its spin loop (each needs the CPU taken from the others by the tick). */
+	for (int i = 0; i < THREADS; i++)
+		while (tids[i] == 0)
+			SYS0(24);
+	go = 1;
 	for (int i = 0; i < THREADS; i++)
 		thread_join(&threads[i]);
 	CHECK(counter == (long)THREADS * ROUNDS);
