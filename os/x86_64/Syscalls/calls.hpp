@@ -29,6 +29,7 @@ long sys_futex_waitv(uint64_t user_waiters, uint64_t count, uint64_t flags, uint
 // Tasks/fork.cpp, Tasks/wait.cpp: processes
 long sys_clone(const Frame &frame, uint64_t flags, uint64_t stack, uint64_t parent_tid, uint64_t child_tid,
                uint64_t tls);
+long sys_execve(Frame *frame, uint64_t user_path, uint64_t user_argv, uint64_t user_envp);
 long sys_wait4(int64_t pid, uint64_t user_status, uint64_t options, uint64_t user_rusage);
 long sys_waitid(uint64_t idtype, uint64_t id, uint64_t user_info, uint64_t options, uint64_t user_rusage);
 long sys_getppid();

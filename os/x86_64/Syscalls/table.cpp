@@ -50,6 +50,8 @@ long dispatch(Frame *frame, uint64_t number, uint64_t a0, uint64_t a1, uint64_t 
 	case 57: // fork
 	case 58: // vfork: a fork (the parent does not wait for the child's exec)
 		return sys_clone(*frame, 17, 0, 0, 0, 0);
+	case 59:
+		return sys_execve(frame, a0, a1, a2);
 	case 61:
 		return sys_wait4(int64_t(a0), a1, a2, a3);
 	case 62:

@@ -133,7 +133,7 @@ void *&process_slot(ProcessSlot slot)
 bool stop_requested()
 {
 	Process *p = current();
-	return p && p->dying;
+	return p && (p->dying || current_thread()->exit_requested);
 }
 const char *current_program_name()
 {
@@ -197,7 +197,7 @@ void return_to_user(Frame *frame)
 			cpu::disable_interrupts();
 			continue;
 		}
-		if (p->dying)
+		if (p->dying || current_thread()->exit_requested)
 			user_thread_exit();
 		if (reschedule_pending()) {
 			yield();

@@ -130,7 +130,7 @@ bool setup_frame(Frame *frame, int signal, const SignalAction &action)
 bool interrupted(Thread *thread)
 {
 	Process *p = thread->process;
-	return p && (p->dying || (p->pending_signals & ~thread->signal_mask));
+	return p && (p->dying || thread->exit_requested || (p->pending_signals & ~thread->signal_mask));
 }
 
 void send_signal(Process *p, int signal)

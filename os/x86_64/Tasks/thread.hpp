@@ -37,6 +37,7 @@ struct Thread {
 	bool woken{};                // set by wake(): the block ended by a wake-up, not the deadline
 	bool publish_on_block{};     // this system call may have changed state others wait for (wait_for_event)
 	bool interruptible{};        // the block ends for a kill or a deliverable signal
+	bool exit_requested{};       // another thread's execve ends this one on its way to user mode
 	uint32_t slice_ticks{};      // ticks left in its time slice
 	uint64_t signal_mask{};      // blocked signals (bit n-1 for signal n)
 	uint64_t saved_signal_mask{}; // rt_sigsuspend-style temporary masks (unused: 0)

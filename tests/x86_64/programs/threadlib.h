@@ -59,7 +59,7 @@ static long thread_clone(unsigned long flags, void *stack_top, volatile int *pti
 	return ret;
 }
 
-static long thread_start(struct thread *t, int (*fn)(void *), void *arg)
+__attribute__((unused)) static long thread_start(struct thread *t, int (*fn)(void *), void *arg)
 {
 	t->stack_size = 64 * 1024;
 	t->stack = (void *)SYS6(9, 0, t->stack_size, 3, 0x22, -1, 0);
@@ -72,7 +72,7 @@ static long thread_start(struct thread *t, int (*fn)(void *), void *arg)
 }
 
 /* Waits until the kernel cleared the tid word (the thread is gone), sleeping on it with FUTEX_WAIT. */
-static void thread_join(struct thread *t)
+__attribute__((unused)) static void thread_join(struct thread *t)
 {
 	for (;;) {
 		int tid = t->tid;
@@ -84,7 +84,7 @@ static void thread_join(struct thread *t)
 }
 
 /* The TLS block the running thread's FS base points at. */
-static inline void **thread_self_tls(void)
+__attribute__((unused)) static inline void **thread_self_tls(void)
 {
 	void **self;
 	__asm__ volatile("mov %%fs:0, %0" : "=r"(self));
