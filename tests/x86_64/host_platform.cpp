@@ -35,6 +35,8 @@ size_t console_length, console_capacity;
 bool stop_flag;
 FdTable *fd_table;
 uint64_t files_limit = 1024;
+uint64_t host_file_size_limit = UINT64_MAX; // RLIMIT_FSIZE
+int host_last_signal;                        // what signal_current sent last (0: none)
 void (*wait_hook)(void *);
 void *wait_hook_arg;
 uint64_t waits;
@@ -172,6 +174,9 @@ void wait_for_event(uint64_t deadline_ns)
 }
 
 bool stop_requested() { return stop_flag; }
+
+uint64_t file_size_limit() { return host_file_size_limit; }
+void signal_current(int signal) { host_last_signal = signal; }
 
 // The host has one thread and no children: nothing can wake a futex or exit as a child.
 long wait_child_info(uint32_t idtype, uint64_t, uint64_t, uint32_t options)
@@ -322,6 +327,9 @@ void panic(const char *fmt, ...)
 
 namespace host {
 
+void set_file_size_limit(uint64_t limit) { host_file_size_limit = limit; }
+int last_signal() { return host_last_signal; }
+
 void arm_fault(uint64_t address, size_t size)
 {
 	if (fault_range_count < sizeof fault_ranges / sizeof fault_ranges[0])
@@ -354,6 +362,8 @@ void reset()
 	stop_flag = false;
 	fd_table = nullptr;
 	files_limit = 1024;
+	host_file_size_limit = UINT64_MAX;
+	host_last_signal = 0;
 	wait_hook = nullptr;
 	waits = 0;
 	while (deferred_head) {

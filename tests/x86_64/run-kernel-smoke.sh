@@ -14,6 +14,7 @@
 #             EINTR from a futex wait)
 #   ringops   exits 0 (the native ring's WAITPID and FUTEX opcodes)
 #   exec      exits 0 (execve of itself: argv/envp, CLOEXEC, signal dispositions, other threads ended)
+#   filemap   exits 0 (file-backed MAP_PRIVATE from the ramfs)
 #   orphan    exits 0 leaving a child and a grandchild blocked forever: the runner kills the tree
 #   missing   is not in the initrd: exit=127
 # then "@@RP DONE" and QEMU exit status 33. A second boot (start=1 only=syscalls) checks the command line, a
@@ -39,12 +40,13 @@ fork 20
 signals 20
 ringops 20
 exec 20
+filemap 10
 orphan 10
 missing 5
 MANIFEST
 python3 "$here/make-initrd.py" "$work/initrd.tar" "$work/tests" "$programs"/hello.t "$programs"/segv.t \
 	"$programs"/spin.t "$programs"/syscalls.t "$programs"/iouring.t "$programs"/threads.t "$programs"/futex.t \
-	"$programs"/fork.t "$programs"/signals.t "$programs"/ringops.t "$programs"/exec.t \
+	"$programs"/fork.t "$programs"/signals.t "$programs"/ringops.t "$programs"/exec.t "$programs"/filemap.t \
 	"$programs"/orphan.t || exit 1
 
 boot() { # boot NAME APPEND: runs QEMU, leaves NAME.console.log, NAME.results.log, NAME.status
@@ -81,6 +83,7 @@ expect all "@@RP END fork exit=0 sig=0 ms=[0-9]+"
 expect all "@@RP END signals exit=0 sig=0 ms=[0-9]+"
 expect all "@@RP END ringops exit=0 sig=0 ms=[0-9]+"
 expect all "@@RP END exec exit=0 sig=0 ms=[0-9]+"
+expect all "@@RP END filemap exit=0 sig=0 ms=[0-9]+"
 expect all "@@RP END orphan exit=0 sig=0 ms=[0-9]+"
 expect all "@@RP END missing exit=127 sig=0 ms=[0-9]+"
 expect all "@@RP DONE"

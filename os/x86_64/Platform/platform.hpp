@@ -146,6 +146,15 @@ FdTable *current_fd_table();
 // below it (EMFILE). The kernel keeps the limit (getrlimit/setrlimit/prlimit64).
 uint64_t open_files_limit();
 
+// The current process's RLIMIT_FSIZE soft limit in bytes (UINT64_MAX: unlimited). A write or an extension
+// (write, pwrite, fallocate, truncate up) that would take a regular file past it must, as Linux: send the
+// process SIGXFSZ (signal_current(25)) and fail with EFBIG when nothing can be written (the starting offset is
+// at or past the limit), or write only up to the limit.
+uint64_t file_size_limit();
+// Sends signal to the current process (delivered before its system call returns: a handler, the default
+// action - SIGXFSZ's kills - or nothing if ignored).
+void signal_current(int signal);
+
 // Per-process pointers the subsystems own, so they keep state per process without the kernel knowing its
 // type. The kernel clears them at process start; at exit it calls the subsystems' exit hooks
 // (Syscalls/hooks.hpp) which must free what they hang here.

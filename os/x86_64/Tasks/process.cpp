@@ -124,6 +124,16 @@ uint64_t open_files_limit()
 	Process *p = current();
 	return p ? p->limits[7].soft : 1024;
 }
+uint64_t file_size_limit()
+{
+	Process *p = current();
+	return p ? p->limits[1].soft : unlimited; // RLIMIT_FSIZE
+}
+void signal_current(int signal)
+{
+	if (Process *p = current())
+		send_signal(p, signal);
+}
 void *&process_slot(ProcessSlot slot)
 {
 	Process *p = current();
