@@ -10,6 +10,7 @@ packages=(
   dpkg-dev xz-utils patch
   valgrind python3
   strace
+  newlib-source qemu-system-x86
 )
 
 missing=()

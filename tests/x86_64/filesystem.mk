@@ -21,7 +21,8 @@ $(tests_x86_64_test_fs_ustar_OBJECTS): tests/x86_64/ustar_fixtures.h
 RP_FS_SOURCES = os/x86_64/FileSystem/ustar.cpp os/x86_64/FileSystem/file.cpp os/x86_64/FileSystem/fd_table.cpp \
 	os/x86_64/FileSystem/page_tree.cpp os/x86_64/FileSystem/inode.cpp os/x86_64/FileSystem/path_walk.cpp \
 	os/x86_64/FileSystem/vfs_files.cpp os/x86_64/FileSystem/vfs.cpp os/x86_64/FileSystem/vfs_tree.cpp \
-	os/x86_64/FileSystem/hooks.cpp
+	os/x86_64/FileSystem/hooks.cpp os/x86_64/FileSystem/pipe.cpp os/x86_64/FileSystem/eventfd.cpp \
+	os/x86_64/FileSystem/syscalls.cpp
 
 UNIT_TESTS += tests/x86_64/test_fs_vfs
 tests_x86_64_test_fs_vfs_SOURCES = tests/x86_64/test_fs_vfs.cpp $(RP_FS_SOURCES)
@@ -29,3 +30,22 @@ nodist_tests_x86_64_test_fs_vfs_SOURCES = tests/x86_64/ustar_fixtures.h
 tests_x86_64_test_fs_vfs_CXXFLAGS = $(RP_FS_TEST_FLAGS)
 tests_x86_64_test_fs_vfs_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
 $(tests_x86_64_test_fs_vfs_OBJECTS): tests/x86_64/ustar_fixtures.h
+
+# The Linux constants and layouts against the uapi headers (compile-time checks).
+UNIT_TESTS += tests/x86_64/test_fs_abi
+tests_x86_64_test_fs_abi_SOURCES = tests/x86_64/test_fs_abi.cpp
+tests_x86_64_test_fs_abi_CXXFLAGS = $(RP_FS_TEST_FLAGS)
+tests_x86_64_test_fs_abi_LDADD = $(RP_TEST_LIBS)
+
+UNIT_TESTS += tests/x86_64/test_fs_pipe
+tests_x86_64_test_fs_pipe_SOURCES = tests/x86_64/test_fs_pipe.cpp os/x86_64/FileSystem/file.cpp \
+	os/x86_64/FileSystem/pipe.cpp os/x86_64/FileSystem/eventfd.cpp
+tests_x86_64_test_fs_pipe_CXXFLAGS = $(RP_FS_TEST_FLAGS)
+tests_x86_64_test_fs_pipe_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
+
+UNIT_TESTS += tests/x86_64/test_fs_syscalls
+tests_x86_64_test_fs_syscalls_SOURCES = tests/x86_64/test_fs_syscalls.cpp $(RP_FS_SOURCES)
+nodist_tests_x86_64_test_fs_syscalls_SOURCES = tests/x86_64/ustar_fixtures.h
+tests_x86_64_test_fs_syscalls_CXXFLAGS = $(RP_FS_TEST_FLAGS)
+tests_x86_64_test_fs_syscalls_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
+$(tests_x86_64_test_fs_syscalls_OBJECTS): tests/x86_64/ustar_fixtures.h

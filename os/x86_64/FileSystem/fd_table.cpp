@@ -52,12 +52,19 @@ void FdTable::set_cwd(Inode *dir)
 	cwd_ = dir;
 }
 
+int FdTable::soft_limit()
+{
+	uint64_t soft = open_files_limit();
+	return soft < uint64_t(limit) ? int(soft) : limit;
+}
+
 Result<int> FdTable::lowest_free(int min_fd) const
 {
-	if (min_fd < 0 || min_fd >= limit)
+	int end = soft_limit();
+	if (min_fd < 0 || min_fd >= end)
 		return Error(EINVAL);
 	int start = min_fd > low_hint_ ? min_fd : low_hint_;
-	for (int fd = start; fd < limit; ++fd)
+	for (int fd = start; fd < end; ++fd)
 		if (!slots_[fd].file)
 			return fd;
 	return Error(EMFILE);
@@ -128,7 +135,7 @@ Result<int> FdTable::dup2(int oldfd, int newfd)
 	File *f = peek(oldfd);
 	if (!f)
 		return Error(EBADF);
-	if (newfd < 0 || newfd >= limit)
+	if (newfd < 0 || newfd >= soft_limit())
 		return Error(EBADF);
 	if (oldfd == newfd)
 		return newfd;
@@ -146,7 +153,7 @@ Result<int> FdTable::dup3(int oldfd, int newfd, uint32_t flags)
 	File *f = peek(oldfd);
 	if (!f)
 		return Error(EBADF);
-	if (newfd < 0 || newfd >= limit)
+	if (newfd < 0 || newfd >= soft_limit())
 		return Error(EBADF);
 	f->ref();
 	replace(newfd, f, flags & O_CLOEXEC_);

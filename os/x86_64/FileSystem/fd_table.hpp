@@ -13,7 +13,10 @@ namespace kernel {
 
 class FdTable {
 public:
+	// The table's size: fd numbers are always below it. New fds must also stay below the process's
+	// RLIMIT_NOFILE soft limit (Platform's open_files_limit(), 1024 unless the program lowered it).
 	static constexpr int limit = RLIMIT_NOFILE_;
+	static int soft_limit();
 
 	// An empty table on the heap; nullptr when memory is exhausted. destroy() closes every fd first.
 	static FdTable *create();
@@ -22,7 +25,7 @@ public:
 	FdTable *clone() const;
 
 	// Installs a reference to file at the lowest free fd >= min_fd: the fd, EMFILE when none is free below the
-	// limit, EINVAL when min_fd is out of [0, limit). The table takes its own reference.
+	// soft limit, EINVAL when min_fd is out of [0, soft limit). The table takes its own reference.
 	Result<int> install(File *file, bool cloexec, int min_fd = 0);
 	// The file behind fd, with a reference the caller owns: EBADF when fd is not open.
 	Result<FileRef> get(int fd) const;
@@ -37,7 +40,7 @@ public:
 	// fcntl(F_DUPFD / F_DUPFD_CLOEXEC): the lowest free fd >= min_fd; EINVAL when min_fd is outside [0, limit).
 	Result<int> dup_from(int fd, int min_fd, bool cloexec);
 	// dup2(2): newfd (closing what it held); oldfd == newfd returns newfd when oldfd is open. EBADF for a bad
-	// oldfd or a newfd outside [0, limit).
+	// oldfd or a newfd outside [0, soft limit).
 	Result<int> dup2(int oldfd, int newfd);
 	// dup3(2): as dup2 with O_CLOEXEC allowed in flags; EINVAL when oldfd == newfd or other flags are set.
 	Result<int> dup3(int oldfd, int newfd, uint32_t flags);

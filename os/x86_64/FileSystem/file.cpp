@@ -80,6 +80,8 @@ Result<size_t> File::write(const IoBuffer &buf, uint32_t rw_flags)
 {
 	if (!writable())
 		return Error(EBADF);
+	if ((rw_flags & rw_append) && seekable())
+		position_ = size();
 	return do_write(buf, nonblocking() || (rw_flags & rw_nowait));
 }
 
@@ -96,7 +98,7 @@ Result<size_t> File::pread(const IoBuffer &buf, int64_t offset)
 	return do_pread(buf, uint64_t(offset));
 }
 
-Result<size_t> File::pwrite(const IoBuffer &buf, int64_t offset)
+Result<size_t> File::pwrite(const IoBuffer &buf, int64_t offset, uint32_t rw_flags)
 {
 	if (!writable())
 		return Error(EBADF);
@@ -105,7 +107,7 @@ Result<size_t> File::pwrite(const IoBuffer &buf, int64_t offset)
 	if (offset < 0)
 		return Error(EINVAL);
 	// Linux (and POSIX's documented bug): pwrite on an O_APPEND file appends whatever the offset says.
-	if (flags_ & O_APPEND_)
+	if ((flags_ & O_APPEND_) || (rw_flags & rw_append))
 		offset = int64_t(size());
 	return do_pwrite(buf, uint64_t(offset));
 }

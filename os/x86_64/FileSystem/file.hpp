@@ -75,8 +75,9 @@ struct ReadinessWaiter {
 	uint64_t round = 0;      // the last notification round that called it
 };
 
-// Flags of File::read/write.
-inline constexpr uint32_t rw_nowait = 1;
+// Flags of File::read/write/pwrite: rw_nowait (never block), rw_append (RWF_APPEND: write at the end of file
+// whatever the position or offset, as O_APPEND does for every write).
+inline constexpr uint32_t rw_nowait = 1, rw_append = 2;
 
 // ---- the kind of a file -------------------------------------------------------------------------------------
 
@@ -136,7 +137,7 @@ public:
 	// pread(2)/pwrite(2): at offset; the file position is neither used nor changed. ESPIPE on files without
 	// positions (pipes, eventfd), EINVAL for a negative offset. pwrite on an O_APPEND file appends, as Linux.
 	Result<size_t> pread(const IoBuffer &buf, int64_t offset);
-	Result<size_t> pwrite(const IoBuffer &buf, int64_t offset);
+	Result<size_t> pwrite(const IoBuffer &buf, int64_t offset, uint32_t rw_flags = 0);
 	// lseek(2): the new position. EINVAL (bad whence, negative result), ESPIPE (pipes), ENXIO (SEEK_DATA/HOLE
 	// past the end), EBADF (O_PATH).
 	Result<uint64_t> lseek(int64_t offset, int whence);

@@ -102,13 +102,13 @@ long transfer_vector(File *f, uint64_t iov, uint64_t count, int64_t offset, bool
 			continue;
 		IoBuffer buf = IoBuffer::user(e.base, size_t(length));
 		Result<size_t> r = offset < 0 ? (writing ? f->write(buf, rw) : f->read(buf, rw))
-		                              : (writing ? f->pwrite(buf, offset + total) : f->pread(buf, offset + total));
+		                              : (writing ? f->pwrite(buf, offset + total, rw) : f->pread(buf, offset + total));
 		if (!r.ok())
 			return total ? total : -long(r.error());
 		total += long(r.value());
 		if (r.value() < length || uint64_t(total) >= MAX_RW_COUNT)
 			break;
-		rw |= rw_nowait;
+		rw = (rw | rw_nowait) & ~rw_append; // the first piece moved the position to the end already
 	}
 	return total;
 }
@@ -117,7 +117,7 @@ long rwf_to_rw(uint64_t flags, uint32_t &rw)
 {
 	if (flags & ~RWF_SUPPORTED)
 		return -EOPNOTSUPP;
-	rw = (flags & RWF_NOWAIT) ? rw_nowait : 0;
+	rw = ((flags & RWF_NOWAIT) ? rw_nowait : 0) | ((flags & RWF_APPEND) ? rw_append : 0);
 	return 0;
 }
 
@@ -206,8 +206,6 @@ long fs_pwritev2(uint64_t fd, uint64_t iov, uint64_t iovcnt, int64_t offset, uin
 		return e;
 	if (offset < -1)
 		return -EINVAL;
-	if (flags & RWF_APPEND)
-		offset = -1; // appends at the end whatever the offset (the fd's O_APPEND does that in write)
 	return transfer_vector(f, iov, iovcnt, offset, true, rw);
 }
 
@@ -361,7 +359,7 @@ long fs_dup2(uint64_t oldfd, uint64_t newfd)
 	FdTable *t = table();
 	if (!t || oldfd >= uint64_t(FdTable::limit))
 		return -EBADF;
-	if (newfd >= uint64_t(FdTable::limit))
+	if (newfd >= uint64_t(FdTable::soft_limit()))
 		return -EBADF;
 	return ret(t->dup2(int(oldfd), int(newfd)));
 }
@@ -375,7 +373,7 @@ long fs_dup3(uint64_t oldfd, uint64_t newfd, uint64_t flags)
 		return -EINVAL;
 	if (oldfd == newfd)
 		return -EINVAL;
-	if (oldfd >= uint64_t(FdTable::limit) || newfd >= uint64_t(FdTable::limit))
+	if (oldfd >= uint64_t(FdTable::limit) || newfd >= uint64_t(FdTable::soft_limit()))
 		return -EBADF;
 	return ret(t->dup3(int(oldfd), int(newfd), uint32_t(flags)));
 }
@@ -387,7 +385,7 @@ long fs_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg)
 	switch (int(cmd)) {
 	case F_DUPFD_:
 	case F_DUPFD_CLOEXEC_:
-		if (arg >= uint64_t(FdTable::limit))
+		if (arg >= uint64_t(FdTable::soft_limit()))
 			return -EINVAL;
 		return ret(t->dup_from(int(fd), int(arg), int(cmd) == F_DUPFD_CLOEXEC_));
 	case F_GETFD_:
@@ -510,8 +508,8 @@ long fs_poll(uint64_t fds, uint64_t nfds, uint64_t timeout_ns)
 		int16_t events;
 		int16_t revents;
 	};
-	if (nfds > uint64_t(FdTable::limit))
-		return -EINVAL;
+	if (nfds > uint64_t(FdTable::soft_limit()))
+		return -EINVAL; // Linux: more entries than RLIMIT_NOFILE
 	size_t bytes = size_t(nfds) * sizeof(PollFd);
 	PollFd *set = nfds ? static_cast<PollFd *>(allocate(bytes)) : nullptr;
 	if (nfds && !set)
