@@ -20,7 +20,8 @@ tests = [line.split() for line in manifest if line.strip()]
 open(serials[0], "w").write("fake console\n")
 with open(serials[1], "w") as out:
     for name, limit in tests[start:]:
-        out.write("@@RP BEGIN %s\n" % name)
+        assert not name.endswith(".t"), "the manifest names tests without .t"
+        out.write("@@RP BEGIN %s\n" % name)  # the manifest and the protocol name tests without ".t"
         out.flush()
         kind = name.split("-")[0]
         if kind == "crash":

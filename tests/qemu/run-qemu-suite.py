@@ -51,6 +51,10 @@ def read_tsv(path, want_columns):
     return rows
 
 
+def guest_name(name):
+    return name[:-2] if name.endswith(".t") else name
+
+
 def make_initrd(path, tests_dir, names, limits, default_limit):
     """A deterministic USTAR archive: same inputs, same bytes (fixed owners, modes and times)."""
     def add_dir(tar, name):
@@ -67,7 +71,8 @@ def make_initrd(path, tests_dir, names, limits, default_limit):
         info.mtime = 0
         tar.addfile(info, io.BytesIO(data))
 
-    manifest = "".join("%s %d\n" % (n, limits.get(n, default_limit)) for n in names)
+    # The manifest names tests without ".t"; the runner starts /t/<name>.t and reports <name>.
+    manifest = "".join("%s %d\n" % (guest_name(n), limits.get(n, default_limit)) for n in names)
     with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as tar:
         for d in ("etc", "t", "tmp"):
             add_dir(tar, d)
@@ -121,6 +126,8 @@ class Shard:
             running, begun_at, done = None, start, False
             for line in lines:
                 words = line.split()
+                if len(words) >= 3 and words[2] + ".t" in self.names:
+                    words[2] += ".t"
                 if len(words) >= 3 and words[1] == "BEGIN":
                     running = words[2]
                 elif len(words) >= 3 and words[1] == "END":
@@ -258,8 +265,15 @@ def main():
         if console and os.path.exists(console):
             print("\n--- console of %s (%s), last lines ---" % (n, console))
             with open(console, errors="replace") as f:
-                tail = f.read().splitlines()[-25:]
-            print("\n".join(tail))
+                lines = f.read().splitlines()
+            # The test's own slice of the console (the kernel repeats the protocol lines there), else the end.
+            guest = guest_name(n)
+            begin = [i for i, l in enumerate(lines) if l.strip() == "@@RP BEGIN " + guest]
+            if begin:
+                end = next((i for i in range(begin[-1], len(lines)) if lines[i].startswith("@@RP END " + guest + " ")),
+                           len(lines) - 1)
+                lines = lines[begin[-1]:end + 1]
+            print("\n".join(lines[-40:]))
     passed = sum(1 for o in outcomes.values() if o[0] == "pass")
     skipped = sum(1 for o in outcomes.values() if o[0] == "skip")
     failed = len(outcomes) - passed - skipped

@@ -29,12 +29,15 @@ RP_SHIM_KERNEL_FILES = \
 
 # The filesystem the ops run against (the filesystem engineer's sources, compiled again for these programs).
 RP_RING_TEST_FS_FILES = \
+	os/x86_64/FileSystem/eventfd.cpp \
 	os/x86_64/FileSystem/fd_table.cpp \
 	os/x86_64/FileSystem/file.cpp \
 	os/x86_64/FileSystem/hooks.cpp \
 	os/x86_64/FileSystem/inode.cpp \
 	os/x86_64/FileSystem/page_tree.cpp \
 	os/x86_64/FileSystem/path_walk.cpp \
+	os/x86_64/FileSystem/pipe.cpp \
+	os/x86_64/FileSystem/syscalls.cpp \
 	os/x86_64/FileSystem/ustar.cpp \
 	os/x86_64/FileSystem/vfs.cpp \
 	os/x86_64/FileSystem/vfs_files.cpp \
@@ -43,6 +46,22 @@ RP_RING_TEST_FS_FILES = \
 # The native ring executor over the ramfs; Shim/ is not linked (Syscalls/weak_hooks.cpp stands in for it).
 UNIT_TESTS += tests/x86_64/test_ring_executor
 tests_x86_64_test_ring_executor_SOURCES = tests/x86_64/test_ring_executor.cpp tests/x86_64/test_ring_helpers.hpp \
-	$(RP_RING_FILES) $(RP_RING_TEST_FS_FILES) os/x86_64/Syscalls/weak_hooks.cpp
+	$(RP_RING_FILES) $(RP_RING_TEST_FS_FILES) os/x86_64/Syscalls/weak_hooks.cpp \
+	tests/x86_64/host_platform_memory.cpp
 tests_x86_64_test_ring_executor_CXXFLAGS = $(RP_RING_TEST_FLAGS)
 tests_x86_64_test_ring_executor_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
+
+# The unmodified kernel-shim (RP_SHIM_SOURCES) over Shim/'s host.h and the executor: io_uring as a program
+# sees it, on the host.
+UNIT_TESTS += tests/x86_64/test_shim_kernel
+tests_x86_64_test_shim_kernel_SOURCES = tests/x86_64/test_shim_kernel.cpp tests/x86_64/test_ring_helpers.hpp \
+	$(RP_RING_FILES) $(RP_SHIM_KERNEL_FILES) $(RP_SHIM_SOURCES) $(RP_RING_TEST_FS_FILES) \
+	os/x86_64/Syscalls/weak_hooks.cpp tests/x86_64/host_platform_memory.cpp
+tests_x86_64_test_shim_kernel_CXXFLAGS = $(RP_RING_TEST_FLAGS) -fno-threadsafe-statics
+tests_x86_64_test_shim_kernel_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
+
+# Under QEMU: io_uring through the in-kernel shim from a freestanding program (tests/x86_64/programs/ring_uring.c).
+run-ring-smoke: os/x86_64/rpk.elf $(RPK_BUILD)/programs/hello.t $(RPK_BUILD)/programs/ring_uring.t
+	@$(SHELL) $(top_srcdir)/tests/x86_64/run-ring-smoke.sh os/x86_64/rpk.elf $(RPK_BUILD)/programs
+.PHONY: run-ring-smoke
+EXTRA_DIST += tests/x86_64/run-ring-smoke.sh

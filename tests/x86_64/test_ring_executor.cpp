@@ -3,6 +3,11 @@
 #include "test_ring_helpers.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
+
+#include "FileSystem/eventfd.hpp"
+#include "FileSystem/pipe.hpp"
 
 using namespace ring_test;
 
@@ -430,6 +435,259 @@ static void test_cancel(void **)
 	assert_int_equal(ring_destroy(uint64_t(r.handle)), 0);
 }
 
+// A pipe installed in the current table: fds[0] reads, fds[1] writes.
+static void make_pipe(int fds[2], uint32_t flags = 0)
+{
+	File *read_end = nullptr, *write_end = nullptr;
+	assert_true(pipe_create(flags, &read_end, &write_end).ok());
+	Result<int> r = current_fd_table()->install(read_end, false);
+	Result<int> w = current_fd_table()->install(write_end, false);
+	assert_true(r.ok() && w.ok());
+	read_end->unref();
+	write_end->unref();
+	fds[0] = r.value();
+	fds[1] = w.value();
+}
+
+static rp_sqe poll_sqe(int fd, uint32_t events, uint64_t user_data)
+{
+	rp_sqe s = sqe_of(RP_OP_POLL);
+	s.fd = uint64_t(fd);
+	s.syscall_flags = events;
+	s.user_data = user_data;
+	return s;
+}
+
+static rp_sqe rw_sqe(uint8_t opcode, int fd, const void *buffer, uint64_t length, uint64_t user_data)
+{
+	rp_sqe s = sqe_of(opcode);
+	s.fd = uint64_t(fd);
+	s.addr = addr(buffer);
+	s.len = length;
+	s.user_data = user_data;
+	return s;
+}
+
+static void expect(UserRing &r, uint64_t user_data, int64_t result, uint32_t flags = 0)
+{
+	rp_cqe cqe;
+	int64_t got;
+	assert_true(r.pop(&cqe, &got));
+	assert_int_equal(cqe.user_data, user_data);
+	assert_int_equal(got, result);
+	assert_int_equal(cqe.flags, flags);
+}
+
+static void expect_empty(UserRing &r)
+{
+	rp_cqe cqe;
+	int64_t got;
+	assert_false(r.pop(&cqe, &got));
+}
+
+// A poll parked on a pipe completes inside the writer's call: the enter that wrote returns with both CQEs.
+static void test_poll_on_pipe_completes_in_the_writers_call(void **)
+{
+	UserRing r = UserRing::make();
+	int fds[2];
+	make_pipe(fds);
+	r.push(poll_sqe(fds[0], POLLIN, 1));
+	assert_int_equal(r.enter(), 1);
+	expect_empty(r);
+	// Nothing the reader cares about: a poll for POLLOUT on the write end completes at once.
+	r.push(poll_sqe(fds[1], POLLOUT, 3));
+	assert_int_equal(r.enter(), 1);
+	expect(r, 3, POLLOUT);
+
+	r.push(rw_sqe(RP_OP_WRITE, fds[1], "hello", 5, 2));
+	assert_int_equal(r.enter(), 1); // no waiting asked for: the poll's CQE is there when enter returns
+	expect(r, 2, 5);
+	expect(r, 1, POLLIN);
+
+	// Closing the write end (a plain close, outside the executor) ends a poll with POLLHUP before that call
+	// returns (Platform runs the deferred ready queue on the way out).
+	char drain[8];
+	assert_int_equal(r.run(rw_sqe(RP_OP_READ, fds[0], drain, sizeof drain, 0)), 5);
+	r.push(poll_sqe(fds[0], POLLIN, 4));
+	assert_int_equal(r.enter(), 1);
+	expect_empty(r);
+	assert_int_equal(filesystem_close(uint64_t(fds[1])), 0);
+	run_deferred(); // what the kernel does before the close system call returns
+	expect(r, 4, POLLHUP);
+}
+
+static void test_blocking_reads_park_until_data_arrives(void **)
+{
+	UserRing r = UserRing::make();
+	int fds[2];
+	make_pipe(fds);
+	char first[4] = {}, second[4] = {};
+	struct {
+		uint64_t base, len;
+	} iov[2] = {{addr(first), 4}, {addr(second), 4}};
+	rp_sqe rv = sqe_of(RP_OP_READV);
+	rv.fd = uint64_t(fds[0]);
+	rv.addr = addr(iov);
+	rv.len = 2;
+	rv.user_data = 1;
+	r.push(rv);
+	assert_int_equal(r.enter(), 1);
+	expect_empty(r);
+	iov[0].len = 0; // the iovecs were copied at submission: the program may reuse its array
+	r.push(rw_sqe(RP_OP_WRITE, fds[1], "abcdef", 6, 2));
+	assert_int_equal(r.enter(2), 1);
+	expect(r, 2, 6);
+	expect(r, 1, 6);
+	assert_memory_equal(first, "abcd", 4);
+	assert_memory_equal(second, "ef", 2);
+
+	// O_NONBLOCK and RWF_NOWAIT answer -EAGAIN instead of waiting.
+	rp_sqe nowait = sqe_of(RP_OP_PREADV);
+	nowait.fd = uint64_t(fds[0]);
+	nowait.addr = addr(iov);
+	nowait.len = 1;
+	nowait.offset = UINT64_MAX; // the file position: pipes have no other
+	nowait.syscall_flags = 0x8; // RWF_NOWAIT
+	iov[0].len = 4;
+	assert_int_equal(r.run(nowait), -EAGAIN);
+	nowait.syscall_flags = 0x4000; // no such RWF_ flag
+	assert_int_equal(r.run(nowait), -EOPNOTSUPP);
+	int nb[2];
+	make_pipe(nb, O_NONBLOCK);
+	assert_int_equal(r.run(rw_sqe(RP_OP_READ, nb[0], first, 4, 0)), -EAGAIN);
+
+	// A parked read is cancellable, and lets go of its file.
+	uint64_t files = File::live_count();
+	r.push(rw_sqe(RP_OP_READ, fds[0], first, 4, 5));
+	assert_int_equal(r.enter(), 1);
+	rp_sqe c = sqe_of(RP_OP_CANCEL);
+	c.addr = 5;
+	c.user_data = 6;
+	r.push(c);
+	assert_int_equal(r.enter(), 1);
+	expect(r, 5, -ECANCELED);
+	expect(r, 6, 0);
+	assert_int_equal(File::live_count(), files);
+
+	// A blocked writer: fill the pipe, then a parked WRITE finishes once a read makes room.
+	static char big[65536 + 100];
+	memset(big, 'z', sizeof big);
+	r.push(rw_sqe(RP_OP_WRITE, fds[1], big, sizeof big, 7));
+	assert_int_equal(r.enter(), 1);
+	expect(r, 7, 65536); // a pipe write takes what fits
+	r.push(rw_sqe(RP_OP_WRITE, fds[1], big, 10, 8));
+	assert_int_equal(r.enter(), 1);
+	expect_empty(r);
+	static char sink[4096];
+	r.push(rw_sqe(RP_OP_READ, fds[0], sink, sizeof sink, 9));
+	assert_int_equal(r.enter(2), 1);
+	expect(r, 9, 4096);
+	expect(r, 8, 10);
+}
+
+static void test_eventfd_read_and_event_stream(void **)
+{
+	UserRing r = UserRing::make(8, 32);
+	Result<File *> made = eventfd_create(0, 0);
+	assert_true(made.ok());
+	Result<int> efd = current_fd_table()->install(made.value(), false);
+	made.value()->unref();
+	assert_true(efd.ok());
+	int fd = efd.value();
+
+	uint64_t value = 0;
+	r.push(rw_sqe(RP_OP_READ, fd, &value, 8, 1));
+	rp_sqe stream = sqe_of(RP_OP_REGISTER_EVENTS);
+	stream.fd = uint64_t(fd);
+	stream.syscall_flags = POLLIN;
+	stream.user_data = 2;
+	r.push(stream);
+	assert_int_equal(r.enter(), 2);
+	expect_empty(r);
+
+	uint64_t three = 3;
+	r.push(rw_sqe(RP_OP_WRITE, fd, &three, 8, 3));
+	assert_int_equal(r.enter(), 1);
+	expect(r, 3, 8);
+	// The parked read took the count (and the eventfd is at 0 again before the stream looks), or the stream
+	// saw it first: either way the read has 3.
+	rp_cqe cqe;
+	int64_t result;
+	bool read_done = false;
+	while (r.pop(&cqe, &result)) {
+		if (cqe.user_data == 1) {
+			assert_int_equal(result, 8);
+			read_done = true;
+		} else {
+			assert_int_equal(cqe.user_data, 2);
+			assert_int_equal(cqe.flags, RP_CQE_EVENT);
+			assert_int_equal(result, POLLIN);
+		}
+	}
+	assert_true(read_done);
+	assert_int_equal(value, 3);
+
+	// Each signal is one event of the stream while nobody reads.
+	for (int i = 0; i < 2; i++) {
+		assert_true(eventfd_signal(current_fd_table()->peek(fd), 1).ok());
+		run_deferred();
+		expect(r, 2, POLLIN, RP_CQE_EVENT);
+	}
+	// Cancel ends the stream with LAST_UPDATE.
+	rp_sqe c = sqe_of(RP_OP_CANCEL);
+	c.addr = 2;
+	c.user_data = 4;
+	r.push(c);
+	assert_int_equal(r.enter(), 1);
+	expect(r, 2, -ECANCELED, RP_CQE_LAST_UPDATE);
+	expect(r, 4, 0);
+	// A stream on a ready file starts with an event; a bad fd ends it at once.
+	r.push(stream);
+	stream.fd = 99;
+	stream.user_data = 5;
+	r.push(stream);
+	assert_int_equal(r.enter(), 2);
+	expect(r, 2, POLLIN, RP_CQE_EVENT);
+	expect(r, 5, -EBADF, RP_CQE_LAST_UPDATE);
+}
+
+// MMAP of anonymous memory where asked (newlib's sbrk does exactly this), MADVISE, MUNMAP.
+static void test_memory_ops(void **)
+{
+	UserRing r = UserRing::make();
+	const uint64_t hint = 0x3f0000000000ull; // far from anything the host process maps
+	rp_sqe m = sqe_of(RP_OP_MMAP);
+	m.addr = hint;
+	m.len = 2 * 4096;
+	m.fd = UINT64_MAX;
+	m.syscall_flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
+	m.additional1 = PROT_READ | PROT_WRITE;
+	uint32_t flags = 0;
+	assert_int_equal(r.run(m, &flags), int64_t(hint));
+	assert_true(flags & RP_CQE_EXTENDED); // an address is wider than the 32-bit status
+	auto *bytes = reinterpret_cast<volatile char *>(hint);
+	bytes[4096] = 'k';
+	assert_int_equal(bytes[0], 0);
+	// The range is taken now: MAP_FIXED_NOREPLACE refuses it.
+	assert_int_equal(r.run(m), -EEXIST);
+	rp_sqe adv = sqe_of(RP_OP_MADVISE);
+	adv.addr = hint;
+	adv.len = 2 * 4096;
+	adv.syscall_flags = MADV_DONTNEED;
+	assert_int_equal(r.run(adv), 0);
+	assert_int_equal(bytes[4096], 0); // anonymous pages read back as zeroes
+	adv.addr = hint + 1;
+	assert_int_equal(r.run(adv), -EINVAL);
+	rp_sqe un = sqe_of(RP_OP_MUNMAP);
+	un.addr = hint;
+	un.len = 2 * 4096;
+	// The host Platform unmaps only what map_page_run mapped; the anonymous range goes back with munmap(2).
+	assert_int_equal(r.run(un), 0);
+	assert_int_equal(munmap(reinterpret_cast<void *>(hint), 2 * 4096), 0);
+	m.syscall_flags = MAP_PRIVATE; // a file mapping of fd -1
+	assert_int_equal(r.run(m), -EBADF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +700,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_full_cq_parks_completions_in_order, setup_process, teardown_process),
 	    cmocka_unit_test_setup_teardown(test_timeouts, setup_process, teardown_process),
 	    cmocka_unit_test_setup_teardown(test_cancel, setup_process, teardown_process),
+	    cmocka_unit_test_setup_teardown(test_poll_on_pipe_completes_in_the_writers_call, setup_process,
+	                                    teardown_process),
+	    cmocka_unit_test_setup_teardown(test_blocking_reads_park_until_data_arrives, setup_process, teardown_process),
+	    cmocka_unit_test_setup_teardown(test_eventfd_read_and_event_stream, setup_process, teardown_process),
+	    cmocka_unit_test_setup_teardown(test_memory_ops, setup_process, teardown_process),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -29,15 +29,23 @@ inline uint64_t monotonic_ns()
 	return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
-// User rings mapped by this test: at process exit the address space goes, and with it these mappings.
-inline rp_kernel_ring_view mapped_rings[16];
-inline int mapped_ring_count;
+// Ring memory mapped by this test: at process exit the address space goes, and with it these mappings.
+struct MappedRange {
+	uint64_t base, size;
+};
+inline MappedRange mapped_ranges[32];
+inline int mapped_range_count;
+inline void remember_mapping(uint64_t base, uint64_t size)
+{
+	if (mapped_range_count < 32)
+		mapped_ranges[mapped_range_count++] = {base, size};
+}
 
 // A fresh ramfs and fd table as the current process's, before each test; everything released after.
 inline int setup_process(void **)
 {
 	host::reset();
-	mapped_ring_count = 0;
+	mapped_range_count = 0;
 	if (!vfs_init(nullptr, 0).ok())
 		return -1;
 	FdTable *table = FdTable::create();
@@ -52,8 +60,8 @@ inline int teardown_process(void **)
 	shim_process_exit();
 	ring_process_exit();
 	run_deferred();
-	for (int i = 0; i < mapped_ring_count; i++)
-		(void)unmap_user(mapped_rings[i].base, mapped_rings[i].size); // gone already if the test destroyed it
+	for (int i = 0; i < mapped_range_count; i++) // gone already if the test unmapped it
+		(void)unmap_user(mapped_ranges[i].base, (mapped_ranges[i].size + 4095) & ~uint64_t(4095));
 	FdTable *table = current_fd_table();
 	host::set_fd_table(nullptr);
 	FdTable::destroy(table);
@@ -80,8 +88,7 @@ struct UserRing {
 		rp_kernel_ring_params params{sq_entries, cq_entries, 0, 0};
 		r.handle = ring_setup(addr(&params), addr(&r.view));
 		assert_true(r.handle >= 0);
-		if (mapped_ring_count < 16)
-			mapped_rings[mapped_ring_count++] = r.view;
+		remember_mapping(r.view.base, r.view.size);
 		r.sq = native::SqProducer(r.sq_header(), reinterpret_cast<rp_sqe *>(r.view.sqes));
 		r.cq = native::CqConsumer(r.cq_header(), reinterpret_cast<rp_cqe *>(r.view.cqes));
 		return r;

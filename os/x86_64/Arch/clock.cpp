@@ -3,6 +3,7 @@
 #include "Arch/cpu.hpp"
 #include "Library/print.hpp"
 #include "Platform/platform.hpp"
+#include "Syscalls/hooks.hpp"
 
 namespace kernel {
 

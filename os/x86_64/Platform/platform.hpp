@@ -135,6 +135,14 @@ Result<uint64_t> map_page_run(PageRun *run, uint64_t offset, size_t length, uint
 // munmap: removes every mapping in [user_address, user_address + length) of the current process. 0 or -EINVAL.
 int unmap_user(uint64_t user_address, size_t length);
 
+// ---- anonymous memory (added by the ring engineer for the native MMAP/MADVISE opcodes) --------------------
+
+// mmap(2) of anonymous memory in the current process, with Linux's flags, checks and errnos (hints, MAP_FIXED,
+// MAP_FIXED_NOREPLACE, MAP_POPULATE): the user address, or -errno. newlib's sbrk grows its heap this way.
+long mmap_anonymous(uint64_t user_address, uint64_t length, uint32_t protections, uint32_t flags);
+// madvise(2) in the current process: 0 or -errno (MADV_DONTNEED zeroes anonymous pages).
+int madvise_user(uint64_t user_address, uint64_t length, uint32_t advice);
+
 // ---- the current process --------------------------------------------------------------------------------
 
 Process *current_process();

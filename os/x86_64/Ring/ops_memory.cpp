@@ -4,19 +4,20 @@
 namespace kernel {
 
 namespace {
-constexpr uint32_t map_shared = 0x01, map_private = 0x02, map_type = 0x0f, map_anonymous = 0x20;
+constexpr uint32_t map_shared = 0x01, map_private = 0x02, map_type = 0x0f, map_anonymous_flag = 0x20;
 }
 
-// MMAP addr=hint len fd offset flags=MAP_* a1=PROT_* -> the address (an extended completion). A file's own
-// mapping hook serves fd mappings (the io_uring fd's rings); anonymous memory is the kernel's to give.
+// MMAP addr=hint len fd offset flags=MAP_* a1=PROT_* -> the address (an extended completion). Anonymous
+// memory is Platform's map_anonymous, with mmap(2)'s rules (newlib's sbrk maps its heap this way, with
+// MAP_FIXED_NOREPLACE at a hint); a file's own mapping hook serves fd mappings (the io_uring fd's rings).
 OpOutcome op_mmap(NativeRing &ring, const rp_sqe &sqe)
 {
 	uint32_t flags = sqe.syscall_flags;
+	if (flags & map_anonymous_flag)
+		return OpOutcome::done(mmap_anonymous(sqe.addr, sqe.len, uint32_t(sqe.additional1), flags));
 	uint32_t type = flags & map_type;
 	if (sqe.len == 0 || (type != map_shared && type != map_private) || (sqe.offset & (page_size - 1)))
 		return OpOutcome::done(-EINVAL);
-	if (flags & map_anonymous)
-		return OpOutcome::done(-EOPNOTSUPP); // Platform has no anonymous mappings to offer the ring yet
 	Result<FileRef> file = file_argument(ring, sqe.fd);
 	if (!file.ok())
 		return OpOutcome::done(-file.error());
@@ -31,15 +32,10 @@ OpOutcome op_munmap(NativeRing &, const rp_sqe &sqe)
 	return OpOutcome::done(unmap_user(sqe.addr, sqe.len));
 }
 
-// MADVISE: advice is only advice; a known value on an aligned range succeeds, as Linux's does for memory it
-// may ignore. MADV_DONTNEED's zeroing would need Platform to drop pages, which it does not offer yet.
+// MADVISE addr len flags=MADV_* -> 0: madvise(2)'s rules through Platform.
 OpOutcome op_madvise(NativeRing &, const rp_sqe &sqe)
 {
-	if (sqe.addr & (page_size - 1))
-		return OpOutcome::done(-EINVAL);
-	uint32_t advice = sqe.syscall_flags;
-	bool known = advice <= 4 /* NORMAL RANDOM SEQUENTIAL WILLNEED DONTNEED */ || (advice >= 8 && advice <= 25);
-	return OpOutcome::done(known ? 0 : -EINVAL);
+	return OpOutcome::done(madvise_user(sqe.addr, sqe.len, sqe.syscall_flags));
 }
 
 } // namespace kernel

@@ -1,9 +1,10 @@
 // The read/write family: READ, READV, PREAD, PREADV, WRITE, WRITEV, PWRITE, PWRITEV, and LSEEK.
 //
 // A transfer moves its iovecs one after another and stops at the first short one (readv(2)'s rule); an error
-// after some bytes moved reports the bytes. A file with nothing to move now (an empty pipe, an eventfd at 0,
-// a full pipe) answers EAGAIN: an O_NONBLOCK file or RWF_NOWAIT completes with -EAGAIN, anything else parks
-// on the file's readiness and is retried from the call that changed it (pending.cpp).
+// after some bytes moved reports the bytes. Every attempt is made with rw_nowait, so the executor itself never
+// blocks: a file with nothing to move now (an empty pipe, an eventfd at 0, a full pipe) answers EAGAIN. An
+// O_NONBLOCK file or RWF_NOWAIT then completes with -EAGAIN; anything else parks on the file's readiness and
+// is retried from the call that changed it (pending.cpp), as Linux io_uring's IOCB_NOWAIT attempt + poll.
 #include "Ring/ring_internal.hpp"
 
 namespace kernel {
@@ -50,7 +51,7 @@ Result<size_t> attempt(File &file, const rp_sqe &sqe, const IoVec *iov, uint32_t
 		IoBuffer buffer = IoBuffer::user(iov[i].base, iov[i].length);
 		Result<size_t> moved = positional
 		                           ? (write ? file.pwrite(buffer, offset + int64_t(done)) : file.pread(buffer, offset + int64_t(done)))
-		                           : (write ? file.write(buffer) : file.read(buffer));
+		                           : (write ? file.write(buffer, rw_nowait) : file.read(buffer, rw_nowait));
 		if (!moved.ok()) {
 			if (done)
 				return done;

@@ -6,6 +6,7 @@
 // An unsorted list scanned for the earliest deadline: a process has a handful of timers at a time (tests use
 // up to a few hundred), and the scan keeps arming and cancelling O(1).
 #include "Ring/ring_internal.hpp"
+#include "Syscalls/hooks.hpp"
 
 namespace kernel {
 
@@ -35,6 +36,12 @@ uint64_t next_timer_deadline()
 {
 	PendingOp *first = earliest();
 	return first ? first->deadline : no_deadline;
+}
+
+void ring_timer_tick()
+{
+	if (!timers.empty())
+		run_due_timers();
 }
 
 void run_due_timers()

@@ -1,6 +1,7 @@
 // host.h, files: the shim's questions about fds are answered from the current process's fd table; a file
 // reference the shim keeps (registered files) is an fd of its own, as in the hosted build, because the shim
 // names files in native SQEs by fd.
+#include "FileSystem/eventfd.hpp"
 #include "FileSystem/fd_table.hpp"
 #include "Shim/shim_internal.hpp"
 
@@ -90,32 +91,17 @@ void rp_host_fd_watch(int fd)
 		shim::set_poll_cookie(file->ring(), file);
 }
 
-// Pinnable when every page of the range is readable user memory (the kernel has no file-backed mappings that
-// Linux would refuse to pin).
-int rp_host_check_pinnable(uint64_t addr, uint64_t len)
-{
-	if (len == 0)
-		return 0;
-	if (addr + len < addr)
-		return -EFAULT;
-	uint64_t page = addr & ~uint64_t(page_size - 1);
-	for (; page < addr + len; page += page_size) {
-		uint8_t byte;
-		uint64_t at = page < addr ? addr : page;
-		if (copy_from_user(&byte, at, 1))
-			return -EFAULT;
-	}
-	return 0;
-}
+// Pinnable when every page of the range is user memory (the kernel has no file-backed mappings Linux would
+// refuse to pin long term).
+int rp_host_check_pinnable(uint64_t addr, uint64_t len) { return check_user_range(addr, len); }
 
 int rp_host_eventfd_signal(int ref)
 {
 	File *file = peek(ref);
 	if (!file)
 		return -EBADF;
-	uint64_t one = 1;
-	Result<size_t> written = file->write(IoBuffer::kernel(&one, sizeof(one)));
-	return written.ok() ? 0 : -written.error();
+	// The kernel's eventfd_signal: never blocks, saturates at the maximum, wakes the eventfd's pollers.
+	return int(eventfd_signal(file, 1).to_return());
 }
 
 void rp_host_ring_posted(void *cookie) { static_cast<IoUringFile *>(cookie)->cq_posted(); }

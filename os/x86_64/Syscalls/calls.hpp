@@ -53,4 +53,10 @@ long sys_getrlimit(uint64_t resource, uint64_t user_limit);
 long sys_setrlimit(uint64_t resource, uint64_t user_limit);
 long sys_prlimit64(uint64_t pid, uint64_t resource, uint64_t user_new, uint64_t user_old);
 
+// file_calls.cpp: Linux's file system calls onto FileSystem/syscalls.hpp; -ENOSYS for other numbers
+long file_call(uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4);
+
+// time_calls.cpp: clocks, sleeps, poll/ppoll; -ENOSYS for other numbers
+long time_call(uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3);
+
 } // namespace kernel

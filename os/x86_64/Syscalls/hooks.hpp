@@ -21,6 +21,10 @@ long ring_destroy(uint64_t handle);                                             
 // The current process is exiting (or was killed): cancel and destroy its native rings. Runs before its fds
 // are closed and before its address space goes.
 void ring_process_exit();
+// Fires the native rings' due timers (Timeout ops). Called in process context on every return to user mode and
+// in every idle wait, so a timer fires within a tick while a program spins on its CQ or sleeps in poll(2).
+// Cheap when nothing is due. (Added by the ring engineer.)
+void ring_timer_tick();
 
 // ---- Shim/: Linux io_uring (425, 426, 427) ----
 long io_uring_setup(uint64_t entries, uint64_t user_params);

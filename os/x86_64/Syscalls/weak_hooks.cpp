@@ -11,6 +11,7 @@ WEAK long ring_setup(uint64_t, uint64_t) { return -ENOSYS; }
 WEAK long ring_enter(uint64_t, uint64_t, uint64_t, uint64_t) { return -ENOSYS; }
 WEAK long ring_destroy(uint64_t) { return -ENOSYS; }
 WEAK void ring_process_exit() {}
+WEAK void ring_timer_tick() {}
 
 WEAK long io_uring_setup(uint64_t, uint64_t) { return -ENOSYS; }
 WEAK long io_uring_enter(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) { return -ENOSYS; }

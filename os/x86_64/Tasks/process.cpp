@@ -201,6 +201,8 @@ void return_to_user(Frame *frame)
 		Process *p = current();
 		if (!p)
 			return;
+		// Native-ring timers due while the program ran, before the work they defer (ring engineer's hook).
+		ring_timer_tick();
 		if (deferred_pending()) {
 			cpu::enable_interrupts();
 			run_deferred();

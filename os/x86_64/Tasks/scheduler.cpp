@@ -5,6 +5,7 @@
 #include "Arch/cpu.hpp"
 #include "Arch/descriptors.hpp"
 #include "Memory/address_space.hpp"
+#include "Syscalls/hooks.hpp"
 #include "Tasks/process.hpp"
 #include "Tasks/thread.hpp"
 
@@ -250,6 +251,7 @@ void publish_events()
 // state without a system call finishing) costs latency, never a hang. Callers loop and re-check, as before.
 void wait_for_event(uint64_t deadline_ns)
 {
+	ring_timer_tick(); // native-ring timers (ring engineer's hook): their completions may be what is awaited
 	run_deferred();
 	Thread *self = running_thread;
 	if (!self || self == idle_thread || !self->process) {
