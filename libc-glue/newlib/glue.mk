@@ -4,8 +4,8 @@
 #
 #   make -f libc-glue/newlib/glue.mk SYSROOT=<sysroot> OUT=<objdir> [install DESTDIR=<stage> PREFIX=<sysroot>]
 #
-# Installs: lib/crt0.o, lib/libringport-newlib.a (the system call layer), lib/libpthread.a (empty until
-# threads: liburing's test makefile links -lpthread), lib/libcompiler_rt.a (clang's builtins),
+# Installs: lib/crt0.o, lib/libringport-newlib.a (the system call layer), lib/libpthread.a (the pthread layer:
+# liburing's test makefile links -lpthread), lib/libcompiler_rt.a (clang's builtins),
 # include/compat/ (headers newlib lacks), include/{linux,asm,asm-generic}/ (linux-libc-dev's uapi).
 
 GLUE := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
@@ -28,9 +28,14 @@ CXXFLAGS_GLUE := $(COMMON) -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -
 	-fno-use-cxa-atexit -D_GNU_SOURCE
 
 C_SOURCES := start.c thread.c files.c paths.c stat.c time.c memory.c process.c signals.c fds.c dirent.c \
-	sockets.c syscall.c err.c pthread_cancel.c
+	sockets.c syscall.c err.c pthread_cancel.c pthread_locks.c pthread_futex.c
 CXX_SOURCES := ring.cpp
 OBJECTS := $(addprefix $(OUT)/,$(C_SOURCES:.c=.o) $(CXX_SOURCES:.cpp=.o))
+# The pthread layer (threads, mutexes, condition variables, barriers, semaphores): libpthread.a. newlib's
+# locks (pthread_locks.c) and the futex words under them (pthread_futex.c) are in libringport-newlib.a, ahead
+# of -lc, so every program gets them.
+PTHREAD_SOURCES := pthread_create.c pthread_mutex.c pthread_cond.c pthread_barrier.c semaphore.c
+PTHREAD_OBJECTS := $(addprefix $(OUT)/,$(PTHREAD_SOURCES:.c=.o))
 
 all: $(OUT)/crt0.o $(OUT)/libringport-newlib.a $(OUT)/libpthread.a $(OUT)/libcompiler_rt.a $(OUT)/uapi/.stamp
 
@@ -58,9 +63,9 @@ $(OUT)/crt0.o: $(GLUE)/src/crt0.S
 $(OUT)/libringport-newlib.a: $(OBJECTS)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(OUT)/libpthread.a:
+$(OUT)/libpthread.a: $(PTHREAD_OBJECTS)
 	@mkdir -p $(OUT)
-	rm -f $@ && $(AR) rcs $@
+	rm -f $@ && $(AR) rcs $@ $^
 
 # clang's compiler-rt builtins (Debian ships them for x86_64 Linux; they need nothing from a libc).
 $(OUT)/libcompiler_rt.a:
@@ -77,6 +82,6 @@ install: all
 	cp $(TOP)/os/abi/include/ringport/native_ring.h $(TOP)/os/abi/include/ringport/kernel_calls.h \
 		$(DESTDIR)$(PREFIX)/include/ringport/
 
--include $(OBJECTS:.o=.d)
+-include $(OBJECTS:.o=.d) $(PTHREAD_OBJECTS:.o=.d)
 
 .PHONY: all install

@@ -35,6 +35,8 @@ size_t console_length, console_capacity;
 bool stop_flag;
 FdTable *fd_table;
 uint64_t files_limit = 1024;
+uint64_t host_file_size_limit = UINT64_MAX; // RLIMIT_FSIZE
+int host_last_signal;                        // what signal_current sent last (0: none)
 void (*wait_hook)(void *);
 void *wait_hook_arg;
 uint64_t waits;
@@ -173,6 +175,39 @@ void wait_for_event(uint64_t deadline_ns)
 
 bool stop_requested() { return stop_flag; }
 
+uint64_t file_size_limit() { return host_file_size_limit; }
+void signal_current(int signal) { host_last_signal = signal; }
+
+// The host has one thread and no children: nothing can wake a futex or exit as a child.
+long wait_child_info(uint32_t idtype, uint64_t, uint64_t, uint32_t options)
+{
+	if (idtype > 2 || !(options & (2 | 4 | 8))) // P_ALL/P_PID/P_PGID; one of WSTOPPED, WEXITED, WCONTINUED
+		return -EINVAL;
+	return -ECHILD;
+}
+long futex_wait(uint64_t address, uint32_t expected, uint64_t deadline_ns, uint32_t, bool)
+{
+	uint32_t value;
+	if (copy_from_user(&value, address, sizeof value))
+		return -EFAULT;
+	if (value != expected)
+		return -EAGAIN;
+	while (deadline_ns == no_deadline || now_ns(1) < deadline_ns) {
+		if (stop_flag)
+			return -EINTR;
+		wait_for_event(deadline_ns);
+		if (deadline_ns == no_deadline)
+			return -EINTR; // nobody can wake it: a test sees an interrupted wait instead of a hang
+	}
+	return -ETIMEDOUT;
+}
+long futex_wake(uint64_t address, uint32_t, uint32_t, bool)
+{
+	uint32_t value;
+	return copy_from_user(&value, address, sizeof value) ? -EFAULT : 0;
+}
+long futex_waitv(uint64_t, uint32_t count, uint64_t) { return count == 0 || count > 128 ? -EINVAL : -EAGAIN; }
+
 bool defer(void (*fn)(void *arg), void *arg)
 {
 	auto *d = static_cast<Deferred *>(malloc(sizeof(Deferred)));
@@ -292,6 +327,9 @@ void panic(const char *fmt, ...)
 
 namespace host {
 
+void set_file_size_limit(uint64_t limit) { host_file_size_limit = limit; }
+int last_signal() { return host_last_signal; }
+
 void arm_fault(uint64_t address, size_t size)
 {
 	if (fault_range_count < sizeof fault_ranges / sizeof fault_ranges[0])
@@ -324,6 +362,8 @@ void reset()
 	stop_flag = false;
 	fd_table = nullptr;
 	files_limit = 1024;
+	host_file_size_limit = UINT64_MAX;
+	host_last_signal = 0;
 	wait_hook = nullptr;
 	waits = 0;
 	while (deferred_head) {

@@ -29,6 +29,11 @@ void set_fd_table(FdTable *table);
 // What open_files_limit() answers (1024 until set).
 void set_open_files_limit(uint64_t limit);
 
+// What file_size_limit() answers (UINT64_MAX until set), and the last signal signal_current() sent (0: none
+// since reset).
+void set_file_size_limit(uint64_t limit);
+int last_signal();
+
 // Called in every wait_for_event, before it sleeps: lets a test play "an interrupt arrived" (make a pipe
 // readable, advance a fake event...). nullptr to remove.
 void set_wait_hook(void (*hook)(void *arg), void *arg);

@@ -8,6 +8,7 @@ RP_RING_FILES = \
 	os/x86_64/Ring/ops_files.cpp \
 	os/x86_64/Ring/ops_later.cpp \
 	os/x86_64/Ring/ops_memory.cpp \
+	os/x86_64/Ring/ops_process.cpp \
 	os/x86_64/Ring/ops_readiness.cpp \
 	os/x86_64/Ring/ops_rw.cpp \
 	os/x86_64/Ring/ops_time.cpp \

@@ -6,6 +6,16 @@
 #   spin      is killed at its 1 s timeout (sig=9) from the timer interrupt
 #   syscalls  exits 0 (the Linux calls the kernel serves itself)
 #   iouring   exits 0 (io_uring_setup/mmap/enter/close through the in-kernel shim, raw as liburing does)
+#   threads   exits 0 (clone'd threads with TLS, preemption, join on the cleared tid, exit_group ends a sleeper)
+#   futex     exits 0 (a 1000-round futex ping-pong between threads, futex_waitv, wake counts, a shared
+#             futex across fork in MAP_SHARED|MAP_ANONYMOUS memory)
+#   fork      exits 0 (fork, wait4/waitid status encoding, a SIGSEGV child, kill(SIGKILL), SIGCHLD handler)
+#   signals   exits 0 (SIGALRM from alarm() runs a handler, kill to self, masks, SA_SIGINFO, rt_sigreturn,
+#             EINTR from a futex wait)
+#   ringops   exits 0 (the native ring's WAITPID and FUTEX opcodes)
+#   exec      exits 0 (execve of itself: argv/envp, CLOEXEC, signal dispositions, other threads ended)
+#   filemap   exits 0 (file-backed MAP_PRIVATE from the ramfs)
+#   orphan    exits 0 leaving a child and a grandchild blocked forever: the runner kills the tree
 #   missing   is not in the initrd: exit=127
 # then "@@RP DONE" and QEMU exit status 33. A second boot (start=1 only=syscalls) checks the command line, a
 # third (selftest=panic) that a fault in the kernel panics with a register dump and status 35.
@@ -24,10 +34,20 @@ segv 10
 spin 1
 syscalls 10
 iouring 10
+threads 20
+futex 20
+fork 20
+signals 20
+ringops 20
+exec 20
+filemap 10
+orphan 10
 missing 5
 MANIFEST
 python3 "$here/make-initrd.py" "$work/initrd.tar" "$work/tests" "$programs"/hello.t "$programs"/segv.t \
-	"$programs"/spin.t "$programs"/syscalls.t "$programs"/iouring.t || exit 1
+	"$programs"/spin.t "$programs"/syscalls.t "$programs"/iouring.t "$programs"/threads.t "$programs"/futex.t \
+	"$programs"/fork.t "$programs"/signals.t "$programs"/ringops.t "$programs"/exec.t "$programs"/filemap.t \
+	"$programs"/orphan.t || exit 1
 
 boot() { # boot NAME APPEND: runs QEMU, leaves NAME.console.log, NAME.results.log, NAME.status
 	timeout -s KILL 60 qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 512M -display none -monitor none \
@@ -57,6 +77,14 @@ expect all "@@RP END segv exit=0 sig=11 ms=[0-9]+"
 expect all "@@RP END spin exit=0 sig=9 ms=[0-9]+"
 expect all "@@RP END syscalls exit=0 sig=0 ms=[0-9]+"
 expect all "@@RP END iouring exit=0 sig=0 ms=[0-9]+"
+expect all "@@RP END threads exit=0 sig=0 ms=[0-9]+"
+expect all "@@RP END futex exit=0 sig=0 ms=[0-9]+"
+expect all "@@RP END fork exit=0 sig=0 ms=[0-9]+"
+expect all "@@RP END signals exit=0 sig=0 ms=[0-9]+"
+expect all "@@RP END ringops exit=0 sig=0 ms=[0-9]+"
+expect all "@@RP END exec exit=0 sig=0 ms=[0-9]+"
+expect all "@@RP END filemap exit=0 sig=0 ms=[0-9]+"
+expect all "@@RP END orphan exit=0 sig=0 ms=[0-9]+"
 expect all "@@RP END missing exit=127 sig=0 ms=[0-9]+"
 expect all "@@RP DONE"
 grep -q "^hello$" "$work/all.console.log" && echo "  ok: hello on the console" || { echo "  MISSING: hello on the console"; failed=1; }

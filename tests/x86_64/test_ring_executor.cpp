@@ -63,9 +63,9 @@ static void test_nop_unknown_and_refused_opcodes(void **)
 	    {RP_OP_NOP, RP_SQE_DRAIN, 0, -EINVAL}, // ordering flags are refused, not half honoured
 	    {RP_OP_NOP, 0x80, 0, -EINVAL},
 	    {RP_OP_SOCKET, 0, 0, -EOPNOTSUPP},
-	    {RP_OP_WAITPID, 0, 0, -EOPNOTSUPP},
-	    {RP_OP_FUTEX, 0, RP_FUTEX_WAKE | RP_FUTEX_PRIVATE_FLAG, 0},
-	    {RP_OP_FUTEX, 0, RP_FUTEX_WAIT, -EOPNOTSUPP},
+	    {RP_OP_WAITPID, 0, 0, -EINVAL},                             // waitid without WEXITED & co
+	    {RP_OP_FUTEX, 0, RP_FUTEX_WAKE | RP_FUTEX_PRIVATE_FLAG, -EFAULT}, // the word at address 0
+	    {RP_OP_FUTEX, 0, RP_FUTEX_WAIT, -EFAULT},
 	};
 	uint64_t n = sizeof cases / sizeof cases[0];
 	for (uint64_t i = 0; i < n; i++) {

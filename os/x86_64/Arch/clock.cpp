@@ -1,4 +1,4 @@
-// PIT, TSC and RTC (clock.hpp), and Platform's now_ns / wait_for_event.
+// PIT, TSC and RTC (clock.hpp), and Platform's now_ns (wait_for_event is the scheduler's: Tasks/).
 #include "Arch/clock.hpp"
 #include "Arch/cpu.hpp"
 #include "Library/print.hpp"
@@ -135,19 +135,6 @@ uint64_t now_ns(uint32_t clock_id)
 	uint64_t delta = cpu::rdtsc() - clock::boot_tsc;
 	uint64_t monotonic = static_cast<uint64_t>((static_cast<unsigned __int128>(delta) * clock::ns_per_tsc_32) >> 32);
 	return clock_id == 0 ? clock::realtime_at_boot_ns + monotonic : monotonic;
-}
-
-void wait_for_event(uint64_t deadline_ns)
-{
-	ring_timer_tick(); // native-ring timers (ring engineer's hook): their completions may be what is awaited
-	run_deferred();
-	if (deadline_ns != no_deadline && now_ns(1) >= deadline_ns)
-		return;
-	bool was_enabled = cpu::interrupts_enabled();
-	// The 1 kHz tick bounds the sleep, so the deadline is met within a millisecond.
-	cpu::enable_interrupts_and_halt();
-	if (!was_enabled)
-		cpu::disable_interrupts();
 }
 
 } // namespace kernel

@@ -41,3 +41,36 @@ context_resume:
 enter_user:
 	mov %rdi, %rsp
 	jmp return_from_frame
+
+/*
+ * switch_context(uint64_t *save_rsp, uint64_t new_rsp): the scheduler's thread switch. Pushes the callee-saved
+ * registers on the current kernel stack, stores the stack pointer in *save_rsp, loads new_rsp and pops the
+ * other thread's callee-saved registers: its switch_context call returns. Interrupts stay as they were
+ * (disabled: the scheduler switches with them off). A thread that never ran starts in thread_trampoline with
+ * its entry in r12 and argument in r13 (Tasks/thread.cpp lays out that first frame).
+ */
+	.global switch_context
+switch_context:
+	pushq %rbp
+	pushq %rbx
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	mov %rsp, (%rdi)
+	mov %rsi, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbx
+	popq %rbp
+	ret
+
+	.global thread_trampoline
+thread_trampoline:
+	mov %r12, %rdi
+	mov %r13, %rsi
+	xor %ebp, %ebp                          /* the end of the frame chain for backtraces */
+	call thread_bootstrap                   /* never returns */
+	ud2

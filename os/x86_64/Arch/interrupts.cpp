@@ -12,6 +12,9 @@
 #include "Tasks/process.hpp"
 
 namespace kernel {
+
+[[noreturn]] void fault_signal(Frame *frame, int signal); // Tasks/signals.cpp
+
 namespace {
 
 const char *const exception_names[32] = {
@@ -66,14 +69,14 @@ void exception(Frame *frame)
 		}
 		print("rpk: %s: SIGSEGV at %016lx (rip %016lx, error %lx)\n", current_program_name(), address, frame->rip,
 		      frame->error_code);
-		kill_current(11);
+		fault_signal(frame, 11);
 	}
 	if (!frame->from_user())
 		panic_with_frame(frame, "%s in the kernel", exception_names[vector & 31]);
 	int signal = signal_for(vector);
 	print("rpk: %s: %s at rip %016lx: signal %d\n", current_program_name(), exception_names[vector & 31], frame->rip,
 	      signal);
-	kill_current(signal);
+	fault_signal(frame, signal);
 }
 
 } // namespace

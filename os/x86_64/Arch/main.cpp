@@ -11,6 +11,7 @@
 #include "Memory/physical.hpp"
 #include "Syscalls/hooks.hpp"
 #include "Tasks/test_runner.hpp"
+#include "Tasks/thread.hpp"
 
 extern "C" void syscall_entry();
 
@@ -57,6 +58,7 @@ extern "C" [[noreturn]] void kernel_main(uint64_t start_info_physical)
 	pic::init();
 	clock::init();
 	init_system_calls();
+	scheduler_init(); // kernel_main's thread becomes the test runner; the idle thread is made
 	cpu::enable_interrupts();
 	print("rpk: command line \"%s\", initrd %lu bytes\n", boot.command_line, boot.initrd_size);
 

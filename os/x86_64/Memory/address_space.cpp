@@ -5,6 +5,7 @@
 #include "Memory/page_run.hpp"
 #include "Memory/paging.hpp"
 #include "Memory/physical.hpp"
+#include "Library/string.hpp"
 
 namespace kernel {
 namespace {
@@ -348,6 +349,61 @@ bool resolve_user_fault(uint64_t address, uint64_t error_code)
 	if (!(allowed & needed))
 		return false;
 	return fill_page(space, v, address & ~(page_size - 1));
+}
+
+} // namespace kernel
+
+namespace kernel {
+
+// fork: a copy of src. Anonymous memory is copied page by page now (no copy-on-write: simple, and the tests
+// fork small processes); PageRun windows (ring memory, MAP_SHARED anonymous memory) are shared, so both
+// processes see the same frames, as Linux shares MAP_SHARED mappings and io_uring rings across fork.
+AddressSpace *address_space_fork(AddressSpace *src)
+{
+	AddressSpace *dst = address_space_create();
+	if (!dst)
+		return nullptr;
+	dst->brk_start = src->brk_start;
+	dst->brk_end = src->brk_end;
+	for (Vma *v : src->vmas) {
+		Vma *copy = create<Vma>();
+		if (!copy) {
+			address_space_destroy(dst);
+			return nullptr;
+		}
+		copy->start = v->start;
+		copy->end = v->end;
+		copy->protections = v->protections;
+		copy->run = v->run;
+		copy->run_offset = v->run_offset;
+		if (copy->run)
+			page_run_hold(copy->run);
+		dst->vmas.push_back(copy); // src is sorted, so dst is too
+		for (uint64_t page = v->start; page < v->end; page += page_size) {
+			uint64_t entry = paging::lookup(src->root, page);
+			if (!(entry & paging::present))
+				continue;
+			uint64_t flags = entry & ~paging::address_mask;
+			flags &= (paging::present | paging::writable | paging::user | paging::no_execute);
+			uint64_t phys = entry & paging::address_mask;
+			if (!v->run) {
+				uint64_t fresh = physical::allocate(1);
+				if (!fresh) {
+					address_space_destroy(dst);
+					return nullptr;
+				}
+				memcpy(physical_to_virtual(fresh), physical_to_virtual(phys), page_size);
+				phys = fresh;
+			}
+			if (!paging::map(dst->root, page, phys, flags)) {
+				if (!v->run)
+					physical::free(phys, 1);
+				address_space_destroy(dst);
+				return nullptr;
+			}
+		}
+	}
+	return dst;
 }
 
 } // namespace kernel

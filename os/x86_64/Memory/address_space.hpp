@@ -37,6 +37,8 @@ struct AddressSpace {
 };
 
 AddressSpace *address_space_create();
+// fork: a copy (anonymous pages copied, PageRun windows shared); nullptr when memory is exhausted.
+AddressSpace *address_space_fork(AddressSpace *src);
 // Unmaps everything and frees the tables. Must not be the active address space.
 void address_space_destroy(AddressSpace *space);
 // Switches CR3 (nullptr: the kernel's tables) and makes space the current one.

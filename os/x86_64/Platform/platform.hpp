@@ -79,10 +79,11 @@ inline constexpr uint64_t no_deadline = UINT64_MAX;
 
 // ---- waiting and deferred work --------------------------------------------------------------------------
 
-// The one way to block (part 1 has one thread): runs deferred work (run_deferred), then, unless that work
-// queued more, halts with interrupts enabled until any interrupt (the 1 kHz timer at the latest) or until the
-// absolute CLOCK_MONOTONIC deadline_ns. Returns after one wake-up: callers loop, re-checking their condition,
-// their deadline and stop_requested():
+// The one way to block: runs deferred work (run_deferred), then puts the calling thread to sleep until
+// something may have changed what it waits for - the end of any other thread's system call, a process exit,
+// a timer - or until the absolute CLOCK_MONOTONIC deadline_ns, or a kill. Other threads and processes run
+// meanwhile. Returns after one wake-up (spurious ones included; a sleep never exceeds 20 ms): callers loop,
+// re-checking their condition, their deadline and stop_requested():
 //
 //   while (!ready()) {
 //       if (stop_requested()) return -EINTR;
@@ -91,12 +92,13 @@ inline constexpr uint64_t no_deadline = UINT64_MAX;
 //   }
 void wait_for_event(uint64_t deadline_ns);
 
-// True when the current process is being killed (its test timed out): every wait loop must give up
-// (-EINTR) so the system call returns and the kernel can finish the kill on the way out.
+// True when the current process is being killed (SIGKILL, exit_group by another thread, its test timed out):
+// every wait loop must give up (-EINTR) so the system call returns and the thread can exit on the way out.
 bool stop_requested();
 
-// Queues fn(arg) to run soon in process context (never inside an interrupt): before the current system call
-// returns to user space, and in wait_for_event. Runs in the order queued; fn may queue more. The kernel's
+// Queues fn(arg) to run soon in the current process's context (never inside an interrupt): before a system
+// call of that process returns to user space, and in its wait_for_event; never in another process's address
+// space (work queued outside any process runs anywhere). Runs in the order queued; fn may queue more. The kernel's
 // stand-in for Linux's task work (completions that write user memory run in the submitter's address space).
 // Not callable from interrupt handlers. Returns false only when memory is exhausted.
 bool defer(void (*fn)(void *arg), void *arg);
@@ -152,6 +154,15 @@ FdTable *current_fd_table();
 // below it (EMFILE). The kernel keeps the limit (getrlimit/setrlimit/prlimit64).
 uint64_t open_files_limit();
 
+// The current process's RLIMIT_FSIZE soft limit in bytes (UINT64_MAX: unlimited). A write or an extension
+// (write, pwrite, fallocate, truncate up) that would take a regular file past it must, as Linux: send the
+// process SIGXFSZ (signal_current(25)) and fail with EFBIG when nothing can be written (the starting offset is
+// at or past the limit), or write only up to the limit.
+uint64_t file_size_limit();
+// Sends signal to the current process (delivered before its system call returns: a handler, the default
+// action - SIGXFSZ's kills - or nothing if ignored).
+void signal_current(int signal);
+
 // Per-process pointers the subsystems own, so they keep state per process without the kernel knowing its
 // type. The kernel clears them at process start; at exit it calls the subsystems' exit hooks
 // (Syscalls/hooks.hpp) which must free what they hang here.
@@ -162,6 +173,19 @@ enum class ProcessSlot : uint32_t {
 	count,
 };
 void *&process_slot(ProcessSlot slot);
+
+// ---- processes and futexes (Tasks/): what the native Waitpid and Futex ops call ----
+
+// waitid(2) in the current process: idtype P_ALL 0 / P_PID 1 / P_PGID 2, options W*, the siginfo_t written at
+// user_info (may be 0). 0, -ECHILD, -EINVAL, -EFAULT, -EINTR (a signal or a kill). Blocks (without WNOHANG).
+long wait_child_info(uint32_t idtype, uint64_t id, uint64_t user_info, uint32_t options);
+// Futex words of the current process (Tasks/futex.cpp): private ones keyed by (address space, address),
+// shared ones in shared memory by physical address. Waits block the calling thread and are interruptible
+// (-EINTR); deadline_ns is absolute CLOCK_MONOTONIC or no_deadline. bitset 0 means all.
+long futex_wait(uint64_t address, uint32_t expected, uint64_t deadline_ns, uint32_t bitset, bool is_private);
+long futex_wake(uint64_t address, uint32_t count, uint32_t bitset, bool is_private);
+// entries: struct futex_waitv[count] in user memory; the index of the woken entry.
+long futex_waitv(uint64_t user_entries, uint32_t count, uint64_t deadline_ns);
 
 // ---- console --------------------------------------------------------------------------------------------
 

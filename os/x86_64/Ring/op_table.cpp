@@ -2,6 +2,7 @@
 // assigning to that index, and a compile-time check proves every slot is filled by the entry of that
 // opcode). Adding an opcode: its line here, its handler in the family file, a test.
 #include "Ring/ring_internal.hpp"
+#include "Ring/ops_process.hpp"
 
 namespace kernel {
 
@@ -65,8 +66,8 @@ constexpr OpTable build_table()
 	OP(RP_OP_TEE, op_not_yet);
 	OP(RP_OP_TIMEOUT, op_timeout);
 	OP(RP_OP_CANCEL, op_cancel);
-	OP(RP_OP_WAITPID, op_not_yet);
-	OP(RP_OP_FUTEX, op_futex);
+	OP(RP_OP_WAITPID, op_waitpid);
+	OP(RP_OP_FUTEX, op_futex_native);
 #undef OP
 	return t;
 }

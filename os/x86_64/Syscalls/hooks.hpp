@@ -33,6 +33,10 @@ long io_uring_enter(uint64_t fd, uint64_t to_submit, uint64_t min_complete, uint
 long io_uring_register(uint64_t fd, uint64_t opcode, uint64_t user_arg, uint64_t nr_args);
 // The current process is exiting: after ring_process_exit, before its fds are closed.
 void shim_process_exit();
+// The current process is calling execve (past the point of no return, its old address space still active):
+// cancel its io_uring requests, as Linux's exec does (io_uring_task_cancel). Its io_uring fds stay open
+// unless close-on-exec (closed right after this hook). Default: nothing.
+void shim_process_exec();
 
 // ---- FileSystem/ ----
 // Once at boot, before the first process: seed the ramfs from the USTAR initrd (kernel memory, stays valid).

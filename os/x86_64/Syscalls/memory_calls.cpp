@@ -4,6 +4,11 @@
 #include "Memory/address_space.hpp"
 #include "Syscalls/calls.hpp"
 #include "Syscalls/hooks.hpp"
+#include "Arch/boot_info.hpp"
+#include "FileSystem/fd_table.hpp"
+#include "FileSystem/inode.hpp"
+#include "Memory/paging.hpp"
+#include "Platform/platform.hpp"
 
 namespace kernel {
 namespace {
@@ -15,6 +20,47 @@ constexpr uint64_t map_shared = 0x01, map_private = 0x02, map_shared_validate = 
 constexpr uint64_t known_prot = protect_read | protect_write | protect_exec;
 
 AddressSpace *space() { return current_address_space(); }
+uint64_t page_up(uint64_t v) { return (v + page_size - 1) & ~(page_size - 1); }
+
+// mmap(MAP_PRIVATE) of a regular file (or /dev/zero): a private copy of the file's pages, read in now into
+// anonymous memory (no page cache to share: a later write to the file does not show through, which Linux
+// leaves unspecified for MAP_PRIVATE pages anyway once touched). Bytes past the end of the file read as
+// zero (Linux would raise SIGBUS for whole pages past it). Needs a file open for reading.
+long map_private_file(uint64_t fd, uint64_t address, uint64_t length, uint32_t protections, uint32_t placement,
+                      uint64_t offset)
+{
+	FdTable *table = current_fd_table();
+	if (!table || fd >= uint64_t(FdTable::limit))
+		return -EBADF;
+	auto file = table->get(int(fd));
+	if (!file.ok())
+		return -EBADF;
+	Inode *inode = file.value()->inode();
+	if (!inode || !file.value()->readable())
+		return inode ? -EACCES : -ENODEV;
+	if (inode->type() != InodeType::regular && inode->type() != InodeType::char_device)
+		return -ENODEV;
+	// Writable while we fill it, then the caller's protections.
+	Result<uint64_t> mapped = vm_map(space(), address, length, protect_read | protect_write,
+	                                 placement | map_populate, nullptr, 0);
+	if (!mapped.ok())
+		return -mapped.error();
+	uint64_t start = mapped.value();
+	for (uint64_t page = 0; page < page_up(length); page += page_size) {
+		uint64_t entry = paging::lookup(space()->root, start + page);
+		void *kernel_page = physical_to_virtual(entry & paging::address_mask);
+		auto n = file.value()->pread(IoBuffer::kernel(kernel_page, page_size), int64_t(offset + page));
+		if (!n.ok() && n.error() != EINVAL) { // EINVAL: past what the device serves; the page stays zero
+			vm_unmap(space(), start, length);
+			return -n.error();
+		}
+		if (n.ok() && n.value() < page_size)
+			break; // end of file: the rest stays zero
+	}
+	if (protections != (protect_read | protect_write))
+		vm_protect(space(), start, length, protections);
+	return long(start);
+}
 
 } // namespace
 
@@ -37,10 +83,28 @@ long sys_mmap(uint64_t address, uint64_t length, uint64_t protections, uint64_t 
 	if (flags & map_hugetlb)
 		return -EINVAL; // no huge pages here (Linux: EINVAL without a hugetlbfs pool... or ENOMEM)
 	uint32_t placement = static_cast<uint32_t>(flags & (map_fixed | map_fixed_noreplace | map_populate));
-	if (!(flags & map_anonymous))
-		return filesystem_mmap(fd, address, length, static_cast<uint32_t>(protections), static_cast<uint32_t>(flags),
-		                       offset);
-	// MAP_SHARED|MAP_ANONYMOUS is private memory while a process has no children (part 1 has no fork).
+	if (!(flags & map_anonymous)) {
+		long r = filesystem_mmap(fd, address, length, static_cast<uint32_t>(protections),
+		                         static_cast<uint32_t>(flags), offset);
+		// The file has no mmap of its own (a ramfs file): a private mapping is a copy of its pages.
+		if (r == -ENODEV && type == map_private)
+			return map_private_file(fd, address, length, static_cast<uint32_t>(protections), placement, offset);
+		return r;
+	}
+	// MAP_SHARED|MAP_ANONYMOUS: a PageRun (zeroed, reference counted, shared by fork like ring memory), so
+	// parent and child see the same frames and a shared futex in it keys by physical address. Runs are
+	// physically contiguous and at most 2 MiB; a larger shared mapping stays private memory (fork then copies
+	// it: a known limit, no test maps more).
+	if ((type == map_shared || type == map_shared_validate) && page_up(length) <= (2u << 20)) {
+		void *kernel_view;
+		PageRun *run = allocate_page_run(page_up(length), &kernel_view);
+		if (!run)
+			return -ENOMEM;
+		Result<uint64_t> shared = vm_map(space(), address, page_up(length), static_cast<uint32_t>(protections),
+		                                 placement, run, 0);
+		release_page_run(run); // the mapping holds its own reference
+		return shared.ok() ? static_cast<long>(shared.value()) : -shared.error();
+	}
 	Result<uint64_t> mapped = vm_map(space(), address, length, static_cast<uint32_t>(protections), placement,
 	                                 nullptr, 0);
 	return mapped.ok() ? static_cast<long>(mapped.value()) : -mapped.error();

@@ -15,7 +15,7 @@ namespace kernel {
 
 namespace {
 
-long dispatch(uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+long dispatch(Frame *frame, uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	switch (number) {
 	case 3: // close
@@ -32,9 +32,52 @@ long dispatch(uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a
 		return sys_madvise(a0, a1, a2);
 	case 39:
 		return sys_getpid();
-	case 60:  // exit
-	case 231: // exit_group: one thread, so the same
+	case 60:
 		sys_exit(a0);
+	case 231:
+		sys_exit_group(a0);
+	case 13:
+		return sys_rt_sigaction(a0, a1, a2, a3);
+	case 14:
+		return sys_rt_sigprocmask(a0, a1, a2, a3);
+	case 24: // sched_yield
+		yield();
+		return 0;
+	case 37:
+		return sys_alarm(a0);
+	case 56:
+		return sys_clone(*frame, a0, a1, a2, a3, a4);
+	case 57: // fork
+	case 58: // vfork: a fork (the parent does not wait for the child's exec)
+		return sys_clone(*frame, 17, 0, 0, 0, 0);
+	case 59:
+		return sys_execve(frame, a0, a1, a2);
+	case 61:
+		return sys_wait4(int64_t(a0), a1, a2, a3);
+	case 62:
+		return sys_kill(int64_t(int32_t(a0)), a1);
+	case 109:
+		return sys_setpgid(int64_t(int32_t(a0)), int64_t(int32_t(a1)));
+	case 110:
+		return sys_getppid();
+	case 111:
+		return sys_getpgid(0);
+	case 112:
+		return sys_setsid();
+	case 121:
+		return sys_getpgid(int64_t(int32_t(a0)));
+	case 124:
+		return sys_getsid(int64_t(int32_t(a0)));
+	case 127:
+		return sys_rt_sigpending(a0, a1);
+	case 200: // tkill
+		return sys_tgkill(-1, int64_t(int32_t(a0)), a1);
+	case 234:
+		return sys_tgkill(int64_t(int32_t(a0)), int64_t(int32_t(a1)), a2);
+	case 247:
+		return sys_waitid(a0, a1, a2, a3, a4);
+	case 449:
+		return sys_futex_waitv(a0, a1, a2, a3, a4);
 	case 97:
 		return sys_getrlimit(a0, a1);
 	case 102: // getuid
@@ -80,9 +123,19 @@ extern "C" void syscall_dispatch(Frame *frame)
 {
 	// Interrupts back on for the call: the timer keeps ticking (timeouts, idle waits) while the kernel works.
 	cpu::enable_interrupts();
-	long result = dispatch(frame->rax, frame->rdi, frame->rsi, frame->rdx, frame->r10, frame->r8, frame->r9);
+	current_thread()->publish_on_block = true;
+	if (frame->rax == 15) { // rt_sigreturn: the whole frame comes back from the signal frame
+		sys_rt_sigreturn(frame);
+		cpu::disable_interrupts();
+		publish_events();
+		return_to_user(frame);
+		return;
+	}
+	long result = dispatch(frame, frame->rax, frame->rdi, frame->rsi, frame->rdx, frame->r10, frame->r8, frame->r9);
 	frame->rax = static_cast<uint64_t>(result);
 	cpu::disable_interrupts();
+	// Whatever this call changed, threads sleeping in wait_for_event look again.
+	publish_events();
 	return_to_user(frame);
 }
 

@@ -17,6 +17,7 @@ WEAK long io_uring_setup(uint64_t, uint64_t) { return -ENOSYS; }
 WEAK long io_uring_enter(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) { return -ENOSYS; }
 WEAK long io_uring_register(uint64_t, uint64_t, uint64_t, uint64_t) { return -ENOSYS; }
 WEAK void shim_process_exit() {}
+WEAK void shim_process_exec() {}
 
 WEAK void filesystem_init(const void *, size_t) {}
 WEAK FdTable *filesystem_process_start(const char *) { return nullptr; }

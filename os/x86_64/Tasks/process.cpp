@@ -1,172 +1,321 @@
-// Running one program to completion (process.hpp): address space, ELF, stack, fds, then user mode; exit and
-// kill come back here through context_resume.
+// Processes (process.hpp): starting a test's root process, thread and process exit, zombies, the kill of a
+// whole test tree at its timeout, and the last steps before user mode.
 #include "Tasks/process.hpp"
 #include "Arch/clock.hpp"
 #include "Arch/cpu.hpp"
-#include "Arch/descriptors.hpp"
 #include "Library/print.hpp"
 #include "Library/string.hpp"
 #include "Memory/address_space.hpp"
-#include "Memory/physical.hpp"
 #include "Syscalls/hooks.hpp"
 #include "Tasks/elf_loader.hpp"
 #include "Tasks/user_stack.hpp"
 
-extern "C" {
-struct Context {
-	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
-};
-int context_save(Context *context) __attribute__((returns_twice));
-[[noreturn]] void context_resume(Context *context, long value);
-[[noreturn]] void enter_user(kernel::Frame *frame);
-}
-
 namespace kernel {
 
-bool deferred_pending(); // Tasks/deferred.cpp
+bool deferred_pending();              // deferred.cpp
+void drop_deferred(Process *process); // deferred.cpp
+void interrupt_thread(Thread *thread); // scheduler.cpp
+bool deliver_signals(Frame *frame);   // signals.cpp: true when it changed the frame or the process
+void futex_wake_address(uint64_t address, unsigned count); // futex.cpp: a private wake in the current process
 
 namespace {
 
-constexpr size_t kernel_stack_size = 64 * 1024;
-alignas(16) constinit uint8_t process_kernel_stack[kernel_stack_size];
+constinit List<Process, &Process::all_node> processes;
+constinit WaitQueue runner_events; // the runner waits here for its test's processes to end
 
-// A clean FPU/SSE state for each program (FCW 0x37F, MXCSR 0x1F80, registers zero), loaded with fxrstor: the
-// kernel itself never touches these registers (-mgeneral-regs-only), so a program's state simply stays in the
-// CPU while it runs, and the next program must not inherit it.
-alignas(16) constinit uint8_t clean_fpu_state[512] = {0x7F, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                                      0,    0,    0, 0, 0, 0, 0, 0, 0x80, 0x1F, 0, 0};
-
-// The lowest words of the process's kernel stack hold a known pattern; the timer and every exit check it, so
-// an overflow (there is no guard page: the kernel image is mapped with 2 MiB pages) panics instead of silently
-// corrupting what lies below the stack.
-constexpr uint64_t stack_canary = 0x5354414b43414e59ull; // "STAKCANY"
-constexpr unsigned canary_words = 8;
-
-void arm_stack_canary()
-{
-	auto *words = reinterpret_cast<uint64_t *>(process_kernel_stack);
-	for (unsigned i = 0; i < canary_words; i++)
-		words[i] = stack_canary;
-}
-
-void check_stack_canary()
-{
-	auto *words = reinterpret_cast<const uint64_t *>(process_kernel_stack);
-	for (unsigned i = 0; i < canary_words; i++)
-		if (words[i] != stack_canary)
-			panic("the process kernel stack (%lu KiB) overflowed", static_cast<uint64_t>(kernel_stack_size / 1024));
-}
-
-Context runner;
-Process *running;
-ProgramResult finished;
-int next_pid = 100;
+// The test being run: its root pid, deadline and kill.
+int test_root;
+uint64_t test_deadline_ms;
+bool test_killed;
+uint64_t test_kill_ms;
 constexpr uint64_t kill_grace_ms = 10000;
 
-[[noreturn]] void finish(int exit_code, int signal)
+int encode_status(Process *p) { return p->kill_signal ? (p->kill_signal & 0x7F) : ((p->exit_code & 0xFF) << 8); }
+
+// The last thread of p is exiting (p is current): tear down everything but the zombie's status.
+void process_teardown(Process *p)
 {
-	// Process context on the process's kernel stack, whatever brought us here; the hooks may wait.
-	check_stack_canary();
 	cpu::enable_interrupts();
-	running->deadline_ms = 0;
 	ring_process_exit();
 	shim_process_exit();
 	run_deferred();
-	if (running->files)
-		filesystem_process_exit(running->files);
-	running->files = nullptr;
+	if (p->files)
+		filesystem_process_exit(p->files);
+	p->files = nullptr;
 	run_deferred();
-	finished = {exit_code, signal};
-	check_stack_canary();
+	drop_deferred(p);
 	cpu::disable_interrupts();
-	context_resume(&runner, 1);
+	address_space_activate(nullptr);
+	cpu::enable_interrupts();
+	address_space_destroy(p->space);
+	p->space = nullptr;
+	p->alarm_deadline_ns = 0;
+	// Children become orphans: the runner reaps them.
+	while (Process *child = p->children.pop_front()) {
+		child->parent = nullptr;
+		if (child->state == ProcessState::zombie)
+			wake_all(&runner_events);
+	}
+	p->wait_status = encode_status(p);
+	cpu::disable_interrupts();
+	p->state = ProcessState::zombie;
+	if (p->parent) {
+		if (p->exit_signal)
+			send_signal(p->parent, p->exit_signal);
+		wake_all(&p->parent->child_events);
+	} else {
+		wake_all(&runner_events);
+	}
+	publish_events();
+}
+
+// The current user thread ends: its clear_child_tid is zeroed and woken; the last thread out tears the
+// process down.
+[[noreturn]] void user_thread_exit()
+{
+	Thread *self = current_thread();
+	Process *p = self->process;
+	cpu::enable_interrupts();
+	if (self->clear_child_tid && p->space) {
+		uint32_t zero = 0;
+		if (copy_to_user(self->clear_child_tid, &zero, sizeof zero) == 0)
+			futex_wake_address(self->clear_child_tid, 1);
+	}
+	cpu::disable_interrupts();
+	p->threads.remove(self);
+	if (--p->live_threads == 0)
+		process_teardown(p);
+	else
+		publish_events();
+	cpu::disable_interrupts();
+	thread_exit();
+}
+
+void mark_dying(Process *p, int signal, int exit_code)
+{
+	if (p->dying || p->state == ProcessState::zombie)
+		return;
+	p->dying = true;
+	p->kill_signal = signal;
+	p->exit_code = exit_code;
+	p->kill_requested_ms = clock::monotonic_ms();
+	for (Thread *t : p->threads)
+		if (t != current_thread())
+			interrupt_thread(t);
 }
 
 } // namespace
 
-Process *current() { return running; }
-Process *current_process() { return running; }
-FdTable *current_fd_table() { return running ? running->files : nullptr; }
-uint64_t open_files_limit() { return running ? running->limits[7].soft : 1024; }
+List<Process, &Process::all_node> &all_processes() { return processes; }
+
+Process *current()
+{
+	Thread *t = current_thread();
+	return t ? t->process : nullptr;
+}
+Process *current_process() { return current(); }
+FdTable *current_fd_table()
+{
+	Process *p = current();
+	return p ? p->files : nullptr;
+}
+uint64_t open_files_limit()
+{
+	Process *p = current();
+	return p ? p->limits[7].soft : 1024;
+}
+uint64_t file_size_limit()
+{
+	Process *p = current();
+	return p ? p->limits[1].soft : unlimited; // RLIMIT_FSIZE
+}
+void signal_current(int signal)
+{
+	if (Process *p = current())
+		send_signal(p, signal);
+}
 void *&process_slot(ProcessSlot slot)
 {
-	KERNEL_ASSERT(running);
-	return running->slots[static_cast<unsigned>(slot)];
+	Process *p = current();
+	KERNEL_ASSERT(p);
+	return p->slots[static_cast<unsigned>(slot)];
 }
-bool stop_requested() { return running && running->kill_signal; }
-const char *current_program_name() { return running ? running->name : "kernel"; }
+bool stop_requested()
+{
+	Process *p = current();
+	return p && (p->dying || current_thread()->exit_requested);
+}
+const char *current_program_name()
+{
+	Process *p = current();
+	return p ? p->name : "kernel";
+}
 
-void exit_current(int status) { finish(status & 0xFF, 0); }
+Process *find_process(int pid)
+{
+	for (Process *p : processes)
+		if (p->pid == pid)
+			return p;
+	return nullptr;
+}
+
+void kill_process(Process *process, int signal)
+{
+	bool were = cpu::interrupts_enabled();
+	cpu::disable_interrupts();
+	mark_dying(process, signal, 0);
+	if (were)
+		cpu::enable_interrupts();
+}
+
+void exit_current(int status)
+{
+	cpu::disable_interrupts();
+	mark_dying(current(), 0, status & 0xFF);
+	user_thread_exit();
+}
 
 void kill_current(int signal)
 {
-	print("rpk: %s killed by signal %d\n", running->name, signal);
-	finish(0, signal);
+	print("rpk: %s killed by signal %d\n", current()->name, signal);
+	cpu::disable_interrupts();
+	mark_dying(current(), signal, 0);
+	user_thread_exit();
 }
 
-void return_to_user(Frame *)
+// sys_exit (60): this thread only; the process ends with its last thread, as Linux.
+[[noreturn]] void exit_thread(int status)
 {
-	if (!running)
-		return;
-	ring_timer_tick(); // native-ring timers due while the program ran, before the work they defer (ring engineer's hook)
-	if (deferred_pending()) {
-		cpu::enable_interrupts();
-		run_deferred();
+	Process *p = current();
+	if (p->live_threads == 1) {
 		cpu::disable_interrupts();
+		mark_dying(p, 0, status & 0xFF);
 	}
-	if (running->kill_signal)
-		kill_current(running->kill_signal);
+	user_thread_exit();
 }
 
-// Tasks/ part of the 1 kHz tick: the running program's timeout.
+void return_to_user(Frame *frame)
+{
+	// Interrupts off on entry and exit; each step below may enable them while it works.
+	for (;;) {
+		Process *p = current();
+		if (!p)
+			return;
+		// Native-ring timers due while the program ran, before the work they defer (ring engineer's hook).
+		ring_timer_tick();
+		if (deferred_pending()) {
+			cpu::enable_interrupts();
+			run_deferred();
+			cpu::disable_interrupts();
+			continue;
+		}
+		if (p->dying || current_thread()->exit_requested)
+			user_thread_exit();
+		if (reschedule_pending()) {
+			yield();
+			continue;
+		}
+		if (deliver_signals(frame))
+			continue;
+		return;
+	}
+}
+
+// Tasks/ part of the 1 kHz tick (interrupts off): scheduling, the test's timeout, alarms.
 void timer_interrupt()
 {
-	if (!running)
-		return;
-	check_stack_canary();
+	scheduler_tick();
 	uint64_t now = clock::monotonic_ms();
-	if (!running->kill_signal && running->deadline_ms && now >= running->deadline_ms) {
-		running->kill_signal = 9;
-		running->kill_requested_ms = now;
-		print("rpk: %s timed out\n", running->name);
+	if (test_root && !test_killed && test_deadline_ms && now >= test_deadline_ms) {
+		test_killed = true;
+		test_kill_ms = now;
+		print("rpk: test %d timed out: killing its processes\n", test_root);
+		for (Process *p : processes)
+			if (p->test == test_root && p->state == ProcessState::alive)
+				mark_dying(p, 9, 0);
 	}
-	// A kill is finished on the way back to user mode; a system call that keeps waiting despite
-	// stop_requested() would hold the whole run hostage, so that is a kernel bug.
-	if (running->kill_signal && running->kill_requested_ms && now - running->kill_requested_ms > kill_grace_ms)
-		panic("%s did not stop within %lu ms of its kill (a wait ignores stop_requested)", running->name,
-		      kill_grace_ms);
+	uint64_t now_nanoseconds = now_ns(1);
+	for (Process *p : processes) {
+		if (p->alarm_deadline_ns && now_nanoseconds >= p->alarm_deadline_ns && p->state == ProcessState::alive) {
+			p->alarm_deadline_ns = 0;
+			send_signal(p, 14); // SIGALRM
+		}
+	}
 }
+
+Process *new_process(Process *parent)
+{
+	auto *p = create<Process>();
+	if (!p)
+		return nullptr;
+	p->pid = allocate_tid();
+	p->state = ProcessState::alive;
+	if (parent) {
+		p->parent = parent;
+		p->pgid = parent->pgid;
+		p->sid = parent->sid;
+		p->test = parent->test;
+		memcpy(p->name, parent->name, sizeof p->name);
+		memcpy(p->limits, parent->limits, sizeof p->limits);
+		memcpy(p->actions, parent->actions, sizeof p->actions);
+		parent->children.push_back(p);
+	} else {
+		p->pgid = p->sid = p->test = p->pid;
+		for (ResourceLimit &limit : p->limits)
+			limit = {unlimited, unlimited};
+		p->limits[7] = {1024, 1024};          // RLIMIT_NOFILE
+		p->limits[3] = {8ull << 20, unlimited}; // RLIMIT_STACK: what a Linux shell gives
+	}
+	processes.push_back(p);
+	return p;
+}
+
+namespace {
+
+void reap(Process *p)
+{
+	if (p->parent)
+		p->parent->children.remove(p);
+	processes.remove(p);
+	destroy(p);
+}
+
+bool tree_alive(int test)
+{
+	for (Process *p : processes)
+		if (p->test == test && p->state == ProcessState::alive)
+			return true;
+	return false;
+}
+
+} // namespace
+
+// Reaps a zombie for wait4/waitid (wait.cpp).
+void reap_zombie(Process *p) { reap(p); }
 
 ProgramResult run_program(const char *name, const uint8_t *image, uint64_t image_size, const char *const *argv,
                           const char *const *envp, uint64_t timeout_ms, int *error)
 {
 	*error = 0;
-	auto *process = create<Process>();
-	if (!process) {
+	Process *p = new_process(nullptr);
+	if (!p) {
 		*error = -ENOMEM;
 		return {};
 	}
-	process->pid = next_pid++;
-	copy_string(process->name, name, sizeof process->name);
-	for (ResourceLimit &limit : process->limits)
-		limit = {unlimited, unlimited};
-	process->limits[7] = {1024, 1024};          // RLIMIT_NOFILE
-	process->limits[3] = {8ull << 20, unlimited}; // RLIMIT_STACK: what a Linux shell gives
-	process->space = address_space_create();
-	if (!process->space) {
-		destroy(process);
+	copy_string(p->name, name, sizeof p->name);
+	p->space = address_space_create();
+	if (!p->space) {
+		reap(p);
 		*error = -ENOMEM;
 		return {};
 	}
-	arm_stack_canary(); // before running is set: the timer checks it from then on
-	running = process;
-	address_space_activate(process->space);
-
+	// The loader writes into the new address space: the runner borrows it meanwhile.
+	address_space_activate(p->space);
 	uint64_t stack = 0;
-	Result<LoadedImage> loaded = load_elf(process->space, image, image_size);
+	Result<LoadedImage> loaded = load_elf(p->space, image, image_size);
 	if (loaded.ok()) {
-		process->space->brk_start = process->space->brk_end = (loaded.value().end + page_size - 1) & ~(page_size - 1);
-		Result<uint64_t> built = build_user_stack(process->space, loaded.value(), argv, envp);
+		p->space->brk_start = p->space->brk_end = (loaded.value().end + page_size - 1) & ~(page_size - 1);
+		Result<uint64_t> built = build_user_stack(p->space, loaded.value(), argv, envp);
 		if (built.ok())
 			stack = built.value();
 		else
@@ -175,38 +324,73 @@ ProgramResult run_program(const char *name, const uint8_t *image, uint64_t image
 		*error = -loaded.error();
 	}
 	if (!*error) {
-		process->files = filesystem_process_start("/t");
+		p->files = filesystem_process_start("/t");
+		if (!p->files)
+			*error = -ENOMEM;
 	}
-
+	Thread *main_thread = nullptr;
 	if (!*error) {
-		process->deadline_ms = timeout_ms ? clock::monotonic_ms() + timeout_ms : 0;
-		uint64_t top = reinterpret_cast<uint64_t>(process_kernel_stack + kernel_stack_size);
-		descriptors::set_kernel_stack(top);
-		cpu::write_msr(cpu::msr_fs_base, 0);
-		cpu::write_msr(cpu::msr_gs_base, 0);
-		asm volatile("fxrstor %0" : : "m"(clean_fpu_state));
-		if (context_save(&runner) == 0) {
-			auto *frame = reinterpret_cast<Frame *>(top - sizeof(Frame));
-			memset(frame, 0, sizeof *frame);
-			frame->rip = loaded.value().entry;
-			frame->cs = user_code_selector;
-			frame->rflags = 0x202; // IF
-			frame->rsp = stack;
-			frame->ss = user_data_selector;
-			cpu::disable_interrupts();
-			enter_user(frame);
-		}
-		// Back from finish(): interrupts are off, we are on the runner's stack again.
-		cpu::enable_interrupts();
+		Frame frame{};
+		frame.rip = loaded.value().entry;
+		frame.cs = user_code_selector;
+		frame.rflags = 0x202; // IF
+		frame.rsp = stack;
+		frame.ss = user_data_selector;
+		main_thread = create_user_thread(p, frame, nullptr);
+		if (!main_thread)
+			*error = -ENOMEM;
 	}
-
-	running = nullptr;
 	address_space_activate(nullptr);
-	address_space_destroy(process->space);
-	if (process->files)
-		filesystem_process_exit(process->files);
-	destroy(process);
-	return finished;
+	if (*error) {
+		address_space_destroy(p->space);
+		if (p->files)
+			filesystem_process_exit(p->files);
+		reap(p);
+		return {};
+	}
+	main_thread->tid = p->pid;
+
+	cpu::disable_interrupts();
+	test_root = p->pid;
+	test_killed = false;
+	test_deadline_ms = timeout_ms ? clock::monotonic_ms() + timeout_ms : 0;
+	cpu::enable_interrupts();
+	start_thread(main_thread);
+
+	// Wait for the root to end, then for the rest of its tree (killed now: a test's processes do not outlive
+	// it), then reap everything the test left.
+	int test = p->pid;
+	while (p->state != ProcessState::zombie)
+		block(&runner_events, now_ns(1) + 100000000ull, false);
+	for (Process *q : processes)
+		if (q->test == test && q->state == ProcessState::alive)
+			kill_process(q, 9);
+	uint64_t killed_at = clock::monotonic_ms();
+	while (tree_alive(test)) {
+		block(&runner_events, now_ns(1) + 100000000ull, false);
+		if (clock::monotonic_ms() - killed_at > kill_grace_ms)
+			panic("test %s: a process did not stop within %lu ms of its kill (a wait ignores stop_requested)",
+			      name, kill_grace_ms);
+	}
+	if (test_killed && clock::monotonic_ms() - test_kill_ms > kill_grace_ms)
+		print("rpk: warning: test %s took %lu ms to die after its timeout\n", name,
+		      clock::monotonic_ms() - test_kill_ms);
+	cpu::disable_interrupts();
+	test_root = 0;
+	test_deadline_ms = 0;
+	cpu::enable_interrupts();
+	ProgramResult result;
+	if (p->wait_status & 0x7F)
+		result = {0, p->wait_status & 0x7F};
+	else
+		result = {(p->wait_status >> 8) & 0xFF, 0};
+	for (Process *q = processes.front(); q;) {
+		Process *next = List<Process, &Process::all_node>::next(q);
+		if (q->test == test)
+			reap(q);
+		q = next;
+	}
+	return result;
 }
 
 } // namespace kernel

@@ -112,6 +112,29 @@ __attribute__((noreturn, unused)) static void exit_with(int status)
 	__builtin_unreachable();
 }
 
+/* Runs one SQE on the say() ring and waits for its completion: the CQE's status (-1000 if none came). */
+__attribute__((unused)) static long ring_run(struct rp_sqe *in)
+{
+	if (ring_handle < 0)
+		say(""); /* sets the ring up */
+	struct rp_ring_header *sq = (struct rp_ring_header *)ring_view.sq;
+	struct rp_ring_header *cq = (struct rp_ring_header *)ring_view.cq;
+	struct rp_sqe *sqes = (struct rp_sqe *)ring_view.sqes;
+	struct rp_cqe *cqes = (struct rp_cqe *)ring_view.cqes;
+	uint64_t tail = sq->tail;
+	sqes[tail & sq->mask] = *in;
+	__atomic_store_n(&sq->tail, tail + 1, __ATOMIC_RELEASE);
+	long consumed = SYS4(RP_SYS_RING_ENTER, ring_handle, 1, 0, -1L);
+	if (consumed < 0)
+		return consumed;
+	uint64_t head = cq->head;
+	if (__atomic_load_n(&cq->tail, __ATOMIC_ACQUIRE) == head)
+		return -1000;
+	long status = cqes[head & cq->mask].status;
+	__atomic_store_n(&cq->head, head + 1, __ATOMIC_RELEASE);
+	return status;
+}
+
 /* Counts failed checks; a program exits with the count (0 = all passed). */
 static int failures;
 #define CHECK(condition)                                                   \
