@@ -206,7 +206,7 @@ Status push_native(Ring& r, Req* q, NativeTag tag, const rp_sqe& in)
 		return Status::fail(e == RP_RING_FULL ? -lx::EAGAIN : -lx::EIO);
 	++q->native_refs;
 	++r.native_staged;
-	if (tag == TAG_MAIN || tag == TAG_RETRY || tag == TAG_READY)
+	if (tag == TAG_MAIN || tag == TAG_RETRY || tag == TAG_READY || tag == TAG_PROBE)
 		q->cur_tag = uint8_t(tag);
 	return kOk;
 }
@@ -252,6 +252,7 @@ void dispatch(Ring& r, uint64_t ud, int64_t res, uint32_t nflags)
 	case TAG_MAIN:
 	case TAG_RETRY:
 	case TAG_READY:
+	case TAG_PROBE:
 	case TAG_TIMER:
 	case TAG_CANCEL_RESULT:
 		if (tag == TAG_MAIN && !d.native_done) {

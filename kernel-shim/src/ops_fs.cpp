@@ -157,7 +157,7 @@ Issued issue_close(Ring& r, Req& q)
 		return Issued::now(0);
 	}
 	// An io_uring fd cannot be closed through a ring (Linux refuses it).
-	if (rp_host_fd_kind(s.fd) == 1)
+	if (s.fd >= 0 && rp_host_ring_of_fd(s.fd))
 		return Issued::now(-lx::EBADF);
 	rp_sqe n = native_op(RP_OP_CLOSE);
 	n.fd = nfd(s.fd);

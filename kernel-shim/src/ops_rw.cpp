@@ -29,6 +29,12 @@ rp_sqe rw_native(const Req& q, bool positional, uint64_t addr, uint64_t len, boo
 		s.offset = q.sqe.off;
 	if (vectored && positional)
 		s.syscall_flags = uint32_t(q.sqe.rw_flags);
+	// Linux waits for a file that would block, O_NONBLOCK or not (FAST_POLL), unless RWF_NOWAIT says not to:
+	// the OS does the waiting. Polled I/O takes only files open for direct I/O, which the OS checks.
+	if (!(uint32_t(q.sqe.rw_flags) & kRwfNowaitFlag))
+		s.flags |= RP_SQE_WAIT_READY;
+	if (q.ring->flags & lx::SETUP_IOPOLL)
+		s.flags |= RP_SQE_DIRECT_ONLY;
 	return s;
 }
 
@@ -102,15 +108,6 @@ Status prep_rw_fixed(Ring& r, Req& q)
 Issued issue_rw(Ring& r, Req& q)
 {
 	const auto& s = q.sqe;
-	if (r.flags & lx::SETUP_IOPOLL) {
-		// Polled I/O needs a file opened O_DIRECT (Linux: -EOPNOTSUPP otherwise).
-		constexpr int kODirect = 040000;
-		int fl = rp_host_fd_flags(q.fd);
-		if (fl < 0)
-			return Issued::now(fl);
-		if (!(fl & kODirect))
-			return Issued::now(-lx::EOPNOTSUPP);
-	}
 	bool positional = s.off != kCurrentPosition;
 	if (int64_t(s.off) < 0 && positional)
 		return Issued::now(-lx::EINVAL);
@@ -154,7 +151,7 @@ Issued issue_rw(Ring& r, Req& q)
 	return to_native(r, q, rw_native(q, positional, s.addr, s.len, false));
 }
 
-void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
+void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 {
 	if (q.state & REQ_DONE)
 		return;
@@ -182,7 +179,7 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 	bool waitall = (q.opcode == lx::OP_SEND || q.opcode == lx::OP_RECV || q.opcode == lx::OP_SEND_ZC) &&
 	               (q.sqe.msg_flags & kMsgWaitAll);
 	if (waitall && res > 0 && q.done_bytes + uint64_t(res) < q.expected && !(q.state & REQ_CANCELING) &&
-	    rp_host_fd_is_stream(q.fd) == 1) {
+	    (nflags & RP_CQE_SHORT_STREAM)) { // the OS stopped short only because it was not to wait
 		q.done_bytes += uint64_t(res);
 		Issued again = d.issue(r, q); // continues after what already moved
 		if (again.pending)
@@ -216,14 +213,13 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 	if (q.sel_nowait) {
 		q.sel_nowait = false;
 		if (res == -lx::EAGAIN && !nowait && !(q.state & REQ_CANCELING)) {
+			// No data for the buffer: it goes back, and the request selects again once the file is ready.
 			recycle_buffer(r, q);
 			q.sel_waited = true;
-		} else if (res == -lx::EAGAIN) {
-			nowait = true; // the program asked not to wait
+			if (await_readiness(r, q))
+				return;
 		}
 	}
-	if (res == -lx::EAGAIN && d.poll_events && !nowait && !(q.state & REQ_CANCELING) && await_readiness(r, q))
-		return;
 	// Linux ignores the offset of stream files (pipes, sockets): retry at the stream position.
 	bool rw_op = q.opcode == lx::OP_READ || q.opcode == lx::OP_WRITE || q.opcode == lx::OP_READV ||
 	             q.opcode == lx::OP_WRITEV || q.opcode == lx::OP_READ_FIXED || q.opcode == lx::OP_WRITE_FIXED;
@@ -266,11 +262,9 @@ Status prep_read_mshot(Ring&, Req& q)
 Issued issue_read_mshot(Ring& r, Req& q)
 {
 	const auto& s = q.sqe;
-	int pollable = rp_host_fd_pollable(q.fd);
-	if (pollable < 0)
-		return Issued::now(pollable);
-	if (!pollable)
-		return Issued::now(-lx::EBADFD);
+	// Linux refuses files without readiness (-EBADFD): the OS says which kind this one is, once.
+	if (!(q.state & REQ_FILE_CHECKED))
+		return probe_file(r, q);
 	if (!q.selected) {
 		uint64_t addr;
 		uint32_t blen;
@@ -294,7 +288,15 @@ void done_read_mshot(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 	if (q.state & REQ_DONE)
 		return;
 	bool canceling = q.state & REQ_CANCELING;
-	if (tag == TAG_READY) {
+	if (tag == TAG_PROBE) {
+		if (res >= 0 && !(res & RP_FILE_POLLABLE))
+			res = -lx::EBADFD;
+		if (res < 0 || canceling) {
+			complete(r, &q, res < 0 ? res : -lx::ECANCELED);
+			return;
+		}
+		q.state |= REQ_FILE_CHECKED;
+	} else if (tag == TAG_READY) {
 		q.waiting_ready = false;
 		if (canceling) {
 			// Cancelled while waiting: take what already arrived (Linux would have) before ending.

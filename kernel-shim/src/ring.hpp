@@ -29,6 +29,7 @@ enum : uint32_t {
 	REQ_COMPLETE_ONLY = 1u << 16, // on the ready list to be completed with res (cancelled), not issued
 	REQ_HASHED = 1u << 17,        // an armed poll on Ring::poll_hash
 	REQ_NOTIF = 1u << 18,         // zero-copy send: a notification CQE follows its result
+	REQ_FILE_CHECKED = 1u << 19,  // the OS answered the request's FILE_INFO probe: the file may be used
 };
 
 // Tags in the low bits of a native user_data: which of a request's native operations completed.
@@ -38,7 +39,8 @@ enum NativeTag : uint64_t {
 	TAG_CANCEL_QUIET = 2,  // a cancel whose result nobody needs; the target is the request
 	TAG_CANCEL_RESULT = 3, // a cancel whose result the request (ASYNC_CANCEL, fired LINK_TIMEOUT) collects
 	TAG_RETRY = 4,         // a retried main operation (pread on a pipe becomes read)
-	TAG_READY = 5,         // a readiness poll before retrying an operation that would block
+	TAG_READY = 5,         // a readiness poll before selecting a buffer again (buffer selection, multishot reads)
+	TAG_PROBE = 6,         // a native FILE_INFO question about the request's file; its answer continues the issue
 	TAG_MASK = 63,
 };
 
@@ -89,7 +91,8 @@ struct alignas(64) Req {
 		} timeout;
 		struct {
 			uint32_t events;
-			uint8_t phase; // which native poll (TAG_MAIN / TAG_RETRY) is current
+			uint8_t phase;   // which native poll (TAG_MAIN / TAG_RETRY) is current
+			bool probing;    // the FILE_INFO answer (is it the ring's own eventfd?) arms the native poll
 		} poll;
 		struct {
 			uint64_t addr;

@@ -384,6 +384,8 @@ void install_process_hooks()
 		g_ring_pid.store(raw_syscall(SYS_getpid), std::memory_order_relaxed);
 		pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 		atexit(at_exit);
+		// The OS looks at a ring fd's readiness only after the fd reports the ring's CQ (docs/glue.md).
+		rp_os_set_readiness_hook(watch_fd);
 	});
 }
 

@@ -1,6 +1,7 @@
 // Internals shared by the libc glue's source files.
 #pragma once
 
+#include <ringport/linux_syscall.hpp>
 #include <ringport/shim/shim.hpp>
 
 #include <cstdint>
@@ -9,17 +10,10 @@
 namespace ringport::glue {
 
 // A system call that never goes through libc (whose wrappers this library interposes). Returns -errno.
+using ringport::linux_syscall;
 inline long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0)
 {
-	long ret;
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	__asm__ volatile("syscall"
-	                 : "=a"(ret)
-	                 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-	                 : "rcx", "r11", "memory");
-	return ret;
+	return linux_syscall(n, a, b, c, d, e, f);
 }
 
 // Memory a forked child leaves alone on purpose (copies whose threads are the parent's): not a leak for
@@ -35,7 +29,7 @@ inline void keep_for_leak_checkers(const void* p)
 shim::Ring* ring_of_fd(int fd);
 // rp_host_ring_posted lands here: make the ring's eventfd readable.
 void ring_fd_posted(void* cookie);
-// rp_host_fd_watch lands here.
+// The hosted OS's readiness hook (rp_os_set_readiness_hook): a ring fd about to be polled starts mirroring its CQ.
 void watch_fd(int fd);
 // rp_host_defer lands here: one helper thread runs deferred ring work in order.
 void defer_to_helper(void (*fn)(void*), void* arg);

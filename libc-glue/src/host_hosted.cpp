@@ -299,47 +299,6 @@ void rp_host_ring_abandon(rp_host_ring* ring)
 	rp_os_ring_abandon(reinterpret_cast<rp_os_ring*>(ring));
 }
 
-int rp_host_fd_kind(int fd)
-{
-	if (fd < 0 || raw_syscall(SYS_fcntl, fd, F_GETFD) < 0)
-		return -EBADF;
-	return ring_of_fd(fd) ? 1 : 0;
-}
-
-int rp_host_fd_flags(int fd)
-{
-	long r = raw_syscall(SYS_fcntl, fd, F_GETFL);
-	return int(r);
-}
-
-int rp_host_fd_is_stream(int fd)
-{
-	int type = 0;
-	socklen_t len = sizeof(type);
-	if (raw_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, long(&type), long(&len)) < 0)
-		return 0;
-	return type == SOCK_STREAM || type == SOCK_SEQPACKET;
-}
-
-int rp_host_fd_pollable(int fd)
-{
-	struct stat st;
-	long r = raw_syscall(SYS_fstat, fd, long(&st));
-	if (r < 0)
-		return int(r);
-	return !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode));
-}
-
-int rp_host_same_file(int fd1, int fd2)
-{
-	constexpr long kKcmpFile = 0;
-	long pid = raw_syscall(SYS_getpid);
-	long r = raw_syscall(SYS_kcmp, pid, pid, kKcmpFile, fd1, fd2);
-	if (r < 0)
-		return int(r);
-	return r == 0 ? 1 : 0;
-}
-
 int rp_host_file_get(int fd)
 {
 	// Keep the duplicate away from the low numbers programs expect open() to hand out.
@@ -359,8 +318,6 @@ int rp_host_eventfd_signal(int ref)
 }
 
 void rp_host_ring_posted(void* cookie) { ring_fd_posted(cookie); }
-
-void rp_host_fd_watch(int fd) { watch_fd(fd); }
 
 void* rp_host_ring_of_fd(int fd) { return ring_of_fd(fd); }
 

@@ -58,6 +58,7 @@ const Handler opcode_table[RP_OP_STANDARD_COUNT] = {
 	op_cancel,          // RP_OP_CANCEL
 	op_waitpid,         // RP_OP_WAITPID
 	op_futex,           // RP_OP_FUTEX
+	op_file_info,       // RP_OP_FILE_INFO
 };
 static_assert(sizeof(opcode_table) / sizeof(opcode_table[0]) == RP_OP_STANDARD_COUNT, "one handler per opcode");
 

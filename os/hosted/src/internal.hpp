@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ringport/hosted_os.h>
+#include <ringport/linux_syscall.hpp>
 #include <ringport/native_ring_linux.hpp>
 
 #include <atomic>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/uio.h>
 
 namespace ringport::hosted {
@@ -45,12 +47,21 @@ struct Issue {
 int64_t fail();
 // Fds watched by the reactors of every ring of the process (the sum of Ring::watch_count).
 extern std::atomic<uint32_t> g_watched_fds;
-// poll(2) with a zero timeout, issued directly: the libc glue interposes poll for the program, not the OS.
+// The OS's own system calls go straight to the kernel (ringport::linux_syscall): libringport defines libc's
+// poll, fcntl, close, syscall for the program (docs/glue.md), and those definitions are not the OS's to call.
+// poll(2) with a zero timeout; -1 with errno on failure.
 int poll_now(pollfd* fds, unsigned long n);
+// fcntl(fd, F_GETFL): the file status flags, or -errno.
+int fd_status_flags(int fd);
+// epoll_ctl(2); -1 with errno on failure.
+int epoll_control(int epfd, int op, int fd, epoll_event* ev);
+// The OS is about to look at fd's readiness (Poll's inline check, a new reactor registration): the embedding's
+// hook (rp_os_set_readiness_hook) makes a file it emulates report its own readiness first.
+void readiness_hook(int fd);
 // Converts a 64-bit fd field to an int fd; AT_FDCWD arrives sign-extended. Out of range gives -1 (EBADF).
 bool to_fd(uint64_t field, int* fd);
-// Closes an fd the OS itself owns, straight to the kernel: the libc glue's close would ask the OS to keep the
-// file first (rp_os_fd_closing), which must not happen for the OS's own fds, nor under a ring lock.
+// Closes an fd the OS itself owns (the program's close would first ask the OS to keep the file waiting on it,
+// rp_os_fd_closing, which must not happen for the OS's own fds, nor under a ring lock).
 int close_owned(int fd);
 
 // Where an in-flight operation currently waits. Every transition happens under Ring::mu.
@@ -115,6 +126,10 @@ struct CompletionQueue {
 	void flush_locked();
 	// Publishes staged entries and wakes a sleeping consumer. Needs `mu`.
 	void publish_locked();
+	// Posts one completion and publishes it, after the parked ones (takes `mu`): every OS thread's post.
+	void post_now(uint64_t user_data, int64_t result, uint32_t flags);
+	// Moves parked completions into the space the consumer has freed, if any are parked (takes `mu`).
+	void flush_parked();
 };
 
 // The reactor's record of one fd registered with epoll: every op waiting on it.
@@ -324,6 +339,7 @@ Issue op_sendrecv(Ring&, const rp_sqe&); // send, recv, sendmsg, recvmsg
 Issue op_splice(Ring&, const rp_sqe&);   // splice, tee
 Issue op_waitpid(Ring&, const rp_sqe&);
 Issue op_futex(Ring&, const rp_sqe&);
+Issue op_file_info(Ring&, const rp_sqe&);
 
 // Copies a NUL-terminated string from caller memory without trusting it: -EFAULT or -ENAMETOOLONG.
 int copy_path(uint64_t addr, std::vector<char>& out);

@@ -127,11 +127,13 @@ Issue op_dup(Ring&, const rp_sqe& sqe)
 		return Issue::complete(-EINVAL);
 	const bool cloexec = sqe.syscall_flags & O_CLOEXEC;
 	if (sqe.offset == UINT64_MAX)
-		return Issue::complete(ret(fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0)));
+		return Issue::complete(linux_syscall(SYS_fcntl, fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0));
 	if (sqe.offset > INT_MAX)
 		return Issue::complete(-EBADF);
-	// dup3 rules: the same fd twice is -EINVAL.
-	return Issue::complete(ret(dup3(fd, int(sqe.offset), cloexec ? O_CLOEXEC : 0)));
+	// dup3 rules: the same fd twice is -EINVAL. The number replaced is let go as by close.
+	if (int(sqe.offset) != fd)
+		rp_os_fd_closing(int(sqe.offset));
+	return Issue::complete(linux_syscall(SYS_dup3, fd, long(sqe.offset), cloexec ? O_CLOEXEC : 0));
 }
 
 Issue op_fsync(Ring& ring, const rp_sqe& sqe) { return run_on_worker(ring, sqe, &fsync_kind); }

@@ -25,7 +25,7 @@ int64_t ret(long r) { return r < 0 ? fail() : r; }
 
 bool nonblocking(int fd)
 {
-	int fl = fcntl(fd, F_GETFL);
+	int fl = fd_status_flags(fd);
 	return fl >= 0 && (fl & O_NONBLOCK);
 }
 
@@ -95,21 +95,27 @@ bool gathers_all(int fd)
 	return type == SOCK_STREAM || type == SOCK_SEQPACKET;
 }
 
-// Continues a transfer. done: the final result; queued: wait for readiness again.
+// Continues a transfer. done: the final result; queued: wait for readiness again. A MSG_WAITALL transfer on a
+// stream that stops short only because of MSG_DONTWAIT says so (RP_CQE_SHORT_STREAM): its submitter may go on.
 Issue transfer_step(Op& op, int fd)
 {
 	const rp_sqe& s = op.sqe;
-	ssize_t r = transfer_once(s, fd, op.accumulated);
-	if (r < 0) {
-		if (errno == EAGAIN && !(s.syscall_flags & MSG_DONTWAIT))
+	const bool waitall = s.syscall_flags & MSG_WAITALL, dontwait = s.syscall_flags & MSG_DONTWAIT;
+	for (;;) {
+		ssize_t r = transfer_once(s, fd, op.accumulated);
+		if (r < 0) {
+			if (errno == EAGAIN && !dontwait)
+				return Issue::later();
+			if (errno == EAGAIN && waitall && op.accumulated > 0)
+				return Issue::complete(op.accumulated, RP_CQE_SHORT_STREAM); // only streams get this far
+			return Issue::complete(op.accumulated > 0 ? op.accumulated : fail());
+		}
+		op.accumulated += r;
+		if (!waitall || r == 0 || uint64_t(op.accumulated) >= transfer_length(s) || !gathers_all(fd))
+			return Issue::complete(op.accumulated);
+		if (!dontwait)
 			return Issue::later();
-		return Issue::complete(op.accumulated > 0 ? op.accumulated : fail());
 	}
-	op.accumulated += r;
-	const bool waitall = s.syscall_flags & MSG_WAITALL;
-	if (waitall && r > 0 && uint64_t(op.accumulated) < transfer_length(s) && gathers_all(fd))
-		return Issue::later();
-	return Issue::complete(op.accumulated);
 }
 
 Issue transfer_retry(Ring&, Op& op) { return transfer_step(op, op.fd); }

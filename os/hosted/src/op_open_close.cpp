@@ -73,9 +73,9 @@ Issue op_open(Ring& ring, const rp_sqe& sqe)
 		long fd = sys_openat2(dirfd, path, &quick);
 		if (fd >= 0) {
 			if (!(how.flags & (O_NONBLOCK | O_PATH))) {
-				int fl = fcntl(int(fd), F_GETFL);
+				int fl = fd_status_flags(int(fd));
 				if (fl >= 0)
-					fcntl(int(fd), F_SETFL, fl & ~O_NONBLOCK);
+					linux_syscall(SYS_fcntl, fd, F_SETFL, fl & ~O_NONBLOCK);
 			}
 			return Issue::complete(fd);
 		}

@@ -41,6 +41,7 @@ Issue op_poll(Ring& ring, const rp_sqe& sqe)
 	if (!to_fd(sqe.fd, &fd) || fd < 0)
 		return Issue::complete(-EBADF);
 	const uint32_t events = sqe.syscall_flags & pollable_bits;
+	readiness_hook(fd);
 	pollfd p{fd, short(events & 0xffff), 0};
 	if (poll_now(&p, 1) < 0)
 		return Issue::complete(fail());
