@@ -215,9 +215,7 @@ Status cancel_native(Ring& r, Req* target, Req* owner, NativeTag tag)
 {
 	rp_sqe s{};
 	s.opcode = RP_OP_CANCEL;
-	s.addr = native_user_data(target, NativeTag(target->cur_tag));
-	if (target->opcode == lx::OP_TIMEOUT || target->opcode == lx::OP_LINK_TIMEOUT)
-		s.addr = native_user_data(target, TAG_TIMER);
+	s.addr = native_user_data(target, kOps[target->opcode].timer ? TAG_TIMER : NativeTag(target->cur_tag));
 	target->state |= REQ_CANCELING;
 	return push_native(r, owner, tag, s);
 }

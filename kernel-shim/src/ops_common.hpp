@@ -49,6 +49,12 @@ inline bool await_readiness(Ring& r, Req& q)
 	return false;
 }
 
+// Buffer selection (ops_buffers.cpp). After a no-wait attempt with a selected buffer: when it would have blocked
+// and the caller did not ask for -EAGAIN (nowait), the buffer goes back and the request waits for readiness;
+// true when it now waits. Once ready (TAG_READY), select_again_when_ready runs it again.
+bool selected_would_block(Ring& r, Req& q, int64_t res, bool nowait);
+void select_again_when_ready(Ring& r, Req& q);
+
 // [addr, addr + len) must lie inside registered buffer index (READ_FIXED, WRITE_FIXED, SEND_ZC with FIXED_BUF).
 inline Status check_fixed_buffer(const Ring& r, uint16_t index, uint64_t addr, uint64_t len)
 {

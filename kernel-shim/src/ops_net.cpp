@@ -255,67 +255,55 @@ int64_t finish_recvmsg_out(Req& q, int64_t res)
 	return int64_t(sizeof(out) + sm->want_name + sm->want_control + copied);
 }
 
-// Multishot RECV/RECVMSG/ACCEPT: each result is a CQE with F_MORE while the CQ has room; EOF (a receive of 0),
-// an error, running out of buffers (-ENOBUFS) or a full CQ ends it with a final CQE without F_MORE.
-namespace {
-// A cancelled multishot receive first takes what already arrived (Linux would have, as it arrived), each piece
-// with F_MORE, and then ends with -ECANCELED.
-void drain_after_cancel(Ring& r, Req& q)
+// Net completions: MSG_WAITALL on a stream goes on after a partial transfer the OS stopped without waiting, a
+// buffer-selecting RECVMSG writes back its header, a direct ACCEPT installs its fd; multishot ones go to the
+// shared state machine (multishot.cpp).
+void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 {
-	q.sel_waited = false;
-	Issued last = kOps[q.opcode].issue(r, q);
-	if (!last.pending)
-		complete(r, &q, last.res < 0 ? -lx::ECANCELED : last.res, last.cflags);
-}
-} // namespace
-
-void done_net_mshot(Ring& r, Req& q, NativeTag tag, int64_t res)
-{
-	const OpDef& d = kOps[q.opcode];
-	bool accept = q.opcode == lx::OP_ACCEPT;
-	bool canceling = q.state & REQ_CANCELING;
-	if (tag == TAG_READY) {
-		q.waiting_ready = false;
-		if (canceling && !accept) {
-			drain_after_cancel(r, q);
-			return;
-		}
-		if (res < 0 || canceling) {
-			complete(r, &q, res < 0 ? res : -lx::ECANCELED);
-			return;
-		}
-	} else if (res == -lx::EAGAIN && !canceling) {
-		recycle_buffer(r, q);
-		if (!await_readiness(r, q))
-			complete(r, &q, -lx::ENOMEM);
+	if (q.state & REQ_DONE)
 		return;
-	} else if ((!accept && res == 0) || res < 0) {
-		recycle_buffer(r, q);
-		complete(r, &q, canceling && (res == -lx::EAGAIN || res == -lx::ENOBUFS) ? -lx::ECANCELED : res);
+	if (q.state & REQ_MULTISHOT) {
+		done_multishot(r, q, tag, res);
 		return;
-	} else {
-		if (q.opcode == lx::OP_RECVMSG)
-			res = finish_recvmsg_out(q, res);
-		if (accept && q.sqe.file_index)
-			res = install_direct(r, res, q.sqe.file_index);
-		uint32_t cflags = q.selected ? finish_buffer(r, q, res) : 0;
-		if (res < 0 || !post_cqe_if_room(r, q.sqe.user_data, int32_t(res), cflags | lx::CQE_F_MORE)) {
-			complete(r, &q, res, cflags);
-			return;
-		}
-		++r.cq_extra;
-		if (canceling) {
-			if (accept)
-				complete(r, &q, -lx::ECANCELED);
-			else
-				drain_after_cancel(r, q);
-			return;
-		}
 	}
-	q.sel_waited = false; // every attempt first tries without waiting
-	Issued again = d.issue(r, q);
-	if (!again.pending)
-		complete(r, &q, again.res, again.cflags);
+	if (tag == TAG_READY) {
+		select_again_when_ready(r, q);
+		return;
+	}
+	const bool accept = q.opcode == lx::OP_ACCEPT;
+	// MSG_WAITALL on a stream: Linux keeps going until the whole length moved (or EOF / an error).
+	bool waitall = (q.opcode == lx::OP_SEND || q.opcode == lx::OP_RECV || q.opcode == lx::OP_SEND_ZC) &&
+	               (q.sqe.msg_flags & kMsgWaitAll);
+	if (waitall && res > 0 && q.done_bytes + uint64_t(res) < q.expected && !(q.state & REQ_CANCELING) &&
+	    (nflags & RP_CQE_SHORT_STREAM)) { // the OS stopped short only because it was not to wait
+		q.done_bytes += uint64_t(res);
+		Issued again = kOps[q.opcode].issue(r, q); // continues after what already moved
+		if (again.pending)
+			return;
+		res = again.res;
+	}
+	if (q.opcode == lx::OP_RECVMSG && (q.sqe.flags & lx::SQE_BUFFER_SELECT) && res >= 0)
+		finish_selected_msg(q);
+	if (accept && q.sqe.file_index && res >= 0 && !(q.state & REQ_CANCELING)) {
+		complete(r, &q, install_direct(r, res, q.sqe.file_index));
+		return;
+	}
+	if (waitall && q.done_bytes && res != -lx::EAGAIN) {
+		// An error or EOF after progress reports the progress, as Linux does.
+		res = int64_t(q.done_bytes) + (res > 0 ? res : 0);
+		q.done_bytes = 0;
+	}
+	const bool nowait = accept ? (q.sqe.ioprio & lx::ACCEPT_DONTWAIT) : (q.sqe.msg_flags & kMsgDontwait);
+	if (q.sel_nowait && selected_would_block(r, q, res, nowait))
+		return;
+	complete(r, &q, res);
+}
+
+int64_t recvmsg_mshot_result(Ring&, Req& q, int64_t res) { return finish_recvmsg_out(q, res); }
+
+int64_t accept_mshot_result(Ring& r, Req& q, int64_t res)
+{
+	return q.sqe.file_index ? install_direct(r, res, q.sqe.file_index) : res;
 }
 
 // Zero-copy sends. The hosted OS copies the data into the socket before the send returns, so the buffer is free

@@ -24,6 +24,62 @@ Req* find_poll(Ring& r, uint64_t user_data) { return poll_hash_find(r, user_data
 
 } // namespace
 
+// ---- armed polls by user_data (Ring::poll_hash) ----
+
+namespace {
+inline uint32_t hash_ud(uint64_t ud, uint32_t mask)
+{
+	ud ^= ud >> 33;
+	ud *= 0xff51afd7ed558ccdull;
+	ud ^= ud >> 33;
+	return uint32_t(ud) & mask;
+}
+} // namespace
+
+void poll_hash_add(Ring& r, Req* q)
+{
+	if (!r.poll_hash) {
+		uint32_t n = round_up_pow2(r.cq_entries < 64 ? 64 : r.cq_entries);
+		r.poll_hash = static_cast<Req**>(rp_host_alloc(sizeof(Req*) * n));
+		if (!r.poll_hash)
+			return; // lookups fall back to the inflight list
+		r.poll_hash_mask = n - 1;
+	}
+	Req*& head = r.poll_hash[hash_ud(q->sqe.user_data, r.poll_hash_mask)];
+	q->hnext = head;
+	if (head)
+		head->hlink = &q->hnext;
+	q->hlink = &head;
+	head = q;
+	q->state |= REQ_HASHED;
+}
+
+void poll_hash_del(Ring&, Req* q)
+{
+	if (!(q->state & REQ_HASHED))
+		return;
+	q->state &= ~REQ_HASHED;
+	*q->hlink = q->hnext;
+	if (q->hnext)
+		q->hnext->hlink = q->hlink;
+	q->hnext = nullptr;
+	q->hlink = nullptr;
+}
+
+Req* poll_hash_find(Ring& r, uint64_t ud)
+{
+	if (!r.poll_hash) {
+		for (Req* c = r.inflight.head; c; c = c->next)
+			if (c->opcode == lx::OP_POLL_ADD && c->sqe.user_data == ud && !(c->state & (REQ_DONE | REQ_CANCELING)))
+				return c;
+		return nullptr;
+	}
+	for (Req* c = r.poll_hash[hash_ud(ud, r.poll_hash_mask)]; c; c = c->hnext)
+		if (c->sqe.user_data == ud && !(c->state & (REQ_DONE | REQ_CANCELING)))
+			return c;
+	return nullptr;
+}
+
 Status prep_poll_add(Ring&, Req& q)
 {
 	const auto& s = q.sqe;

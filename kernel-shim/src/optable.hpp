@@ -22,24 +22,43 @@ using NativeDoneFn = void (*)(Ring&, Req&, NativeTag, int64_t res, uint32_t nfla
 
 enum class Family : uint8_t { core, rw, fs, sync, net, poll, timeout, cancel, process, msg };
 
+// One Linux opcode: what it accepts, its hooks, and the traits the generic submit/complete paths ask instead of
+// testing opcodes (Linux's io_uring/opdef.c is the model).
 struct OpDef {
-	const char* name;
+	uint8_t opcode;     // the index it sits at: set from the index, checked for every entry at build time
+	const char* name;   // IORING_OP_<name>, spelled from the same token as the index
 	Family family;
 	bool supported;     // executes; otherwise refused with refusal and reported unsupported by the probe
 	bool needs_file;    // sqe.fd names a file (FIXED_FILE applies)
 	bool buffer_select; // accepts IOSQE_BUFFER_SELECT
 	bool ioprio;        // sqe.ioprio means something (else it must be zero)
 	bool iopoll;        // allowed on an IOPOLL ring
-	uint8_t poll_events; // readiness to wait for when the OS says -EAGAIN (POLLIN/POLLOUT), 0: none
+	uint8_t poll_events; // readiness a buffer-selecting attempt waits for before it selects again (POLLIN/POLLOUT)
+	// Traits.
+	bool guards_link;   // LINK_TIMEOUT: armed when the request before it starts; its target hands the chain on
+	bool timer;         // a cancel names its native timer (TAG_TIMER), not its current operation
+	bool cancel_counts; // Linux's cancellation of it reports how many it removed (waitid, futex waits)
+	bool is_cancel;     // it cancels others: never itself the target of another process's cancel
+	bool mshot_drains;  // multishot and cancelled: it first takes what already arrived (reads, receives)
+	bool mshot_zero_ends; // multishot: a result of 0 is the end (EOF), not an item (an accepted fd 0 is one)
 	int16_t refusal;    // -errno for refused opcodes
 	PrepFn prep;
 	IssueFn issue;
 	NativeDoneFn native_done; // nullptr: complete with the native result
+	// Hooks.
+	bool (*cancel)(Ring&, Req*);                      // cancels it in the shim (timers); nullptr: a native Cancel
+	bool (*fast)(Ring&, const lx::io_uring_sqe&);     // completes it without a request when it can (NOP)
+	int64_t (*mshot_result)(Ring&, Req&, int64_t res); // multishot: turns a native result into the CQE's
 	const char* native;       // the native opcode(s) it becomes, for the compat matrix
 	const char* note;         // how it differs from Linux here, if at all
 };
 
-extern const OpDef kOps[]; // lx::OP_LAST entries, constant-initialised
+// Indexed by IORING_OP_*; constant-initialised (kernel-shim/src/optable.cpp builds it entry by index).
+struct OpTable {
+	OpDef e[lx::OP_LAST];
+	constexpr const OpDef& operator[](uint32_t op) const { return e[op]; }
+};
+extern const OpTable kOps;
 
 // Family entry points (one source file per family).
 #define RP_OP_FNS(name)                                                                                        \
@@ -96,9 +115,14 @@ RP_OP_FNS(msg_ring)
 #undef RP_OP_FNS
 
 void done_rw(Ring&, Req&, NativeTag, int64_t, uint32_t);
+void done_net(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_uring_cmd(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_read_mshot(Ring&, Req&, NativeTag, int64_t, uint32_t);
-void done_net_mshot(Ring&, Req&, NativeTag, int64_t);
+// The multishot state machine shared by READ_MULTISHOT and multishot RECV/RECVMSG/ACCEPT (multishot.cpp).
+void done_multishot(Ring&, Req&, NativeTag, int64_t);
+int64_t recvmsg_mshot_result(Ring&, Req&, int64_t);
+int64_t accept_mshot_result(Ring&, Req&, int64_t);
+bool complete_nop_inline(Ring&, const lx::io_uring_sqe&);
 void done_poll_add(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_link_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
@@ -126,7 +150,11 @@ int64_t files_update_from_op(Ring& r, uint32_t offset, uint64_t data, uint32_t n
 
 // Timeout family services used by the core.
 void arm_link_timeout(Ring& r, Req* lt, Req* target);
-void disarm_link_timeout(Ring& r, Req* lt); // the target finished first
+// The request a link timeout lt guards finished (or failed before it started): lt is disarmed or completes, and
+// the returned request (what followed lt) continues the chain.
+Req* link_timeout_target_done(Ring& r, Req* lt);
+// A plain timeout (no count, not multishot, nothing linked after it): exit lets it fire rather than cancel it.
+bool plain_timeout(const Req* q);
 // Cancel family services (ASYNC_CANCEL and REGISTER_SYNC_CANCEL share the matching).
 struct CancelSpec {
 	uint64_t user_data;
@@ -143,5 +171,7 @@ Status cancel_prep_spec(CancelSpec* spec, uint64_t addr, int32_t fd, uint32_t fl
 int64_t cancel_start(Ring& r, const CancelSpec& spec, Req* owner);
 // Cancels one shim-level request (timeouts): true when it was one and is now done.
 bool cancel_timeout_req(Ring& r, Req* req);
+// Cancels q quietly: in the shim when its op says how (timers), else by a native Cancel nobody waits for.
+void cancel_quietly(Ring& r, Req* q);
 
 } // namespace ringport::shim

@@ -73,60 +73,6 @@ void free_req_if_unused(Ring& r, Req* q)
 	r.free_reqs = q;
 }
 
-namespace {
-inline uint32_t hash_ud(uint64_t ud, uint32_t mask)
-{
-	ud ^= ud >> 33;
-	ud *= 0xff51afd7ed558ccdull;
-	ud ^= ud >> 33;
-	return uint32_t(ud) & mask;
-}
-} // namespace
-
-void poll_hash_add(Ring& r, Req* q)
-{
-	if (!r.poll_hash) {
-		uint32_t n = round_up_pow2(r.cq_entries < 64 ? 64 : r.cq_entries);
-		r.poll_hash = static_cast<Req**>(rp_host_alloc(sizeof(Req*) * n));
-		if (!r.poll_hash)
-			return; // lookups fall back to the inflight list
-		r.poll_hash_mask = n - 1;
-	}
-	Req*& head = r.poll_hash[hash_ud(q->sqe.user_data, r.poll_hash_mask)];
-	q->hnext = head;
-	if (head)
-		head->hlink = &q->hnext;
-	q->hlink = &head;
-	head = q;
-	q->state |= REQ_HASHED;
-}
-
-void poll_hash_del(Ring&, Req* q)
-{
-	if (!(q->state & REQ_HASHED))
-		return;
-	q->state &= ~REQ_HASHED;
-	*q->hlink = q->hnext;
-	if (q->hnext)
-		q->hnext->hlink = q->hlink;
-	q->hnext = nullptr;
-	q->hlink = nullptr;
-}
-
-Req* poll_hash_find(Ring& r, uint64_t ud)
-{
-	if (!r.poll_hash) {
-		for (Req* c = r.inflight.head; c; c = c->next)
-			if (c->opcode == lx::OP_POLL_ADD && c->sqe.user_data == ud && !(c->state & (REQ_DONE | REQ_CANCELING)))
-				return c;
-		return nullptr;
-	}
-	for (Req* c = r.poll_hash[hash_ud(ud, r.poll_hash_mask)]; c; c = c->hnext)
-		if (c->sqe.user_data == ud && !(c->state & (REQ_DONE | REQ_CANCELING)))
-			return c;
-	return nullptr;
-}
-
 void mark_inflight(Ring& r, Req* q)
 {
 	if (!(q->state & REQ_INFLIGHT)) {
@@ -190,8 +136,6 @@ void complete(Ring& r, Req* q, int64_t res, uint32_t cflags)
 	              ((q->state & REQ_SHORT_FAILS) && res >= 0 && uint64_t(res) < q->expected);
 	if (q->state & REQ_NOT_FAILURE)
 		failed = false;
-	if (res == -lx::ETIME && q->opcode == lx::OP_TIMEOUT && (q->u.timeout.flags & lx::TIMEOUT_ETIME_SUCCESS))
-		failed = false;
 	bool skip_chain_cqes = false;
 	if (failed) {
 		q->state |= REQ_FAILED;
@@ -212,30 +156,12 @@ void complete(Ring& r, Req* q, int64_t res, uint32_t cflags)
 	q->state |= REQ_DONE;
 
 	// An armed link timeout does not own the rest of the chain: its target hands it on when it finishes.
-	Req* next = (q->opcode == lx::OP_LINK_TIMEOUT && q->peer) ? nullptr : q->link;
+	const bool armed_guard = kOps[q->opcode].guards_link && q->peer;
+	Req* next = armed_guard ? nullptr : q->link;
 	if (next)
 		q->link = nullptr;
-	if (next && next->opcode == lx::OP_LINK_TIMEOUT && next->peer == q) {
-		// The target finished first (or was never started): the link timeout is cancelled.
-		Req* lt = next;
-		next = lt->link;
-		lt->link = nullptr;
-		if (!(lt->state & REQ_LT_FIRED))
-			disarm_link_timeout(r, lt);
-		lt->peer = nullptr;
-		free_req_if_unused(r, lt);
-	} else if (next && next->opcode == lx::OP_LINK_TIMEOUT && !next->peer) {
-		// Never armed (the request finished inline or failed first): cancelled, or its own init error.
-		Req* lt = next;
-		next = lt->link;
-		lt->link = nullptr;
-		if (lt->state & REQ_FAILED)
-			complete(r, lt, lt->res);
-		else {
-			lt->state |= REQ_NOT_FAILURE;
-			complete(r, lt, -lx::ECANCELED);
-		}
-	}
+	if (next && kOps[next->opcode].guards_link)
+		next = link_timeout_target_done(r, next); // the guarded request finished: its link timeout goes
 	if (next) {
 		if (failed && !(q->state & REQ_HARDLINK)) {
 			fail_links(r, skip_chain_cqes, next);
@@ -243,7 +169,7 @@ void complete(Ring& r, Req* q, int64_t res, uint32_t cflags)
 			make_ready(r, next);
 		}
 	}
-	if (!(q->opcode == lx::OP_LINK_TIMEOUT && q->peer))
+	if (!armed_guard)
 		free_req_if_unused(r, q);
 }
 
@@ -277,7 +203,7 @@ void issue(Ring& r, Req* q)
 		return;
 	}
 	mark_inflight(r, q);
-	if (q->link && q->link->opcode == lx::OP_LINK_TIMEOUT && !q->link->peer)
+	if (q->link && kOps[q->link->opcode].guards_link && !q->link->peer)
 		arm_link_timeout(r, q->link, q);
 }
 
@@ -444,12 +370,10 @@ int64_t consume_sqes(Ring& r, uint32_t to_submit);
 
 int submit_one(Ring& r, const lx::io_uring_sqe* src)
 {
-	// The hot path: a plain NOP outside any link or drain completes right here, no request needed.
-	if (src->opcode == lx::OP_NOP && !src->flags && !r.link_head && !r.drain_active && !r.drain_next &&
-	    !r.restrictions.active && !src->nop_flags && !src->ioprio && !src->personality) {
-		post_cqe(r, src->user_data, 0, 0);
+	// The hot path: an op that can complete without a request (a plain NOP) does, outside any link or drain.
+	if (src->opcode < lx::OP_LAST && kOps[src->opcode].fast && !r.link_head && !r.drain_active && !r.drain_next &&
+	    !r.restrictions.active && kOps[src->opcode].fast(r, *src))
 		return 0;
-	}
 	Req* q = alloc_req(r);
 	if (!q)
 		return -lx::EAGAIN;
