@@ -1,65 +1,91 @@
-// The opcode table: one handler per standard opcode, indexed by rp_opcode.
+// The hosted OS's opcode table: one handler per standard opcode, put at its index by name and checked at build
+// time (each index filled once; none missing). What each opcode's fields are is native::kOpArgs (os/abi).
 #include "internal.hpp"
-
-#include <cerrno>
 
 namespace ringport::hosted {
 
-const Handler opcode_table[RP_OP_STANDARD_COUNT] = {
-	op_nop,             // RP_OP_NOP
-	op_open,            // RP_OP_OPEN
-	op_open,            // RP_OP_OPENAT
-	op_close,           // RP_OP_CLOSE
-	op_close_range,     // RP_OP_CLOSE_RANGE
-	op_rw,              // RP_OP_READ
-	op_rw,              // RP_OP_READV
-	op_rw,              // RP_OP_PREAD
-	op_rw,              // RP_OP_PREADV
-	op_rw,              // RP_OP_WRITE
-	op_rw,              // RP_OP_WRITEV
-	op_rw,              // RP_OP_PWRITE
-	op_rw,              // RP_OP_PWRITEV
-	op_dup,             // RP_OP_DUP
-	op_mmap,            // RP_OP_MMAP
-	op_munmap,          // RP_OP_MUNMAP
-	op_lseek,           // RP_OP_LSEEK
-	op_fsync,           // RP_OP_FSYNC
-	op_fsync,           // RP_OP_FDATASYNC
-	op_sync_range,      // RP_OP_SYNC_RANGE
-	op_statx,           // RP_OP_STATX
-	op_ftruncate,       // RP_OP_FTRUNCATE
-	op_fallocate,       // RP_OP_FALLOCATE
-	op_fadvise,         // RP_OP_FADVISE
-	op_madvise,         // RP_OP_MADVISE
-	op_path,            // RP_OP_RENAMEAT
-	op_path,            // RP_OP_UNLINKAT
-	op_path,            // RP_OP_MKDIRAT
-	op_path,            // RP_OP_SYMLINKAT
-	op_path,            // RP_OP_LINKAT
-	op_xattr,           // RP_OP_GETXATTR
-	op_xattr,           // RP_OP_SETXATTR
-	op_xattr,           // RP_OP_FGETXATTR
-	op_xattr,           // RP_OP_FSETXATTR
-	op_poll,            // RP_OP_POLL
-	op_register_events, // RP_OP_REGISTER_EVENTS
-	op_socket,          // RP_OP_SOCKET
-	op_bind,            // RP_OP_BIND
-	op_listen,          // RP_OP_LISTEN
-	op_accept,          // RP_OP_ACCEPT
-	op_connect,         // RP_OP_CONNECT
-	op_sendrecv,        // RP_OP_SEND
-	op_sendrecv,        // RP_OP_RECV
-	op_sendrecv,        // RP_OP_SENDMSG
-	op_sendrecv,        // RP_OP_RECVMSG
-	op_shutdown,        // RP_OP_SHUTDOWN
-	op_splice,          // RP_OP_SPLICE
-	op_splice,          // RP_OP_TEE
-	op_timeout,         // RP_OP_TIMEOUT
-	op_cancel,          // RP_OP_CANCEL
-	op_waitpid,         // RP_OP_WAITPID
-	op_futex,           // RP_OP_FUTEX
-	op_file_info,       // RP_OP_FILE_INFO
-};
-static_assert(sizeof(opcode_table) / sizeof(opcode_table[0]) == RP_OP_STANDARD_COUNT, "one handler per opcode");
+// Never defined, not constexpr: reaching it while the table is built (an opcode filled twice) is a compile error.
+void duplicate_handler_entry();
+
+namespace {
+constexpr void put(OpcodeTable& t, uint32_t op, Handler h)
+{
+	if (t.run[op])
+		duplicate_handler_entry();
+	t.run[op] = h;
+}
+
+constexpr OpcodeTable build()
+{
+	OpcodeTable t{};
+#define RP_RUN(NAME, handler) put(t, RP_OP_##NAME, handler)
+	RP_RUN(NOP, op_nop);
+	RP_RUN(OPEN, op_open);
+	RP_RUN(OPENAT, op_open);
+	RP_RUN(CLOSE, op_close);
+	RP_RUN(CLOSE_RANGE, op_close_range);
+	RP_RUN(READ, op_rw);
+	RP_RUN(READV, op_rw);
+	RP_RUN(PREAD, op_rw);
+	RP_RUN(PREADV, op_rw);
+	RP_RUN(WRITE, op_rw);
+	RP_RUN(WRITEV, op_rw);
+	RP_RUN(PWRITE, op_rw);
+	RP_RUN(PWRITEV, op_rw);
+	RP_RUN(DUP, op_dup);
+	RP_RUN(MMAP, op_mmap);
+	RP_RUN(MUNMAP, op_munmap);
+	RP_RUN(LSEEK, op_lseek);
+	RP_RUN(FSYNC, op_fsync);
+	RP_RUN(FDATASYNC, op_fsync);
+	RP_RUN(SYNC_RANGE, op_sync_range);
+	RP_RUN(STATX, op_statx);
+	RP_RUN(FTRUNCATE, op_ftruncate);
+	RP_RUN(FALLOCATE, op_fallocate);
+	RP_RUN(FADVISE, op_fadvise);
+	RP_RUN(MADVISE, op_madvise);
+	RP_RUN(RENAMEAT, op_renameat);
+	RP_RUN(UNLINKAT, op_unlinkat);
+	RP_RUN(MKDIRAT, op_mkdirat);
+	RP_RUN(SYMLINKAT, op_symlinkat);
+	RP_RUN(LINKAT, op_linkat);
+	RP_RUN(GETXATTR, op_xattr);
+	RP_RUN(SETXATTR, op_xattr);
+	RP_RUN(FGETXATTR, op_xattr);
+	RP_RUN(FSETXATTR, op_xattr);
+	RP_RUN(POLL, op_poll);
+	RP_RUN(REGISTER_EVENTS, op_register_events);
+	RP_RUN(SOCKET, op_socket);
+	RP_RUN(BIND, op_bind);
+	RP_RUN(LISTEN, op_listen);
+	RP_RUN(ACCEPT, op_accept);
+	RP_RUN(CONNECT, op_connect);
+	RP_RUN(SEND, op_sendrecv);
+	RP_RUN(RECV, op_sendrecv);
+	RP_RUN(SENDMSG, op_sendrecv);
+	RP_RUN(RECVMSG, op_sendrecv);
+	RP_RUN(SHUTDOWN, op_shutdown);
+	RP_RUN(SPLICE, op_splice);
+	RP_RUN(TEE, op_splice);
+	RP_RUN(TIMEOUT, op_timeout);
+	RP_RUN(CANCEL, op_cancel);
+	RP_RUN(WAITPID, op_waitpid);
+	RP_RUN(FUTEX, op_futex);
+	RP_RUN(FILE_INFO, op_file_info);
+#undef RP_RUN
+	return t;
+}
+
+constexpr bool every_opcode_handled(const OpcodeTable& t)
+{
+	for (uint32_t i = 0; i < RP_OP_STANDARD_COUNT; ++i)
+		if (!t.run[i])
+			return false;
+	return true;
+}
+} // namespace
+
+constexpr OpcodeTable opcode_table = build();
+static_assert(every_opcode_handled(opcode_table), "one handler per standard opcode, each at its own index");
 
 } // namespace ringport::hosted

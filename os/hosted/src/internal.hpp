@@ -4,6 +4,7 @@
 
 #include <ringport/hosted_os.h>
 #include <ringport/linux_syscall.hpp>
+#include <ringport/native_ops.hpp>
 #include <ringport/native_ring_linux.hpp>
 
 #include <atomic>
@@ -302,7 +303,12 @@ struct Ring {
 
 // Per-opcode entry point: runs inline; returns done, or queued after handing an Op on.
 using Handler = Issue (*)(Ring&, const rp_sqe&);
-extern const Handler opcode_table[RP_OP_STANDARD_COUNT];
+// Indexed by rp_opcode (dispatch.cpp builds it entry by index; the argument conventions are native::kOpArgs).
+struct OpcodeTable {
+	Handler run[RP_OP_STANDARD_COUNT];
+	constexpr Handler operator[](uint32_t op) const { return run[op]; }
+};
+extern const OpcodeTable opcode_table;
 
 // Families (one file each).
 Issue op_nop(Ring&, const rp_sqe&);
@@ -325,7 +331,11 @@ Issue op_statx(Ring&, const rp_sqe&);
 Issue op_ftruncate(Ring&, const rp_sqe&);
 Issue op_fallocate(Ring&, const rp_sqe&);
 Issue op_fadvise(Ring&, const rp_sqe&);
-Issue op_path(Ring&, const rp_sqe&); // renameat, unlinkat, mkdirat, symlinkat, linkat
+Issue op_renameat(Ring&, const rp_sqe&);
+Issue op_unlinkat(Ring&, const rp_sqe&);
+Issue op_mkdirat(Ring&, const rp_sqe&);
+Issue op_symlinkat(Ring&, const rp_sqe&);
+Issue op_linkat(Ring&, const rp_sqe&);
 Issue op_xattr(Ring&, const rp_sqe&);
 Issue op_socket(Ring&, const rp_sqe&);
 // Scheme-private opcodes (128..255) on an fd that no scheme owns: the socket scheme's, inline.

@@ -257,44 +257,6 @@ SchemeLink* connect_locked(Ring& ring, const std::string& name)
 	return raw;
 }
 
-bool takes_dirfd(uint8_t opcode)
-{
-	switch (opcode) {
-	case RP_OP_OPENAT:
-	case RP_OP_STATX:
-	case RP_OP_RENAMEAT:
-	case RP_OP_UNLINKAT:
-	case RP_OP_MKDIRAT:
-	case RP_OP_SYMLINKAT:
-	case RP_OP_LINKAT:
-		return true;
-	default:
-		return false;
-	}
-}
-
-// Opcodes whose fd field is not a file descriptor.
-bool fd_field_unused(uint8_t opcode)
-{
-	switch (opcode) {
-	case RP_OP_NOP:
-	case RP_OP_OPEN:
-	case RP_OP_CLOSE_RANGE:
-	case RP_OP_MUNMAP:
-	case RP_OP_MADVISE:
-	case RP_OP_GETXATTR:
-	case RP_OP_SETXATTR:
-	case RP_OP_SOCKET:
-	case RP_OP_TIMEOUT:
-	case RP_OP_CANCEL:
-	case RP_OP_WAITPID:
-	case RP_OP_FUTEX:
-		return true;
-	default:
-		return false;
-	}
-}
-
 } // namespace
 
 bool scheme_open(Ring& ring, const rp_sqe& sqe, const char* path, Issue* out)
@@ -336,10 +298,23 @@ bool scheme_open(Ring& ring, const rp_sqe& sqe, const char* path, Issue* out)
 
 bool scheme_route(Ring& ring, const rp_sqe& sqe, Issue* out)
 {
-	int fd;
-	if ((sqe.opcode < RP_OP_STANDARD_COUNT && fd_field_unused(sqe.opcode)) || !to_fd(sqe.fd, &fd))
-		return false;
+	// Which fields name files is the opcode's argument convention (native_ops.hpp); a scheme-private opcode names
+	// its file in fd.
+	using native::Arg;
+	const native::OpArgs* args = sqe.opcode < RP_OP_STANDARD_COUNT ? &native::kOpArgs[sqe.opcode] : nullptr;
 	std::lock_guard<std::mutex> g(ring.mu);
+	// Only the fd field is forwarded: a scheme file as an op's second file (a splice's output, a rename's new
+	// directory) is refused, as its first file would be.
+	if (args && (args->a1 == Arg::file || args->a1 == Arg::dirfd)) {
+		int other;
+		if (to_fd(sqe.additional1, &other) && ring.scheme_fds.count(other)) {
+			*out = Issue::complete(args->a1 == Arg::dirfd ? -ENOTDIR : -EOPNOTSUPP);
+			return true;
+		}
+	}
+	int fd;
+	if ((args && !args->fd_is_file()) || !to_fd(sqe.fd, &fd))
+		return false;
 	auto it = ring.scheme_fds.find(fd);
 	if (it == ring.scheme_fds.end())
 		return false;
@@ -376,8 +351,8 @@ bool scheme_route(Ring& ring, const rp_sqe& sqe, Issue* out)
 		close_owned(fd);
 		break;
 	default:
-		if (sqe.opcode < RP_OP_STANDARD_COUNT) {
-			*out = Issue::complete(takes_dirfd(sqe.opcode) ? -ENOTDIR : -EOPNOTSUPP);
+		if (args) {
+			*out = Issue::complete(args->fd == Arg::dirfd ? -ENOTDIR : -EOPNOTSUPP);
 			return true;
 		}
 		break; // scheme-private: the server gives the fields their meaning
