@@ -142,6 +142,23 @@ bool plain_timeout(const Req* q)
 	return q->opcode == lx::OP_TIMEOUT && !q->sqe.off && !(q->u.timeout.flags & lx::TIMEOUT_MULTISHOT) && !q->link;
 }
 
+void flush_count_timeouts(Ring& r)
+{
+	while (Req* t = r.timeouts.head) {
+		uint64_t seq = r.cq_posted - r.timeouts_fired;
+		if (seq < t->u.timeout.target_seq)
+			break;
+		r.timeouts.remove(t);
+		++r.timeouts_fired; // timeout CQEs never count towards other timeouts (Linux's cq_timeouts)
+		// The count was reached first: the timer is no longer needed.
+		if (t->state & REQ_TIMER_ARMED) {
+			t->state &= ~REQ_TIMER_ARMED;
+			(void)cancel_native(r, t, t, TAG_CANCEL_QUIET);
+		}
+		complete(r, t, 0);
+	}
+}
+
 bool cancel_timeout_req(Ring& r, Req* q)
 {
 	if (q->opcode != lx::OP_TIMEOUT || (q->state & REQ_DONE))
