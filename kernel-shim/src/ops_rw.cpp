@@ -7,7 +7,6 @@ namespace {
 
 constexpr uint32_t kMaxIov = 1024;
 constexpr uint64_t kCurrentPosition = ~0ull;
-constexpr uint32_t kRwfNowaitFlag = 0x8;
 
 bool is_write(uint8_t op) { return op == lx::OP_WRITE || op == lx::OP_WRITEV || op == lx::OP_WRITE_FIXED; }
 bool is_vectored(uint8_t op) { return op == lx::OP_READV || op == lx::OP_WRITEV; }
@@ -31,7 +30,7 @@ rp_sqe rw_native(const Req& q, bool positional, uint64_t addr, uint64_t len, boo
 		s.syscall_flags = uint32_t(q.sqe.rw_flags);
 	// Linux waits for a file that would block, O_NONBLOCK or not (FAST_POLL), unless RWF_NOWAIT says not to:
 	// the OS does the waiting. Polled I/O takes only files open for direct I/O, which the OS checks.
-	if (!(uint32_t(q.sqe.rw_flags) & kRwfNowaitFlag))
+	if (!(uint32_t(q.sqe.rw_flags) & lx::RWF_NOWAIT_))
 		s.flags |= RP_SQE_WAIT_READY;
 	if (q.ring->flags & lx::SETUP_IOPOLL)
 		s.flags |= RP_SQE_DIRECT_ONLY;
@@ -134,7 +133,7 @@ Issued issue_rw(Ring& r, Req& q)
 			q.sel_nowait = true;
 			rp_sqe n = rw_native(q, true, reinterpret_cast<uint64_t>(q.u.vec.iov), 1, true);
 			n.offset = (positional && !q.sel_stream) ? s.off : kCurrentPosition;
-			n.syscall_flags |= kRwfNowaitFlag;
+			n.syscall_flags |= lx::RWF_NOWAIT_;
 			return to_native(r, q, n);
 		}
 		q.sel_nowait = false;
@@ -169,7 +168,7 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 			complete(r, &q, again.res, again.cflags);
 		return;
 	}
-	if (q.sel_nowait && selected_would_block(r, q, res, uint32_t(q.sqe.rw_flags) & kRwfNowaitFlag))
+	if (q.sel_nowait && selected_would_block(r, q, res, uint32_t(q.sqe.rw_flags) & lx::RWF_NOWAIT_))
 		return;
 	// Linux ignores the offset of stream files (pipes, sockets): retry at the stream position.
 	if (tag == TAG_MAIN && res == -lx::ESPIPE && q.sqe.off != kCurrentPosition) {
@@ -228,7 +227,7 @@ Issued issue_read_mshot(Ring& r, Req& q)
 	n.addr = reinterpret_cast<uint64_t>(q.u.vec.iov);
 	n.len = 1;
 	n.offset = kCurrentPosition; // pollable files have no offsets
-	n.syscall_flags = kRwfNowaitFlag;
+	n.syscall_flags = lx::RWF_NOWAIT_;
 	return to_native(r, q, n);
 }
 

@@ -121,8 +121,9 @@ uint64_t rp_host_now_ns(uint32_t clock_id)
 	return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
+// static: inside extern "C" an unnamed namespace does not keep these names out of the program's.
 namespace {
-int futex_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, const void* sigmask, size_t sigsize,
+static int futex_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, const void* sigmask, size_t sigsize,
                int private_flag)
 {
 	timespec abs{};
@@ -148,7 +149,7 @@ int futex_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, co
 	return 0;
 }
 
-void futex_wake(const uint32_t* word, uint32_t count, int private_flag)
+static void futex_wake(const uint32_t* word, uint32_t count, int private_flag)
 {
 	raw_syscall(SYS_futex, long(word), FUTEX_WAKE | private_flag, long(count > INT32_MAX ? INT32_MAX : count), 0, 0, 0);
 }
@@ -181,7 +182,7 @@ struct rp_host_watch {
 };
 
 namespace {
-void* watch_loop(void* p)
+static void* watch_loop(void* p)
 {
 	auto* w = static_cast<rp_host_watch*>(p);
 	// The first look is unconditional: changes made before this thread ran would not wake it.
@@ -246,9 +247,9 @@ uint32_t rp_host_cpu_count(void)
 }
 
 namespace {
-thread_local uint64_t t_tid = 0;
+static thread_local uint64_t t_tid = 0;
 // A forked child is a new task: forget the parent's cached id.
-void forget_tid() { t_tid = 0; }
+static void forget_tid() { t_tid = 0; }
 } // namespace
 
 uint64_t rp_host_task_id(void)
