@@ -4,7 +4,10 @@
 #include <ringport/linux_syscall.hpp>
 #include <ringport/shim/shim.hpp>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdint>
+#include <mutex>
 #include <sys/syscall.h>
 
 namespace ringport::glue {
@@ -24,6 +27,40 @@ inline void keep_for_leak_checkers(const void* p)
 	if (p && __lsan_ignore_object)
 		__lsan_ignore_object(p);
 }
+
+// -errno to libc's convention: -1 with errno set.
+inline long set_errno(long r)
+{
+	if (r < 0 && r > -4096) {
+		errno = int(-r);
+		return -1;
+	}
+	return r;
+}
+
+// One per io_uring instance (ring_fds.cpp): the shim ring and a private handle on its eventfd for readiness.
+struct RingFile {
+	shim::Ring* ring;
+	int signal_fd;
+	std::atomic<uint32_t> refs;
+	std::atomic<bool> armed;
+};
+// Guards the glue's slow-path tables (ring mappings, armed ring fds); the fork handlers hold it across fork.
+extern std::mutex g_lock;
+void rf_ref(RingFile* rf);
+void rf_unref(RingFile* rf);
+RingFile* lookup(int fd); // the ring fd's file, or nullptr
+void track(int fd, RingFile* rf);
+void untrack(int fd);
+
+// Readiness of ring fds (readiness.cpp). arm: from now on every CQ publish makes the ring fd readable;
+// disarm: no more (the ring is going away); sync: the eventfd's readability matches the CQ now.
+void arm(RingFile* rf);
+void disarm(RingFile* rf);
+void sync_readiness(RingFile* rf);
+void sync_all_armed();
+// Whether this thread made a polled ring fd readable during its current io_uring_enter (cleared).
+bool take_ring_fd_posted();
 
 // The ring behind a ring fd, or nullptr.
 shim::Ring* ring_of_fd(int fd);
