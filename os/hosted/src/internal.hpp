@@ -271,6 +271,11 @@ struct Ring {
 	void serial_release_locked(Op* op);
 	// Waits for readiness of op->fd / op->events on the reactor. Needs mu. Returns 0 or -errno.
 	int to_watch_locked(Op* op);
+	// The one way an op starts waiting for fd's events: on the reactor; if it cannot, the op is dropped and its
+	// submission completes with the error (and fail_flags), or, with unpollable_to_worker, a file epoll refuses
+	// (a regular file) goes to a worker for a blocking call instead. Needs mu.
+	Issue watch_or_drop_locked(Op* op, int fd, uint32_t events, uint32_t fail_flags = 0,
+	                           bool unpollable_to_worker = false);
 	// Moves a watching op to another fd or event set (from a reactor retry). Needs mu.
 	int rewatch_locked(Op* op, int fd, uint32_t events);
 	// Arms a timer for op (op->clock, op->deadline). Needs mu. Returns 0 or -errno.

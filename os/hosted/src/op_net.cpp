@@ -165,17 +165,6 @@ Issue connect_retry(Ring&, Op& op)
 }
 const OpKind connect_kind{connect_retry, connect_blocking, nullptr};
 
-Issue wait_on(Ring& ring, Op* op, int fd, uint32_t events)
-{
-	op->fd = fd;
-	op->events = events;
-	if (int e = ring.to_watch_locked(op); e < 0) {
-		ring.drop_locked(op);
-		return Issue::complete(e);
-	}
-	return Issue::later();
-}
-
 } // namespace
 
 Issue op_socket(Ring&, const rp_sqe& sqe)
@@ -253,7 +242,7 @@ Issue op_sendrecv(Ring& ring, const rp_sqe& sqe)
 	std::lock_guard<std::mutex> g(ring.mu);
 	Op* op = ring.new_op(sqe, &transfer_kind);
 	op->accumulated = probe.accumulated;
-	return wait_on(ring, op, fd, is_send(sqe.opcode) ? EPOLLOUT : EPOLLIN);
+	return ring.watch_or_drop_locked(op, fd, is_send(sqe.opcode) ? EPOLLOUT : EPOLLIN);
 }
 
 Issue op_accept(Ring& ring, const rp_sqe& sqe)
@@ -273,7 +262,7 @@ Issue op_accept(Ring& ring, const rp_sqe& sqe)
 	std::lock_guard<std::mutex> g(ring.mu);
 	Op* op = ring.new_op(sqe, &accept_kind);
 	op->scratch[0] = nb;
-	return wait_on(ring, op, fd, EPOLLIN);
+	return ring.watch_or_drop_locked(op, fd, EPOLLIN);
 }
 
 Issue op_connect(Ring& ring, const rp_sqe& sqe)
@@ -296,7 +285,7 @@ Issue op_connect(Ring& ring, const rp_sqe& sqe)
 		Op* op = ring.new_op(sqe, &connect_kind);
 		op->buf = std::move(copy);
 		op->scratch[1] = again;
-		return wait_on(ring, op, fd, EPOLLOUT);
+		return ring.watch_or_drop_locked(op, fd, EPOLLOUT);
 	}
 	// A blocking socket connects on a worker; the address is copied because the caller may reuse it.
 	std::vector<char> copy(size_t(sqe.len));

@@ -126,18 +126,8 @@ Issue go_async(Ring& ring, const rp_sqe& sqe, const Shape& s, int fd, const iove
 		ring.to_worker_locked(op);
 		return Issue::later();
 	}
-	op->fd = fd;
-	op->events = s.write ? EPOLLOUT : EPOLLIN;
-	if (int e = ring.to_watch_locked(op); e < 0) {
-		// Not pollable after all (or the fd vanished): a worker can still do a blocking call.
-		if (e == -EPERM) {
-			ring.to_worker_locked(op);
-			return Issue::later();
-		}
-		ring.drop_locked(op);
-		return Issue::complete(e);
-	}
-	return Issue::later();
+	// Not pollable after all (epoll refuses it): a worker can still do a blocking call.
+	return ring.watch_or_drop_locked(op, fd, s.write ? EPOLLOUT : EPOLLIN, 0, true);
 }
 
 } // namespace

@@ -62,6 +62,21 @@ int Ring::start_reactor_locked()
 	return 0;
 }
 
+Issue Ring::watch_or_drop_locked(Op* op, int fd, uint32_t events, uint32_t fail_flags, bool unpollable_to_worker)
+{
+	op->fd = fd;
+	op->events = events;
+	int e = to_watch_locked(op);
+	if (e == 0)
+		return Issue::later();
+	if (e == -EPERM && unpollable_to_worker) {
+		to_worker_locked(op);
+		return Issue::later();
+	}
+	drop_locked(op);
+	return Issue::complete(e, fail_flags);
+}
+
 int Ring::to_watch_locked(Op* op)
 {
 	if (int r = start_reactor_locked(); r < 0)
