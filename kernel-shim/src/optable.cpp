@@ -47,6 +47,19 @@ constexpr OpDef refuse(F family, const char* why)
 	d.note = why;
 	return d;
 }
+// One native op, fields copied across by the map (prep_mapped/issue_mapped in ops_fs.cpp).
+using M = From;
+constexpr OpDef mapped(F family, bool needs_file, uint8_t native_op, From fd, From addr, From len, From offset, From a1,
+                       From a2, From flags, uint16_t zero, bool dirfd_op = false, uint32_t flags_allowed = ~0u,
+                       const char* note = "")
+{
+	OpDef d = run(family, needs_file, prep_mapped, issue_mapped, nullptr, nullptr, note);
+	d.map = FieldMap{native_op, fd, addr, len, offset, a1, a2, flags, zero, dirfd_op, flags_allowed};
+	return d;
+}
+constexpr uint16_t kPathZero = Z_BUF_INDEX | Z_SPLICE_FD_IN;
+constexpr uint32_t kXattrSetFlags = 3; // XATTR_CREATE | XATTR_REPLACE
+
 constexpr OpDef selects_buffers(OpDef d)
 {
 	d.buffer_select = true;
@@ -113,15 +126,21 @@ constexpr OpTable build()
 	                               &OpDef::timer),
 	                        &OpDef::guards_link));
 	OP(CONNECT, run(F::net, true, prep_connect, issue_connect, "CONNECT"));
-	OP(FALLOCATE, run(F::fs, true, prep_fallocate, issue_fallocate, "FALLOCATE"));
+	//                                   native op       fd        addr      len       offset  a1       a2
+	//                                   flags         zero fields
+	OP(FALLOCATE, mapped(F::fs, true, RP_OP_FALLOCATE, M::file, M::zero, M::addr, M::off, M::zero, M::zero,
+	                     M::len, Z_BUF_INDEX | Z_OP_FLAGS | Z_SPLICE_FD_IN)); // mode in len, length in addr
 	OP(OPENAT, run(F::fs, false, prep_openat, issue_openat, "OPENAT", done_direct));
 	OP(CLOSE, run(F::fs, false, prep_close, issue_close, "CLOSE"));
 	OP(FILES_UPDATE, pollable_ring(run(F::core, false, prep_files_update, issue_files_update, "(none: shim file table)")));
-	OP(STATX, run(F::fs, false, prep_statx, issue_statx, "STATX"));
+	OP(STATX, mapped(F::fs, false, RP_OP_STATX, M::dirfd, M::addr, M::len, M::zero, M::addr2, M::zero, M::op_flags,
+	                 kPathZero, true));
 	OP(READ, selects_buffers(io(kIn, F::rw, prep_rw, issue_rw, "READ / PREAD", done_rw)));
 	OP(WRITE, io(kOut, F::rw, prep_rw, issue_rw, "WRITE / PWRITE", done_rw));
-	OP(FADVISE, run(F::fs, true, prep_fadvise, issue_fadvise, "FADVISE"));
-	OP(MADVISE, run(F::fs, false, prep_madvise, issue_madvise, "MADVISE"));
+	OP(FADVISE, mapped(F::fs, true, RP_OP_FADVISE, M::file, M::zero, M::addr_or_len, M::off, M::zero, M::zero,
+	                   M::op_flags, Z_BUF_INDEX | Z_SPLICE_FD_IN));
+	OP(MADVISE, mapped(F::fs, false, RP_OP_MADVISE, M::zero, M::addr, M::off_or_len, M::zero, M::zero, M::zero,
+	                   M::op_flags, Z_BUF_INDEX | Z_SPLICE_FD_IN));
 	OP(SEND, io(kOut, F::net, prep_sendrecv, issue_sendrecv, "SEND / SENDMSG (to a destination)", done_net));
 	OP(RECV, receives(selects_buffers(io(kIn, F::net, prep_sendrecv, issue_sendrecv, "RECV", done_net, "no bundles"))));
 	OP(OPENAT2, run(F::fs, false, prep_openat2, issue_openat2, "OPENAT (resolve)", done_direct));
@@ -133,17 +152,27 @@ constexpr OpTable build()
 	                                     "(none: shim buffer groups)")));
 	OP(TEE, run(F::rw, true, prep_tee, issue_tee, "TEE"));
 	OP(SHUTDOWN, run(F::net, true, prep_shutdown, issue_shutdown, "SHUTDOWN"));
-	OP(RENAMEAT, run(F::fs, false, prep_renameat, issue_renameat, "RENAMEAT"));
-	OP(UNLINKAT, run(F::fs, false, prep_unlinkat, issue_unlinkat, "UNLINKAT"));
-	OP(MKDIRAT, run(F::fs, false, prep_mkdirat, issue_mkdirat, "MKDIRAT"));
-	OP(SYMLINKAT, run(F::fs, false, prep_symlinkat, issue_symlinkat, "SYMLINKAT"));
-	OP(LINKAT, run(F::fs, false, prep_linkat, issue_linkat, "LINKAT"));
+	OP(RENAMEAT, mapped(F::fs, false, RP_OP_RENAMEAT, M::dirfd, M::addr, M::zero, M::zero, M::len_dirfd, M::addr2,
+	                    M::op_flags, kPathZero, true));
+	OP(UNLINKAT, mapped(F::fs, false, RP_OP_UNLINKAT, M::dirfd, M::addr, M::zero, M::zero, M::zero, M::zero,
+	                    M::op_flags, kPathZero | Z_OFF | Z_LEN, true, lx::AT_REMOVEDIR_));
+	OP(MKDIRAT, mapped(F::fs, false, RP_OP_MKDIRAT, M::dirfd, M::addr, M::zero, M::len, M::zero, M::zero, M::zero,
+	                   kPathZero | Z_OFF | Z_OP_FLAGS, true)); // mode in len
+	OP(SYMLINKAT, mapped(F::fs, false, RP_OP_SYMLINKAT, M::dirfd, M::addr, M::zero, M::zero, M::addr2, M::zero,
+	                     M::zero, kPathZero | Z_LEN | Z_OP_FLAGS, true)); // target in addr, link path in addr2
+	OP(LINKAT, mapped(F::fs, false, RP_OP_LINKAT, M::dirfd, M::addr, M::zero, M::zero, M::len_dirfd, M::addr2,
+	                  M::op_flags, kPathZero, true));
 	OP(MSG_RING, pollable_ring(run(F::msg, true, prep_msg_ring, issue_msg_ring, "(none: posted to the target ring)",
 	                               nullptr, "SEND_FD between rings driven by different threads may return -EAGAIN")));
-	OP(FSETXATTR, run(F::fs, true, prep_xattr, issue_xattr, "FSETXATTR"));
-	OP(SETXATTR, run(F::fs, false, prep_xattr, issue_xattr, "SETXATTR"));
-	OP(FGETXATTR, run(F::fs, true, prep_xattr, issue_xattr, "FGETXATTR"));
-	OP(GETXATTR, run(F::fs, false, prep_xattr, issue_xattr, "GETXATTR"));
+	// xattrs: name in addr, value in addr2, path in addr3 (the path forms).
+	OP(FSETXATTR, mapped(F::fs, true, RP_OP_FSETXATTR, M::file, M::addr, M::len, M::zero, M::addr2, M::zero,
+	                     M::op_flags, Z_IOPRIO | Z_BUF_INDEX, false, kXattrSetFlags));
+	OP(SETXATTR, mapped(F::fs, false, RP_OP_SETXATTR, M::zero, M::addr, M::len, M::zero, M::addr2, M::addr3,
+	                    M::op_flags, Z_IOPRIO | Z_BUF_INDEX, false, kXattrSetFlags));
+	OP(FGETXATTR, mapped(F::fs, true, RP_OP_FGETXATTR, M::file, M::addr, M::len, M::zero, M::addr2, M::zero,
+	                     M::zero, Z_IOPRIO | Z_BUF_INDEX | Z_OP_FLAGS));
+	OP(GETXATTR, mapped(F::fs, false, RP_OP_GETXATTR, M::zero, M::addr, M::len, M::zero, M::addr2, M::addr3, M::zero,
+	                    Z_IOPRIO | Z_BUF_INDEX | Z_OP_FLAGS));
 	OP(SOCKET, run(F::net, false, prep_socket, issue_socket, "SOCKET", done_direct));
 	OP(URING_CMD, run(F::net, true, prep_uring_cmd, issue_uring_cmd, "SOCKET_QUEUED / SOCKET_GETOPT / SOCKET_SETOPT",
 	                  done_uring_cmd, "socket commands only; other files -EOPNOTSUPP (no driver commands)"));
@@ -161,7 +190,8 @@ constexpr OpTable build()
 	OP(FUTEX_WAITV, traits(run(F::process, false, prep_futex_waitv, issue_futex_waitv, "FUTEX (WAITV)"),
 	                       &OpDef::cancel_counts));
 	OP(FIXED_FD_INSTALL, run(F::core, true, prep_fixed_fd_install, issue_fixed_fd_install, "DUP"));
-	OP(FTRUNCATE, run(F::fs, true, prep_ftruncate, issue_ftruncate, "FTRUNCATE"));
+	OP(FTRUNCATE, mapped(F::fs, true, RP_OP_FTRUNCATE, M::file, M::zero, M::zero, M::off, M::zero, M::zero, M::zero,
+	                     Z_OP_FLAGS | Z_ADDR | Z_LEN | Z_BUF_INDEX | Z_SPLICE_FD_IN | Z_ADDR3));
 	OP(BIND, run(F::net, true, prep_bind, issue_bind, "BIND"));
 	OP(LISTEN, run(F::net, true, prep_listen, issue_listen, "LISTEN"));
 	return t;
@@ -173,7 +203,8 @@ constexpr OpTable build()
 constexpr bool complete_and_in_place(const OpTable& t)
 {
 	for (uint32_t i = 0; i < lx::OP_LAST; ++i)
-		if (!t.e[i].name || t.e[i].opcode != i || (t.e[i].supported && (!t.e[i].prep || !t.e[i].issue)))
+		if (!t.e[i].name || t.e[i].opcode != i || (t.e[i].supported && (!t.e[i].prep || !t.e[i].issue)) ||
+		    (t.e[i].issue == issue_mapped) != (t.e[i].map.native_op != 0) || (!t.e[i].native && !t.e[i].map.native_op))
 			return false;
 	return true;
 }

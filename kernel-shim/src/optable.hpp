@@ -22,6 +22,44 @@ using NativeDoneFn = void (*)(Ring&, Req&, NativeTag, int64_t res, uint32_t nfla
 
 enum class Family : uint8_t { core, rw, fs, sync, net, poll, timeout, cancel, process, msg };
 
+// Ops that are one native op with fields copied across (the fs family's path, xattr and file-size ops): where each
+// native field takes its value from, which Linux fields must be zero, and which flags are allowed. prep_mapped
+// and issue_mapped do the rest, so each such op is its table entry and nothing else.
+enum class From : uint8_t {
+	zero,
+	file,        // the resolved file (FIXED_FILE honoured)
+	dirfd,       // sqe.fd as a directory fd (AT_FDCWD sign-extended)
+	len_dirfd,   // sqe.len as a directory fd (the second directory of renameat/linkat)
+	addr,
+	addr2,
+	addr3,
+	len,
+	off,
+	op_flags,    // the 32-bit flags union (statx_flags, rename_flags, xattr_flags, fadvise_advice, ...)
+	addr_or_len, // a 64-bit length in addr when set, else len (fadvise since 6.7)
+	off_or_len,  // a 64-bit length in off when set, else len (madvise since 6.7)
+};
+// Linux fields a mapped op refuses with -EINVAL when set.
+enum : uint16_t {
+	Z_BUF_INDEX = 1u << 0,
+	Z_SPLICE_FD_IN = 1u << 1,
+	Z_OFF = 1u << 2,
+	Z_LEN = 1u << 3,
+	Z_OP_FLAGS = 1u << 4,
+	Z_ADDR = 1u << 5,
+	Z_ADDR3 = 1u << 6,
+	Z_IOPRIO = 1u << 7,
+};
+struct FieldMap {
+	uint8_t native_op; // 0 (NOP): the op is not mapped
+	From fd, addr, len, offset, a1, a2, flags;
+	uint16_t zero;          // Z_* fields that must be zero
+	bool dirfd_op;          // names a path relative to sqe.fd: FIXED_FILE is -EBADF (after buf_index/splice_fd_in)
+	uint32_t flags_allowed; // op_flags bits allowed (when flags comes from op_flags)
+};
+Status prep_mapped(Ring&, Req&);
+Issued issue_mapped(Ring&, Req&);
+
 // One Linux opcode: what it accepts, its hooks, and the traits the generic submit/complete paths ask instead of
 // testing opcodes (Linux's io_uring/opdef.c is the model).
 struct OpDef {
@@ -49,7 +87,8 @@ struct OpDef {
 	bool (*cancel)(Ring&, Req*);                      // cancels it in the shim (timers); nullptr: a native Cancel
 	bool (*fast)(Ring&, const lx::io_uring_sqe&);     // completes it without a request when it can (NOP)
 	int64_t (*mshot_result)(Ring&, Req&, int64_t res); // multishot: turns a native result into the CQE's
-	const char* native;       // the native opcode(s) it becomes, for the compat matrix
+	FieldMap map;             // mapped ops (prep_mapped/issue_mapped): the native op and its fields
+	const char* native;       // the native opcode(s) it becomes, for the compat matrix (mapped ops: from map)
 	const char* note;         // how it differs from Linux here, if at all
 };
 
@@ -76,17 +115,6 @@ RP_OP_FNS(tee)
 RP_OP_FNS(openat)
 RP_OP_FNS(openat2)
 RP_OP_FNS(close)
-RP_OP_FNS(statx)
-RP_OP_FNS(fallocate)
-RP_OP_FNS(fadvise)
-RP_OP_FNS(madvise)
-RP_OP_FNS(renameat)
-RP_OP_FNS(unlinkat)
-RP_OP_FNS(mkdirat)
-RP_OP_FNS(symlinkat)
-RP_OP_FNS(linkat)
-RP_OP_FNS(ftruncate)
-RP_OP_FNS(xattr)
 RP_OP_FNS(fsync)
 RP_OP_FNS(sync_file_range)
 RP_OP_FNS(sendrecv)
