@@ -22,8 +22,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include <cerrno>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 namespace ringport::hosted {
@@ -52,6 +55,23 @@ extern std::atomic<uint32_t> g_watched_fds;
 // poll, fcntl, close, syscall for the program (docs/glue.md), and those definitions are not the OS's to call.
 // poll(2) with a zero timeout; -1 with errno on failure.
 int poll_now(pollfd* fds, unsigned long n);
+// syscall(2) straight to the kernel, with libc's convention (-1 and errno on failure).
+template <class... Args> long sys(long n, Args... args)
+{
+	long r = linux_syscall(n, (long)(args)...);
+	if (r < 0 && r > -4096) {
+		errno = int(-r);
+		return -1;
+	}
+	return r;
+}
+// mmap(2) and munmap(2) straight to the kernel, with libc's convention.
+inline void* os_mmap(void* addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	long r = sys(SYS_mmap, addr, len, prot, flags, fd, off);
+	return r == -1 ? MAP_FAILED : reinterpret_cast<void*>(r);
+}
+inline int os_munmap(void* addr, size_t len) { return int(sys(SYS_munmap, addr, len)); }
 // fcntl(fd, F_GETFL): the file status flags, or -errno.
 int fd_status_flags(int fd);
 // epoll_ctl(2); -1 with errno on failure.

@@ -324,14 +324,14 @@ extern "C" int rp_os_ring_create(const struct rp_os_ring_params* params, rp_os_r
 
 	const RingLayout layout(sqn, cqn, params->flags, size_t(sysconf(_SC_PAGESIZE)));
 	const size_t total = layout.total;
-	void* mem = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void* mem = os_mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		return -ENOMEM;
 	auto* base = static_cast<char*>(mem);
 
 	rp_os_ring* ring = new (std::nothrow) rp_os_ring;
 	if (!ring) {
-		munmap(mem, total);
+		os_munmap(mem, total);
 		return -ENOMEM;
 	}
 	ring->memory = mem;
@@ -470,7 +470,7 @@ extern "C" void rp_os_ring_destroy(rp_os_ring* ring)
 		if (fd >= 0)
 			close_owned(fd);
 	g_watched_fds.fetch_sub(ring->watch_count.load(), std::memory_order_relaxed);
-	munmap(ring->memory, ring->memory_size);
+	os_munmap(ring->memory, ring->memory_size);
 	delete ring;
 }
 
@@ -537,5 +537,5 @@ extern "C" void rp_os_ring_abandon(rp_os_ring* ring)
 	for (int fd : {ring->epfd, ring->wake_fd, ring->retry_fd, ring->timer_fds[0], ring->timer_fds[1], ring->timer_fds[2]})
 		if (fd >= 0)
 			close_owned(fd);
-	munmap(ring->memory, ring->memory_size);
+	os_munmap(ring->memory, ring->memory_size);
 }

@@ -153,7 +153,7 @@ void relay_loop(Ring* ring, SchemeLink* l)
 		// The server dropped the connection (or broke the reply ring): what it answered is in `replies`.
 		pollfd hup{l->conn, POLLRDHUP, 0};
 		const bool gone = !was_dead && (native::is_dropped(l->ring.view.sq) || e != RP_RING_EMPTY ||
-		                                (poll(&hup, 1, 0) == 1 && (hup.revents & (POLLHUP | POLLRDHUP | POLLERR))));
+		                                (poll_now(&hup, 1) == 1 && (hup.revents & (POLLHUP | POLLRDHUP | POLLERR))));
 		if (replies.empty() && !gone) {
 			// Woken by the server's publish; the timeout bounds how late a stop or a dead server is noticed.
 			timespec slice{0, 50000000};
@@ -211,11 +211,11 @@ SchemeLink* connect_locked(Ring& ring, const std::string& name)
 	auto link = std::make_unique<SchemeLink>();
 	link->name = name;
 	rp_os_ring_params p{scheme::ring_entries, 2 * scheme::ring_entries, 0, 0};
-	int data_fd = int(syscall(SYS_memfd_create, "ringport-scheme-data", MFD_CLOEXEC));
+	int data_fd = int(sys(SYS_memfd_create, "ringport-scheme-data", MFD_CLOEXEC));
 	bool ok = rp_shared_ring_create(&p, &link->ring) == 0 && data_fd >= 0 &&
 	          ftruncate(data_fd, off_t(scheme::data_bytes)) == 0;
 	if (ok) {
-		void* d = mmap(nullptr, scheme::data_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, data_fd, 0);
+		void* d = os_mmap(nullptr, scheme::data_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, data_fd, 0);
 		ok = d != MAP_FAILED;
 		if (ok)
 			link->data = static_cast<char*>(d);
@@ -242,7 +242,7 @@ SchemeLink* connect_locked(Ring& ring, const std::string& name)
 	if (!ok) {
 		close_owned(sock);
 		if (link->data)
-			munmap(link->data, scheme::data_bytes);
+			os_munmap(link->data, scheme::data_bytes);
 		if (link->ring.base)
 			rp_shared_ring_detach(&link->ring);
 		return nullptr;
@@ -345,7 +345,7 @@ bool scheme_route(Ring& ring, const rp_sqe& sqe, Issue* out)
 		break;
 	}
 	case RP_OP_CLOSE:
-		// The number is free again at once, as with close(2); the server hears about it in order.
+		// The number is free again at once, as with close_owned(2); the server hears about it in order.
 		ring.scheme_fds.erase(it);
 		ring.scheme_fd_count.fetch_sub(1, std::memory_order_relaxed);
 		close_owned(fd);
@@ -389,7 +389,7 @@ void scheme_stop_all(Ring& ring)
 		native::wake_tail_waiters(l->ring.view.cq);
 		l->relay.join();
 		native::shut_down(l->ring.view.sq); // the server drops this connection
-		munmap(l->data, scheme::data_bytes);
+		os_munmap(l->data, scheme::data_bytes);
 		rp_shared_ring_detach(&l->ring);
 		close_owned(l->conn);
 	}
