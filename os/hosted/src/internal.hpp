@@ -328,7 +328,7 @@ struct Ring {
 
 // Per-opcode entry point: runs inline; returns done, or queued after handing an Op on.
 using Handler = Issue (*)(Ring&, const rp_sqe&);
-// Indexed by rp_opcode (dispatch.cpp builds it entry by index; the argument conventions are native::kOpArgs).
+// Indexed by rp_opcode (opcode_table.cpp builds it entry by index; the argument conventions are native::kOpArgs).
 struct OpcodeTable {
 	Handler run[RP_OP_STANDARD_COUNT];
 	constexpr Handler operator[](uint32_t op) const { return run[op]; }
