@@ -160,6 +160,7 @@ OpOutcome op_path(NativeRing &, const rp_sqe &); // RENAMEAT, UNLINKAT, MKDIRAT,
 // ops_rw.cpp
 OpOutcome op_transfer(NativeRing &, const rp_sqe &); // READ..PWRITEV
 OpOutcome op_lseek(NativeRing &, const rp_sqe &);
+OpOutcome op_file_info(NativeRing &, const rp_sqe &); // ops_file_info.cpp
 // ops_readiness.cpp
 OpOutcome op_poll(NativeRing &, const rp_sqe &);
 OpOutcome op_register_events(NativeRing &, const rp_sqe &);
