@@ -18,6 +18,7 @@
 // kills the process) when SIGSYS is blocked at the trap, so while the trap is active sigprocmask and
 // pthread_sigmask never block SIGSYS.
 #include "glue_internal.hpp"
+#include "trap_filter.h"
 
 #include <ringport/glue.h>
 
@@ -136,21 +137,11 @@ using namespace ringport::glue;
 
 extern "C" {
 
-// The seccomp filter `ringport run` installs (also usable on its own): io_uring_setup, io_uring_enter and
-// io_uring_register trap, for every ABI (a 32-bit entry traps too and is refused by the handler rather than
-// reaching Linux); everything else is allowed. Sets no_new_privs, which an unprivileged seccomp filter needs.
+// The seccomp filter `ringport run` installs (trap_filter.h), also usable on its own. Sets no_new_privs,
+// which an unprivileged seccomp filter needs.
 int rp_trap_filter_install(void)
 {
-	// x32 numbers are the x86_64 ones with bit 30 set; i386 uses 425-427 too.
-	struct sock_filter prog[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, ~0x40000000u),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_enter, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_register, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
-	};
+	struct sock_filter prog[] = RP_TRAP_FILTER_INIT;
 	struct sock_fprog fprog = {static_cast<unsigned short>(sizeof prog / sizeof prog[0]), prog};
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return -errno;
