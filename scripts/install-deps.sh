@@ -12,6 +12,7 @@ packages=(
   dpkg-dev xz-utils patch
   valgrind python3
   strace
+  newlib-source qemu-system-x86
   # Debian's own io_uring programs, run unmodified through `ringport run` by make check-ports and make examples
   fio plocate
 )

@@ -1,0 +1,34 @@
+/*
+ * The newlib side of the ABI check (make check-newlib-abi, part of make check): compiled, never run, with
+ * clang --target=x86_64-elf against the reference sysroot exactly as a program sees it (patched newlib
+ * headers, libc-glue/newlib's compat headers), with linux_values.h generated from linux-libc-dev's uapi
+ * (linux_values.in). Every name of abi_names.def must exist on both sides and have the same value: errno
+ * (all of Linux's), O_*, F_*, AT_*, signal numbers and SIG_BLOCK..., CLOCK_* and TIMER_ABSTIME, and the
+ * compat headers' hand-written RLIMIT_*, POSIX_FADV_* and RENAME_*. A missing name fails as an undeclared
+ * identifier, a different value as a static assertion naming it.
+ */
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "linux_values.h"
+
+#define RP_ABI(name) _Static_assert((name) == (RP_LINUX_##name), #name " differs from Linux's");
+#include "abi_names.def"
+
+/* Knowingly not the uapi header's value, as with glibc on x86_64: */
+/* x86's uapi <asm/signal.h> hides the kernel's _NSIG (64) from user space and keeps a legacy NSIG 32.
+   liburing passes _NSIG / 8 bytes of sigset to io_uring_enter, and the kernel wants exactly 64 / 8. */
+_Static_assert(_NSIG / 8 == 64 / 8, "_NSIG / 8 must be the kernel's sigset size, 8 bytes");
+_Static_assert(NSIG == _NSIG && _NSIG == 65, "NSIG and _NSIG are glibc's 65");
+_Static_assert(SIGRTMAX == 64, "SIGRTMAX is the kernel's _NSIG, 64");
+/* 64-bit user space gets large files anyway; glibc defines O_LARGEFILE 0 there (the kernel's bit is set by
+   the kernel itself on 64-bit), and so does the patch. */
+_Static_assert(O_LARGEFILE == 0 && RP_LINUX_O_LARGEFILE_KERNEL == 0100000, "O_LARGEFILE as glibc's on x86_64");
+/* Linux aliases newlib must keep. */
+_Static_assert(EWOULDBLOCK == EAGAIN && EDEADLOCK == EDEADLK && ENOTSUP == EOPNOTSUPP, "errno aliases");
+_Static_assert(sizeof(sigset_t) * 8 >= 64, "sigset_t holds 64 signals");

@@ -1,0 +1,82 @@
+# The newlib glue for the x86_64 reference kernel, cross-built with clang --target=x86_64-elf against the
+# newlib already in the sysroot. Plain make (not the tree's automake build, which is configured for the host):
+# ports/newlib-glue/build.sh runs it in the cookbook's mirror of the tree.
+#
+#   make -f libc-glue/newlib/glue.mk SYSROOT=<sysroot> OUT=<objdir> [install DESTDIR=<stage> PREFIX=<sysroot>]
+#
+# Installs: lib/crt0.o, lib/libringport-newlib.a (the system call layer), lib/libpthread.a (empty until
+# threads: liburing's test makefile links -lpthread), lib/libcompiler_rt.a (clang's builtins),
+# include/compat/ (headers newlib lacks), include/{linux,asm,asm-generic}/ (linux-libc-dev's uapi).
+
+GLUE := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+TOP := $(GLUE)/../..
+SYSROOT ?= $(error SYSROOT is required)
+OUT ?= build/reference-glue
+PREFIX ?= $(SYSROOT)
+UAPI_ARCH ?= /usr/include/x86_64-linux-gnu
+
+CC := clang
+CXX := clang++
+AR := llvm-ar
+# -nostdlibinc: clang's own headers, never glibc's. The uapi headers come from OUT's copy (uapi/), so the
+# glue sees exactly what programs will.
+TARGET_FLAGS := --target=x86_64-elf -nostdlibinc -isystem $(GLUE)/include/compat -isystem $(OUT)/uapi \
+	-isystem $(SYSROOT)/include -I$(TOP)/os/abi/include -I$(GLUE)/src
+COMMON := $(TARGET_FLAGS) -O2 -g -Wall -Wextra -ffunction-sections -fdata-sections -fno-stack-protector -MMD -MP
+CFLAGS_GLUE := $(COMMON) -std=gnu11 -D_GNU_SOURCE
+CXXFLAGS_GLUE := $(COMMON) -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics \
+	-fno-use-cxa-atexit -D_GNU_SOURCE
+
+C_SOURCES := start.c thread.c files.c paths.c stat.c time.c memory.c process.c signals.c fds.c dirent.c \
+	sockets.c syscall.c err.c pthread_cancel.c
+CXX_SOURCES := ring.cpp
+OBJECTS := $(addprefix $(OUT)/,$(C_SOURCES:.c=.o) $(CXX_SOURCES:.cpp=.o))
+
+all: $(OUT)/crt0.o $(OUT)/libringport-newlib.a $(OUT)/libpthread.a $(OUT)/libcompiler_rt.a $(OUT)/uapi/.stamp
+
+# linux-libc-dev's uapi headers and the SYS_* names glibc's <sys/syscall.h> derives from them.
+$(OUT)/uapi/.stamp: $(GLUE)/glue.mk
+	rm -rf $(OUT)/uapi && mkdir -p $(OUT)/uapi/bits
+	cp -rL /usr/include/linux /usr/include/asm-generic $(OUT)/uapi/
+	cp -rL $(UAPI_ARCH)/asm $(OUT)/uapi/
+	sed -n 's/^#define __NR_\([a-z0-9_]*\) .*/#define SYS_\1 __NR_\1/p' $(UAPI_ARCH)/asm/unistd_64.h \
+		> $(OUT)/uapi/bits/syscall.h
+	touch $@
+
+$(OUT)/%.o: $(GLUE)/src/%.c $(OUT)/uapi/.stamp
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS_GLUE) -c -o $@ $<
+
+$(OUT)/%.o: $(GLUE)/src/%.cpp $(OUT)/uapi/.stamp
+	@mkdir -p $(OUT)
+	$(CXX) $(CXXFLAGS_GLUE) -c -o $@ $<
+
+$(OUT)/crt0.o: $(GLUE)/src/crt0.S
+	@mkdir -p $(OUT)
+	$(CC) --target=x86_64-elf -c -o $@ $<
+
+$(OUT)/libringport-newlib.a: $(OBJECTS)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(OUT)/libpthread.a:
+	@mkdir -p $(OUT)
+	rm -f $@ && $(AR) rcs $@
+
+# clang's compiler-rt builtins (Debian ships them for x86_64 Linux; they need nothing from a libc).
+$(OUT)/libcompiler_rt.a:
+	@mkdir -p $(OUT)
+	cp "$$($(CC) --target=x86_64-linux-gnu --rtlib=compiler-rt -print-libgcc-file-name)" $@
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/compat $(DESTDIR)$(PREFIX)/include/ringport
+	cp $(OUT)/crt0.o $(OUT)/libringport-newlib.a $(OUT)/libpthread.a $(OUT)/libcompiler_rt.a $(DESTDIR)$(PREFIX)/lib/
+	cp -r $(GLUE)/include/compat/. $(DESTDIR)$(PREFIX)/include/compat/
+	cp -r $(OUT)/uapi/linux $(OUT)/uapi/asm $(OUT)/uapi/asm-generic $(DESTDIR)$(PREFIX)/include/
+	mkdir -p $(DESTDIR)$(PREFIX)/include/compat/bits
+	cp $(OUT)/uapi/bits/syscall.h $(DESTDIR)$(PREFIX)/include/compat/bits/
+	cp $(TOP)/os/abi/include/ringport/native_ring.h $(TOP)/os/abi/include/ringport/kernel_calls.h \
+		$(DESTDIR)$(PREFIX)/include/ringport/
+
+-include $(OBJECTS:.o=.d)
+
+.PHONY: all install

@@ -1,0 +1,247 @@
+// Linux io_uring_setup (425), io_uring_enter (426) and io_uring_register (427): the unmodified kernel-shim
+// does the work (the same calls libc-glue/src/glue.cpp makes in the hosted build); this file turns fds into
+// shim rings and back. Ring fds are IoUringFiles in the process's fd table, so close, dup and fork's copies
+// are the table's business; mmap reaches IoUringFile::do_mmap through filesystem_mmap.
+#include <ringport/linux/io_uring.hpp>
+
+#include "FileSystem/fd_table.hpp"
+#include "Ring/ring.hpp"
+#include "Shim/shim_internal.hpp"
+#include "Syscalls/hooks.hpp"
+
+namespace kernel {
+
+namespace lx = ::ringport::lx;
+
+ShimProcess *shim_process(bool create_if_missing)
+{
+	void *&slot = process_slot(ProcessSlot::shim);
+	if (!slot && create_if_missing)
+		slot = create<ShimProcess>();
+	return static_cast<ShimProcess *>(slot);
+}
+
+namespace {
+
+// SETUP_ATTACH_WQ: the shim asks for the ring behind params.wq_fd (Linux: -ENXIO for a bad fd, -EINVAL for a
+// file that is not a ring).
+int resolve_wq(int32_t fd, shim::Ring **out)
+{
+	FdTable *table = current_fd_table();
+	if (!table || !table->peek(fd))
+		return -ENXIO;
+	IoUringFile *file = io_uring_file(fd);
+	if (!file || !file->ring())
+		return -EINVAL;
+	*out = file->ring();
+	return 0;
+}
+
+// The ring an enter/register call names: a registered index or an fd. -EBADF for neither, -EOPNOTSUPP for an
+// fd that is not a ring (Linux's answer).
+long resolve_ring(uint64_t fd, bool registered, shim::Ring **out)
+{
+	if (registered) {
+		ShimProcess *process = shim_process(false);
+		if (fd >= uint64_t(ShimProcess::registered_max))
+			return -EINVAL;
+		IoUringFile *file = process ? process->registered[fd] : nullptr;
+		if (!file || !file->ring())
+			return -EBADF;
+		*out = file->ring();
+		return 0;
+	}
+	FdTable *table = current_fd_table();
+	if (fd > uint64_t(INT32_MAX) || !table || !table->peek(int(fd)))
+		return -EBADF;
+	IoUringFile *file = io_uring_file(int(fd));
+	if (!file)
+		return -EOPNOTSUPP;
+	if (!file->ring())
+		return -EBADF;
+	*out = file->ring();
+	return 0;
+}
+
+long register_ring_fds(uint64_t arg, uint32_t count)
+{
+	if (!count || count > uint32_t(ShimProcess::registered_max))
+		return -EINVAL;
+	ShimProcess *process = shim_process(true);
+	if (!process)
+		return -ENOMEM;
+	uint32_t i = 0;
+	long error = 0;
+	for (; i < count; ++i) {
+		lx::io_uring_rsrc_update update;
+		if (copy_from_user(&update, arg + sizeof(update) * i, sizeof(update))) {
+			error = -EFAULT;
+			break;
+		}
+		if (update.resv) {
+			error = -EINVAL;
+			break;
+		}
+		int first = 0, end = ShimProcess::registered_max;
+		if (update.offset != ~0u) {
+			if (update.offset >= uint32_t(ShimProcess::registered_max)) {
+				error = -EINVAL;
+				break;
+			}
+			first = int(update.offset);
+			end = first + 1;
+		}
+		FdTable *table = current_fd_table();
+		int fd = int(update.data);
+		if (!table || !table->peek(fd)) {
+			error = -EBADF;
+			break;
+		}
+		IoUringFile *file = io_uring_file(fd);
+		if (!file) {
+			error = -EOPNOTSUPP;
+			break;
+		}
+		int slot = -1;
+		for (int s = first; s < end; ++s)
+			if (!process->registered[s]) {
+				slot = s;
+				break;
+			}
+		if (slot < 0) {
+			error = -EBUSY;
+			break;
+		}
+		update.offset = uint32_t(slot);
+		if (copy_to_user(arg + sizeof(update) * i, &update, sizeof(update))) {
+			error = -EFAULT;
+			break;
+		}
+		file->ref();
+		process->registered[slot] = file;
+	}
+	return i ? long(i) : error;
+}
+
+long unregister_ring_fds(uint64_t arg, uint32_t count)
+{
+	if (!count || count > uint32_t(ShimProcess::registered_max))
+		return -EINVAL;
+	ShimProcess *process = shim_process(false);
+	uint32_t i = 0;
+	long error = 0;
+	for (; i < count; ++i) {
+		lx::io_uring_rsrc_update update;
+		if (copy_from_user(&update, arg + sizeof(update) * i, sizeof(update))) {
+			error = -EFAULT;
+			break;
+		}
+		if (update.resv || update.data || update.offset >= uint32_t(ShimProcess::registered_max)) {
+			error = -EINVAL;
+			break;
+		}
+		if (process && process->registered[update.offset]) {
+			process->registered[update.offset]->unref();
+			process->registered[update.offset] = nullptr;
+		}
+	}
+	return i ? long(i) : error;
+}
+
+} // namespace
+
+long io_uring_setup(uint64_t entries, uint64_t user_params)
+{
+	FdTable *table = current_fd_table();
+	ShimProcess *process = shim_process(true);
+	if (!table || !process)
+		return -ENOMEM;
+	if (entries > UINT32_MAX)
+		return -EINVAL;
+	shim::Ring *ring = nullptr;
+	int64_t made = shim::setup(uint32_t(entries), user_params, resolve_wq, &ring);
+	if (made < 0)
+		return long(made);
+	auto *file = create<IoUringFile>(ring);
+	if (!file) {
+		shim::ring_unref(ring);
+		return -ENOMEM;
+	}
+	process->files.push_back(file);
+	if (shim::setup_flags(ring) & lx::SETUP_REGISTERED_FD_ONLY) {
+		// No fd at all: the ring lives only in the registered-ring table, and the index is the answer.
+		for (int slot = 0; slot < ShimProcess::registered_max; ++slot)
+			if (!process->registered[slot]) {
+				process->registered[slot] = file; // takes over the creator's reference
+				return slot;
+			}
+		file->unref();
+		return -EBUSY;
+	}
+	// Linux's ring fds are O_RDWR | O_CLOEXEC anonymous inodes.
+	Result<int> fd = table->install(file, true);
+	file->unref(); // the table holds its own reference
+	return fd.to_return();
+}
+
+long io_uring_enter(uint64_t fd, uint64_t to_submit, uint64_t min_complete, uint64_t flags, uint64_t user_arg,
+                    uint64_t arg_size)
+{
+	constexpr uint64_t valid = lx::ENTER_GETEVENTS | lx::ENTER_SQ_WAKEUP | lx::ENTER_SQ_WAIT | lx::ENTER_EXT_ARG |
+	                           lx::ENTER_REGISTERED_RING | lx::ENTER_ABS_TIMER | lx::ENTER_EXT_ARG_REG;
+	if (flags & ~valid)
+		return -EINVAL;
+	shim::Ring *ring = nullptr;
+	if (long e = resolve_ring(fd, flags & lx::ENTER_REGISTERED_RING, &ring); e)
+		return e;
+	// The ring may lose its last fd during the call (an op closing it): keep it alive until the call ends.
+	shim::ring_ref(ring);
+	long result = long(shim::enter(ring, uint32_t(to_submit), uint32_t(min_complete), uint32_t(flags), user_arg,
+	                               size_t(arg_size)));
+	shim::ring_unref(ring);
+	// Polls parked on ring fds that this call's completions made readable finish before it returns, as
+	// Linux's wakeups run inside the poster.
+	run_ready_ops();
+	return result;
+}
+
+long io_uring_register(uint64_t fd, uint64_t opcode, uint64_t user_arg, uint64_t nr_args)
+{
+	bool registered = opcode & lx::REGISTER_USE_REGISTERED_RING;
+	uint32_t op = uint32_t(opcode) & ~uint32_t(lx::REGISTER_USE_REGISTERED_RING);
+	shim::Ring *ring = nullptr;
+	if (long e = resolve_ring(fd, registered, &ring); e)
+		return e;
+	if (nr_args > UINT32_MAX)
+		return -EINVAL;
+	if (op == lx::REGISTER_RING_FDS)
+		return register_ring_fds(user_arg, uint32_t(nr_args));
+	if (op == lx::UNREGISTER_RING_FDS)
+		return unregister_ring_fds(user_arg, uint32_t(nr_args));
+	shim::ring_ref(ring);
+	long result = long(shim::register_op(ring, op, user_arg, uint32_t(nr_args)));
+	shim::ring_unref(ring);
+	run_ready_ops();
+	return result;
+}
+
+void shim_process_exit()
+{
+	ShimProcess *process = shim_process(false);
+	if (!process)
+		return;
+	for (int slot = 0; slot < ShimProcess::registered_max; ++slot)
+		if (IoUringFile *file = process->registered[slot]) {
+			process->registered[slot] = nullptr;
+			file->unref();
+		}
+	// Every ring goes now, while the fd table its registered files live in still exists; the files stay in
+	// the table as empty shells until the table closes them.
+	while (IoUringFile *file = process->files.pop_front())
+		file->release_ring();
+	run_deferred();
+	destroy(process);
+	process_slot(ProcessSlot::shim) = nullptr;
+}
+
+} // namespace kernel

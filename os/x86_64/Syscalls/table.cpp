@@ -1,0 +1,86 @@
+// syscall_dispatch: the system-call table. Numbers below RP_KERNEL_CALL_BASE are Linux's (only those liburing
+// and its tests issue themselves; newlib's file and time calls travel as native SQEs instead), numbers from
+// RP_KERNEL_CALL_BASE are the reference kernel's own (os/abi/include/ringport/kernel_calls.h). Anything else:
+// -ENOSYS, as Linux answers an unknown number.
+#include "Arch/cpu.hpp"
+#include "Arch/frame.hpp"
+#include "Library/errno.hpp"
+#include "Syscalls/calls.hpp"
+#include "Syscalls/hooks.hpp"
+#include "Tasks/process.hpp"
+
+#include <ringport/kernel_calls.h>
+
+namespace kernel {
+
+namespace {
+
+long dispatch(uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	switch (number) {
+	case 3: // close
+		return filesystem_close(a0);
+	case 9:
+		return sys_mmap(a0, a1, a2, a3, a4, a5);
+	case 10:
+		return sys_mprotect(a0, a1, a2);
+	case 11:
+		return sys_munmap(a0, a1);
+	case 12:
+		return sys_brk(a0);
+	case 28:
+		return sys_madvise(a0, a1, a2);
+	case 39:
+		return sys_getpid();
+	case 60:  // exit
+	case 231: // exit_group: one thread, so the same
+		sys_exit(a0);
+	case 97:
+		return sys_getrlimit(a0, a1);
+	case 102: // getuid
+	case 104: // getgid
+	case 107: // geteuid
+	case 108: // getegid
+		return sys_getuid();
+	case 158:
+		return sys_arch_prctl(a0, a1);
+	case 160:
+		return sys_setrlimit(a0, a1);
+	case 186:
+		return sys_gettid();
+	case 202:
+		return sys_futex(a0, a1, a2, a3, a4, a5);
+	case 218:
+		return sys_set_tid_address(a0);
+	case 302:
+		return sys_prlimit64(a0, a1, a2, a3);
+	case 425:
+		return io_uring_setup(a0, a1);
+	case 426:
+		return io_uring_enter(a0, a1, a2, a3, a4, a5);
+	case 427:
+		return io_uring_register(a0, a1, a2, a3);
+	case RP_SYS_RING_SETUP:
+		return ring_setup(a0, a1);
+	case RP_SYS_RING_ENTER:
+		return ring_enter(a0, a1, a2, a3);
+	case RP_SYS_RING_DESTROY:
+		return ring_destroy(a0);
+	default:
+		return -ENOSYS;
+	}
+}
+
+} // namespace
+
+extern "C" void syscall_dispatch(Frame *frame)
+{
+	// Interrupts back on for the call: the timer keeps ticking (timeouts, idle waits) while the kernel works.
+	cpu::enable_interrupts();
+	long result = dispatch(frame->rax, frame->rdi, frame->rsi, frame->rdx, frame->r10, frame->r8, frame->r9);
+	frame->rax = static_cast<uint64_t>(result);
+	cpu::disable_interrupts();
+	return_to_user(frame);
+}
+
+} // namespace kernel
