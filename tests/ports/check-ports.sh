@@ -242,6 +242,29 @@ else
   result "ringport.pc alone: link and run" FAIL "$(tail -c 300 "$work/pc.out" | tr '\n' ' ')"
 fi
 
+# ---- what cannot be routed fails loudly ----------------------------------------------------------------------
+say "== ringport run: programs it cannot route"
+if gcc -O1 -static -I"$srcdir/compat/include" -o "$work/escape-static" "$srcdir/tests/ports/escape.c" 2>"$work/esc.out"; then
+  if "$run" run -- "$work/escape-static" >"$work/esc-static.out" 2>&1; then
+    result "static program refused" FAIL "it ran: $(head -c 200 "$work/esc-static.out")"
+  elif grep -q 'statically linked' "$work/esc-static.out"; then
+    result "static program refused" PASS
+  else
+    result "static program refused" FAIL "$(head -c 200 "$work/esc-static.out")"
+  fi
+else
+  result "static program refused" SKIP "no static libc to link a test program"
+fi
+gcc -O1 -I"$srcdir/compat/include" -o "$work/escape-handler" "$srcdir/tests/ports/escape.c"
+"$run" run -- "$work/escape-handler" >"$work/esc-handler.out" 2>&1
+st=$?
+if [ "$st" -eq $((128 + 31)) ] && grep -q 'stopped by SIGSYS' "$work/esc-handler.out" &&
+    ! grep -q escaped "$work/esc-handler.out"; then
+  result "SIGSYS handler replaced: stopped, reported" PASS
+else
+  result "SIGSYS handler replaced: stopped, reported" FAIL "status $st: $(head -c 200 "$work/esc-handler.out")"
+fi
+
 # ---- mpd ---------------------------------------------------------------------------------------------------
 say "== mpd"
 if [ -x "$bin/mpd" ] && [ -f "$srcdir/tests/ports/check-mpd.sh" ]; then
