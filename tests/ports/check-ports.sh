@@ -79,7 +79,8 @@ fio_check() {
   local log=$work/$(echo "$name" | tr -c 'A-Za-z0-9' _)
   rm -f "$fio_file"
   if ! traced "$log" "$@" --name=check --filename="$fio_file" --size=8m --bs=4k --ioengine=io_uring \
-      --verify=crc32c --do_verify=1 --verify_fatal=1 --output-format=json --output="$log.json" $opts; then
+      --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 --output-format=json \
+      --output="$log.json" $opts; then
     result "$name" FAIL "exit status $?: $(tail -c 300 "$log.out" | tr '\n' ' ')"
     return
   fi
