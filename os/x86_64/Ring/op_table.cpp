@@ -68,6 +68,7 @@ constexpr OpTable build_table()
 	OP(RP_OP_CANCEL, op_cancel);
 	OP(RP_OP_WAITPID, op_waitpid);
 	OP(RP_OP_FUTEX, op_futex_native);
+	OP(RP_OP_FILE_INFO, op_file_info);
 #undef OP
 	return t;
 }

@@ -1,6 +1,7 @@
-// host.h, files: the shim's questions about fds are answered from the current process's fd table; a file
-// reference the shim keeps (registered files) is an fd of its own, as in the hosted build, because the shim
-// names files in native SQEs by fd.
+// host.h, the handles the shim holds for the program: file references (registered files, the registered
+// eventfd) are fds of their own in the current process's table, as in the hosted build, because the shim names
+// files in native SQEs by fd; ring fds are IoUringFiles. Everything else about a file reaches the shim through
+// native ops (FILE_INFO, WAIT_READY), answered by the executor.
 #include "FileSystem/eventfd.hpp"
 #include "FileSystem/fd_table.hpp"
 #include "Shim/shim_internal.hpp"
@@ -21,45 +22,6 @@ constexpr int reference_fd_base = 512;
 } // namespace
 
 extern "C" {
-
-int rp_host_fd_kind(int fd)
-{
-	File *file = peek(fd);
-	if (!file)
-		return -EBADF;
-	return file->kind() == FileKind::io_uring ? 1 : 0;
-}
-
-int rp_host_fd_flags(int fd)
-{
-	File *file = peek(fd);
-	return file ? int(file->status_flags()) : -EBADF;
-}
-
-int rp_host_fd_is_stream(int) { return 0; } // no sockets yet
-
-int rp_host_fd_pollable(int fd)
-{
-	File *file = peek(fd);
-	if (!file)
-		return -EBADF;
-	switch (file->kind()) {
-	case FileKind::regular:
-	case FileKind::directory:
-	case FileKind::symlink:
-		return 0;
-	default:
-		return 1;
-	}
-}
-
-int rp_host_same_file(int fd1, int fd2)
-{
-	File *a = peek(fd1), *b = peek(fd2);
-	if (!a || !b)
-		return -EBADF;
-	return a == b ? 1 : 0;
-}
 
 int rp_host_file_get(int fd)
 {
@@ -83,12 +45,6 @@ void *rp_host_ring_of_fd(int fd)
 {
 	IoUringFile *file = io_uring_file(fd);
 	return file ? file->ring() : nullptr;
-}
-
-void rp_host_fd_watch(int fd)
-{
-	if (IoUringFile *file = io_uring_file(fd); file && file->ring())
-		shim::set_poll_cookie(file->ring(), file);
 }
 
 // Pinnable when every page of the range is user memory (the kernel has no file-backed mappings Linux would

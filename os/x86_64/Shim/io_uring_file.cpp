@@ -21,7 +21,12 @@ void drop_ring(shim::Ring *ring)
 
 } // namespace
 
-IoUringFile::IoUringFile(shim::Ring *ring) : File(FileKind::io_uring, O_RDWR_), ring_(ring) {}
+// The poll cookie is set for the file's whole life: every CQ publish then reaches cq_posted(), which wakes
+// whoever waits for this fd's readiness (a native Poll from another ring, poll(2)).
+IoUringFile::IoUringFile(shim::Ring *ring) : File(FileKind::io_uring, O_RDWR_), ring_(ring)
+{
+	shim::set_poll_cookie(ring_, this);
+}
 
 IoUringFile::~IoUringFile()
 {
