@@ -100,7 +100,7 @@ constexpr OpTable build()
 {
 	OpTable t{};
 	OP(NOP, pollable_ring(run(F::core, false, prep_nop, issue_nop, "(none: completes in the shim)")));
-	t.e[lx::OP_NOP].fast = complete_nop_inline;
+	t.e[lx::OP_NOP].trivial = true;
 	OP(READV, selects_buffers(io(kIn, F::rw, prep_rw, issue_rw, "READV / PREADV", done_rw)));
 	OP(WRITEV, io(kOut, F::rw, prep_rw, issue_rw, "WRITEV / PWRITEV", done_rw));
 	OP(FSYNC, run(F::sync, true, prep_fsync, issue_fsync, "FSYNC / FDATASYNC", nullptr,
