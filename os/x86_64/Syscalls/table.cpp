@@ -127,16 +127,13 @@ extern "C" void syscall_dispatch(Frame *frame)
 	if (frame->rax == 15) { // rt_sigreturn: the whole frame comes back from the signal frame
 		sys_rt_sigreturn(frame);
 		cpu::disable_interrupts();
-		publish_events();
 		return_to_user(frame);
 		return;
 	}
 	long result = dispatch(frame, frame->rax, frame->rdi, frame->rsi, frame->rdx, frame->r10, frame->r8, frame->r9);
 	frame->rax = static_cast<uint64_t>(result);
 	cpu::disable_interrupts();
-	// Whatever this call changed, threads sleeping in wait_for_event look again.
-	publish_events();
-	return_to_user(frame);
+	return_to_user(frame); // publishes what the call (and its deferred work) changed to sleeping threads
 }
 
 } // namespace kernel

@@ -196,7 +196,10 @@ void kill_current(int signal)
 
 void return_to_user(Frame *frame)
 {
-	// Interrupts off on entry and exit; each step below may enable them while it works.
+	// Interrupts off on entry and exit; each step below may enable them while it works. Threads sleeping in
+	// wait_for_event are woken to look again when this was a system call or deferred work ran: their
+	// conditions change in system calls and in the completions deferred work posts (after the call itself).
+	bool publish = frame->vector == syscall_vector;
 	for (;;) {
 		Process *p = current();
 		if (!p)
@@ -207,7 +210,12 @@ void return_to_user(Frame *frame)
 			cpu::enable_interrupts();
 			run_deferred();
 			cpu::disable_interrupts();
+			publish = true;
 			continue;
+		}
+		if (publish) {
+			publish_events();
+			publish = false;
 		}
 		if (p->dying || current_thread()->exit_requested)
 			user_thread_exit();
@@ -230,6 +238,16 @@ void timer_interrupt()
 		test_killed = true;
 		test_kill_ms = now;
 		print("rpk: test %d timed out: killing its processes\n", test_root);
+		// Where each thread was, for the log: a hang's first clue.
+		for (Process *p : processes) {
+			if (p->test != test_root || p->state != ProcessState::alive)
+				continue;
+			for (Thread *t : p->threads)
+				print("rpk:   pid %d tid %d %s, user rip %016lx rax %ld\n", p->pid, t->tid,
+				      t->state == ThreadState::blocked ? (t->waiting_on ? "blocked on a queue" : "blocked")
+				      : t->state == ThreadState::ready ? "ready" : "running",
+				      t->user_frame()->rip, static_cast<int64_t>(t->user_frame()->rax));
+		}
 		for (Process *p : processes)
 			if (p->test == test_root && p->state == ProcessState::alive)
 				mark_dying(p, 9, 0);
