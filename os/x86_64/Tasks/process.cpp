@@ -17,6 +17,7 @@ void drop_deferred(Process *process); // deferred.cpp
 void interrupt_thread(Thread *thread); // scheduler.cpp
 bool deliver_signals(Frame *frame);   // signals.cpp: true when it changed the frame or the process
 void futex_wake_address(uint64_t address, unsigned count); // futex.cpp: a private wake in the current process
+void check_thread_stack(Thread *thread);                  // thread.cpp
 
 namespace {
 
@@ -232,6 +233,7 @@ void return_to_user(Frame *frame)
 // Tasks/ part of the 1 kHz tick (interrupts off): scheduling, the test's timeout, alarms.
 void timer_interrupt()
 {
+	check_thread_stack(current_thread()); // an overflow of the interrupted thread's kernel stack panics here
 	scheduler_tick();
 	uint64_t now = clock::monotonic_ms();
 	if (test_root && !test_killed && test_deadline_ms && now >= test_deadline_ms) {
