@@ -40,6 +40,8 @@ long dispatch(Frame *frame, uint64_t number, uint64_t a0, uint64_t a1, uint64_t 
 		return sys_rt_sigaction(a0, a1, a2, a3);
 	case 14:
 		return sys_rt_sigprocmask(a0, a1, a2, a3);
+	case 157:
+		return sys_prctl(a0, a1, a2, a3, a4);
 	case 24: // sched_yield
 		yield();
 		return 0;
@@ -124,6 +126,7 @@ extern "C" void syscall_dispatch(Frame *frame)
 	// Interrupts back on for the call: the timer keeps ticking (timeouts, idle waits) while the kernel works.
 	cpu::enable_interrupts();
 	current_thread()->publish_on_block = true;
+	current_thread()->syscall_number = frame->rax;
 	if (frame->rax == 15) { // rt_sigreturn: the whole frame comes back from the signal frame
 		sys_rt_sigreturn(frame);
 		cpu::disable_interrupts();

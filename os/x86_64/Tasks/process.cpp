@@ -51,15 +51,28 @@ void process_teardown(Process *p)
 	address_space_destroy(p->space);
 	p->space = nullptr;
 	p->alarm_deadline_ns = 0;
-	// Children become orphans: the runner reaps them.
+	// Children become orphans: the runner reaps them. PR_SET_PDEATHSIG children get their signal.
 	while (Process *child = p->children.pop_front()) {
 		child->parent = nullptr;
 		if (child->state == ProcessState::zombie)
 			wake_all(&runner_events);
+		else if (child->parent_death_signal)
+			send_signal(child, child->parent_death_signal);
 	}
 	p->wait_status = encode_status(p);
 	cpu::disable_interrupts();
 	p->state = ProcessState::zombie;
+	// A parent that ignores SIGCHLD (SIG_IGN, or SA_NOCLDWAIT) never sees zombies, as on Linux: the child goes
+	// to the runner's reaping and the parent's wait4 finds one child fewer (ECHILD when none is left).
+	if (p->parent) {
+		const SignalAction &chld = p->parent->actions[17 - 1];
+		if (chld.handler == 1 || (chld.flags & 2 /* SA_NOCLDWAIT */)) {
+			Process *parent = p->parent;
+			parent->children.remove(p);
+			p->parent = nullptr;
+			wake_all(&parent->child_events);
+		}
+	}
 	if (p->parent) {
 		if (p->exit_signal)
 			send_signal(p->parent, p->exit_signal);
