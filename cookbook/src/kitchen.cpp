@@ -113,6 +113,16 @@ void Kitchen::fetch(const Recipe &recipe) {
         fetched = run_command({argv, cache, env, log}, "      fetch     apt-get source " + source.debian_package +
                                                            "=" + source.debian_version, options_.verbose) == 0;
     }
+    if (!fetched && !source.debian_package.empty()) {
+        // apt-get fails as a whole when one file of the source package is missing from the archive (some
+        // mirrors lack a .dsc): what it did fetch was still verified by apt, and below against the recipe.
+        bool all_there = true;
+        for (const auto &[file, hash] : source.sha256) all_there = all_there && fs::exists(cache + "/" + file);
+        if (all_there) {
+            progress("      fetch     apt-get source reported an error, but every file the recipe lists arrived");
+            fetched = true;
+        }
+    }
     if (!fetched && !source.url.empty()) {
         std::string into = cache + "/" + source.archive;
         std::vector<std::string> argv = {"curl", "-fsSL", "-o", into + ".part", source.url};
@@ -167,6 +177,13 @@ std::map<std::string, std::string> Kitchen::build_environment(const Recipe &reci
     if (!target_.cxxflags.empty()) env["CXXFLAGS"] = expand(target_.cxxflags);
     if (!target_.ldflags.empty()) env["LDFLAGS"] = expand(target_.ldflags);
     env["PKG_CONFIG_LIBDIR"] = sysroot() + "/lib/pkgconfig";
+    if (recipe.build_for(target_.name).host_pkg_config == 1) {
+        // The sysroot's packages first (its liburing and ringport win over any host copy), then the host's
+        // own directories, in pkg-config's default order on Debian x86_64.
+        env["PKG_CONFIG_LIBDIR"] += ":/usr/local/lib/x86_64-linux-gnu/pkgconfig:/usr/local/lib/pkgconfig:"
+                                    "/usr/local/share/pkgconfig:/usr/lib/x86_64-linux-gnu/pkgconfig:"
+                                    "/usr/lib/pkgconfig:/usr/share/pkgconfig";
+    }
     env["COOK_TARGET"] = target_.name;
     env["COOK_SYSROOT"] = sysroot();
     env["COOK_PREFIX"] = sysroot();
@@ -177,6 +194,26 @@ std::map<std::string, std::string> Kitchen::build_environment(const Recipe &reci
     env["COOK_GLUE"] = target_.glue;
     for (const auto &[key, value] : target_.env) env[key] = expand(value);
     return env;
+}
+
+// The recipe's Debian build dependencies must be installed: a missing one is an error naming them all and
+// the command that installs them, before anything is built.
+void Kitchen::check_debian_build_deps(const Recipe &recipe, const BuildSteps &steps) const {
+    std::string missing;
+    for (const std::string &package : steps.debian_build_deps) {
+        std::string status;
+        try {
+            status = capture({"dpkg-query", "-W", "-f=${Status}", package}, ".");
+        } catch (const CookError &) {
+        }
+        if (status.find("install ok installed") == std::string::npos) missing += " " + package;
+    }
+    if (!missing.empty()) {
+        throw CookError("recipe " + recipe.name + " (target " + target_.name +
+                        ") needs Debian packages that are not installed:" + missing +
+                        "\n(scripts/install-deps.sh installs every package the recipes declare; or: apt-get install" +
+                        missing + ")");
+    }
 }
 
 void Kitchen::run_step(const Recipe &recipe, const std::string &step, const std::vector<std::string> &argv,
@@ -312,6 +349,7 @@ void Kitchen::cook(const Recipe &recipe, const std::string &position) {
         }
     }
 
+    check_debian_build_deps(recipe, steps);
     auto env = build_environment(recipe);
     fs::remove_all(stage_dir);
     fs::create_directories(stage_dir);
@@ -332,6 +370,19 @@ void Kitchen::cook(const Recipe &recipe, const std::string &position) {
         run_step(recipe, "build", with({"make", jobs, "prefix=" + sysroot()}, steps.make_flags), source_dir, env);
         run_step(recipe, "install",
                  with({"make", "install", "prefix=" + sysroot(), "DESTDIR=" + stage_dir}, steps.install_flags),
+                 source_dir, env);
+        break;
+    case BuildTemplate::Meson:
+        // Out of tree in source/_build; libdir "lib" (not Debian's multiarch default) so that the sysroot keeps
+        // one lib/ and one lib/pkgconfig/.
+        run_step(recipe, "configure",
+                 with({"meson", "setup", "_build", "--prefix=" + sysroot(), "--libdir=lib", "--buildtype=release",
+                       "--wrap-mode=nodownload"},
+                      steps.meson_flags),
+                 source_dir, env);
+        run_step(recipe, "build", with({"ninja", "-C", "_build", jobs}, steps.make_flags), source_dir, env);
+        run_step(recipe, "install",
+                 with({"meson", "install", "-C", "_build", "--no-rebuild", "--destdir", stage_dir}, steps.install_flags),
                  source_dir, env);
         break;
     case BuildTemplate::Custom:

@@ -47,6 +47,7 @@ private:
     std::map<std::string, std::string> build_environment(const Recipe &recipe) const;
     void run_step(const Recipe &recipe, const std::string &step, const std::vector<std::string> &argv,
                   const std::string &directory, const std::map<std::string, std::string> &env);
+    void check_debian_build_deps(const Recipe &recipe, const BuildSteps &steps) const;
     void unpack(const Recipe &recipe, const std::string &source_dir);
     void sync_tree(const Recipe &recipe, const std::string &source_dir);
     void stage(const Recipe &recipe, const std::string &stage_dir);

@@ -39,6 +39,7 @@ const char *template_name(cook::BuildTemplate kind) {
     switch (kind) {
     case cook::BuildTemplate::Configure: return "configure";
     case cook::BuildTemplate::Make: return "make";
+    case cook::BuildTemplate::Meson: return "meson";
     case cook::BuildTemplate::Custom: return "custom";
     }
     return "?";
@@ -124,7 +125,8 @@ int main(int argc, char **argv) {
         if (command == "show") {
             for (const cook::Recipe &recipe : order) {
                 cook::BuildSteps steps = recipe.build_for(options.target);
-                std::printf("%s %s: %s\n  source: %s\n  patches: %s\n  build: %s%s\n  dependencies: %s\n",
+                std::printf("%s %s: %s\n  source: %s\n  patches: %s\n  build: %s%s\n  dependencies: %s\n"
+                            "  debian-build-deps: %s\n",
                             recipe.name.c_str(), recipe.version.c_str(), recipe.summary.c_str(),
                             recipe.source.is_path() ? recipe.source.path.c_str()
                                                     : (recipe.source.debian_package + "=" +
@@ -132,7 +134,7 @@ int main(int argc, char **argv) {
                                                           .c_str(),
                             join(recipe.source.patches).c_str(), template_name(steps.kind),
                             steps.configure_flags.empty() ? "" : (" " + join(steps.configure_flags)).c_str(),
-                            join(steps.dependencies).c_str());
+                            join(steps.dependencies).c_str(), join(steps.debian_build_deps).c_str());
             }
             return 0;
         }

@@ -44,6 +44,15 @@ public:
         return static_cast<int>(*node->value<int64_t>());
     }
 
+    // -1 when absent.
+    int boolean(const std::string &key) {
+        seen_.insert(key);
+        const toml::node *node = table_.get(key);
+        if (!node) return -1;
+        if (!node->is_boolean()) fail(key, "must be true or false");
+        return *node->value<bool>() ? 1 : 0;
+    }
+
     std::vector<std::string> strings(const std::string &key) {
         seen_.insert(key);
         std::vector<std::string> out;
@@ -103,10 +112,13 @@ BuildSteps read_build_steps(TableReader &reader, bool allow_template) {
             steps.kind = BuildTemplate::Configure;
         } else if (kind == "make") {
             steps.kind = BuildTemplate::Make;
+        } else if (kind == "meson") {
+            steps.kind = BuildTemplate::Meson;
         } else if (kind == "custom") {
             steps.kind = BuildTemplate::Custom;
         } else {
-            reader.fail("template", "must be \"configure\", \"make\" or \"custom\", not \"" + kind + "\"");
+            reader.fail("template",
+                        "must be \"configure\", \"make\", \"meson\" or \"custom\", not \"" + kind + "\"");
         }
         steps.script = reader.string("script", steps.kind == BuildTemplate::Custom);
         if (steps.kind != BuildTemplate::Custom && !steps.script.empty()) {
@@ -117,6 +129,14 @@ BuildSteps read_build_steps(TableReader &reader, bool allow_template) {
     steps.configure_flags = reader.strings("configure-flags");
     steps.make_flags = reader.strings("make-flags");
     steps.install_flags = reader.strings("install-flags");
+    steps.meson_flags = reader.strings("meson-flags");
+    steps.debian_build_deps = reader.strings("debian-build-deps");
+    for (const std::string &package : steps.debian_build_deps) {
+        bool plain = !package.empty() && package.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789+-.") ==
+                                             std::string::npos;
+        if (!plain) reader.fail("debian-build-deps", "\"" + package + "\" is not a Debian package name");
+    }
+    steps.host_pkg_config = reader.boolean("host-pkg-config");
     reader.reject_unknown();
     return steps;
 }
@@ -138,6 +158,9 @@ BuildSteps Recipe::build_for(const std::string &target) const {
     append(steps.configure_flags, extra->second.configure_flags);
     append(steps.make_flags, extra->second.make_flags);
     append(steps.install_flags, extra->second.install_flags);
+    append(steps.meson_flags, extra->second.meson_flags);
+    append(steps.debian_build_deps, extra->second.debian_build_deps);
+    if (extra->second.host_pkg_config >= 0) steps.host_pkg_config = extra->second.host_pkg_config;
     return steps;
 }
 
@@ -199,6 +222,9 @@ Recipe parse_recipe_text(const std::string &text, const std::string &file, const
 
     TableReader build(*top.subtable("build", true), file, "build");
     recipe.build = read_build_steps(build, true);
+    if (recipe.build.kind != BuildTemplate::Meson && !recipe.build.meson_flags.empty()) {
+        build.fail("meson-flags", "only the meson template runs meson");
+    }
 
     if (const toml::table *targets = top.subtable("target", false)) {
         for (const auto &[key, node] : *targets) {

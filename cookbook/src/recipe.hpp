@@ -7,7 +7,7 @@
 
 namespace cook {
 
-enum class BuildTemplate { Configure, Make, Custom };
+enum class BuildTemplate { Configure, Make, Meson, Custom };
 
 struct Source {
     std::string debian_package;  // fetched with `apt-get source --download-only package=version`
@@ -28,6 +28,11 @@ struct BuildSteps {
     std::vector<std::string> configure_flags;
     std::vector<std::string> make_flags;
     std::vector<std::string> install_flags;
+    std::vector<std::string> meson_flags;        // meson template: `meson setup` options
+    std::vector<std::string> debian_build_deps;  // Debian packages the build needs on the build machine
+    // Also find the build machine's own pkg-config files, after the sysroot's (libraries such as zstd or fmt
+    // that a hosted program shares with the host). Unset in a [target.<name>] table: [build]'s value holds.
+    int host_pkg_config = -1;  // -1 unset, 0 no, 1 yes
     std::string script;  // custom template: a script in the recipe directory
 };
 

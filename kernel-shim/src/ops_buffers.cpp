@@ -408,6 +408,26 @@ void recycle_buffer(Ring& r, Req& q)
 	++g->count;
 }
 
+bool selected_would_block(Ring& r, Req& q, int64_t res, bool nowait)
+{
+	q.sel_nowait = false;
+	if (res != -lx::EAGAIN || nowait || (q.state & REQ_CANCELING))
+		return false;
+	// No data for the buffer: Linux takes a buffer only once data is there, so it goes back.
+	recycle_buffer(r, q);
+	q.sel_waited = true;
+	return await_readiness(r, q);
+}
+
+void select_again_when_ready(Ring& r, Req& q)
+{
+	// Ready, or the wait failed: either way the op itself runs again and reports what it finds.
+	q.waiting_ready = false;
+	Issued again = kOps[q.opcode].issue(r, q);
+	if (!again.pending)
+		complete(r, &q, again.res, again.cflags);
+}
+
 void free_buffer_groups(Ring& r)
 {
 	while (BufGroup* g = r.groups) {

@@ -59,10 +59,10 @@ int64_t cancel_start(Ring& r, const CancelSpec& c, Req* owner)
 		Req* next = q->next;
 		if (q != owner && !(q->state & (REQ_DONE | REQ_CANCELING)) && cancel_matches(r, c, q)) {
 			++found;
-			if (q->opcode == lx::OP_WAITID || q->opcode == lx::OP_FUTEX_WAIT || q->opcode == lx::OP_FUTEX_WAITV)
+			const OpDef& d = kOps[q->opcode];
+			if (d.cancel_counts)
 				owner->u.cancel.counts = true;
-			if (q->opcode == lx::OP_TIMEOUT) {
-				(void)cancel_timeout_req(r, q);
+			if (d.cancel && d.cancel(r, q)) {
 				++owner->u.cancel.canceled;
 			} else if (q->state & REQ_MULTISHOT) {
 				// A multishot read/receive/accept ends at its next native completion once marked, whichever of
@@ -78,6 +78,13 @@ int64_t cancel_start(Ring& r, const CancelSpec& c, Req* owner)
 		q = next;
 	}
 	return found ? found : -lx::ENOENT;
+}
+
+void cancel_quietly(Ring& r, Req* q)
+{
+	const OpDef& d = kOps[q->opcode];
+	if (!(d.cancel && d.cancel(r, q)))
+		(void)cancel_native(r, q, q, TAG_CANCEL_QUIET);
 }
 
 Status prep_async_cancel(Ring&, Req& q)

@@ -24,8 +24,19 @@ inline uint64_t nfd(int32_t fd) { return uint64_t(int64_t(fd)); }
 
 inline Status einval_if(bool bad) { return bad ? Status::fail(-lx::EINVAL) : kOk; }
 
-// The file would block: wait for its readiness (a native Poll for the op's events); the request runs again when it
-// completes (TAG_READY). False when no native SQE could be had.
+// Asks the OS about the request's file (native FILE_INFO; other: another fd to compare with, or -1). The answer
+// (RP_FILE_* bits, or -errno) comes back to the op's native_done with TAG_PROBE.
+inline Issued probe_file(Ring& r, Req& q, int32_t other = -1)
+{
+	rp_sqe p = native_op(RP_OP_FILE_INFO);
+	p.fd = nfd(q.fd);
+	p.additional1 = other >= 0 ? uint64_t(other) : ~0ull;
+	return to_native(r, q, p, TAG_PROBE);
+}
+
+// Buffer selection on a file that would block: Linux takes the buffer only once data is there, so the buffer went
+// back and the request waits for readiness (a native Poll for the op's events) before it selects one again
+// (TAG_READY). Every other "would block" is the OS's (RP_SQE_WAIT_READY). False when no native SQE could be had.
 inline bool await_readiness(Ring& r, Req& q)
 {
 	rp_sqe p = native_op(RP_OP_POLL);
@@ -37,6 +48,12 @@ inline bool await_readiness(Ring& r, Req& q)
 	q.waiting_ready = false;
 	return false;
 }
+
+// Buffer selection (ops_buffers.cpp). After a no-wait attempt with a selected buffer: when it would have blocked
+// and the caller did not ask for -EAGAIN (nowait), the buffer goes back and the request waits for readiness;
+// true when it now waits. Once ready (TAG_READY), select_again_when_ready runs it again.
+bool selected_would_block(Ring& r, Req& q, int64_t res, bool nowait);
+void select_again_when_ready(Ring& r, Req& q);
 
 // [addr, addr + len) must lie inside registered buffer index (READ_FIXED, WRITE_FIXED, SEND_ZC with FIXED_BUF).
 inline Status check_fixed_buffer(const Ring& r, uint16_t index, uint64_t addr, uint64_t len)

@@ -157,204 +157,66 @@ Issued issue_close(Ring& r, Req& q)
 		return Issued::now(0);
 	}
 	// An io_uring fd cannot be closed through a ring (Linux refuses it).
-	if (rp_host_fd_kind(s.fd) == 1)
+	if (s.fd >= 0 && rp_host_ring_of_fd(s.fd))
 		return Issued::now(-lx::EBADF);
 	rp_sqe n = native_op(RP_OP_CLOSE);
 	n.fd = nfd(s.fd);
 	return to_native(r, q, n);
 }
 
-// Checks shared by the ops that name a path relative to a directory fd: that fd is a plain one (Linux refuses
-// FIXED_FILE with -EBADF) and the fields these ops never read must be zero.
-static Status prep_path_op(const Req& q)
+// ---- mapped ops: one native op, fields copied across (the map is in the op table, optable.cpp) ----
+
+namespace {
+uint64_t field_from(const Req& q, From f)
 {
 	const auto& s = q.sqe;
-	if (s.buf_index || s.splice_fd_in)
+	switch (f) {
+	case From::zero: return 0;
+	case From::file: return nfd(q.fd);
+	case From::dirfd: return nfd(s.fd);
+	case From::len_dirfd: return nfd(int32_t(s.len));
+	case From::addr: return s.addr;
+	case From::addr2: return s.addr2;
+	case From::addr3: return s.addr3;
+	case From::len: return s.len;
+	case From::off: return s.off;
+	case From::op_flags: return uint32_t(s.rw_flags);
+	case From::addr_or_len: return s.addr ? s.addr : s.len;
+	case From::off_or_len: return s.off ? s.off : s.len;
+	}
+	return 0;
+}
+} // namespace
+
+// Linux's order: the fields no such op reads, then a fixed directory fd (-EBADF), then the op's own fields.
+Status prep_mapped(Ring&, Req& q)
+{
+	const FieldMap& m = kOps[q.opcode].map;
+	const auto& s = q.sqe;
+	if (((m.zero & Z_BUF_INDEX) && s.buf_index) || ((m.zero & Z_SPLICE_FD_IN) && s.splice_fd_in) ||
+	    ((m.zero & Z_IOPRIO) && s.ioprio))
 		return Status::fail(-lx::EINVAL);
-	if (s.flags & lx::SQE_FIXED_FILE)
+	if (m.dirfd_op && (s.flags & lx::SQE_FIXED_FILE))
 		return Status::fail(-lx::EBADF);
-	return kOk;
-}
-
-Status prep_statx(Ring&, Req& q) { return prep_path_op(q); }
-
-Issued issue_statx(Ring& r, Req& q)
-{
-	const auto& s = q.sqe;
-	rp_sqe n = native_op(RP_OP_STATX);
-	n.fd = nfd(s.fd);
-	n.addr = s.addr;
-	n.syscall_flags = s.statx_flags;
-	n.len = s.len;
-	n.additional1 = s.addr2;
-	return to_native(r, q, n);
-}
-
-Status prep_fallocate(Ring&, Req& q)
-{
-	const auto& s = q.sqe;
-	return einval_if(s.buf_index || s.rw_flags || s.splice_fd_in);
-}
-
-Issued issue_fallocate(Ring& r, Req& q)
-{
-	const auto& s = q.sqe;
-	rp_sqe n = native_op(RP_OP_FALLOCATE);
-	n.fd = nfd(q.fd);
-	n.syscall_flags = s.len; // mode
-	n.offset = s.off;
-	n.len = s.addr; // length travels in addr
-	return to_native(r, q, n);
-}
-
-Status prep_fadvise(Ring&, Req& q) { return einval_if(q.sqe.buf_index || q.sqe.splice_fd_in); }
-
-Issued issue_fadvise(Ring& r, Req& q)
-{
-	const auto& s = q.sqe;
-	rp_sqe n = native_op(RP_OP_FADVISE);
-	n.fd = nfd(q.fd);
-	n.offset = s.off;
-	n.len = s.addr ? s.addr : s.len;
-	n.syscall_flags = s.fadvise_advice;
-	return to_native(r, q, n);
-}
-
-Status prep_madvise(Ring&, Req& q) { return einval_if(q.sqe.buf_index || q.sqe.splice_fd_in); }
-
-Issued issue_madvise(Ring& r, Req& q)
-{
-	const auto& s = q.sqe;
-	rp_sqe n = native_op(RP_OP_MADVISE);
-	n.addr = s.addr;
-	n.len = s.off ? s.off : s.len;
-	n.syscall_flags = s.fadvise_advice;
-	return to_native(r, q, n);
-}
-
-Status prep_renameat(Ring&, Req& q) { return prep_path_op(q); }
-
-Issued issue_renameat(Ring& r, Req& q)
-{
-	const auto& s = q.sqe;
-	rp_sqe n = native_op(RP_OP_RENAMEAT);
-	n.fd = nfd(s.fd);
-	n.addr = s.addr;
-	n.additional1 = nfd(int32_t(s.len));
-	n.additional2 = s.addr2;
-	n.syscall_flags = s.rename_flags;
-	return to_native(r, q, n);
-}
-
-Status prep_unlinkat(Ring&, Req& q)
-{
-	RP_TRY(prep_path_op(q));
-	if (q.sqe.off || q.sqe.len)
+	if (((m.zero & Z_OFF) && s.off) || ((m.zero & Z_LEN) && s.len) || ((m.zero & Z_OP_FLAGS) && s.rw_flags) ||
+	    ((m.zero & Z_ADDR) && s.addr) || ((m.zero & Z_ADDR3) && s.addr3))
 		return Status::fail(-lx::EINVAL);
-	if (q.sqe.unlink_flags & ~lx::AT_REMOVEDIR_)
+	if (m.flags == From::op_flags && (uint32_t(s.rw_flags) & ~m.flags_allowed))
 		return Status::fail(-lx::EINVAL);
 	return kOk;
 }
 
-Issued issue_unlinkat(Ring& r, Req& q)
+Issued issue_mapped(Ring& r, Req& q)
 {
-	const auto& s = q.sqe;
-	rp_sqe n = native_op(RP_OP_UNLINKAT);
-	n.fd = nfd(s.fd);
-	n.addr = s.addr;
-	n.syscall_flags = s.unlink_flags;
-	return to_native(r, q, n);
-}
-
-Status prep_mkdirat(Ring&, Req& q)
-{
-	RP_TRY(prep_path_op(q));
-	return einval_if(q.sqe.off || q.sqe.rw_flags);
-}
-
-Issued issue_mkdirat(Ring& r, Req& q)
-{
-	const auto& s = q.sqe;
-	rp_sqe n = native_op(RP_OP_MKDIRAT);
-	n.fd = nfd(s.fd);
-	n.addr = s.addr;
-	n.offset = s.len; // mode
-	return to_native(r, q, n);
-}
-
-Status prep_symlinkat(Ring&, Req& q)
-{
-	RP_TRY(prep_path_op(q));
-	return einval_if(q.sqe.len || q.sqe.rw_flags);
-}
-
-Issued issue_symlinkat(Ring& r, Req& q)
-{
-	const auto& s = q.sqe;
-	rp_sqe n = native_op(RP_OP_SYMLINKAT);
-	n.addr = s.addr; // target
-	n.fd = nfd(s.fd);
-	n.additional1 = s.addr2; // link path
-	return to_native(r, q, n);
-}
-
-Status prep_linkat(Ring&, Req& q) { return prep_path_op(q); }
-
-Issued issue_linkat(Ring& r, Req& q)
-{
-	const auto& s = q.sqe;
-	rp_sqe n = native_op(RP_OP_LINKAT);
-	n.fd = nfd(s.fd);
-	n.addr = s.addr;
-	n.additional1 = nfd(int32_t(s.len));
-	n.additional2 = s.addr2;
-	n.syscall_flags = s.hardlink_flags;
-	return to_native(r, q, n);
-}
-
-Status prep_ftruncate(Ring&, Req& q)
-{
-	const auto& s = q.sqe;
-	return einval_if(s.rw_flags || s.addr || s.len || s.buf_index || s.splice_fd_in || s.addr3);
-}
-
-Issued issue_ftruncate(Ring& r, Req& q)
-{
-	rp_sqe n = native_op(RP_OP_FTRUNCATE);
-	n.fd = nfd(q.fd);
-	n.offset = q.sqe.off;
-	return to_native(r, q, n);
-}
-
-Status prep_xattr(Ring&, Req& q)
-{
-	const auto& s = q.sqe;
-	if (s.ioprio || s.buf_index)
-		return Status::fail(-lx::EINVAL);
-	bool set = q.opcode == lx::OP_SETXATTR || q.opcode == lx::OP_FSETXATTR;
-	if (!set && s.xattr_flags)
-		return Status::fail(-lx::EINVAL);
-	if (set && (s.xattr_flags & ~3u))
-		return Status::fail(-lx::EINVAL);
-	return kOk;
-}
-
-Issued issue_xattr(Ring& r, Req& q)
-{
-	const auto& s = q.sqe;
-	uint8_t op = q.opcode == lx::OP_GETXATTR    ? RP_OP_GETXATTR
-	             : q.opcode == lx::OP_SETXATTR  ? RP_OP_SETXATTR
-	             : q.opcode == lx::OP_FGETXATTR ? RP_OP_FGETXATTR
-	                                            : RP_OP_FSETXATTR;
-	rp_sqe n = native_op(op);
-	n.addr = s.addr;         // name
-	n.additional1 = s.addr2; // value
-	n.len = s.len;
-	n.syscall_flags = s.xattr_flags;
-	if (op == RP_OP_GETXATTR || op == RP_OP_SETXATTR)
-		n.additional2 = s.addr3; // path
-	else
-		n.fd = nfd(q.fd);
+	const FieldMap& m = kOps[q.opcode].map;
+	rp_sqe n = native_op(m.native_op);
+	n.fd = field_from(q, m.fd);
+	n.addr = field_from(q, m.addr);
+	n.len = field_from(q, m.len);
+	n.offset = field_from(q, m.offset);
+	n.additional1 = field_from(q, m.a1);
+	n.additional2 = field_from(q, m.a2);
+	n.syscall_flags = uint32_t(field_from(q, m.flags));
 	return to_native(r, q, n);
 }
 

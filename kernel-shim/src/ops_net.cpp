@@ -5,10 +5,6 @@
 namespace ringport::shim {
 
 namespace {
-constexpr uint32_t kMsgNoSignal = 0x4000;
-constexpr uint32_t kMsgWaitAll = 0x100;
-constexpr uint32_t kMsgDontwait = 0x40;
-constexpr uint32_t kSockCloexec = 02000000, kSockNonblock = 04000;
 bool is_send(uint8_t op)
 {
 	return op == lx::OP_SEND || op == lx::OP_SENDMSG || op == lx::OP_SEND_ZC || op == lx::OP_SENDMSG_ZC;
@@ -47,7 +43,7 @@ struct Destination {
 // With MSG_WAITALL a short transfer fails the link, as on Linux.
 void short_transfer_fails_with_waitall(Req& q)
 {
-	if (q.sqe.msg_flags & kMsgWaitAll) {
+	if (q.sqe.msg_flags & lx::MSG_WAITALL_) {
 		q.expected = q.sqe.len;
 		q.state |= REQ_SHORT_FAILS;
 	}
@@ -80,7 +76,7 @@ Status prep_recv_multishot(Req& q)
 	const auto& s = q.sqe;
 	if (!(s.ioprio & lx::RECV_MULTISHOT))
 		return kOk;
-	if (!(s.flags & lx::SQE_BUFFER_SELECT) || (s.msg_flags & kMsgWaitAll))
+	if (!(s.flags & lx::SQE_BUFFER_SELECT) || (s.msg_flags & lx::MSG_WAITALL_))
 		return Status::fail(-lx::EINVAL);
 	q.state |= REQ_MULTISHOT;
 	return kOk;
@@ -114,7 +110,7 @@ Issued issue_sendrecv(Ring& r, Req& q)
 		rp_sqe n = native_op(RP_OP_SENDMSG);
 		n.fd = nfd(q.fd);
 		n.addr = reinterpret_cast<uint64_t>(&d->msg);
-		n.syscall_flags = s.msg_flags | kMsgNoSignal;
+		n.syscall_flags = s.msg_flags | lx::MSG_NOSIGNAL_;
 		return to_native(r, q, n);
 	}
 	rp_sqe n = native_op(is_send(q.opcode) ? RP_OP_SEND : RP_OP_RECV);
@@ -129,11 +125,11 @@ Issued issue_sendrecv(Ring& r, Req& q)
 		n.addr = q.selected->addr;
 		n.len = (!s.len || s.len > q.selected->len) ? q.selected->len : s.len;
 	}
-	n.syscall_flags = s.msg_flags | (is_send(q.opcode) ? kMsgNoSignal : 0);
+	n.syscall_flags = s.msg_flags | (is_send(q.opcode) ? lx::MSG_NOSIGNAL_ : 0);
 	if ((s.flags & lx::SQE_BUFFER_SELECT) && !q.sel_waited && !q.done_bytes) {
 		// The buffer is only kept if data is there now; else it goes back while readiness is awaited.
 		q.sel_nowait = true;
-		n.syscall_flags |= kMsgDontwait;
+		n.syscall_flags |= lx::MSG_DONTWAIT_;
 	} else {
 		q.sel_nowait = false;
 	}
@@ -228,11 +224,11 @@ Issued issue_msg(Ring& r, Req& q)
 		sm->msg.iovlen = 1;
 		n.addr = reinterpret_cast<uint64_t>(&sm->msg);
 	}
-	n.syscall_flags = s.msg_flags | (is_send(q.opcode) ? kMsgNoSignal : 0);
+	n.syscall_flags = s.msg_flags | (is_send(q.opcode) ? lx::MSG_NOSIGNAL_ : 0);
 	if ((s.flags & lx::SQE_BUFFER_SELECT) && !q.sel_waited && !q.done_bytes) {
 		// The buffer is only kept if data is there now; else it goes back while readiness is awaited.
 		q.sel_nowait = true;
-		n.syscall_flags |= kMsgDontwait;
+		n.syscall_flags |= lx::MSG_DONTWAIT_;
 	} else {
 		q.sel_nowait = false;
 	}
@@ -255,67 +251,55 @@ int64_t finish_recvmsg_out(Req& q, int64_t res)
 	return int64_t(sizeof(out) + sm->want_name + sm->want_control + copied);
 }
 
-// Multishot RECV/RECVMSG/ACCEPT: each result is a CQE with F_MORE while the CQ has room; EOF (a receive of 0),
-// an error, running out of buffers (-ENOBUFS) or a full CQ ends it with a final CQE without F_MORE.
-namespace {
-// A cancelled multishot receive first takes what already arrived (Linux would have, as it arrived), each piece
-// with F_MORE, and then ends with -ECANCELED.
-void drain_after_cancel(Ring& r, Req& q)
+// Net completions: MSG_WAITALL on a stream goes on after a partial transfer the OS stopped without waiting, a
+// buffer-selecting RECVMSG writes back its header, a direct ACCEPT installs its fd; multishot ones go to the
+// shared state machine (multishot.cpp).
+void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 {
-	q.sel_waited = false;
-	Issued last = kOps[q.opcode].issue(r, q);
-	if (!last.pending)
-		complete(r, &q, last.res < 0 ? -lx::ECANCELED : last.res, last.cflags);
-}
-} // namespace
-
-void done_net_mshot(Ring& r, Req& q, NativeTag tag, int64_t res)
-{
-	const OpDef& d = kOps[q.opcode];
-	bool accept = q.opcode == lx::OP_ACCEPT;
-	bool canceling = q.state & REQ_CANCELING;
-	if (tag == TAG_READY) {
-		q.waiting_ready = false;
-		if (canceling && !accept) {
-			drain_after_cancel(r, q);
-			return;
-		}
-		if (res < 0 || canceling) {
-			complete(r, &q, res < 0 ? res : -lx::ECANCELED);
-			return;
-		}
-	} else if (res == -lx::EAGAIN && !canceling) {
-		recycle_buffer(r, q);
-		if (!await_readiness(r, q))
-			complete(r, &q, -lx::ENOMEM);
+	if (q.state & REQ_DONE)
 		return;
-	} else if ((!accept && res == 0) || res < 0) {
-		recycle_buffer(r, q);
-		complete(r, &q, canceling && (res == -lx::EAGAIN || res == -lx::ENOBUFS) ? -lx::ECANCELED : res);
+	if (q.state & REQ_MULTISHOT) {
+		done_multishot(r, q, tag, res);
 		return;
-	} else {
-		if (q.opcode == lx::OP_RECVMSG)
-			res = finish_recvmsg_out(q, res);
-		if (accept && q.sqe.file_index)
-			res = install_direct(r, res, q.sqe.file_index);
-		uint32_t cflags = q.selected ? finish_buffer(r, q, res) : 0;
-		if (res < 0 || !post_cqe_if_room(r, q.sqe.user_data, int32_t(res), cflags | lx::CQE_F_MORE)) {
-			complete(r, &q, res, cflags);
-			return;
-		}
-		++r.cq_extra;
-		if (canceling) {
-			if (accept)
-				complete(r, &q, -lx::ECANCELED);
-			else
-				drain_after_cancel(r, q);
-			return;
-		}
 	}
-	q.sel_waited = false; // every attempt first tries without waiting
-	Issued again = d.issue(r, q);
-	if (!again.pending)
-		complete(r, &q, again.res, again.cflags);
+	if (tag == TAG_READY) {
+		select_again_when_ready(r, q);
+		return;
+	}
+	const bool accept = q.opcode == lx::OP_ACCEPT;
+	// MSG_WAITALL on a stream: Linux keeps going until the whole length moved (or EOF / an error).
+	bool waitall = (q.opcode == lx::OP_SEND || q.opcode == lx::OP_RECV || q.opcode == lx::OP_SEND_ZC) &&
+	               (q.sqe.msg_flags & lx::MSG_WAITALL_);
+	if (waitall && res > 0 && q.done_bytes + uint64_t(res) < q.expected && !(q.state & REQ_CANCELING) &&
+	    (nflags & RP_CQE_SHORT_STREAM)) { // the OS stopped short only because it was not to wait
+		q.done_bytes += uint64_t(res);
+		Issued again = kOps[q.opcode].issue(r, q); // continues after what already moved
+		if (again.pending)
+			return;
+		res = again.res;
+	}
+	if (q.opcode == lx::OP_RECVMSG && (q.sqe.flags & lx::SQE_BUFFER_SELECT) && res >= 0)
+		finish_selected_msg(q);
+	if (accept && q.sqe.file_index && res >= 0 && !(q.state & REQ_CANCELING)) {
+		complete(r, &q, install_direct(r, res, q.sqe.file_index));
+		return;
+	}
+	if (waitall && q.done_bytes && res != -lx::EAGAIN) {
+		// An error or EOF after progress reports the progress, as Linux does.
+		res = int64_t(q.done_bytes) + (res > 0 ? res : 0);
+		q.done_bytes = 0;
+	}
+	const bool nowait = accept ? (q.sqe.ioprio & lx::ACCEPT_DONTWAIT) : (q.sqe.msg_flags & lx::MSG_DONTWAIT_);
+	if (q.sel_nowait && selected_would_block(r, q, res, nowait))
+		return;
+	complete(r, &q, res);
+}
+
+int64_t recvmsg_mshot_result(Ring&, Req& q, int64_t res) { return finish_recvmsg_out(q, res); }
+
+int64_t accept_mshot_result(Ring& r, Req& q, int64_t res)
+{
+	return q.sqe.file_index ? install_direct(r, res, q.sqe.file_index) : res;
 }
 
 // Zero-copy sends. The hosted OS copies the data into the socket before the send returns, so the buffer is free
@@ -379,7 +363,7 @@ Status prep_accept(Ring&, Req& q)
 		return Status::fail(-lx::EINVAL);
 	if (s.ioprio & ~(lx::ACCEPT_DONTWAIT | lx::ACCEPT_POLL_FIRST | lx::ACCEPT_MULTISHOT))
 		return Status::fail(-lx::EINVAL);
-	if (s.file_index && (s.accept_flags & kSockCloexec))
+	if (s.file_index && (s.accept_flags & lx::SOCK_CLOEXEC_))
 		return Status::fail(-lx::EINVAL);
 	if (s.ioprio & lx::ACCEPT_MULTISHOT) {
 		// Several connections cannot share one fixed slot: only FILE_INDEX_ALLOC goes with direct accept.
@@ -387,7 +371,7 @@ Status prep_accept(Ring&, Req& q)
 			return Status::fail(-lx::EINVAL);
 		q.state |= REQ_MULTISHOT;
 	}
-	if (s.accept_flags & ~(kSockCloexec | kSockNonblock))
+	if (s.accept_flags & ~(lx::SOCK_CLOEXEC_ | lx::SOCK_NONBLOCK_))
 		return Status::fail(-lx::EINVAL);
 	return kOk;
 }
@@ -423,7 +407,7 @@ Status prep_socket(Ring&, Req& q)
 	const auto& s = q.sqe;
 	if (s.addr || s.rw_flags || s.buf_index)
 		return Status::fail(-lx::EINVAL);
-	if (s.file_index && (uint32_t(s.off) & kSockCloexec))
+	if (s.file_index && (uint32_t(s.off) & lx::SOCK_CLOEXEC_))
 		return Status::fail(-lx::EINVAL);
 	if (s.flags & lx::SQE_FIXED_FILE)
 		return Status::fail(-lx::EINVAL);

@@ -24,6 +24,62 @@ Req* find_poll(Ring& r, uint64_t user_data) { return poll_hash_find(r, user_data
 
 } // namespace
 
+// ---- armed polls by user_data (Ring::poll_hash) ----
+
+namespace {
+inline uint32_t hash_ud(uint64_t ud, uint32_t mask)
+{
+	ud ^= ud >> 33;
+	ud *= 0xff51afd7ed558ccdull;
+	ud ^= ud >> 33;
+	return uint32_t(ud) & mask;
+}
+} // namespace
+
+void poll_hash_add(Ring& r, Req* q)
+{
+	if (!r.poll_hash) {
+		uint32_t n = round_up_pow2(r.cq_entries < 64 ? 64 : r.cq_entries);
+		r.poll_hash = static_cast<Req**>(rp_host_alloc(sizeof(Req*) * n));
+		if (!r.poll_hash)
+			return; // lookups fall back to the inflight list
+		r.poll_hash_mask = n - 1;
+	}
+	Req*& head = r.poll_hash[hash_ud(q->sqe.user_data, r.poll_hash_mask)];
+	q->hnext = head;
+	if (head)
+		head->hlink = &q->hnext;
+	q->hlink = &head;
+	head = q;
+	q->state |= REQ_HASHED;
+}
+
+void poll_hash_del(Ring&, Req* q)
+{
+	if (!(q->state & REQ_HASHED))
+		return;
+	q->state &= ~REQ_HASHED;
+	*q->hlink = q->hnext;
+	if (q->hnext)
+		q->hnext->hlink = q->hlink;
+	q->hnext = nullptr;
+	q->hlink = nullptr;
+}
+
+Req* poll_hash_find(Ring& r, uint64_t ud)
+{
+	if (!r.poll_hash) {
+		for (Req* c = r.inflight.head; c; c = c->next)
+			if (c->opcode == lx::OP_POLL_ADD && c->sqe.user_data == ud && !(c->state & (REQ_DONE | REQ_CANCELING)))
+				return c;
+		return nullptr;
+	}
+	for (Req* c = r.poll_hash[hash_ud(ud, r.poll_hash_mask)]; c; c = c->hnext)
+		if (c->sqe.user_data == ud && !(c->state & (REQ_DONE | REQ_CANCELING)))
+			return c;
+	return nullptr;
+}
+
 Status prep_poll_add(Ring&, Req& q)
 {
 	const auto& s = q.sqe;
@@ -40,18 +96,18 @@ Status prep_poll_add(Ring&, Req& q)
 	return kOk;
 }
 
-namespace {
-// A multishot poll on the ring's own registered eventfd would fire on every CQE it causes: Linux makes such
-// a poll one-shot when io_uring's signal triggers it. Here every trigger of that eventfd counts as ours.
-bool polls_own_eventfd(Ring& r, const Req& q) { return r.eventfd >= 0 && rp_host_same_file(q.fd, r.eventfd) == 1; }
-} // namespace
-
 Issued issue_poll_add(Ring& r, Req& q)
 {
-	if ((q.state & REQ_POLL_MULTI) && polls_own_eventfd(r, q))
-		q.state &= ~REQ_POLL_MULTI;
-	rp_host_fd_watch(q.fd); // a ring fd polled by the OS must be readable while its CQ has entries
-	Issued is = arm(r, q);
+	Issued is;
+	if ((q.state & REQ_POLL_MULTI) && r.eventfd >= 0) {
+		// A multishot poll on the ring's own registered eventfd would fire on every CQE it causes: Linux makes
+		// such a poll one-shot when io_uring's signal triggers it. Here every trigger of that eventfd counts as
+		// ours. The OS says whether the file is that eventfd; its answer arms the poll.
+		q.u.poll.probing = true;
+		is = probe_file(r, q, r.eventfd);
+	} else {
+		is = arm(r, q);
+	}
 	if (is.pending)
 		poll_hash_add(r, &q);
 	return is;
@@ -61,6 +117,19 @@ void done_poll_add(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 {
 	if (q.state & REQ_DONE)
 		return;
+	if (tag == TAG_PROBE) {
+		q.u.poll.probing = false;
+		if (res < 0 || (q.state & REQ_CANCELING)) {
+			complete(r, &q, res < 0 ? res : -lx::ECANCELED);
+			return;
+		}
+		if (res & RP_FILE_SAME)
+			q.state &= ~REQ_POLL_MULTI;
+		Issued is = arm(r, q);
+		if (!is.pending)
+			complete(r, &q, is.res);
+		return;
+	}
 	if (tag != poll_tag(q))
 		return; // the native poll an update replaced
 	uint32_t mask = uint32_t(res) & (q.u.poll.events | kAlwaysReported);
@@ -131,6 +200,8 @@ Issued issue_poll_remove(Ring& r, Req& q)
 		t->sqe.user_data = s.off;
 		poll_hash_add(r, t);
 	}
+	if (t->u.poll.probing)
+		return Issued::now(0); // not armed yet: the probe's answer arms it with what was just set
 	t->u.poll.phase ^= 1;
 	Issued again = arm(r, *t);
 	if (!again.pending)

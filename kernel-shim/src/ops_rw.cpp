@@ -7,7 +7,6 @@ namespace {
 
 constexpr uint32_t kMaxIov = 1024;
 constexpr uint64_t kCurrentPosition = ~0ull;
-constexpr uint32_t kRwfNowaitFlag = 0x8;
 
 bool is_write(uint8_t op) { return op == lx::OP_WRITE || op == lx::OP_WRITEV || op == lx::OP_WRITE_FIXED; }
 bool is_vectored(uint8_t op) { return op == lx::OP_READV || op == lx::OP_WRITEV; }
@@ -29,6 +28,12 @@ rp_sqe rw_native(const Req& q, bool positional, uint64_t addr, uint64_t len, boo
 		s.offset = q.sqe.off;
 	if (vectored && positional)
 		s.syscall_flags = uint32_t(q.sqe.rw_flags);
+	// Linux waits for a file that would block, O_NONBLOCK or not (FAST_POLL), unless RWF_NOWAIT says not to:
+	// the OS does the waiting. Polled I/O takes only files open for direct I/O, which the OS checks.
+	if (!(uint32_t(q.sqe.rw_flags) & lx::RWF_NOWAIT_))
+		s.flags |= RP_SQE_WAIT_READY;
+	if (q.ring->flags & lx::SETUP_IOPOLL)
+		s.flags |= RP_SQE_DIRECT_ONLY;
 	return s;
 }
 
@@ -102,15 +107,6 @@ Status prep_rw_fixed(Ring& r, Req& q)
 Issued issue_rw(Ring& r, Req& q)
 {
 	const auto& s = q.sqe;
-	if (r.flags & lx::SETUP_IOPOLL) {
-		// Polled I/O needs a file opened O_DIRECT (Linux: -EOPNOTSUPP otherwise).
-		constexpr int kODirect = 040000;
-		int fl = rp_host_fd_flags(q.fd);
-		if (fl < 0)
-			return Issued::now(fl);
-		if (!(fl & kODirect))
-			return Issued::now(-lx::EOPNOTSUPP);
-	}
 	bool positional = s.off != kCurrentPosition;
 	if (int64_t(s.off) < 0 && positional)
 		return Issued::now(-lx::EINVAL);
@@ -137,7 +133,7 @@ Issued issue_rw(Ring& r, Req& q)
 			q.sel_nowait = true;
 			rp_sqe n = rw_native(q, true, reinterpret_cast<uint64_t>(q.u.vec.iov), 1, true);
 			n.offset = (positional && !q.sel_stream) ? s.off : kCurrentPosition;
-			n.syscall_flags |= kRwfNowaitFlag;
+			n.syscall_flags |= lx::RWF_NOWAIT_;
 			return to_native(r, q, n);
 		}
 		q.sel_nowait = false;
@@ -154,80 +150,28 @@ Issued issue_rw(Ring& r, Req& q)
 	return to_native(r, q, rw_native(q, positional, s.addr, s.len, false));
 }
 
+// Read/write completions: a buffer-selecting attempt that would block waits for readiness without its buffer;
+// an offset on a stream file (a pipe) is retried at the stream position, as Linux ignores it there.
 void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 {
 	if (q.state & REQ_DONE)
 		return;
-	if (q.state & REQ_MULTISHOT) {
-		done_net_mshot(r, q, tag, res);
-		return;
-	}
-	const OpDef& d = kOps[q.opcode];
 	if (tag == TAG_READY) {
-		// The file is ready (or the wait failed): run the operation again.
-		q.waiting_ready = false;
-		if (q.sel_waited)
-			res = 0; // a failed readiness wait after a buffer-select attempt: the op itself reports the error
-		if (res < 0) {
-			complete(r, &q, res);
-			return;
-		}
-		Issued again = d.issue(r, q);
-		if (!again.pending)
-			complete(r, &q, again.res, again.cflags);
+		select_again_when_ready(r, q);
 		return;
 	}
-	// MSG_WAITALL on a stream: Linux keeps going until the whole length moved (or EOF / an error).
-	constexpr uint32_t kMsgWaitAll = 0x100;
-	bool waitall = (q.opcode == lx::OP_SEND || q.opcode == lx::OP_RECV || q.opcode == lx::OP_SEND_ZC) &&
-	               (q.sqe.msg_flags & kMsgWaitAll);
-	if (waitall && res > 0 && q.done_bytes + uint64_t(res) < q.expected && !(q.state & REQ_CANCELING) &&
-	    rp_host_fd_is_stream(q.fd) == 1) {
-		q.done_bytes += uint64_t(res);
-		Issued again = d.issue(r, q); // continues after what already moved
-		if (again.pending)
-			return;
-		res = again.res;
-	}
-	if (q.opcode == lx::OP_RECVMSG && (q.sqe.flags & lx::SQE_BUFFER_SELECT) && res >= 0)
-		finish_selected_msg(q);
-	if (q.opcode == lx::OP_ACCEPT && q.sqe.file_index && res >= 0 && !(q.state & REQ_CANCELING)) {
-		complete(r, &q, install_direct(r, res, q.sqe.file_index));
-		return;
-	}
-	if (waitall && q.done_bytes && res != -lx::EAGAIN) {
-		// An error or EOF after progress reports the progress, as Linux does.
-		res = int64_t(q.done_bytes) + (res > 0 ? res : 0);
-		q.done_bytes = 0;
-	}
-	// A file that would block makes Linux wait for readiness (accept with a direct slot installs after it) and retry, unless the caller said not to wait.
-	constexpr uint32_t kRwfNowait = 0x8, kMsgDontwait = 0x40;
-	bool nowait = (d.family == Family::rw && (uint32_t(q.sqe.rw_flags) & kRwfNowait)) ||
-	              (d.family == Family::net && (q.sqe.msg_flags & kMsgDontwait) && q.opcode != lx::OP_ACCEPT) ||
-	              (q.opcode == lx::OP_ACCEPT && (q.sqe.ioprio & lx::ACCEPT_DONTWAIT));
 	if (q.sel_nowait && res == -lx::ESPIPE && !q.sel_stream && tag == TAG_MAIN) {
 		// Linux ignores the offset of a stream file: try again at the stream position, still without waiting.
 		q.sel_stream = true;
-		Issued again = d.issue(r, q);
+		Issued again = kOps[q.opcode].issue(r, q);
 		if (!again.pending)
 			complete(r, &q, again.res, again.cflags);
 		return;
 	}
-	if (q.sel_nowait) {
-		q.sel_nowait = false;
-		if (res == -lx::EAGAIN && !nowait && !(q.state & REQ_CANCELING)) {
-			recycle_buffer(r, q);
-			q.sel_waited = true;
-		} else if (res == -lx::EAGAIN) {
-			nowait = true; // the program asked not to wait
-		}
-	}
-	if (res == -lx::EAGAIN && d.poll_events && !nowait && !(q.state & REQ_CANCELING) && await_readiness(r, q))
+	if (q.sel_nowait && selected_would_block(r, q, res, uint32_t(q.sqe.rw_flags) & lx::RWF_NOWAIT_))
 		return;
 	// Linux ignores the offset of stream files (pipes, sockets): retry at the stream position.
-	bool rw_op = q.opcode == lx::OP_READ || q.opcode == lx::OP_WRITE || q.opcode == lx::OP_READV ||
-	             q.opcode == lx::OP_WRITEV || q.opcode == lx::OP_READ_FIXED || q.opcode == lx::OP_WRITE_FIXED;
-	if (rw_op && tag == TAG_MAIN && res == -lx::ESPIPE && q.sqe.off != kCurrentPosition) {
+	if (tag == TAG_MAIN && res == -lx::ESPIPE && q.sqe.off != kCurrentPosition) {
 		const auto& s = q.sqe;
 		rp_sqe n;
 		if (q.selected) {
@@ -266,11 +210,9 @@ Status prep_read_mshot(Ring&, Req& q)
 Issued issue_read_mshot(Ring& r, Req& q)
 {
 	const auto& s = q.sqe;
-	int pollable = rp_host_fd_pollable(q.fd);
-	if (pollable < 0)
-		return Issued::now(pollable);
-	if (!pollable)
-		return Issued::now(-lx::EBADFD);
+	// Linux refuses files without readiness (-EBADFD): the OS says which kind this one is, once.
+	if (!(q.state & REQ_FILE_CHECKED))
+		return probe_file(r, q);
 	if (!q.selected) {
 		uint64_t addr;
 		uint32_t blen;
@@ -285,7 +227,7 @@ Issued issue_read_mshot(Ring& r, Req& q)
 	n.addr = reinterpret_cast<uint64_t>(q.u.vec.iov);
 	n.len = 1;
 	n.offset = kCurrentPosition; // pollable files have no offsets
-	n.syscall_flags = kRwfNowaitFlag;
+	n.syscall_flags = lx::RWF_NOWAIT_;
 	return to_native(r, q, n);
 }
 
@@ -293,42 +235,21 @@ void done_read_mshot(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 {
 	if (q.state & REQ_DONE)
 		return;
-	bool canceling = q.state & REQ_CANCELING;
-	if (tag == TAG_READY) {
-		q.waiting_ready = false;
-		if (canceling) {
-			// Cancelled while waiting: take what already arrived (Linux would have) before ending.
-			Issued last = issue_read_mshot(r, q);
-			if (!last.pending)
-				complete(r, &q, last.res < 0 ? -lx::ECANCELED : last.res, last.cflags);
-			return;
-		}
-		if (res < 0) {
-			complete(r, &q, res);
-			return;
-		}
-	} else if (res == -lx::EAGAIN && !canceling) {
-		// Nothing to read: give the buffer back and wait for data.
-		recycle_buffer(r, q);
-		if (!await_readiness(r, q))
-			complete(r, &q, -lx::ENOMEM);
+	if (tag != TAG_PROBE) {
+		done_multishot(r, q, tag, res);
 		return;
-	} else if (res <= 0) {
-		recycle_buffer(r, q);
-		complete(r, &q, canceling && (res == -lx::EAGAIN || res == -lx::ENOBUFS) ? -lx::ECANCELED : res);
-		return;
-	} else {
-		uint32_t cflags = finish_buffer(r, q, res);
-		if (!post_cqe_if_room(r, q.sqe.user_data, int32_t(res), cflags | lx::CQE_F_MORE)) {
-			complete(r, &q, res, cflags);
-			return;
-		}
-		++r.cq_extra;
 	}
-	// Read again: more data may be there already (a cancelled request takes it and then ends).
-	Issued again = issue_read_mshot(r, q);
-	if (!again.pending)
-		complete(r, &q, canceling && again.res < 0 ? -lx::ECANCELED : again.res, again.cflags);
+	// The OS's answer about the file: Linux refuses files without readiness with -EBADFD.
+	if (res >= 0 && !(res & RP_FILE_POLLABLE))
+		res = -lx::EBADFD;
+	if (res < 0 || (q.state & REQ_CANCELING)) {
+		complete(r, &q, res < 0 ? res : -lx::ECANCELED);
+		return;
+	}
+	q.state |= REQ_FILE_CHECKED;
+	Issued first = issue_read_mshot(r, q);
+	if (!first.pending)
+		complete(r, &q, first.res, first.cflags);
 }
 
 Status prep_splice(Ring&, Req& q)

@@ -132,7 +132,31 @@ void done_timeout(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 	}
 	if (count_listed(r, q))
 		r.timeouts.remove(&q);
+	if (q.u.timeout.flags & lx::TIMEOUT_ETIME_SUCCESS)
+		q.state |= REQ_NOT_FAILURE; // -ETIME does not break its link
 	complete(r, &q, -lx::ETIME);
+}
+
+bool plain_timeout(const Req* q)
+{
+	return q->opcode == lx::OP_TIMEOUT && !q->sqe.off && !(q->u.timeout.flags & lx::TIMEOUT_MULTISHOT) && !q->link;
+}
+
+void flush_count_timeouts(Ring& r)
+{
+	while (Req* t = r.timeouts.head) {
+		uint64_t seq = r.cq_posted - r.timeouts_fired;
+		if (seq < t->u.timeout.target_seq)
+			break;
+		r.timeouts.remove(t);
+		++r.timeouts_fired; // timeout CQEs never count towards other timeouts (Linux's cq_timeouts)
+		// The count was reached first: the timer is no longer needed.
+		if (t->state & REQ_TIMER_ARMED) {
+			t->state &= ~REQ_TIMER_ARMED;
+			(void)cancel_native(r, t, t, TAG_CANCEL_QUIET);
+		}
+		complete(r, t, 0);
+	}
 }
 
 bool cancel_timeout_req(Ring& r, Req* q)
@@ -218,6 +242,7 @@ void arm_link_timeout(Ring& r, Req* lt, Req* target)
 	}
 }
 
+namespace {
 void disarm_link_timeout(Ring& r, Req* lt)
 {
 	disarm_timer(r, *lt);
@@ -225,6 +250,28 @@ void disarm_link_timeout(Ring& r, Req* lt)
 	// -ECANCELED, but not a failure: with CQE_SKIP_SUCCESS the CQE stays hidden, as on Linux.
 	lt->state |= REQ_NOT_FAILURE;
 	complete(r, lt, -lx::ECANCELED);
+}
+} // namespace
+
+Req* link_timeout_target_done(Ring& r, Req* lt)
+{
+	Req* next = lt->link;
+	lt->link = nullptr;
+	if (lt->peer) {
+		// The target finished first: the link timeout is cancelled.
+		if (!(lt->state & REQ_LT_FIRED))
+			disarm_link_timeout(r, lt);
+		lt->peer = nullptr;
+		free_req_if_unused(r, lt);
+	} else if (lt->state & REQ_FAILED) {
+		// Never armed (the request finished inline or failed first): its own init error...
+		complete(r, lt, lt->res);
+	} else {
+		// ...or cancelled.
+		lt->state |= REQ_NOT_FAILURE;
+		complete(r, lt, -lx::ECANCELED);
+	}
+	return next;
 }
 
 void done_link_timeout(Ring& r, Req& lt, NativeTag tag, int64_t res, uint32_t)
@@ -243,8 +290,7 @@ void done_link_timeout(Ring& r, Req& lt, NativeTag tag, int64_t res, uint32_t)
 		}
 		// The guarded request was asked to stop; the link timeout reports how that went. Linux's waitid and
 		// futex cancellation count what they removed, and that count becomes the result.
-		uint8_t op = lt.u.timeout.target_op;
-		if (res == 0 && (op == lx::OP_WAITID || op == lx::OP_FUTEX_WAIT || op == lx::OP_FUTEX_WAITV))
+		if (res == 0 && kOps[lt.u.timeout.target_op].cancel_counts)
 			res = 1;
 		lt.state |= REQ_NOT_FAILURE; // a fired timeout's CQE obeys CQE_SKIP_SUCCESS
 		complete(r, &lt, (res == 0 || res == -lx::ENOENT) ? -lx::ETIME : res);

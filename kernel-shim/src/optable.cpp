@@ -1,110 +1,216 @@
-// The Linux opcode table. Adding an opcode: its entry here, its family file, a test.
+// The Linux opcode table. Adding an opcode: its entry here (OP(NAME, ...) puts it at IORING_OP_NAME), its family
+// file, a test. Every entry is checked at build time: each index is filled exactly once, by the entry spelled
+// with that index's own name, so a missing, doubled or misplaced entry does not compile.
 #include "optable.hpp"
 
 namespace ringport::shim {
 
+// Never defined, not constexpr: reaching it while the table is built (an opcode filled twice) is a compile error.
+void duplicate_op_entry();
+
 namespace {
 using F = Family;
 
-constexpr OpDef run(const char* name, F family, bool needs_file, PrepFn prep, IssueFn issue, const char* native,
+constexpr OpDef run(F family, bool needs_file, PrepFn prep, IssueFn issue, const char* native,
                     NativeDoneFn done = nullptr, const char* note = "")
 {
-	return OpDef{name, family, true, needs_file, false, false, false, 0, 0, prep, issue, done, native, note};
+	OpDef d{};
+	d.family = family;
+	d.supported = true;
+	d.needs_file = needs_file;
+	d.prep = prep;
+	d.issue = issue;
+	d.native_done = done;
+	d.native = native;
+	d.note = note;
+	return d;
 }
-// Ops that use sqe.ioprio and, on a file that would block, wait for readiness (Linux's FAST_POLL).
+// Ops that use sqe.ioprio and wait for readiness when the file would block (Linux's FAST_POLL; the OS does the
+// waiting, RP_SQE_WAIT_READY) and, with a selected buffer, before selecting it.
 constexpr uint8_t kIn = 0x1, kOut = 0x4;
-constexpr OpDef io(uint8_t events, const char* name, F family, PrepFn prep, IssueFn issue, const char* native,
-                   NativeDoneFn done, const char* note = "")
+constexpr OpDef io(uint8_t events, F family, PrepFn prep, IssueFn issue, const char* native, NativeDoneFn done,
+                   const char* note = "")
 {
-	return OpDef{name, family, true, true, false, true, family == F::rw, events, 0, prep, issue, done, native, note};
+	OpDef d = run(family, true, prep, issue, native, done, note);
+	d.ioprio = true;
+	d.iopoll = family == F::rw;
+	d.poll_events = events;
+	return d;
 }
 // Refused the way a kernel without the opcode refuses it: -EINVAL in the CQE, unsupported in the probe.
-constexpr OpDef refuse(const char* name, F family, const char* why)
+constexpr OpDef refuse(F family, const char* why)
 {
-	return OpDef{name, family, false, false, false, false, false, 0, -lx::EINVAL, nullptr, nullptr, nullptr, "-", why};
+	OpDef d{};
+	d.family = family;
+	d.refusal = -lx::EINVAL;
+	d.native = "-";
+	d.note = why;
+	return d;
 }
-// Also allowed on IOPOLL rings (Linux: ops that complete without the file's poll machinery).
+// One native op, fields copied across by the map (prep_mapped/issue_mapped in ops_fs.cpp).
+using M = From;
+constexpr OpDef mapped(F family, bool needs_file, uint8_t native_op, From fd, From addr, From len, From offset, From a1,
+                       From a2, From flags, uint16_t zero, bool dirfd_op = false, uint32_t flags_allowed = ~0u,
+                       const char* note = "")
+{
+	OpDef d = run(family, needs_file, prep_mapped, issue_mapped, nullptr, nullptr, note);
+	d.map = FieldMap{native_op, fd, addr, len, offset, a1, a2, flags, zero, dirfd_op, flags_allowed};
+	return d;
+}
+constexpr uint16_t kPathZero = Z_BUF_INDEX | Z_SPLICE_FD_IN;
+constexpr uint32_t kXattrSetFlags = 3; // XATTR_CREATE | XATTR_REPLACE
+
 constexpr OpDef selects_buffers(OpDef d)
 {
 	d.buffer_select = true;
 	return d;
 }
+// Also allowed on IOPOLL rings (Linux: ops that complete without the file's poll machinery).
 constexpr OpDef pollable_ring(OpDef d)
 {
 	d.iopoll = true;
 	return d;
 }
+// Multishot-capable receive: a cancelled one takes what already arrived; a 0 is EOF.
+constexpr OpDef receives(OpDef d, int64_t (*result)(Ring&, Req&, int64_t) = nullptr)
+{
+	d.mshot_drains = true;
+	d.mshot_zero_ends = true;
+	d.mshot_result = result;
+	return d;
+}
+constexpr OpDef traits(OpDef d, bool OpDef::*trait)
+{
+	d.*trait = true;
+	return d;
+}
+
+constexpr void def(OpTable& t, uint32_t op, const char* name, OpDef d)
+{
+	if (t.e[op].name)
+		duplicate_op_entry();
+	d.opcode = uint8_t(op);
+	d.name = name;
+	t.e[op] = d;
+}
+
+#define OP(NAME, ...) def(t, lx::OP_##NAME, #NAME, __VA_ARGS__)
+
+constexpr OpTable build()
+{
+	OpTable t{};
+	OP(NOP, pollable_ring(run(F::core, false, prep_nop, issue_nop, "(none: completes in the shim)")));
+	t.e[lx::OP_NOP].fast = complete_nop_inline;
+	OP(READV, selects_buffers(io(kIn, F::rw, prep_rw, issue_rw, "READV / PREADV", done_rw)));
+	OP(WRITEV, io(kOut, F::rw, prep_rw, issue_rw, "WRITEV / PWRITEV", done_rw));
+	OP(FSYNC, run(F::sync, true, prep_fsync, issue_fsync, "FSYNC / FDATASYNC", nullptr,
+	              "a range (off/len) syncs the whole file"));
+	OP(READ_FIXED, io(kIn, F::rw, prep_rw_fixed, issue_rw, "READ / PREAD", done_rw));
+	OP(WRITE_FIXED, io(kOut, F::rw, prep_rw_fixed, issue_rw, "WRITE / PWRITE", done_rw));
+	OP(POLL_ADD, run(F::poll, true, prep_poll_add, issue_poll_add, "POLL / REGISTER_EVENTS (+ FILE_INFO)",
+	                 done_poll_add));
+	OP(POLL_REMOVE, run(F::poll, false, prep_poll_remove, issue_poll_remove, "CANCEL"));
+	OP(SYNC_FILE_RANGE, run(F::sync, true, prep_sync_file_range, issue_sync_file_range, "SYNC_RANGE"));
+	OP(SENDMSG, io(kOut, F::net, prep_msg, issue_msg, "SENDMSG", done_net));
+	OP(RECVMSG, receives(selects_buffers(io(kIn, F::net, prep_msg, issue_msg, "RECVMSG", done_net)),
+	                     recvmsg_mshot_result));
+	OP(TIMEOUT, traits(run(F::timeout, false, prep_timeout, issue_timeout, "TIMEOUT", done_timeout), &OpDef::timer));
+	t.e[lx::OP_TIMEOUT].cancel = cancel_timeout_req;
+	OP(TIMEOUT_REMOVE, run(F::timeout, false, prep_timeout_remove, issue_timeout_remove, "CANCEL + TIMEOUT"));
+	OP(ACCEPT, io(kIn, F::net, prep_accept, issue_accept, "ACCEPT", done_net));
+	t.e[lx::OP_ACCEPT].mshot_result = accept_mshot_result;
+	OP(ASYNC_CANCEL, traits(run(F::cancel, false, prep_async_cancel, issue_async_cancel, "CANCEL", done_async_cancel),
+	                        &OpDef::is_cancel));
+	OP(LINK_TIMEOUT, traits(traits(run(F::timeout, false, prep_link_timeout, issue_link_timeout, "TIMEOUT + CANCEL",
+	                                   done_link_timeout),
+	                               &OpDef::timer),
+	                        &OpDef::guards_link));
+	OP(CONNECT, run(F::net, true, prep_connect, issue_connect, "CONNECT"));
+	//                                   native op       fd        addr      len       offset  a1       a2
+	//                                   flags         zero fields
+	OP(FALLOCATE, mapped(F::fs, true, RP_OP_FALLOCATE, M::file, M::zero, M::addr, M::off, M::zero, M::zero,
+	                     M::len, Z_BUF_INDEX | Z_OP_FLAGS | Z_SPLICE_FD_IN)); // mode in len, length in addr
+	OP(OPENAT, run(F::fs, false, prep_openat, issue_openat, "OPENAT", done_direct));
+	OP(CLOSE, run(F::fs, false, prep_close, issue_close, "CLOSE"));
+	OP(FILES_UPDATE, pollable_ring(run(F::core, false, prep_files_update, issue_files_update, "(none: shim file table)")));
+	OP(STATX, mapped(F::fs, false, RP_OP_STATX, M::dirfd, M::addr, M::len, M::zero, M::addr2, M::zero, M::op_flags,
+	                 kPathZero, true));
+	OP(READ, selects_buffers(io(kIn, F::rw, prep_rw, issue_rw, "READ / PREAD", done_rw)));
+	OP(WRITE, io(kOut, F::rw, prep_rw, issue_rw, "WRITE / PWRITE", done_rw));
+	OP(FADVISE, mapped(F::fs, true, RP_OP_FADVISE, M::file, M::zero, M::addr_or_len, M::off, M::zero, M::zero,
+	                   M::op_flags, Z_BUF_INDEX | Z_SPLICE_FD_IN));
+	OP(MADVISE, mapped(F::fs, false, RP_OP_MADVISE, M::zero, M::addr, M::off_or_len, M::zero, M::zero, M::zero,
+	                   M::op_flags, Z_BUF_INDEX | Z_SPLICE_FD_IN));
+	OP(SEND, io(kOut, F::net, prep_sendrecv, issue_sendrecv, "SEND / SENDMSG (to a destination)", done_net));
+	OP(RECV, receives(selects_buffers(io(kIn, F::net, prep_sendrecv, issue_sendrecv, "RECV", done_net, "no bundles"))));
+	OP(OPENAT2, run(F::fs, false, prep_openat2, issue_openat2, "OPENAT (resolve)", done_direct));
+	OP(EPOLL_CTL, refuse(F::core, "no native epoll_ctl opcode"));
+	OP(SPLICE, run(F::rw, true, prep_splice, issue_splice, "SPLICE"));
+	OP(PROVIDE_BUFFERS, pollable_ring(run(F::core, false, prep_provide_buffers, issue_provide_buffers,
+	                                      "(none: shim buffer groups)")));
+	OP(REMOVE_BUFFERS, pollable_ring(run(F::core, false, prep_remove_buffers, issue_remove_buffers,
+	                                     "(none: shim buffer groups)")));
+	OP(TEE, run(F::rw, true, prep_tee, issue_tee, "TEE"));
+	OP(SHUTDOWN, run(F::net, true, prep_shutdown, issue_shutdown, "SHUTDOWN"));
+	OP(RENAMEAT, mapped(F::fs, false, RP_OP_RENAMEAT, M::dirfd, M::addr, M::zero, M::zero, M::len_dirfd, M::addr2,
+	                    M::op_flags, kPathZero, true));
+	OP(UNLINKAT, mapped(F::fs, false, RP_OP_UNLINKAT, M::dirfd, M::addr, M::zero, M::zero, M::zero, M::zero,
+	                    M::op_flags, kPathZero | Z_OFF | Z_LEN, true, lx::AT_REMOVEDIR_));
+	OP(MKDIRAT, mapped(F::fs, false, RP_OP_MKDIRAT, M::dirfd, M::addr, M::zero, M::len, M::zero, M::zero, M::zero,
+	                   kPathZero | Z_OFF | Z_OP_FLAGS, true)); // mode in len
+	OP(SYMLINKAT, mapped(F::fs, false, RP_OP_SYMLINKAT, M::dirfd, M::addr, M::zero, M::zero, M::addr2, M::zero,
+	                     M::zero, kPathZero | Z_LEN | Z_OP_FLAGS, true)); // target in addr, link path in addr2
+	OP(LINKAT, mapped(F::fs, false, RP_OP_LINKAT, M::dirfd, M::addr, M::zero, M::zero, M::len_dirfd, M::addr2,
+	                  M::op_flags, kPathZero, true));
+	OP(MSG_RING, pollable_ring(run(F::msg, true, prep_msg_ring, issue_msg_ring, "(none: posted to the target ring)",
+	                               nullptr, "SEND_FD between rings driven by different threads may return -EAGAIN")));
+	// xattrs: name in addr, value in addr2, path in addr3 (the path forms).
+	OP(FSETXATTR, mapped(F::fs, true, RP_OP_FSETXATTR, M::file, M::addr, M::len, M::zero, M::addr2, M::zero,
+	                     M::op_flags, Z_IOPRIO | Z_BUF_INDEX, false, kXattrSetFlags));
+	OP(SETXATTR, mapped(F::fs, false, RP_OP_SETXATTR, M::zero, M::addr, M::len, M::zero, M::addr2, M::addr3,
+	                    M::op_flags, Z_IOPRIO | Z_BUF_INDEX, false, kXattrSetFlags));
+	OP(FGETXATTR, mapped(F::fs, true, RP_OP_FGETXATTR, M::file, M::addr, M::len, M::zero, M::addr2, M::zero,
+	                     M::zero, Z_IOPRIO | Z_BUF_INDEX | Z_OP_FLAGS));
+	OP(GETXATTR, mapped(F::fs, false, RP_OP_GETXATTR, M::zero, M::addr, M::len, M::zero, M::addr2, M::addr3, M::zero,
+	                    Z_IOPRIO | Z_BUF_INDEX | Z_OP_FLAGS));
+	OP(SOCKET, run(F::net, false, prep_socket, issue_socket, "SOCKET", done_direct));
+	OP(URING_CMD, run(F::net, true, prep_uring_cmd, issue_uring_cmd, "SOCKET_QUEUED / SOCKET_GETOPT / SOCKET_SETOPT",
+	                  done_uring_cmd, "socket commands only; other files -EOPNOTSUPP (no driver commands)"));
+	OP(SEND_ZC, io(kOut, F::net, prep_send_zc, issue_send_zc, "SEND / SENDMSG", done_net,
+	               "the OS copies the data; the notification follows the result (REPORT_USAGE says copied)"));
+	OP(SENDMSG_ZC, io(kOut, F::net, prep_sendmsg_zc, issue_sendmsg_zc, "SENDMSG", done_net,
+	                  "the OS copies the data; the notification follows the result (REPORT_USAGE says copied)"));
+	OP(READ_MULTISHOT, receives(selects_buffers(io(kIn, F::rw, prep_read_mshot, issue_read_mshot,
+	                                               "FILE_INFO, then PREADV (RWF_NOWAIT) + POLL", done_read_mshot,
+	                                               "pollable files only (-EBADFD otherwise), as on Linux"))));
+	OP(WAITID, traits(run(F::process, false, prep_waitid, issue_waitid, "WAITPID"), &OpDef::cancel_counts));
+	OP(FUTEX_WAIT, traits(run(F::process, false, prep_futex_wait, issue_futex_wait, "FUTEX (WAIT)"),
+	                      &OpDef::cancel_counts));
+	OP(FUTEX_WAKE, run(F::process, false, prep_futex_wake, issue_futex_wake, "FUTEX (WAKE)"));
+	OP(FUTEX_WAITV, traits(run(F::process, false, prep_futex_waitv, issue_futex_waitv, "FUTEX (WAITV)"),
+	                       &OpDef::cancel_counts));
+	OP(FIXED_FD_INSTALL, run(F::core, true, prep_fixed_fd_install, issue_fixed_fd_install, "DUP"));
+	OP(FTRUNCATE, mapped(F::fs, true, RP_OP_FTRUNCATE, M::file, M::zero, M::zero, M::off, M::zero, M::zero, M::zero,
+	                     Z_OP_FLAGS | Z_ADDR | Z_LEN | Z_BUF_INDEX | Z_SPLICE_FD_IN | Z_ADDR3));
+	OP(BIND, run(F::net, true, prep_bind, issue_bind, "BIND"));
+	OP(LISTEN, run(F::net, true, prep_listen, issue_listen, "LISTEN"));
+	return t;
+}
+
+#undef OP
+
+// Every opcode has its entry, at its own index.
+constexpr bool complete_and_in_place(const OpTable& t)
+{
+	for (uint32_t i = 0; i < lx::OP_LAST; ++i)
+		if (!t.e[i].name || t.e[i].opcode != i || (t.e[i].supported && (!t.e[i].prep || !t.e[i].issue)) ||
+		    (t.e[i].issue == issue_mapped) != (t.e[i].map.native_op != 0) || (!t.e[i].native && !t.e[i].map.native_op))
+			return false;
+	return true;
+}
 } // namespace
 
-constexpr OpDef kOps[] = {
-    pollable_ring(run("NOP", F::core, false, prep_nop, issue_nop, "(none: completes in the shim)")),
-    selects_buffers(io(kIn, "READV", F::rw, prep_rw, issue_rw, "READV / PREADV", done_rw)),
-    io(kOut, "WRITEV", F::rw, prep_rw, issue_rw, "WRITEV / PWRITEV", done_rw),
-    run("FSYNC", F::sync, true, prep_fsync, issue_fsync, "FSYNC / FDATASYNC", nullptr,
-        "a range (off/len) syncs the whole file"),
-    io(kIn, "READ_FIXED", F::rw, prep_rw_fixed, issue_rw, "READ / PREAD", done_rw),
-    io(kOut, "WRITE_FIXED", F::rw, prep_rw_fixed, issue_rw, "WRITE / PWRITE", done_rw),
-    run("POLL_ADD", F::poll, true, prep_poll_add, issue_poll_add, "POLL / REGISTER_EVENTS", done_poll_add),
-    run("POLL_REMOVE", F::poll, false, prep_poll_remove, issue_poll_remove, "CANCEL"),
-    run("SYNC_FILE_RANGE", F::sync, true, prep_sync_file_range, issue_sync_file_range, "SYNC_RANGE"),
-    io(kOut, "SENDMSG", F::net, prep_msg, issue_msg, "SENDMSG", done_rw),
-    selects_buffers(io(kIn, "RECVMSG", F::net, prep_msg, issue_msg, "RECVMSG", done_rw)),
-    run("TIMEOUT", F::timeout, false, prep_timeout, issue_timeout, "TIMEOUT", done_timeout),
-    run("TIMEOUT_REMOVE", F::timeout, false, prep_timeout_remove, issue_timeout_remove, "CANCEL + TIMEOUT"),
-    io(kIn, "ACCEPT", F::net, prep_accept, issue_accept, "ACCEPT", done_rw),
-    run("ASYNC_CANCEL", F::cancel, false, prep_async_cancel, issue_async_cancel, "CANCEL", done_async_cancel),
-    run("LINK_TIMEOUT", F::timeout, false, prep_link_timeout, issue_link_timeout, "TIMEOUT + CANCEL",
-        done_link_timeout),
-    run("CONNECT", F::net, true, prep_connect, issue_connect, "CONNECT"),
-    run("FALLOCATE", F::fs, true, prep_fallocate, issue_fallocate, "FALLOCATE"),
-    run("OPENAT", F::fs, false, prep_openat, issue_openat, "OPENAT", done_direct),
-    run("CLOSE", F::fs, false, prep_close, issue_close, "CLOSE"),
-    pollable_ring(run("FILES_UPDATE", F::core, false, prep_files_update, issue_files_update, "(none: shim file table)")),
-    run("STATX", F::fs, false, prep_statx, issue_statx, "STATX"),
-    selects_buffers(io(kIn, "READ", F::rw, prep_rw, issue_rw, "READ / PREAD", done_rw)),
-    io(kOut, "WRITE", F::rw, prep_rw, issue_rw, "WRITE / PWRITE", done_rw),
-    run("FADVISE", F::fs, true, prep_fadvise, issue_fadvise, "FADVISE"),
-    run("MADVISE", F::fs, false, prep_madvise, issue_madvise, "MADVISE"),
-    io(kOut, "SEND", F::net, prep_sendrecv, issue_sendrecv, "SEND / SENDMSG (to a destination)", done_rw),
-    selects_buffers(io(kIn, "RECV", F::net, prep_sendrecv, issue_sendrecv, "RECV", done_rw, "no bundles")),
-    run("OPENAT2", F::fs, false, prep_openat2, issue_openat2, "OPENAT (resolve)", done_direct),
-    refuse("EPOLL_CTL", F::core, "no native epoll_ctl opcode"),
-    run("SPLICE", F::rw, true, prep_splice, issue_splice, "SPLICE"),
-    pollable_ring(run("PROVIDE_BUFFERS", F::core, false, prep_provide_buffers, issue_provide_buffers,
-                      "(none: shim buffer groups)")),
-    pollable_ring(run("REMOVE_BUFFERS", F::core, false, prep_remove_buffers, issue_remove_buffers,
-                      "(none: shim buffer groups)")),
-    run("TEE", F::rw, true, prep_tee, issue_tee, "TEE"),
-    run("SHUTDOWN", F::net, true, prep_shutdown, issue_shutdown, "SHUTDOWN"),
-    run("RENAMEAT", F::fs, false, prep_renameat, issue_renameat, "RENAMEAT"),
-    run("UNLINKAT", F::fs, false, prep_unlinkat, issue_unlinkat, "UNLINKAT"),
-    run("MKDIRAT", F::fs, false, prep_mkdirat, issue_mkdirat, "MKDIRAT"),
-    run("SYMLINKAT", F::fs, false, prep_symlinkat, issue_symlinkat, "SYMLINKAT"),
-    run("LINKAT", F::fs, false, prep_linkat, issue_linkat, "LINKAT"),
-    pollable_ring(run("MSG_RING", F::msg, true, prep_msg_ring, issue_msg_ring, "(none: posted to the target ring)",
-                      nullptr, "SEND_FD between rings driven by different threads may return -EAGAIN")),
-    run("FSETXATTR", F::fs, true, prep_xattr, issue_xattr, "FSETXATTR"),
-    run("SETXATTR", F::fs, false, prep_xattr, issue_xattr, "SETXATTR"),
-    run("FGETXATTR", F::fs, true, prep_xattr, issue_xattr, "FGETXATTR"),
-    run("GETXATTR", F::fs, false, prep_xattr, issue_xattr, "GETXATTR"),
-    run("SOCKET", F::net, false, prep_socket, issue_socket, "SOCKET", done_direct),
-    run("URING_CMD", F::net, true, prep_uring_cmd, issue_uring_cmd, "SOCKET_QUEUED / SOCKET_GETOPT / SOCKET_SETOPT",
-        done_uring_cmd, "socket commands only; other files -EOPNOTSUPP (no driver commands)"),
-    io(kOut, "SEND_ZC", F::net, prep_send_zc, issue_send_zc, "SEND / SENDMSG", done_rw,
-       "the OS copies the data; the notification follows the result (REPORT_USAGE says copied)"),
-    io(kOut, "SENDMSG_ZC", F::net, prep_sendmsg_zc, issue_sendmsg_zc, "SENDMSG", done_rw,
-       "the OS copies the data; the notification follows the result (REPORT_USAGE says copied)"),
-    selects_buffers(io(kIn, "READ_MULTISHOT", F::rw, prep_read_mshot, issue_read_mshot, "PREADV (RWF_NOWAIT) + POLL",
-                       done_read_mshot, "pollable files only (-EBADFD otherwise), as on Linux")),
-    run("WAITID", F::process, false, prep_waitid, issue_waitid, "WAITPID"),
-    run("FUTEX_WAIT", F::process, false, prep_futex_wait, issue_futex_wait, "FUTEX (WAIT)"),
-    run("FUTEX_WAKE", F::process, false, prep_futex_wake, issue_futex_wake, "FUTEX (WAKE)"),
-    run("FUTEX_WAITV", F::process, false, prep_futex_waitv, issue_futex_waitv, "FUTEX (WAITV)"),
-    run("FIXED_FD_INSTALL", F::core, true, prep_fixed_fd_install, issue_fixed_fd_install, "DUP"),
-    run("FTRUNCATE", F::fs, true, prep_ftruncate, issue_ftruncate, "FTRUNCATE"),
-    run("BIND", F::net, true, prep_bind, issue_bind, "BIND"),
-    run("LISTEN", F::net, true, prep_listen, issue_listen, "LISTEN"),
-};
-static_assert(sizeof(kOps) / sizeof(kOps[0]) == lx::OP_LAST, "one entry per Linux opcode");
+constexpr OpTable kOps = build();
+static_assert(complete_and_in_place(kOps), "every IORING_OP_* has exactly one entry, at its own index");
 
 } // namespace ringport::shim

@@ -22,24 +22,82 @@ using NativeDoneFn = void (*)(Ring&, Req&, NativeTag, int64_t res, uint32_t nfla
 
 enum class Family : uint8_t { core, rw, fs, sync, net, poll, timeout, cancel, process, msg };
 
+// Ops that are one native op with fields copied across (the fs family's path, xattr and file-size ops): where each
+// native field takes its value from, which Linux fields must be zero, and which flags are allowed. prep_mapped
+// and issue_mapped do the rest, so each such op is its table entry and nothing else.
+enum class From : uint8_t {
+	zero,
+	file,        // the resolved file (FIXED_FILE honoured)
+	dirfd,       // sqe.fd as a directory fd (AT_FDCWD sign-extended)
+	len_dirfd,   // sqe.len as a directory fd (the second directory of renameat/linkat)
+	addr,
+	addr2,
+	addr3,
+	len,
+	off,
+	op_flags,    // the 32-bit flags union (statx_flags, rename_flags, xattr_flags, fadvise_advice, ...)
+	addr_or_len, // a 64-bit length in addr when set, else len (fadvise since 6.7)
+	off_or_len,  // a 64-bit length in off when set, else len (madvise since 6.7)
+};
+// Linux fields a mapped op refuses with -EINVAL when set.
+enum : uint16_t {
+	Z_BUF_INDEX = 1u << 0,
+	Z_SPLICE_FD_IN = 1u << 1,
+	Z_OFF = 1u << 2,
+	Z_LEN = 1u << 3,
+	Z_OP_FLAGS = 1u << 4,
+	Z_ADDR = 1u << 5,
+	Z_ADDR3 = 1u << 6,
+	Z_IOPRIO = 1u << 7,
+};
+struct FieldMap {
+	uint8_t native_op; // 0 (NOP): the op is not mapped
+	From fd, addr, len, offset, a1, a2, flags;
+	uint16_t zero;          // Z_* fields that must be zero
+	bool dirfd_op;          // names a path relative to sqe.fd: FIXED_FILE is -EBADF (after buf_index/splice_fd_in)
+	uint32_t flags_allowed; // op_flags bits allowed (when flags comes from op_flags)
+};
+Status prep_mapped(Ring&, Req&);
+Issued issue_mapped(Ring&, Req&);
+
+// One Linux opcode: what it accepts, its hooks, and the traits the generic submit/complete paths ask instead of
+// testing opcodes (Linux's io_uring/opdef.c is the model).
 struct OpDef {
-	const char* name;
+	uint8_t opcode;     // the index it sits at: set from the index, checked for every entry at build time
+	const char* name;   // IORING_OP_<name>, spelled from the same token as the index
 	Family family;
 	bool supported;     // executes; otherwise refused with refusal and reported unsupported by the probe
 	bool needs_file;    // sqe.fd names a file (FIXED_FILE applies)
 	bool buffer_select; // accepts IOSQE_BUFFER_SELECT
 	bool ioprio;        // sqe.ioprio means something (else it must be zero)
 	bool iopoll;        // allowed on an IOPOLL ring
-	uint8_t poll_events; // readiness to wait for when the OS says -EAGAIN (POLLIN/POLLOUT), 0: none
+	uint8_t poll_events; // readiness a buffer-selecting attempt waits for before it selects again (POLLIN/POLLOUT)
+	// Traits.
+	bool guards_link;   // LINK_TIMEOUT: armed when the request before it starts; its target hands the chain on
+	bool timer;         // a cancel names its native timer (TAG_TIMER), not its current operation
+	bool cancel_counts; // Linux's cancellation of it reports how many it removed (waitid, futex waits)
+	bool is_cancel;     // it cancels others: never itself the target of another process's cancel
+	bool mshot_drains;  // multishot and cancelled: it first takes what already arrived (reads, receives)
+	bool mshot_zero_ends; // multishot: a result of 0 is the end (EOF), not an item (an accepted fd 0 is one)
 	int16_t refusal;    // -errno for refused opcodes
 	PrepFn prep;
 	IssueFn issue;
 	NativeDoneFn native_done; // nullptr: complete with the native result
-	const char* native;       // the native opcode(s) it becomes, for the compat matrix
+	// Hooks.
+	bool (*cancel)(Ring&, Req*);                      // cancels it in the shim (timers); nullptr: a native Cancel
+	bool (*fast)(Ring&, const lx::io_uring_sqe&);     // completes it without a request when it can (NOP)
+	int64_t (*mshot_result)(Ring&, Req&, int64_t res); // multishot: turns a native result into the CQE's
+	FieldMap map;             // mapped ops (prep_mapped/issue_mapped): the native op and its fields
+	const char* native;       // the native opcode(s) it becomes, for the compat matrix (mapped ops: from map)
 	const char* note;         // how it differs from Linux here, if at all
 };
 
-extern const OpDef kOps[]; // lx::OP_LAST entries, constant-initialised
+// Indexed by IORING_OP_*; constant-initialised (kernel-shim/src/optable.cpp builds it entry by index).
+struct OpTable {
+	OpDef e[lx::OP_LAST];
+	constexpr const OpDef& operator[](uint32_t op) const { return e[op]; }
+};
+extern const OpTable kOps;
 
 // Family entry points (one source file per family).
 #define RP_OP_FNS(name)                                                                                        \
@@ -57,17 +115,6 @@ RP_OP_FNS(tee)
 RP_OP_FNS(openat)
 RP_OP_FNS(openat2)
 RP_OP_FNS(close)
-RP_OP_FNS(statx)
-RP_OP_FNS(fallocate)
-RP_OP_FNS(fadvise)
-RP_OP_FNS(madvise)
-RP_OP_FNS(renameat)
-RP_OP_FNS(unlinkat)
-RP_OP_FNS(mkdirat)
-RP_OP_FNS(symlinkat)
-RP_OP_FNS(linkat)
-RP_OP_FNS(ftruncate)
-RP_OP_FNS(xattr)
 RP_OP_FNS(fsync)
 RP_OP_FNS(sync_file_range)
 RP_OP_FNS(sendrecv)
@@ -96,9 +143,14 @@ RP_OP_FNS(msg_ring)
 #undef RP_OP_FNS
 
 void done_rw(Ring&, Req&, NativeTag, int64_t, uint32_t);
+void done_net(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_uring_cmd(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_read_mshot(Ring&, Req&, NativeTag, int64_t, uint32_t);
-void done_net_mshot(Ring&, Req&, NativeTag, int64_t);
+// The multishot state machine shared by READ_MULTISHOT and multishot RECV/RECVMSG/ACCEPT (multishot.cpp).
+void done_multishot(Ring&, Req&, NativeTag, int64_t);
+int64_t recvmsg_mshot_result(Ring&, Req&, int64_t);
+int64_t accept_mshot_result(Ring&, Req&, int64_t);
+bool complete_nop_inline(Ring&, const lx::io_uring_sqe&);
 void done_poll_add(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_link_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
@@ -126,7 +178,11 @@ int64_t files_update_from_op(Ring& r, uint32_t offset, uint64_t data, uint32_t n
 
 // Timeout family services used by the core.
 void arm_link_timeout(Ring& r, Req* lt, Req* target);
-void disarm_link_timeout(Ring& r, Req* lt); // the target finished first
+// The request a link timeout lt guards finished (or failed before it started): lt is disarmed or completes, and
+// the returned request (what followed lt) continues the chain.
+Req* link_timeout_target_done(Ring& r, Req* lt);
+// A plain timeout (no count, not multishot, nothing linked after it): exit lets it fire rather than cancel it.
+bool plain_timeout(const Req* q);
 // Cancel family services (ASYNC_CANCEL and REGISTER_SYNC_CANCEL share the matching).
 struct CancelSpec {
 	uint64_t user_data;
@@ -143,5 +199,7 @@ Status cancel_prep_spec(CancelSpec* spec, uint64_t addr, int32_t fd, uint32_t fl
 int64_t cancel_start(Ring& r, const CancelSpec& spec, Req* owner);
 // Cancels one shim-level request (timeouts): true when it was one and is now done.
 bool cancel_timeout_req(Ring& r, Req* req);
+// Cancels q quietly: in the shim when its op says how (timers), else by a native Cancel nobody waits for.
+void cancel_quietly(Ring& r, Req* q);
 
 } // namespace ringport::shim

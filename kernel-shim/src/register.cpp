@@ -75,10 +75,9 @@ Status read_tag(uint64_t tags, uint32_t i, uint64_t* tag)
 // Takes a reference on fd for a fixed-file slot. io_uring fds cannot be registered.
 int grab_file(int32_t fd)
 {
-	int kind = rp_host_fd_kind(fd);
-	if (kind < 0 || kind == 1)
+	if (fd < 0 || rp_host_ring_of_fd(fd))
 		return -lx::EBADF;
-	return rp_host_file_get(fd);
+	return rp_host_file_get(fd); // -EBADF when fd is not open
 }
 
 int64_t register_files(Ring& r, uint64_t arg, uint32_t nr, uint64_t tags)
@@ -264,9 +263,9 @@ int64_t register_eventfd(Ring& r, uint64_t arg, uint32_t nr, bool async)
 	int32_t fd;
 	if (rp_host_copy_from_user(&fd, arg, 4))
 		return -lx::EFAULT;
-	if (rp_host_fd_kind(fd) < 0)
+	if (fd < 0)
 		return -lx::EBADF;
-	int ref = rp_host_file_get(fd);
+	int ref = rp_host_file_get(fd); // -EBADF when fd is not open
 	if (ref < 0)
 		return ref;
 	r.eventfd = ref;

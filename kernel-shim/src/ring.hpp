@@ -29,6 +29,7 @@ enum : uint32_t {
 	REQ_COMPLETE_ONLY = 1u << 16, // on the ready list to be completed with res (cancelled), not issued
 	REQ_HASHED = 1u << 17,        // an armed poll on Ring::poll_hash
 	REQ_NOTIF = 1u << 18,         // zero-copy send: a notification CQE follows its result
+	REQ_FILE_CHECKED = 1u << 19,  // the OS answered the request's FILE_INFO probe: the file may be used
 };
 
 // Tags in the low bits of a native user_data: which of a request's native operations completed.
@@ -38,7 +39,8 @@ enum NativeTag : uint64_t {
 	TAG_CANCEL_QUIET = 2,  // a cancel whose result nobody needs; the target is the request
 	TAG_CANCEL_RESULT = 3, // a cancel whose result the request (ASYNC_CANCEL, fired LINK_TIMEOUT) collects
 	TAG_RETRY = 4,         // a retried main operation (pread on a pipe becomes read)
-	TAG_READY = 5,         // a readiness poll before retrying an operation that would block
+	TAG_READY = 5,         // a readiness poll before selecting a buffer again (buffer selection, multishot reads)
+	TAG_PROBE = 6,         // a native FILE_INFO question about the request's file; its answer continues the issue
 	TAG_MASK = 63,
 };
 
@@ -89,7 +91,8 @@ struct alignas(64) Req {
 		} timeout;
 		struct {
 			uint32_t events;
-			uint8_t phase; // which native poll (TAG_MAIN / TAG_RETRY) is current
+			uint8_t phase;   // which native poll (TAG_MAIN / TAG_RETRY) is current
+			bool probing;    // the FILE_INFO answer (is it the ring's own eventfd?) arms the native poll
 		} poll;
 		struct {
 			uint64_t addr;
@@ -282,7 +285,8 @@ struct Ring {
 	rp_host_ring_params native_params; // what the native ring was created with (a forked child makes its own)
 };
 
-// ---- core services used by the op families (submit.cpp, complete.cpp) ----
+// ---- core services used by the op families (requests.cpp, chains.cpp, submission.cpp, waiting.cpp,
+// cq_posting.cpp, native_queue.cpp) ----
 
 // Posts a CQE (or queues it on overflow). Caller holds the lock; visible at the next commit().
 void post_cqe(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const uint32_t* big = nullptr);
@@ -290,6 +294,8 @@ void post_cqe(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const u
 bool post_cqe_if_room(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags);
 // Publishes staged CQEs, signals the eventfd and wakes waiters.
 void commit(Ring& r);
+// Moves overflowed CQEs into the CQ while it has room.
+void flush_overflow(Ring& r);
 
 // Finishes a request with res: posts its CQE per its flags, then releases its chain.
 void complete(Ring& r, Req* req, int64_t res, uint32_t cflags = 0);
@@ -340,6 +346,12 @@ void free_req_chunks(Ring& r);
 bool reap_native(Ring& r); // whether anything was reaped
 // Runs ready requests and flushes the native SQ (submit context).
 void run_ready(Ring& r);
+// Runs everything that can run now: ready requests, the native enter, native completions, commit. Submit context.
+void run_pending(Ring& r);
+// A complete chain (or single request) is ready to go: drain rules, then issue.
+void queue_chain(Ring& r, Req* head);
+// io_uring_enter's GETEVENTS: waits for min_events CQEs per flags and the EXT_ARG/sigmask argument. Lock held.
+int wait_for_cqes(Ring& r, uint32_t min_events, uint32_t flags, uint64_t arg, size_t argsz);
 void flush_native(Ring& r);
 
 // Count timeouts: called after completions were produced.
@@ -400,7 +412,7 @@ void forget_requests(Ring& r);
 // The ring's registry for the fork handlers (setup and destroy).
 void live_add(Ring* r);
 void live_remove(Ring* r);
-// The native ring's notify callback (setup.cpp).
+// The native ring's notify callback (native_queue.cpp).
 void on_native_notify(void* ctx);
 // destroy(): a shared ring this process lets go of while others may still use it.
 void shared_release(Ring& r);

@@ -80,33 +80,6 @@ Status fill_params(uint32_t entries, lx::io_uring_params& p)
 
 } // namespace
 
-// The notify callback: an OS thread posted native completions.
-void on_native_notify(void* ctx)
-{
-	Ring& r = *static_cast<Ring*>(ctx);
-	__atomic_store_n(&r.reap_request, 1, __ATOMIC_SEQ_CST);
-	if (r.flags & lx::SETUP_DEFER_TASKRUN) {
-		// Completions are posted only inside enter: wake a waiter, and tell a poller there is work.
-		kick_waiters(r);
-		if (void* cookie = __atomic_load_n(&r.poll_cookie, __ATOMIC_ACQUIRE))
-			rp_host_ring_posted(cookie);
-		// TASKRUN_FLAG tells a program that peeks the CQ that it has to enter for its completions.
-		if (r.flags & lx::SETUP_TASKRUN_FLAG)
-			__atomic_fetch_or(r.k_sq_flags, lx::SQ_TASKRUN, __ATOMIC_RELEASE);
-		// Linux signals a registered eventfd as soon as work is queued for a DEFER_TASKRUN ring.
-		int efd = __atomic_load_n(&r.eventfd, __ATOMIC_ACQUIRE);
-		if (efd >= 0 && !(__atomic_load_n(r.k_cq_flags, __ATOMIC_RELAXED) & lx::CQ_EVENTFD_DISABLED))
-			(void)rp_host_eventfd_signal(efd);
-		return;
-	}
-	if (!r.lock.try_lock())
-		return; // the holder reaps before it unlocks (unlock_ring)
-	r.posted_async = true;
-	reap_native(r);
-	commit(r);
-	unlock_ring(r);
-}
-
 namespace {
 
 void destroy(Ring* r)

@@ -81,12 +81,9 @@ uint32_t cancel_here(Ring& r, const CancelSlot& s)
 	uint32_t found = 0;
 	for (Req* q = r.inflight.head; q;) {
 		Req* next = q->next;
-		if (!(q->state & (REQ_DONE | REQ_CANCELING)) && q->opcode != lx::OP_ASYNC_CANCEL && cancel_matches(r, c, q)) {
+		if (!(q->state & (REQ_DONE | REQ_CANCELING)) && !kOps[q->opcode].is_cancel && cancel_matches(r, c, q)) {
 			++found;
-			if (q->opcode == lx::OP_TIMEOUT)
-				(void)cancel_timeout_req(r, q);
-			else
-				(void)cancel_native(r, q, q, TAG_CANCEL_QUIET);
+			cancel_quietly(r, q);
 			if (!all)
 				break;
 		}
@@ -99,7 +96,7 @@ uint32_t cancel_here(Ring& r, const CancelSlot& s)
 void answer_owner(Ring& r, const CancelSlot& s)
 {
 	Req* q = native_req(s.owner);
-	if (q->gen != uint16_t(s.owner >> 48) || q->opcode != lx::OP_ASYNC_CANCEL || (q->state & REQ_DONE) ||
+	if (q->gen != uint16_t(s.owner >> 48) || !kOps[q->opcode].is_cancel || (q->state & REQ_DONE) ||
 	    !q->u.cancel.outstanding)
 		return; // it ended meanwhile (its process left the ring)
 	if (s.found > 1)
@@ -291,11 +288,6 @@ void drop_parents_work(Ring& r)
 	free_overflow_list(__atomic_exchange_n(&r.inbox, nullptr, __ATOMIC_ACQ_REL));
 }
 
-bool plain_timeout(const Req* q)
-{
-	return q->opcode == lx::OP_TIMEOUT && !q->sqe.off && !(q->u.timeout.flags & lx::TIMEOUT_MULTISHOT) && !q->link;
-}
-
 // Asks for every own request to end with -ECANCELED, as Linux's cancellation does; with keep_timeouts, plain
 // timeouts keep running. Lock held, submit context.
 void cancel_own(Ring& r, bool keep_timeouts)
@@ -309,12 +301,8 @@ void cancel_own(Ring& r, bool keep_timeouts)
 		}
 	for (Req* q = r.inflight.head; q;) {
 		Req* next = q->next;
-		if (!(q->state & (REQ_DONE | REQ_CANCELING)) && !(keep_timeouts && plain_timeout(q))) {
-			if (q->opcode == lx::OP_TIMEOUT)
-				(void)cancel_timeout_req(r, q);
-			else
-				(void)cancel_native(r, q, q, TAG_CANCEL_QUIET);
-		}
+		if (!(q->state & (REQ_DONE | REQ_CANCELING)) && !(keep_timeouts && plain_timeout(q)))
+			cancel_quietly(r, q);
 		q = next;
 	}
 }

@@ -1,6 +1,8 @@
 // Prints docs/compat-matrix.md from the shim's op table, so the matrix cannot disagree with the code.
 #include "optable.hpp"
 
+#include <ringport/native_ops.hpp>
+
 #include <cstdio>
 
 using namespace ringport::shim;
@@ -40,7 +42,9 @@ int main()
 			std::snprintf(status, sizeof status, "supported");
 		else
 			std::snprintf(status, sizeof status, "refused (%d)", d.refusal);
-		std::printf("| %u | IORING_OP_%s | %s | %s | %s | %s |\n", i, d.name, family_name(d.family), status, d.native,
+		// Mapped ops name their native op through the native table; the others say it in words.
+		const char* native = d.native ? d.native : ringport::native::kOpArgs[d.map.native_op].name;
+		std::printf("| %u | IORING_OP_%s | %s | %s | %s | %s |\n", i, d.name, family_name(d.family), status, native,
 		            d.note);
 	}
 	static const char* const setup_names[] = {"IOPOLL", "SQPOLL", "SQ_AFF", "CQSIZE", "CLAMP", "ATTACH_WQ",

@@ -17,15 +17,6 @@ namespace ringport::glue {
 
 namespace {
 
-long set_errno(long r)
-{
-	if (r < 0 && r > -4096) {
-		errno = int(-r);
-		return -1;
-	}
-	return r;
-}
-
 long sys_execve(const char* path, char* const argv[], char* const envp[])
 {
 	return raw_syscall(SYS_execve, long(path), long(argv), long(envp));

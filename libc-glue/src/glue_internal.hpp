@@ -1,25 +1,22 @@
 // Internals shared by the libc glue's source files.
 #pragma once
 
+#include <ringport/linux_syscall.hpp>
 #include <ringport/shim/shim.hpp>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdint>
+#include <mutex>
 #include <sys/syscall.h>
 
 namespace ringport::glue {
 
 // A system call that never goes through libc (whose wrappers this library interposes). Returns -errno.
+using ringport::linux_syscall;
 inline long raw_syscall(long n, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0, long f = 0)
 {
-	long ret;
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	__asm__ volatile("syscall"
-	                 : "=a"(ret)
-	                 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-	                 : "rcx", "r11", "memory");
-	return ret;
+	return linux_syscall(n, a, b, c, d, e, f);
 }
 
 // Memory a forked child leaves alone on purpose (copies whose threads are the parent's): not a leak for
@@ -31,11 +28,45 @@ inline void keep_for_leak_checkers(const void* p)
 		__lsan_ignore_object(p);
 }
 
+// -errno to libc's convention: -1 with errno set.
+inline long set_errno(long r)
+{
+	if (r < 0 && r > -4096) {
+		errno = int(-r);
+		return -1;
+	}
+	return r;
+}
+
+// One per io_uring instance (ring_fds.cpp): the shim ring and a private handle on its eventfd for readiness.
+struct RingFile {
+	shim::Ring* ring;
+	int signal_fd;
+	std::atomic<uint32_t> refs;
+	std::atomic<bool> armed;
+};
+// Guards the glue's slow-path tables (ring mappings, armed ring fds); the fork handlers hold it across fork.
+extern std::mutex g_lock;
+void rf_ref(RingFile* rf);
+void rf_unref(RingFile* rf);
+RingFile* lookup(int fd); // the ring fd's file, or nullptr
+void track(int fd, RingFile* rf);
+void untrack(int fd);
+
+// Readiness of ring fds (readiness.cpp). arm: from now on every CQ publish makes the ring fd readable;
+// disarm: no more (the ring is going away); sync: the eventfd's readability matches the CQ now.
+void arm(RingFile* rf);
+void disarm(RingFile* rf);
+void sync_readiness(RingFile* rf);
+void sync_all_armed();
+// Whether this thread made a polled ring fd readable during its current io_uring_enter (cleared).
+bool take_ring_fd_posted();
+
 // The ring behind a ring fd, or nullptr.
 shim::Ring* ring_of_fd(int fd);
 // rp_host_ring_posted lands here: make the ring's eventfd readable.
 void ring_fd_posted(void* cookie);
-// rp_host_fd_watch lands here.
+// The hosted OS's readiness hook (rp_os_set_readiness_hook): a ring fd about to be polled starts mirroring its CQ.
 void watch_fd(int fd);
 // rp_host_defer lands here: one helper thread runs deferred ring work in order.
 void defer_to_helper(void (*fn)(void*), void* arg);

@@ -121,8 +121,9 @@ uint64_t rp_host_now_ns(uint32_t clock_id)
 	return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
+// static: inside extern "C" an unnamed namespace does not keep these names out of the program's.
 namespace {
-int futex_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, const void* sigmask, size_t sigsize,
+static int futex_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, const void* sigmask, size_t sigsize,
                int private_flag)
 {
 	timespec abs{};
@@ -148,7 +149,7 @@ int futex_wait(const uint32_t* word, uint32_t expected, uint64_t deadline_ns, co
 	return 0;
 }
 
-void futex_wake(const uint32_t* word, uint32_t count, int private_flag)
+static void futex_wake(const uint32_t* word, uint32_t count, int private_flag)
 {
 	raw_syscall(SYS_futex, long(word), FUTEX_WAKE | private_flag, long(count > INT32_MAX ? INT32_MAX : count), 0, 0, 0);
 }
@@ -181,7 +182,7 @@ struct rp_host_watch {
 };
 
 namespace {
-void* watch_loop(void* p)
+static void* watch_loop(void* p)
 {
 	auto* w = static_cast<rp_host_watch*>(p);
 	// The first look is unconditional: changes made before this thread ran would not wake it.
@@ -246,9 +247,9 @@ uint32_t rp_host_cpu_count(void)
 }
 
 namespace {
-thread_local uint64_t t_tid = 0;
+static thread_local uint64_t t_tid = 0;
 // A forked child is a new task: forget the parent's cached id.
-void forget_tid() { t_tid = 0; }
+static void forget_tid() { t_tid = 0; }
 } // namespace
 
 uint64_t rp_host_task_id(void)
@@ -299,47 +300,6 @@ void rp_host_ring_abandon(rp_host_ring* ring)
 	rp_os_ring_abandon(reinterpret_cast<rp_os_ring*>(ring));
 }
 
-int rp_host_fd_kind(int fd)
-{
-	if (fd < 0 || raw_syscall(SYS_fcntl, fd, F_GETFD) < 0)
-		return -EBADF;
-	return ring_of_fd(fd) ? 1 : 0;
-}
-
-int rp_host_fd_flags(int fd)
-{
-	long r = raw_syscall(SYS_fcntl, fd, F_GETFL);
-	return int(r);
-}
-
-int rp_host_fd_is_stream(int fd)
-{
-	int type = 0;
-	socklen_t len = sizeof(type);
-	if (raw_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, long(&type), long(&len)) < 0)
-		return 0;
-	return type == SOCK_STREAM || type == SOCK_SEQPACKET;
-}
-
-int rp_host_fd_pollable(int fd)
-{
-	struct stat st;
-	long r = raw_syscall(SYS_fstat, fd, long(&st));
-	if (r < 0)
-		return int(r);
-	return !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode));
-}
-
-int rp_host_same_file(int fd1, int fd2)
-{
-	constexpr long kKcmpFile = 0;
-	long pid = raw_syscall(SYS_getpid);
-	long r = raw_syscall(SYS_kcmp, pid, pid, kKcmpFile, fd1, fd2);
-	if (r < 0)
-		return int(r);
-	return r == 0 ? 1 : 0;
-}
-
 int rp_host_file_get(int fd)
 {
 	// Keep the duplicate away from the low numbers programs expect open() to hand out.
@@ -359,8 +319,6 @@ int rp_host_eventfd_signal(int ref)
 }
 
 void rp_host_ring_posted(void* cookie) { ring_fd_posted(cookie); }
-
-void rp_host_fd_watch(int fd) { watch_fd(fd); }
 
 void* rp_host_ring_of_fd(int fd) { return ring_of_fd(fd); }
 

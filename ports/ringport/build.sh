@@ -8,9 +8,10 @@ if [ ! -f config.status ]; then
   ./autogen.sh
   ./configure -q --prefix="$COOK_PREFIX"
 fi
-# What matters to the ports is lib/libringport.*, the headers and lib/pkgconfig/ringport.pc: install
-# just those, so the tree's own tools (cook, demos, benchmarks) are not built a second time here.
-make -j"$COOK_JOBS" install-libLTLIBRARIES install-data \
+# What matters to the ports is lib/libringport.*, the headers, lib/pkgconfig/ringport.pc and bin/ringport
+# (`ringport run`, which finds the libraries in ../lib): install just those, so the tree's own tools (cook,
+# demos, benchmarks) are not built a second time here.
+make -j"$COOK_JOBS" install-libLTLIBRARIES install-data install-binPROGRAMS \
   DESTDIR="$COOK_DESTDIR"
 if ! ls "$COOK_DESTDIR$COOK_PREFIX"/lib/libringport.* >/dev/null 2>&1; then
   echo "ringport: this tree does not build libringport yet (no lib/libringport.* was installed)" >&2

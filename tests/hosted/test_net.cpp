@@ -195,7 +195,9 @@ static void test_datagram_waitall_takes_one_message(void**)
 	rv.addr = uint64_t(uintptr_t(buf));
 	rv.len = sizeof buf;
 	rv.syscall_flags = MSG_WAITALL;
-	assert_int_equal(r.result(rv), 3);
+	Completion one = r.run(rv);
+	assert_int_equal(one.result, 3);
+	assert_int_equal(one.flags & RP_CQE_SHORT_STREAM, 0u); // a datagram is whole, never a short stream
 	assert_memory_equal(buf, "one", 3);
 	// Waiting for the first datagram, then completing with it alone.
 	assert_int_equal(r.result(rv), 3);
@@ -206,6 +208,32 @@ static void test_datagram_waitall_takes_one_message(void**)
 	Completion c = r.wait();
 	assert_int_equal(c.result, 5);
 	assert_memory_equal(buf, "three", 5);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+// MSG_WAITALL | MSG_DONTWAIT on a stream: what is there comes back at once, flagged RP_CQE_SHORT_STREAM so the
+// submitter knows the rest may still come (the kernel shim continues a buffer-selecting RECV this way).
+static void test_stream_waitall_dontwait_says_short(void**)
+{
+	TestRing r;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(send(sv[1], "abc", 3, 0), 3);
+	char buf[8] = {};
+	rp_sqe rv = fd_sqe(RP_OP_RECV, sv[0], 1);
+	rv.addr = uint64_t(uintptr_t(buf));
+	rv.len = sizeof buf;
+	rv.syscall_flags = MSG_WAITALL | MSG_DONTWAIT;
+	Completion c = r.run(rv);
+	assert_int_equal(c.result, 3);
+	assert_int_equal(c.flags & RP_CQE_SHORT_STREAM, RP_CQE_SHORT_STREAM);
+	// Nothing at all: plain -EAGAIN. All of it: no flag.
+	assert_int_equal(r.result(rv), -EAGAIN);
+	assert_int_equal(send(sv[1], "12345678", 8, 0), 8);
+	c = r.run(rv);
+	assert_int_equal(c.result, 8);
+	assert_int_equal(c.flags & RP_CQE_SHORT_STREAM, 0u);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -355,6 +383,7 @@ int main()
 		cmocka_unit_test(test_accept_connect_nonblocking_sockets),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_datagram_waitall_takes_one_message),
+		cmocka_unit_test(test_stream_waitall_dontwait_says_short),
 		cmocka_unit_test(test_socket_private_opcodes),
 		cmocka_unit_test(test_socket_errors),
 		cmocka_unit_test(test_cancel_pending_accept_and_recv),

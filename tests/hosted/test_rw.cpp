@@ -193,6 +193,74 @@ static void test_nonblocking_fd_gives_eagain(void**)
 	close(p[1]);
 }
 
+// RP_SQE_WAIT_READY: the OS waits for readiness even on an O_NONBLOCK file (Linux io_uring's rule), and a
+// positional read that would block goes to a worker without asking about the file.
+static void test_wait_ready_flag(void**)
+{
+	TestRing r;
+	int p[2];
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	char buf[4];
+	rp_sqe s = rw(RP_OP_READ, p[0], buf, sizeof buf, 0, 1);
+	s.flags = RP_SQE_WAIT_READY;
+	r.push(s);
+	assert_int_equal(r.enter(0), 1);
+	usleep(20000);
+	assert_true(r.cq_empty()); // waits: nothing to read yet
+	assert_int_equal(write(p[1], "ab", 2), 2);
+	Completion c = r.wait();
+	assert_int_equal(c.user_data, 1);
+	assert_int_equal(c.result, 2);
+	assert_memory_equal(buf, "ab", 2);
+	// The caller's own RWF_NOWAIT still says -EAGAIN.
+	iovec v{buf, sizeof buf};
+	s = rw(RP_OP_PREADV, p[0], &v, 1, UINT64_MAX, 2);
+	s.syscall_flags = RWF_NOWAIT;
+	s.flags = RP_SQE_WAIT_READY;
+	assert_int_equal(r.result(s), -EAGAIN);
+	close(p[0]);
+	close(p[1]);
+}
+
+// RP_SQE_DIRECT_ONLY (polled I/O): a file not open for direct I/O is refused before anything is read.
+static void test_direct_only_flag(void**)
+{
+	TestRing r;
+	TempFile f;
+	char buf[8];
+	rp_sqe s = rw(RP_OP_PREAD, f.fd, buf, sizeof buf, 0, 1);
+	s.flags = RP_SQE_DIRECT_ONLY;
+	assert_int_equal(r.result(s), -EOPNOTSUPP);
+	s.fd = uint64_t(123456);
+	assert_int_equal(r.result(s), -EBADF);
+}
+
+// FileInfo: which files report readiness, and whether two fds name one open file.
+static void test_file_info(void**)
+{
+	TestRing r;
+	TempFile f;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	int dup_of_read = dup(p[0]);
+	rp_sqe s = sqe(RP_OP_FILE_INFO, 1);
+	s.fd = uint64_t(p[0]);
+	s.additional1 = UINT64_MAX;
+	assert_int_equal(r.result(s), RP_FILE_POLLABLE);
+	s.fd = uint64_t(f.fd);
+	assert_int_equal(r.result(s), 0);
+	s.fd = uint64_t(p[0]);
+	s.additional1 = uint64_t(dup_of_read);
+	assert_int_equal(r.result(s), RP_FILE_POLLABLE | RP_FILE_SAME);
+	s.additional1 = uint64_t(p[1]);
+	assert_int_equal(r.result(s), RP_FILE_POLLABLE);
+	s.fd = uint64_t(98765);
+	assert_int_equal(r.result(s), -EBADF);
+	close(dup_of_read);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void test_errors(void**)
 {
 	TestRing r;
@@ -224,6 +292,8 @@ static void test_unknown_opcode_and_flags(void**)
 	assert_int_equal(r.result(sqe(200, 3)), -ENOSYS); // scheme-private on an fd with no scheme
 	rp_sqe s = sqe(RP_OP_NOP, 4);
 	s.flags = 0x80;
+	assert_int_equal(r.result(s), -EINVAL);
+	s.flags = 0x10; // the first bit after RP_SQE_DIRECT_ONLY
 	assert_int_equal(r.result(s), -EINVAL);
 	s.flags = RP_SQE_CHAIN;
 	assert_int_equal(r.result(s), -EINVAL);
@@ -260,6 +330,9 @@ int main()
 		cmocka_unit_test(test_waiting_read_keeps_closed_file),
 		cmocka_unit_test(test_pipe_write_waits_for_room),
 		cmocka_unit_test(test_nonblocking_fd_gives_eagain),
+		cmocka_unit_test(test_wait_ready_flag),
+		cmocka_unit_test(test_direct_only_flag),
+		cmocka_unit_test(test_file_info),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_unknown_opcode_and_flags),
 		cmocka_unit_test(test_bad_params),

@@ -94,9 +94,32 @@ void unknown_keys_and_wrong_types(void **) {
     assert_true(contains(parse_error(replace(kGoodRecipe, "patches = [\"one.patch\", \"two.patch\"]", "patches = \"one.patch\"")),
                          "[source] patches: must be an array of strings"));
     assert_true(contains(parse_error(replace(kGoodRecipe, "template = \"configure\"", "template = \"cmake\"")),
-                         "must be \"configure\", \"make\" or \"custom\""));
+                         "must be \"configure\", \"make\", \"meson\" or \"custom\""));
+    assert_true(contains(parse_error(replace(kGoodRecipe, "[build]\n", "[build]\nmeson-flags = [\"-Dx=1\"]\n")),
+                         "[build] meson-flags: only the meson template runs meson"));
+    assert_true(contains(parse_error(replace(kGoodRecipe, "[build]\n", "[build]\ndebian-build-deps = [\"Lib Foo\"]\n")),
+                         "is not a Debian package name"));
+    assert_true(contains(parse_error(replace(kGoodRecipe, "[build]\n", "[build]\nhost-pkg-config = \"yes\"\n")),
+                         "[build] host-pkg-config: must be true or false"));
     assert_true(contains(parse_error(replace(kGoodRecipe, "[target.hosted]\n", "[target.hosted]\ntemplate = \"make\"\n")),
                          "[target.hosted] template: unknown key"));
+}
+
+// The meson template's keys, Debian build dependencies and host-pkg-config, with a target's additions.
+void meson_template_and_debian_build_deps(void **) {
+    std::string text = replace(kGoodRecipe, "template = \"configure\"\nconfigure-flags = [\"--common\"]",
+                               "template = \"meson\"\nmeson-flags = [\"-Da=1\"]\ndebian-build-deps = [\"libzstd-dev\"]");
+    text = replace(text, "configure-flags = [\"--ringport\"]",
+                   "meson-flags = [\"-Db=2\"]\ndebian-build-deps = [\"libfmt-dev\"]\nhost-pkg-config = true");
+    cook::Recipe recipe = cook::parse_recipe_text(text, "ports/demo/recipe.toml", "ports/demo");
+    assert_true(recipe.build.kind == cook::BuildTemplate::Meson);
+    assert_int_equal(recipe.build.host_pkg_config, -1);
+    cook::BuildSteps hosted = recipe.build_for("hosted");
+    assert_int_equal(hosted.meson_flags.size(), 2);
+    assert_string_equal(hosted.meson_flags[1].c_str(), "-Db=2");
+    assert_int_equal(hosted.debian_build_deps.size(), 2);
+    assert_int_equal(hosted.host_pkg_config, 1);
+    assert_int_equal(recipe.build_for("native").host_pkg_config, -1);
 }
 
 void checksum_rules(void **) {
@@ -336,6 +359,7 @@ int main(void) {
         cmocka_unit_test(syntax_error_names_file_and_line),
         cmocka_unit_test(missing_required_fields),
         cmocka_unit_test(unknown_keys_and_wrong_types),
+        cmocka_unit_test(meson_template_and_debian_build_deps),
         cmocka_unit_test(checksum_rules),
         cmocka_unit_test(sha256_known_answers),
         cmocka_unit_test(checksum_mismatch_names_file_and_both_hashes),

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 
 using namespace shimtest;
@@ -432,6 +433,70 @@ static void link_timeout_fires(void**)
 	close(fds[1]);
 }
 
+// Linux io_uring waits for a pipe that would block even when it is O_NONBLOCK (FAST_POLL); RWF_NOWAIT asks for
+// -EAGAIN instead. The waiting is the OS's (RP_SQE_WAIT_READY), not the shim's.
+static void nonblocking_pipe_read_waits(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	int fds[2];
+	assert_int_equal(pipe2(fds, O_NONBLOCK), 0);
+	char buf[8] = {};
+	prep(r.get_sqe(), lx::OP_READ, fds[0], uint64_t(buf), sizeof buf, ~0ull, 1);
+	auto* s = r.get_sqe();
+	prep(s, lx::OP_READ, fds[0], uint64_t(buf), sizeof buf, ~0ull, 2);
+	s->rw_flags = 0x8; // RWF_NOWAIT
+	assert_int_equal(r.submit(), 2);
+	lx::io_uring_cqe c = must_next(r);
+	assert_int_equal(c.user_data, 2);
+	assert_int_equal(c.res, -EAGAIN);
+	timespec pause{0, 20 * 1000 * 1000};
+	nanosleep(&pause, nullptr);
+	assert_int_equal(r.ready(), 0u); // the first read still waits
+	assert_int_equal(write(fds[1], "hello", 5), 5);
+	c = must_next(r);
+	assert_int_equal(c.user_data, 1);
+	assert_int_equal(c.res, 5);
+	assert_memory_equal(buf, "hello", 5);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+// A multishot poll on the ring's own registered eventfd becomes one-shot (Linux: when io_uring's own signal
+// triggers it); the OS says which file it is (RP_OP_FILE_INFO). On another eventfd it stays multishot.
+static void mshot_poll_on_own_eventfd_is_oneshot(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	int own = eventfd(0, EFD_CLOEXEC), other = eventfd(0, EFD_CLOEXEC);
+	assert_true(own >= 0 && other >= 0);
+	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::REGISTER_EVENTFD, &own, 1), 0);
+	auto* s = r.get_sqe();
+	prep(s, lx::OP_POLL_ADD, own, 0, lx::POLL_ADD_MULTI, 0, 1);
+	s->poll32_events = POLLIN;
+	s = r.get_sqe();
+	prep(s, lx::OP_POLL_ADD, other, 0, lx::POLL_ADD_MULTI, 0, 2);
+	s->poll32_events = POLLIN;
+	assert_int_equal(r.submit(), 2);
+	uint64_t one = 1;
+	assert_int_equal(write(other, &one, 8), 8);
+	lx::io_uring_cqe c = must_next(r); // the other eventfd's event, which also signals the own one
+	assert_int_equal(c.user_data, 2);
+	assert_true(c.flags & lx::CQE_F_MORE);
+	bool own_done = false;
+	for (int i = 0; i < 8 && !own_done; ++i) {
+		c = must_next(r);
+		if (c.user_data == 1) {
+			assert_true(c.res & POLLIN);
+			assert_false(c.flags & lx::CQE_F_MORE); // one-shot: its first event ends it
+			own_done = true;
+		}
+	}
+	assert_true(own_done);
+	close(own);
+	close(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +507,7 @@ int main(void)
 	    cmocka_unit_test(count_timeout_and_remove), cmocka_unit_test(cancel_races),
 	    cmocka_unit_test(posted_without_enter),    cmocka_unit_test(ring_fd_polls),
 	    cmocka_unit_test(registered_resources),    cmocka_unit_test(link_timeout_fires),
+	    cmocka_unit_test(nonblocking_pipe_read_waits), cmocka_unit_test(mshot_poll_on_own_eventfd_is_oneshot),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

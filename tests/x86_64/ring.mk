@@ -6,6 +6,7 @@ RP_RING_FILES = \
 	os/x86_64/Ring/op_table.cpp \
 	os/x86_64/Ring/ops_core.cpp \
 	os/x86_64/Ring/ops_files.cpp \
+	os/x86_64/Ring/ops_file_info.cpp \
 	os/x86_64/Ring/ops_later.cpp \
 	os/x86_64/Ring/ops_memory.cpp \
 	os/x86_64/Ring/ops_process.cpp \
@@ -13,6 +14,7 @@ RP_RING_FILES = \
 	os/x86_64/Ring/ops_rw.cpp \
 	os/x86_64/Ring/ops_time.cpp \
 	os/x86_64/Ring/pending.cpp \
+	os/x86_64/Ring/pending_index.cpp \
 	os/x86_64/Ring/ring_arguments.cpp \
 	os/x86_64/Ring/ring_calls.cpp \
 	os/x86_64/Ring/ring_enter.cpp \

@@ -10,7 +10,7 @@ work=${RPK_RING_SMOKE_DIR:-os/x86_64/build/ring-smoke}
 here=$(dirname "$0")
 mkdir -p "$work"
 rm -f "$work"/*.log
-printf 'hello 10\nring_uring 20\n' > "$work/tests"
+printf 'ring_uring 20\nhello 10\n' > "$work/tests"
 python3 "$here/make-initrd.py" "$work/initrd.tar" "$work/tests" "$programs"/hello.t "$programs"/ring_uring.t || exit 1
 timeout -s KILL 60 qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 512M -display none -monitor none \
 	-no-reboot -serial "file:$work/console.log" -serial "file:$work/results.log" \

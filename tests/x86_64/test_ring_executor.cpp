@@ -688,6 +688,53 @@ static void test_memory_ops(void **)
 	assert_int_equal(r.run(m), -EBADF);
 }
 
+// Many parked ops: Cancel finds each by user_data (through the index as it grows), the oldest first among
+// equal user_data.
+static void test_cancel_among_many(void **)
+{
+	UserRing r = UserRing::make(4096, 8192);
+	const uint64_t n = 3000;
+	for (uint64_t i = 0; i < n; i++) {
+		rp_sqe t = sqe_of(RP_OP_TIMEOUT);
+		t.offset = 60000000000ull;
+		t.user_data = i < n - 2 ? 1000 + i : 7; // the last two share user_data 7
+		r.push(t);
+		if ((i + 1) % 4096 == 0)
+			assert_true(r.enter() > 0);
+	}
+	assert_int_equal(r.enter(), long(n % 4096));
+	rp_cqe cqe;
+	int64_t result;
+	assert_false(r.pop(&cqe, &result));
+	// Cancel in reverse order, in batches that fit the SQ.
+	for (uint64_t done = 0; done < n - 2;) {
+		uint64_t batch = 0;
+		for (; batch < 1000 && done < n - 2; batch++, done++) {
+			rp_sqe c = sqe_of(RP_OP_CANCEL);
+			c.addr = 1000 + (n - 3 - done);
+			c.user_data = 1;
+			r.push(c);
+		}
+		assert_int_equal(r.enter(), long(batch));
+		for (uint64_t k = 0; k < 2 * batch; k++) {
+			assert_true(r.pop(&cqe, &result));
+			assert_int_equal(result, cqe.user_data == 1 ? 0 : -ECANCELED);
+		}
+	}
+	rp_sqe c = sqe_of(RP_OP_CANCEL);
+	c.addr = 7;
+	c.user_data = 2;
+	r.push(c);
+	assert_int_equal(r.enter(), 1);
+	expect(r, 7, -ECANCELED); // one of the two, the older
+	expect(r, 2, 0);
+	c.addr = 1000;
+	c.user_data = 3;
+	r.push(c);
+	assert_int_equal(r.enter(), 1);
+	expect(r, 3, -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -705,6 +752,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_blocking_reads_park_until_data_arrives, setup_process, teardown_process),
 	    cmocka_unit_test_setup_teardown(test_eventfd_read_and_event_stream, setup_process, teardown_process),
 	    cmocka_unit_test_setup_teardown(test_memory_ops, setup_process, teardown_process),
+	    cmocka_unit_test_setup_teardown(test_cancel_among_many, setup_process, teardown_process),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

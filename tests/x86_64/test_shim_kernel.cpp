@@ -10,6 +10,7 @@
 
 #include "FileSystem/eventfd.hpp"
 #include "FileSystem/pipe.hpp"
+#include <stdlib.h>
 #include <sys/mman.h>
 
 using namespace ring_test;
@@ -415,6 +416,33 @@ static void test_registered_eventfd_wakes_a_linked_poll(void **)
 	assert_int_equal(seen, 0xe);
 }
 
+// SETUP_NO_MMAP: the rings live in the program's own memory (upstream no-mmap-inval and init-mem).
+static void test_no_mmap_rings_in_program_memory(void **)
+{
+	void *sqes = aligned_alloc(4096, 4096), *rings = aligned_alloc(4096, 4096);
+	lx::io_uring_params p{};
+	p.sq_entries = 2;
+	p.cq_entries = 4;
+	p.flags = lx::SETUP_NO_MMAP | lx::SETUP_CQSIZE;
+	p.cq_off.user_addr = addr(rings);
+	p.sq_off.user_addr = 0; // no SQE memory: Linux's -EFAULT
+	assert_int_equal(io_uring_setup(2, addr(&p)), -EFAULT);
+	p.sq_off.user_addr = addr(sqes);
+	long fd = io_uring_setup(2, addr(&p));
+	assert_true(fd >= 0);
+	assert_int_equal(filesystem_mmap(uint64_t(fd), 0, 4096, PROT_READ, MAP_SHARED, lx::OFF_SQ_RING), -EINVAL);
+	LinuxRing r;
+	r.fd = int(fd);
+	r.p = p;
+	r.sq_ring = r.cq_ring = static_cast<uint8_t *>(rings);
+	r.sqes = static_cast<lx::io_uring_sqe *>(sqes);
+	assert_int_equal(r.run(linux_sqe(lx::OP_NOP)), 0);
+	assert_int_equal(filesystem_close(uint64_t(fd)), 0);
+	run_deferred();
+	free(sqes);
+	free(rings);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +453,7 @@ int main(void)
 	                                    teardown_process),
 	    cmocka_unit_test_setup_teardown(test_poll_on_a_ring_fd, setup_process, teardown_process),
 	    cmocka_unit_test_setup_teardown(test_registered_eventfd_wakes_a_linked_poll, setup_process, teardown_process),
+	    cmocka_unit_test_setup_teardown(test_no_mmap_rings_in_program_memory, setup_process, teardown_process),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

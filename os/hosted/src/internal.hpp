@@ -3,6 +3,8 @@
 #pragma once
 
 #include <ringport/hosted_os.h>
+#include <ringport/linux_syscall.hpp>
+#include <ringport/native_ops.hpp>
 #include <ringport/native_ring_linux.hpp>
 
 #include <atomic>
@@ -20,7 +22,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include <cerrno>
 #include <poll.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 namespace ringport::hosted {
@@ -45,12 +51,38 @@ struct Issue {
 int64_t fail();
 // Fds watched by the reactors of every ring of the process (the sum of Ring::watch_count).
 extern std::atomic<uint32_t> g_watched_fds;
-// poll(2) with a zero timeout, issued directly: the libc glue interposes poll for the program, not the OS.
+// The OS's own system calls go straight to the kernel (ringport::linux_syscall): libringport defines libc's
+// poll, fcntl, close, syscall for the program (docs/glue.md), and those definitions are not the OS's to call.
+// poll(2) with a zero timeout; -1 with errno on failure.
 int poll_now(pollfd* fds, unsigned long n);
+// syscall(2) straight to the kernel, with libc's convention (-1 and errno on failure).
+template <class... Args> long sys(long n, Args... args)
+{
+	long r = linux_syscall(n, (long)(args)...);
+	if (r < 0 && r > -4096) {
+		errno = int(-r);
+		return -1;
+	}
+	return r;
+}
+// mmap(2) and munmap(2) straight to the kernel, with libc's convention.
+inline void* os_mmap(void* addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	long r = sys(SYS_mmap, addr, len, prot, flags, fd, off);
+	return r == -1 ? MAP_FAILED : reinterpret_cast<void*>(r);
+}
+inline int os_munmap(void* addr, size_t len) { return int(sys(SYS_munmap, addr, len)); }
+// fcntl(fd, F_GETFL): the file status flags, or -errno.
+int fd_status_flags(int fd);
+// epoll_ctl(2); -1 with errno on failure.
+int epoll_control(int epfd, int op, int fd, epoll_event* ev);
+// The OS is about to look at fd's readiness (Poll's inline check, a new reactor registration): the embedding's
+// hook (rp_os_set_readiness_hook) makes a file it emulates report its own readiness first.
+void readiness_hook(int fd);
 // Converts a 64-bit fd field to an int fd; AT_FDCWD arrives sign-extended. Out of range gives -1 (EBADF).
 bool to_fd(uint64_t field, int* fd);
-// Closes an fd the OS itself owns, straight to the kernel: the libc glue's close would ask the OS to keep the
-// file first (rp_os_fd_closing), which must not happen for the OS's own fds, nor under a ring lock.
+// Closes an fd the OS itself owns (the program's close would first ask the OS to keep the file waiting on it,
+// rp_os_fd_closing, which must not happen for the OS's own fds, nor under a ring lock).
 int close_owned(int fd);
 
 // Where an in-flight operation currently waits. Every transition happens under Ring::mu.
@@ -115,6 +147,10 @@ struct CompletionQueue {
 	void flush_locked();
 	// Publishes staged entries and wakes a sleeping consumer. Needs `mu`.
 	void publish_locked();
+	// Posts one completion and publishes it, after the parked ones (takes `mu`): every OS thread's post.
+	void post_now(uint64_t user_data, int64_t result, uint32_t flags);
+	// Moves parked completions into the space the consumer has freed, if any are parked (takes `mu`).
+	void flush_parked();
 };
 
 // The reactor's record of one fd registered with epoll: every op waiting on it.
@@ -255,6 +291,11 @@ struct Ring {
 	void serial_release_locked(Op* op);
 	// Waits for readiness of op->fd / op->events on the reactor. Needs mu. Returns 0 or -errno.
 	int to_watch_locked(Op* op);
+	// The one way an op starts waiting for fd's events: on the reactor; if it cannot, the op is dropped and its
+	// submission completes with the error (and fail_flags), or, with unpollable_to_worker, a file epoll refuses
+	// (a regular file) goes to a worker for a blocking call instead. Needs mu.
+	Issue watch_or_drop_locked(Op* op, int fd, uint32_t events, uint32_t fail_flags = 0,
+	                           bool unpollable_to_worker = false);
 	// Moves a watching op to another fd or event set (from a reactor retry). Needs mu.
 	int rewatch_locked(Op* op, int fd, uint32_t events);
 	// Arms a timer for op (op->clock, op->deadline). Needs mu. Returns 0 or -errno.
@@ -287,7 +328,12 @@ struct Ring {
 
 // Per-opcode entry point: runs inline; returns done, or queued after handing an Op on.
 using Handler = Issue (*)(Ring&, const rp_sqe&);
-extern const Handler opcode_table[RP_OP_STANDARD_COUNT];
+// Indexed by rp_opcode (opcode_table.cpp builds it entry by index; the argument conventions are native::kOpArgs).
+struct OpcodeTable {
+	Handler run[RP_OP_STANDARD_COUNT];
+	constexpr Handler operator[](uint32_t op) const { return run[op]; }
+};
+extern const OpcodeTable opcode_table;
 
 // Families (one file each).
 Issue op_nop(Ring&, const rp_sqe&);
@@ -310,7 +356,11 @@ Issue op_statx(Ring&, const rp_sqe&);
 Issue op_ftruncate(Ring&, const rp_sqe&);
 Issue op_fallocate(Ring&, const rp_sqe&);
 Issue op_fadvise(Ring&, const rp_sqe&);
-Issue op_path(Ring&, const rp_sqe&); // renameat, unlinkat, mkdirat, symlinkat, linkat
+Issue op_renameat(Ring&, const rp_sqe&);
+Issue op_unlinkat(Ring&, const rp_sqe&);
+Issue op_mkdirat(Ring&, const rp_sqe&);
+Issue op_symlinkat(Ring&, const rp_sqe&);
+Issue op_linkat(Ring&, const rp_sqe&);
 Issue op_xattr(Ring&, const rp_sqe&);
 Issue op_socket(Ring&, const rp_sqe&);
 // Scheme-private opcodes (128..255) on an fd that no scheme owns: the socket scheme's, inline.
@@ -324,6 +374,7 @@ Issue op_sendrecv(Ring&, const rp_sqe&); // send, recv, sendmsg, recvmsg
 Issue op_splice(Ring&, const rp_sqe&);   // splice, tee
 Issue op_waitpid(Ring&, const rp_sqe&);
 Issue op_futex(Ring&, const rp_sqe&);
+Issue op_file_info(Ring&, const rp_sqe&);
 
 // Copies a NUL-terminated string from caller memory without trusting it: -EFAULT or -ENAMETOOLONG.
 int copy_path(uint64_t addr, std::vector<char>& out);

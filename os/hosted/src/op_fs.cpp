@@ -84,19 +84,23 @@ const OpKind symlinkat_kind{nullptr, symlinkat_blocking, nullptr};
 const OpKind linkat_kind{nullptr, linkat_blocking, nullptr};
 const OpKind xattr_kind{nullptr, xattr_blocking, nullptr};
 
-// Copies the op's path arguments (the caller may reuse them after enter returns) and queues it on a worker.
-// A zero address stays a null pointer, which the system call judges itself (statx and AT_EMPTY_PATH).
-Issue with_paths(Ring& ring, const rp_sqe& sqe, const OpKind* kind, uint64_t first, uint64_t second, bool two)
+// Copies the op's string arguments (the caller may reuse them after enter returns) and queues it on a worker.
+// Which fields hold them is the opcode's argument convention (native_ops.hpp): addr first, then a1 or a2. A zero
+// address is -EFAULT, except Statx's path, which statx(2) itself judges (AT_EMPTY_PATH).
+Issue with_paths(Ring& ring, const rp_sqe& sqe, const OpKind* kind)
 {
+	using native::Arg;
+	const native::OpArgs& args = native::kOpArgs[sqe.opcode];
+	auto is_string = [](Arg a) { return a == Arg::path || a == Arg::string; };
 	std::vector<char> a, b;
-	if (first) {
-		if (int e = copy_path(first, a); e < 0)
+	if (sqe.addr) {
+		if (int e = copy_path(sqe.addr, a); e < 0)
 			return Issue::complete(e);
 	} else if (sqe.opcode != RP_OP_STATX) {
 		return Issue::complete(-EFAULT);
 	}
-	if (two) {
-		if (int e = copy_path(second, b); e < 0)
+	if (is_string(args.a1) || is_string(args.a2)) {
+		if (int e = copy_path(is_string(args.a1) ? sqe.additional1 : sqe.additional2, b); e < 0)
 			return Issue::complete(e);
 	}
 	std::lock_guard<std::mutex> g(ring.mu);
@@ -127,11 +131,13 @@ Issue op_dup(Ring&, const rp_sqe& sqe)
 		return Issue::complete(-EINVAL);
 	const bool cloexec = sqe.syscall_flags & O_CLOEXEC;
 	if (sqe.offset == UINT64_MAX)
-		return Issue::complete(ret(fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0)));
+		return Issue::complete(linux_syscall(SYS_fcntl, fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0));
 	if (sqe.offset > INT_MAX)
 		return Issue::complete(-EBADF);
-	// dup3 rules: the same fd twice is -EINVAL.
-	return Issue::complete(ret(dup3(fd, int(sqe.offset), cloexec ? O_CLOEXEC : 0)));
+	// dup3 rules: the same fd twice is -EINVAL. The number replaced is let go as by close.
+	if (int(sqe.offset) != fd)
+		rp_os_fd_closing(int(sqe.offset));
+	return Issue::complete(linux_syscall(SYS_dup3, fd, long(sqe.offset), cloexec ? O_CLOEXEC : 0));
 }
 
 Issue op_fsync(Ring& ring, const rp_sqe& sqe) { return run_on_worker(ring, sqe, &fsync_kind); }
@@ -154,24 +160,13 @@ Issue op_fadvise(Ring& ring, const rp_sqe& sqe)
 	}
 }
 
-Issue op_statx(Ring& ring, const rp_sqe& sqe) { return with_paths(ring, sqe, &statx_kind, sqe.addr, 0, false); }
-
-Issue op_path(Ring& ring, const rp_sqe& sqe)
-{
-	switch (sqe.opcode) {
-	case RP_OP_RENAMEAT: return with_paths(ring, sqe, &renameat_kind, sqe.addr, sqe.additional2, true);
-	case RP_OP_UNLINKAT: return with_paths(ring, sqe, &unlinkat_kind, sqe.addr, 0, false);
-	case RP_OP_MKDIRAT: return with_paths(ring, sqe, &mkdirat_kind, sqe.addr, 0, false);
-	case RP_OP_SYMLINKAT: return with_paths(ring, sqe, &symlinkat_kind, sqe.addr, sqe.additional1, true);
-	default: return with_paths(ring, sqe, &linkat_kind, sqe.addr, sqe.additional2, true); // RP_OP_LINKAT
-	}
-}
-
-Issue op_xattr(Ring& ring, const rp_sqe& sqe)
-{
-	// addr = attribute name; the path form also copies the path at a2.
-	const bool by_path = sqe.opcode == RP_OP_GETXATTR || sqe.opcode == RP_OP_SETXATTR;
-	return with_paths(ring, sqe, &xattr_kind, sqe.addr, sqe.additional2, by_path);
-}
+Issue op_statx(Ring& ring, const rp_sqe& sqe) { return with_paths(ring, sqe, &statx_kind); }
+Issue op_renameat(Ring& ring, const rp_sqe& sqe) { return with_paths(ring, sqe, &renameat_kind); }
+Issue op_unlinkat(Ring& ring, const rp_sqe& sqe) { return with_paths(ring, sqe, &unlinkat_kind); }
+Issue op_mkdirat(Ring& ring, const rp_sqe& sqe) { return with_paths(ring, sqe, &mkdirat_kind); }
+Issue op_symlinkat(Ring& ring, const rp_sqe& sqe) { return with_paths(ring, sqe, &symlinkat_kind); }
+Issue op_linkat(Ring& ring, const rp_sqe& sqe) { return with_paths(ring, sqe, &linkat_kind); }
+// addr = attribute name; the path forms also copy the path at a2.
+Issue op_xattr(Ring& ring, const rp_sqe& sqe) { return with_paths(ring, sqe, &xattr_kind); }
 
 } // namespace ringport::hosted

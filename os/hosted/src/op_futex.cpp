@@ -32,7 +32,7 @@ constexpr long k_solo_recheck_ns = 50000000;
 
 long futex_waitv(rp_futex_waitv* v, unsigned n, const timespec* abs_monotonic)
 {
-	return syscall(SYS_futex_waitv, v, n, 0, abs_monotonic, CLOCK_MONOTONIC);
+	return sys(SYS_futex_waitv, v, n, 0, abs_monotonic, CLOCK_MONOTONIC);
 }
 
 // Checks the values without sleeping: -ETIMEDOUT when all still match (keep waiting), an index when a wake
@@ -54,7 +54,7 @@ int64_t woken_result(const Op& op, unsigned index) { return is_waitv(op) ? int64
 void bump(FutexGroup* g)
 {
 	__atomic_add_fetch(&g->control, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &g->control, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+	sys(SYS_futex, &g->control, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
 }
 
 bool attached(FutexGroup* g, Op* op, uint64_t seq)
@@ -127,7 +127,7 @@ void group_loop(Ring* ring, FutexGroup* g)
 		int err = 0;
 		if (vec.empty()) {
 			// An idle solo group sleeps on its control word until it is reused or stopped.
-			syscall(SYS_futex, &g->control, FUTEX_WAIT_PRIVATE, control_seen, nullptr, nullptr, 0);
+			sys(SYS_futex, &g->control, FUTEX_WAIT_PRIVATE, control_seen, nullptr, nullptr, 0);
 			r = -1;
 			err = EINTR;
 		} else if (solo) {
@@ -275,7 +275,7 @@ Issue op_futex(Ring& ring, const rp_sqe& sqe)
 		// The rest goes to other waiters. The group threads of the waits just woken may still be queued on the
 		// address until they rebuild their vectors: the kernel counts them, so they are asked for in addition
 		// and not counted (an outside waiter may see a spurious wakeup, never a lost one).
-		long r = syscall(SYS_futex, reinterpret_cast<uint32_t*>(uintptr_t(sqe.addr)),
+		long r = sys(SYS_futex, reinterpret_cast<uint32_t*>(uintptr_t(sqe.addr)),
 		                 FUTEX_WAKE_BITSET | (priv ? FUTEX_PRIVATE_FLAG : 0), n, nullptr, nullptr, bitset);
 		if (r < 0)
 			return Issue::complete(woken ? woken : fail());

@@ -12,7 +12,7 @@ Issue op_mmap(Ring&, const rp_sqe& sqe)
 	int fd;
 	if (!to_fd(sqe.fd, &fd))
 		fd = -1; // anonymous maps ignore it; file maps then fail with EBADF
-	void* p = mmap(reinterpret_cast<void*>(uintptr_t(sqe.addr)), size_t(sqe.len), int(sqe.additional1),
+	void* p = os_mmap(reinterpret_cast<void*>(uintptr_t(sqe.addr)), size_t(sqe.len), int(sqe.additional1),
 	               int(sqe.syscall_flags), fd, off_t(sqe.offset));
 	if (p == MAP_FAILED)
 		return Issue::complete(fail());
@@ -21,7 +21,7 @@ Issue op_mmap(Ring&, const rp_sqe& sqe)
 
 Issue op_munmap(Ring&, const rp_sqe& sqe)
 {
-	return Issue::complete(munmap(reinterpret_cast<void*>(uintptr_t(sqe.addr)), size_t(sqe.len)) < 0 ? fail() : 0);
+	return Issue::complete(os_munmap(reinterpret_cast<void*>(uintptr_t(sqe.addr)), size_t(sqe.len)) < 0 ? fail() : 0);
 }
 
 Issue op_madvise(Ring&, const rp_sqe& sqe)

@@ -25,7 +25,7 @@ int64_t ret(long r) { return r < 0 ? fail() : r; }
 
 bool nonblocking(int fd)
 {
-	int fl = fcntl(fd, F_GETFL);
+	int fl = fd_status_flags(fd);
 	return fl >= 0 && (fl & O_NONBLOCK);
 }
 
@@ -95,21 +95,27 @@ bool gathers_all(int fd)
 	return type == SOCK_STREAM || type == SOCK_SEQPACKET;
 }
 
-// Continues a transfer. done: the final result; queued: wait for readiness again.
+// Continues a transfer. done: the final result; queued: wait for readiness again. A MSG_WAITALL transfer on a
+// stream that stops short only because of MSG_DONTWAIT says so (RP_CQE_SHORT_STREAM): its submitter may go on.
 Issue transfer_step(Op& op, int fd)
 {
 	const rp_sqe& s = op.sqe;
-	ssize_t r = transfer_once(s, fd, op.accumulated);
-	if (r < 0) {
-		if (errno == EAGAIN && !(s.syscall_flags & MSG_DONTWAIT))
+	const bool waitall = s.syscall_flags & MSG_WAITALL, dontwait = s.syscall_flags & MSG_DONTWAIT;
+	for (;;) {
+		ssize_t r = transfer_once(s, fd, op.accumulated);
+		if (r < 0) {
+			if (errno == EAGAIN && !dontwait)
+				return Issue::later();
+			if (errno == EAGAIN && waitall && op.accumulated > 0)
+				return Issue::complete(op.accumulated, RP_CQE_SHORT_STREAM); // only streams get this far
+			return Issue::complete(op.accumulated > 0 ? op.accumulated : fail());
+		}
+		op.accumulated += r;
+		if (!waitall || r == 0 || uint64_t(op.accumulated) >= transfer_length(s) || !gathers_all(fd))
+			return Issue::complete(op.accumulated);
+		if (!dontwait)
 			return Issue::later();
-		return Issue::complete(op.accumulated > 0 ? op.accumulated : fail());
 	}
-	op.accumulated += r;
-	const bool waitall = s.syscall_flags & MSG_WAITALL;
-	if (waitall && r > 0 && uint64_t(op.accumulated) < transfer_length(s) && gathers_all(fd))
-		return Issue::later();
-	return Issue::complete(op.accumulated);
 }
 
 Issue transfer_retry(Ring&, Op& op) { return transfer_step(op, op.fd); }
@@ -158,17 +164,6 @@ Issue connect_retry(Ring&, Op& op)
 	return Issue::complete(0);
 }
 const OpKind connect_kind{connect_retry, connect_blocking, nullptr};
-
-Issue wait_on(Ring& ring, Op* op, int fd, uint32_t events)
-{
-	op->fd = fd;
-	op->events = events;
-	if (int e = ring.to_watch_locked(op); e < 0) {
-		ring.drop_locked(op);
-		return Issue::complete(e);
-	}
-	return Issue::later();
-}
 
 } // namespace
 
@@ -247,7 +242,7 @@ Issue op_sendrecv(Ring& ring, const rp_sqe& sqe)
 	std::lock_guard<std::mutex> g(ring.mu);
 	Op* op = ring.new_op(sqe, &transfer_kind);
 	op->accumulated = probe.accumulated;
-	return wait_on(ring, op, fd, is_send(sqe.opcode) ? EPOLLOUT : EPOLLIN);
+	return ring.watch_or_drop_locked(op, fd, is_send(sqe.opcode) ? EPOLLOUT : EPOLLIN);
 }
 
 Issue op_accept(Ring& ring, const rp_sqe& sqe)
@@ -267,7 +262,7 @@ Issue op_accept(Ring& ring, const rp_sqe& sqe)
 	std::lock_guard<std::mutex> g(ring.mu);
 	Op* op = ring.new_op(sqe, &accept_kind);
 	op->scratch[0] = nb;
-	return wait_on(ring, op, fd, EPOLLIN);
+	return ring.watch_or_drop_locked(op, fd, EPOLLIN);
 }
 
 Issue op_connect(Ring& ring, const rp_sqe& sqe)
@@ -290,7 +285,7 @@ Issue op_connect(Ring& ring, const rp_sqe& sqe)
 		Op* op = ring.new_op(sqe, &connect_kind);
 		op->buf = std::move(copy);
 		op->scratch[1] = again;
-		return wait_on(ring, op, fd, EPOLLOUT);
+		return ring.watch_or_drop_locked(op, fd, EPOLLOUT);
 	}
 	// A blocking socket connects on a worker; the address is copied because the caller may reuse it.
 	std::vector<char> copy(size_t(sqe.len));

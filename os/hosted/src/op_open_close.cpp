@@ -26,7 +26,7 @@ constexpr uint64_t o_path_flags = O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
 
 long sys_openat2(int dirfd, const char* path, const open_how* how)
 {
-	return syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+	return sys(SYS_openat2, dirfd, path, how, sizeof(*how));
 }
 
 // scratch[0..2] = open_how, scratch[3] = dirfd; buf = the path.
@@ -73,9 +73,9 @@ Issue op_open(Ring& ring, const rp_sqe& sqe)
 		long fd = sys_openat2(dirfd, path, &quick);
 		if (fd >= 0) {
 			if (!(how.flags & (O_NONBLOCK | O_PATH))) {
-				int fl = fcntl(int(fd), F_GETFL);
+				int fl = fd_status_flags(int(fd));
 				if (fl >= 0)
-					fcntl(int(fd), F_SETFL, fl & ~O_NONBLOCK);
+					linux_syscall(SYS_fcntl, fd, F_SETFL, fl & ~O_NONBLOCK);
 			}
 			return Issue::complete(fd);
 		}
@@ -125,7 +125,7 @@ Issue op_close_range(Ring&, const rp_sqe& sqe)
 	if (sqe.fd > UINT_MAX)
 		return Issue::complete(-EINVAL);
 	unsigned last = sqe.offset > UINT_MAX ? UINT_MAX : unsigned(sqe.offset);
-	long r = syscall(SYS_close_range, unsigned(sqe.fd), last, sqe.syscall_flags);
+	long r = sys(SYS_close_range, unsigned(sqe.fd), last, sqe.syscall_flags);
 	return Issue::complete(r < 0 ? fail() : 0);
 }
 

@@ -22,15 +22,9 @@ Issue watch(Ring& ring, const rp_sqe& sqe, int fd, uint32_t events, bool stream)
 {
 	std::lock_guard<std::mutex> g(ring.mu);
 	Op* op = ring.new_op(sqe, &poll_kind);
-	op->fd = fd;
-	op->events = events;
 	op->stream = stream;
-	if (int e = ring.to_watch_locked(op); e < 0) {
-		ring.drop_locked(op);
-		// A stream that never started still ends with its last update.
-		return Issue::complete(e, stream ? RP_CQE_LAST_UPDATE : 0);
-	}
-	return Issue::later();
+	// A stream that never started still ends with its last update.
+	return ring.watch_or_drop_locked(op, fd, events, stream ? RP_CQE_LAST_UPDATE : 0);
 }
 
 } // namespace
@@ -41,6 +35,7 @@ Issue op_poll(Ring& ring, const rp_sqe& sqe)
 	if (!to_fd(sqe.fd, &fd) || fd < 0)
 		return Issue::complete(-EBADF);
 	const uint32_t events = sqe.syscall_flags & pollable_bits;
+	readiness_hook(fd);
 	pollfd p{fd, short(events & 0xffff), 0};
 	if (poll_now(&p, 1) < 0)
 		return Issue::complete(fail());

@@ -57,7 +57,7 @@ Issue op_waitpid(Ring& ring, const rp_sqe& sqe)
 	const bool exit_only = !(options & (WSTOPPED | WCONTINUED));
 	int watch_fd = -1, owned = -1;
 	if (exit_only && sqe.syscall_flags == P_PID) {
-		owned = int(syscall(SYS_pidfd_open, pid_t(sqe.fd), 0));
+		owned = int(sys(SYS_pidfd_open, pid_t(sqe.fd), 0));
 		watch_fd = owned;
 	} else if (exit_only && sqe.syscall_flags == P_PIDFD) {
 		to_fd(sqe.fd, &watch_fd);

@@ -3,7 +3,9 @@
 // Every transfer is first tried with RWF_NOWAIT (page-cached regular files, pipes and sockets with data or
 // room finish here, inline). When that would block: a regular file or block device goes to the worker pool for
 // a blocking call; a pollable fd waits on the reactor and is retried there. An fd opened O_NONBLOCK completes
-// with -EAGAIN, as its system call would. A short transfer on a regular file continues with the remainder.
+// with -EAGAIN, as its system call would, unless the submitter set RP_SQE_WAIT_READY (the kernel shim always
+// does, for Linux io_uring's rule). A short transfer on a regular file continues with the remainder. The inline
+// path asks nothing about the file (no fcntl, no fstat) unless the transfer would block or stopped short.
 #include "internal.hpp"
 
 #include <cerrno>
@@ -124,18 +126,8 @@ Issue go_async(Ring& ring, const rp_sqe& sqe, const Shape& s, int fd, const iove
 		ring.to_worker_locked(op);
 		return Issue::later();
 	}
-	op->fd = fd;
-	op->events = s.write ? EPOLLOUT : EPOLLIN;
-	if (int e = ring.to_watch_locked(op); e < 0) {
-		// Not pollable after all (or the fd vanished): a worker can still do a blocking call.
-		if (e == -EPERM) {
-			ring.to_worker_locked(op);
-			return Issue::later();
-		}
-		ring.drop_locked(op);
-		return Issue::complete(e);
-	}
-	return Issue::later();
+	// Not pollable after all (epoll refuses it): a worker can still do a blocking call.
+	return ring.watch_or_drop_locked(op, fd, s.write ? EPOLLOUT : EPOLLIN, 0, true);
 }
 
 } // namespace
@@ -145,6 +137,14 @@ Issue op_rw(Ring& ring, const rp_sqe& sqe)
 	int fd;
 	if (!to_fd(sqe.fd, &fd))
 		return Issue::complete(-EBADF);
+	if (sqe.flags & RP_SQE_DIRECT_ONLY) {
+		// Polled I/O: Linux's IOPOLL rings take only files open for direct I/O.
+		int fl = fd_status_flags(fd);
+		if (fl < 0)
+			return Issue::complete(fl);
+		if (!(fl & O_DIRECT))
+			return Issue::complete(-EOPNOTSUPP);
+	}
 	const Shape s = shape_of(sqe.opcode);
 	const int rwf = s.rwf ? int(sqe.syscall_flags) : 0;
 	const off_t off = s.positional ? off_t(sqe.offset) : -1;
@@ -214,16 +214,22 @@ Issue op_rw(Ring& ring, const rp_sqe& sqe)
 	if (rwf & RWF_NOWAIT)
 		return Issue::complete(-err);
 	if (err == EAGAIN) {
-		int fl = fcntl(fd, F_GETFL);
-		if (fl >= 0 && (fl & O_NONBLOCK))
-			return Issue::complete(-EAGAIN);
-		return go_async(ring, sqe, s, fd, iov, count, off, rwf, 0, seekable_file(fd) ? Next::worker : Next::reactor);
+		// Without RP_SQE_WAIT_READY an O_NONBLOCK file says -EAGAIN, as its system call does; with it the OS waits.
+		if (!(sqe.flags & RP_SQE_WAIT_READY)) {
+			int fl = fd_status_flags(fd);
+			if (fl >= 0 && (fl & O_NONBLOCK))
+				return Issue::complete(-EAGAIN);
+		}
+		// A positional transfer that would block is on a file with offsets (pipes and sockets refuse offsets
+		// with ESPIPE before they could say EAGAIN): a worker, with no question asked about the file.
+		const bool worker = off >= 0 || seekable_file(fd);
+		return go_async(ring, sqe, s, fd, iov, count, off, rwf, 0, worker ? Next::worker : Next::reactor);
 	}
 	if (err == EOPNOTSUPP) {
 		// This file cannot say "would block": an O_NONBLOCK one is safe to call directly, others block.
-		int fl = fcntl(fd, F_GETFL);
+		int fl = fd_status_flags(fd);
 		if (fl < 0)
-			return Issue::complete(fail());
+			return Issue::complete(fl);
 		if (fl & O_NONBLOCK) {
 			r = transfer(s.write, fd, iov, count, off, rwf);
 			return Issue::complete(r < 0 ? fail() : r);

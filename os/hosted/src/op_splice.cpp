@@ -89,13 +89,7 @@ Issue op_splice(Ring& ring, const rp_sqe& sqe)
 		ring.to_worker_locked(op);
 		return Issue::later();
 	}
-	op->fd = fd;
-	op->events = events;
-	if (int e = ring.to_watch_locked(op); e < 0) {
-		ring.drop_locked(op);
-		return Issue::complete(e);
-	}
-	return Issue::later();
+	return ring.watch_or_drop_locked(op, fd, events);
 }
 
 } // namespace ringport::hosted

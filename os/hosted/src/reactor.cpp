@@ -29,7 +29,7 @@ int add_internal(int epfd, int fd, uint32_t low)
 	epoll_event ev{};
 	ev.events = EPOLLIN;
 	ev.data.u64 = tag(0, low);
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+	return epoll_control(epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
 } // namespace
@@ -62,6 +62,21 @@ int Ring::start_reactor_locked()
 	return 0;
 }
 
+Issue Ring::watch_or_drop_locked(Op* op, int fd, uint32_t events, uint32_t fail_flags, bool unpollable_to_worker)
+{
+	op->fd = fd;
+	op->events = events;
+	int e = to_watch_locked(op);
+	if (e == 0)
+		return Issue::later();
+	if (e == -EPERM && unpollable_to_worker) {
+		to_worker_locked(op);
+		return Issue::later();
+	}
+	drop_locked(op);
+	return Issue::complete(e, fail_flags);
+}
+
 int Ring::to_watch_locked(Op* op)
 {
 	if (int r = start_reactor_locked(); r < 0)
@@ -83,9 +98,13 @@ int Ring::to_watch_locked(Op* op)
 	ev.events = w.interest() | EPOLLET;
 	ev.data.u64 = tag(w.generation, uint32_t(op->fd));
 	// ADD or MOD both re-poll the fd, so readiness that arrived after the op's inline attempt is not missed.
-	int r = epoll_ctl(epfd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, op->fd, &ev);
-	if (r < 0 && !fresh && errno == ENOENT) // the old file went away and the number was reused
-		r = epoll_ctl(epfd, EPOLL_CTL_ADD, op->fd, &ev);
+	if (fresh)
+		readiness_hook(op->fd);
+	int r = epoll_control(epfd, fresh ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, op->fd, &ev);
+	if (r < 0 && !fresh && errno == ENOENT) { // the old file went away and the number was reused
+		readiness_hook(op->fd);
+		r = epoll_control(epfd, EPOLL_CTL_ADD, op->fd, &ev);
+	}
 	if (r < 0) {
 		int err = errno;
 		w.waiters.erase(op->place_pos);
@@ -131,7 +150,7 @@ void Ring::settle_watch_locked(int fd)
 		return;
 	FdWatch& w = it->second;
 	if (w.waiters.empty()) {
-		epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nullptr); // may fail if the fd was closed: nothing to undo then
+		epoll_control(epfd, EPOLL_CTL_DEL, fd, nullptr); // may fail if the fd was closed: nothing to undo then
 		if (w.owned)
 			close_owned(fd);
 		watches.erase(it);
@@ -144,7 +163,7 @@ void Ring::settle_watch_locked(int fd)
 		epoll_event ev{};
 		ev.events = want;
 		ev.data.u64 = tag(w.generation, uint32_t(fd));
-		epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+		epoll_control(epfd, EPOLL_CTL_MOD, fd, &ev);
 		w.registered_mask = want;
 	}
 }
@@ -154,11 +173,11 @@ void Ring::keep_file_locked(int fd)
 	auto it = watches.find(fd);
 	if (it == watches.end())
 		return;
-	int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	int own = int(linux_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0));
 	if (own < 0)
 		return; // the waits stay on the program's number: they end when its file goes
 	FdWatch moved = std::move(it->second); // the waiters' list positions stay valid across the move
-	epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nullptr);
+	epoll_control(epfd, EPOLL_CTL_DEL, fd, nullptr);
 	watches.erase(it);
 	moved.fd = own;
 	moved.owned = true;
@@ -169,7 +188,7 @@ void Ring::keep_file_locked(int fd)
 	epoll_event ev{};
 	ev.events = w.interest() | EPOLLET;
 	ev.data.u64 = tag(w.generation, uint32_t(own));
-	epoll_ctl(epfd, EPOLL_CTL_ADD, own, &ev);
+	epoll_control(epfd, EPOLL_CTL_ADD, own, &ev);
 	w.registered_mask = ev.events;
 }
 
@@ -289,8 +308,7 @@ bool Ring::collect_locked()
 	epoll_event events[128];
 	int n;
 	do {
-		// Raw: the libc glue interposes epoll_wait and poll for the program, not for the OS.
-		n = int(syscall(SYS_epoll_pwait, epfd, events, 128, 0, nullptr, 8));
+		n = int(linux_syscall(SYS_epoll_pwait, epfd, long(events), 128, 0, 0, 8));
 		for (int i = 0; i < n; ++i) {
 			uint32_t gen = uint32_t(events[i].data.u64 >> 32), low = uint32_t(events[i].data.u64);
 			if (gen != 0) {
@@ -315,8 +333,8 @@ void Ring::reactor_loop()
 	for (;;) {
 		// Wait without taking anything: the events themselves are taken under mu (collect_locked).
 		pollfd p{epfd, POLLIN, 0};
-		long n = syscall(SYS_ppoll, &p, 1, nullptr, nullptr, 8);
-		if (n < 0 && errno != EINTR)
+		long n = linux_syscall(SYS_ppoll, long(&p), 1, 0, 0, 8);
+		if (n < 0 && n != -EINTR)
 			break; // cannot happen with a valid epfd; leave rather than spin
 		std::unique_lock<std::mutex> lk(mu);
 		(void)collect_locked();

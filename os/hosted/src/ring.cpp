@@ -8,6 +8,7 @@
 #include <mutex>
 #include <new>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
 #include <pthread.h>
@@ -23,7 +24,37 @@ std::atomic<uint32_t> g_watched_fds{0};
 int poll_now(pollfd* fds, unsigned long n)
 {
 	timespec zero{};
-	return int(syscall(SYS_ppoll, fds, n, &zero, nullptr, 8));
+	long r = linux_syscall(SYS_ppoll, long(fds), long(n), long(&zero), 0, 8);
+	if (r < 0) {
+		errno = int(-r);
+		return -1;
+	}
+	return int(r);
+}
+
+int fd_status_flags(int fd)
+{
+	return int(linux_syscall(SYS_fcntl, fd, F_GETFL));
+}
+
+int epoll_control(int epfd, int op, int fd, epoll_event* ev)
+{
+	long r = linux_syscall(SYS_epoll_ctl, epfd, op, fd, long(ev));
+	if (r < 0) {
+		errno = int(-r);
+		return -1;
+	}
+	return 0;
+}
+
+namespace {
+std::atomic<void (*)(int)> g_readiness_hook{nullptr};
+}
+
+void readiness_hook(int fd)
+{
+	if (auto fn = g_readiness_hook.load(std::memory_order_acquire))
+		fn(fd);
 }
 
 // LeakSanitizer's way to be told about memory kept on purpose, when the program runs under it.
@@ -74,16 +105,7 @@ void registry_remove(Ring* ring)
 }
 } // namespace
 
-int close_owned(int fd)
-{
-#if defined(__x86_64__)
-	long r;
-	__asm__ volatile("syscall" : "=a"(r) : "a"(long(SYS_close)), "D"(long(fd)) : "rcx", "r11", "memory");
-	return int(r);
-#else
-#error "close_owned: add this architecture's system call"
-#endif
-}
+int close_owned(int fd) { return int(linux_syscall(SYS_close, fd)); }
 
 bool to_fd(uint64_t field, int* fd)
 {
@@ -119,6 +141,23 @@ void CompletionQueue::flush_locked()
 }
 
 void CompletionQueue::publish_locked() { native::publish_and_wake(producer); }
+
+void CompletionQueue::post_now(uint64_t user_data, int64_t result, uint32_t flags)
+{
+	std::lock_guard<std::mutex> g(mu);
+	flush_locked();
+	post_locked(user_data, result, flags);
+	publish_locked();
+}
+
+void CompletionQueue::flush_parked()
+{
+	if (!overflow_size.load(std::memory_order_relaxed))
+		return;
+	std::lock_guard<std::mutex> g(mu);
+	flush_locked();
+	publish_locked();
+}
 
 // ---- in-flight operations ----
 
@@ -183,12 +222,7 @@ void Ring::finish_locked(Op* op, int64_t result, uint32_t flags)
 	--in_flight;
 	if (op->stream)
 		flags |= RP_CQE_LAST_UPDATE;
-	{
-		std::lock_guard<std::mutex> g(cq.mu);
-		cq.flush_locked();
-		cq.post_locked(op->sqe.user_data, result, flags);
-		cq.publish_locked();
-	}
+	cq.post_now(op->sqe.user_data, result, flags);
 	os_posted = true;
 	if (op->kind && op->kind->release)
 		op->kind->release(*op);
@@ -199,10 +233,7 @@ void Ring::finish_locked(Op* op, int64_t result, uint32_t flags)
 
 void Ring::post_event_locked(Op* op, int64_t result)
 {
-	std::lock_guard<std::mutex> g(cq.mu);
-	cq.flush_locked();
-	cq.post_locked(op->sqe.user_data, result, RP_CQE_EVENT);
-	cq.publish_locked();
+	cq.post_now(op->sqe.user_data, result, RP_CQE_EVENT);
 	os_posted = true;
 }
 
@@ -247,8 +278,7 @@ public:
 		if (n_ == 0)
 			return;
 		std::lock_guard<std::mutex> g(cq_.mu);
-		if (cq_.overflow_size.load(std::memory_order_relaxed))
-			cq_.flush_locked();
+		cq_.flush_locked();
 		for (unsigned i = 0; i < n_; ++i)
 			cq_.post_locked(items_[i].user_data, items_[i].result, items_[i].flags);
 		cq_.publish_locked();
@@ -294,14 +324,14 @@ extern "C" int rp_os_ring_create(const struct rp_os_ring_params* params, rp_os_r
 
 	const RingLayout layout(sqn, cqn, params->flags, size_t(sysconf(_SC_PAGESIZE)));
 	const size_t total = layout.total;
-	void* mem = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void* mem = os_mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		return -ENOMEM;
 	auto* base = static_cast<char*>(mem);
 
 	rp_os_ring* ring = new (std::nothrow) rp_os_ring;
 	if (!ring) {
-		munmap(mem, total);
+		os_munmap(mem, total);
 		return -ENOMEM;
 	}
 	ring->memory = mem;
@@ -374,22 +404,14 @@ extern "C" int rp_os_ring_enter(rp_os_ring* ring, uint32_t min_complete, uint32_
 		native::release_and_wake(ring->sq);
 	}
 	// Every enter moves parked completions into the space the consumer has freed since.
-	if (ring->cq.overflow_size.load(std::memory_order_relaxed)) {
-		std::lock_guard<std::mutex> g(ring->cq.mu);
-		ring->cq.flush_locked();
-		ring->cq.publish_locked();
-	}
+	ring->cq.flush_parked();
 
 	if (min_complete == 0)
 		return consumed;
 	const bool timed = timeout != nullptr;
 	const int64_t deadline = timed ? now_ns(CLOCK_MONOTONIC) + timeout->tv_sec * 1000000000LL + timeout->tv_nsec : 0;
 	for (;;) {
-		if (ring->cq.overflow_size.load(std::memory_order_relaxed)) {
-			std::lock_guard<std::mutex> g(ring->cq.mu);
-			ring->cq.flush_locked();
-			ring->cq.publish_locked();
-		}
+		ring->cq.flush_parked();
 		uint64_t seen_tail = __atomic_load_n(&ring->view.cq->tail, __ATOMIC_ACQUIRE);
 		if (unconsumed(*ring) >= min_complete)
 			return consumed;
@@ -448,9 +470,11 @@ extern "C" void rp_os_ring_destroy(rp_os_ring* ring)
 		if (fd >= 0)
 			close_owned(fd);
 	g_watched_fds.fetch_sub(ring->watch_count.load(), std::memory_order_relaxed);
-	munmap(ring->memory, ring->memory_size);
+	os_munmap(ring->memory, ring->memory_size);
 	delete ring;
 }
+
+extern "C" void rp_os_set_readiness_hook(void (*fn)(int fd)) { g_readiness_hook.store(fn, std::memory_order_release); }
 
 extern "C" void rp_os_collect_readiness(void)
 {
@@ -501,11 +525,7 @@ extern "C" void rp_os_ring_collect(rp_os_ring* ring)
 		(void)ring->collect_locked();
 	}
 	// Like enter, moves parked completions into the space the consumer has freed since.
-	if (ring->cq.overflow_size.load(std::memory_order_relaxed)) {
-		std::lock_guard<std::mutex> g(ring->cq.mu);
-		ring->cq.flush_locked();
-		ring->cq.publish_locked();
-	}
+	ring->cq.flush_parked();
 }
 
 extern "C" void rp_os_ring_abandon(rp_os_ring* ring)
@@ -517,5 +537,5 @@ extern "C" void rp_os_ring_abandon(rp_os_ring* ring)
 	for (int fd : {ring->epfd, ring->wake_fd, ring->retry_fd, ring->timer_fds[0], ring->timer_fds[1], ring->timer_fds[2]})
 		if (fd >= 0)
 			close_owned(fd);
-	munmap(ring->memory, ring->memory_size);
+	os_munmap(ring->memory, ring->memory_size);
 }

@@ -153,7 +153,7 @@ void relay_loop(Ring* ring, SchemeLink* l)
 		// The server dropped the connection (or broke the reply ring): what it answered is in `replies`.
 		pollfd hup{l->conn, POLLRDHUP, 0};
 		const bool gone = !was_dead && (native::is_dropped(l->ring.view.sq) || e != RP_RING_EMPTY ||
-		                                (poll(&hup, 1, 0) == 1 && (hup.revents & (POLLHUP | POLLRDHUP | POLLERR))));
+		                                (poll_now(&hup, 1) == 1 && (hup.revents & (POLLHUP | POLLRDHUP | POLLERR))));
 		if (replies.empty() && !gone) {
 			// Woken by the server's publish; the timeout bounds how late a stop or a dead server is noticed.
 			timespec slice{0, 50000000};
@@ -211,11 +211,11 @@ SchemeLink* connect_locked(Ring& ring, const std::string& name)
 	auto link = std::make_unique<SchemeLink>();
 	link->name = name;
 	rp_os_ring_params p{scheme::ring_entries, 2 * scheme::ring_entries, 0, 0};
-	int data_fd = int(syscall(SYS_memfd_create, "ringport-scheme-data", MFD_CLOEXEC));
+	int data_fd = int(sys(SYS_memfd_create, "ringport-scheme-data", MFD_CLOEXEC));
 	bool ok = rp_shared_ring_create(&p, &link->ring) == 0 && data_fd >= 0 &&
 	          ftruncate(data_fd, off_t(scheme::data_bytes)) == 0;
 	if (ok) {
-		void* d = mmap(nullptr, scheme::data_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, data_fd, 0);
+		void* d = os_mmap(nullptr, scheme::data_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, data_fd, 0);
 		ok = d != MAP_FAILED;
 		if (ok)
 			link->data = static_cast<char*>(d);
@@ -242,7 +242,7 @@ SchemeLink* connect_locked(Ring& ring, const std::string& name)
 	if (!ok) {
 		close_owned(sock);
 		if (link->data)
-			munmap(link->data, scheme::data_bytes);
+			os_munmap(link->data, scheme::data_bytes);
 		if (link->ring.base)
 			rp_shared_ring_detach(&link->ring);
 		return nullptr;
@@ -255,44 +255,6 @@ SchemeLink* connect_locked(Ring& ring, const std::string& name)
 	raw->relay = std::thread(relay_loop, &ring, raw);
 	ring.schemes.emplace(name, std::move(link));
 	return raw;
-}
-
-bool takes_dirfd(uint8_t opcode)
-{
-	switch (opcode) {
-	case RP_OP_OPENAT:
-	case RP_OP_STATX:
-	case RP_OP_RENAMEAT:
-	case RP_OP_UNLINKAT:
-	case RP_OP_MKDIRAT:
-	case RP_OP_SYMLINKAT:
-	case RP_OP_LINKAT:
-		return true;
-	default:
-		return false;
-	}
-}
-
-// Opcodes whose fd field is not a file descriptor.
-bool fd_field_unused(uint8_t opcode)
-{
-	switch (opcode) {
-	case RP_OP_NOP:
-	case RP_OP_OPEN:
-	case RP_OP_CLOSE_RANGE:
-	case RP_OP_MUNMAP:
-	case RP_OP_MADVISE:
-	case RP_OP_GETXATTR:
-	case RP_OP_SETXATTR:
-	case RP_OP_SOCKET:
-	case RP_OP_TIMEOUT:
-	case RP_OP_CANCEL:
-	case RP_OP_WAITPID:
-	case RP_OP_FUTEX:
-		return true;
-	default:
-		return false;
-	}
 }
 
 } // namespace
@@ -336,10 +298,23 @@ bool scheme_open(Ring& ring, const rp_sqe& sqe, const char* path, Issue* out)
 
 bool scheme_route(Ring& ring, const rp_sqe& sqe, Issue* out)
 {
-	int fd;
-	if ((sqe.opcode < RP_OP_STANDARD_COUNT && fd_field_unused(sqe.opcode)) || !to_fd(sqe.fd, &fd))
-		return false;
+	// Which fields name files is the opcode's argument convention (native_ops.hpp); a scheme-private opcode names
+	// its file in fd.
+	using native::Arg;
+	const native::OpArgs* args = sqe.opcode < RP_OP_STANDARD_COUNT ? &native::kOpArgs[sqe.opcode] : nullptr;
 	std::lock_guard<std::mutex> g(ring.mu);
+	// Only the fd field is forwarded: a scheme file as an op's second file (a splice's output, a rename's new
+	// directory) is refused, as its first file would be.
+	if (args && (args->a1 == Arg::file || args->a1 == Arg::dirfd)) {
+		int other;
+		if (to_fd(sqe.additional1, &other) && ring.scheme_fds.count(other)) {
+			*out = Issue::complete(args->a1 == Arg::dirfd ? -ENOTDIR : -EOPNOTSUPP);
+			return true;
+		}
+	}
+	int fd;
+	if ((args && !args->fd_is_file()) || !to_fd(sqe.fd, &fd))
+		return false;
 	auto it = ring.scheme_fds.find(fd);
 	if (it == ring.scheme_fds.end())
 		return false;
@@ -370,14 +345,14 @@ bool scheme_route(Ring& ring, const rp_sqe& sqe, Issue* out)
 		break;
 	}
 	case RP_OP_CLOSE:
-		// The number is free again at once, as with close(2); the server hears about it in order.
+		// The number is free again at once, as with close_owned(2); the server hears about it in order.
 		ring.scheme_fds.erase(it);
 		ring.scheme_fd_count.fetch_sub(1, std::memory_order_relaxed);
 		close_owned(fd);
 		break;
 	default:
-		if (sqe.opcode < RP_OP_STANDARD_COUNT) {
-			*out = Issue::complete(takes_dirfd(sqe.opcode) ? -ENOTDIR : -EOPNOTSUPP);
+		if (args) {
+			*out = Issue::complete(args->fd == Arg::dirfd ? -ENOTDIR : -EOPNOTSUPP);
 			return true;
 		}
 		break; // scheme-private: the server gives the fields their meaning
@@ -414,7 +389,7 @@ void scheme_stop_all(Ring& ring)
 		native::wake_tail_waiters(l->ring.view.cq);
 		l->relay.join();
 		native::shut_down(l->ring.view.sq); // the server drops this connection
-		munmap(l->data, scheme::data_bytes);
+		os_munmap(l->data, scheme::data_bytes);
 		rp_shared_ring_detach(&l->ring);
 		close_owned(l->conn);
 	}

@@ -1,5 +1,6 @@
 // The server side of the kernel-to-userspace attachment (see scheme_protocol.hpp): accepts OS instances, waits
 // on all their request rings at once with futex_waitv, and hands requests to the server one at a time.
+#include "internal.hpp"
 #include "scheme_protocol.hpp"
 
 #include <ringport/hosted_os.h>
@@ -18,6 +19,10 @@
 
 using namespace ringport;
 namespace scheme = ringport::hosted::scheme;
+using ringport::hosted::close_owned;
+using ringport::hosted::os_mmap;
+using ringport::hosted::os_munmap;
+using ringport::hosted::sys;
 
 namespace {
 
@@ -33,9 +38,9 @@ struct Client {
 void drop(Client& c)
 {
 	if (c.conn >= 0)
-		close(c.conn);
+		close_owned(c.conn);
 	if (c.data)
-		munmap(c.data, scheme::data_bytes);
+		os_munmap(c.data, scheme::data_bytes);
 	rp_shared_ring_detach(&c.ring);
 }
 
@@ -73,17 +78,17 @@ bool take_client(rp_scheme_server* s, int conn)
 	bool ok = rp_shared_ring_attach(fds[0], &client->ring) == 0 && fstat(fds[1], &st) == 0 &&
 	          size_t(st.st_size) == scheme::data_bytes;
 	if (ok) {
-		void* d = mmap(nullptr, scheme::data_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
+		void* d = os_mmap(nullptr, scheme::data_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
 		ok = d != MAP_FAILED;
 		if (ok)
 			client->data = static_cast<char*>(d);
 	}
-	close(fds[1]);
+	close_owned(fds[1]);
 	if (!ok) {
 		if (client->ring.base)
 			rp_shared_ring_detach(&client->ring);
 		else
-			close(fds[0]);
+			close_owned(fds[0]);
 		return false;
 	}
 	client->requests = native::SqConsumer(client->ring.view.sq, client->ring.view.sqes);
@@ -104,7 +109,7 @@ void accept_new(rp_scheme_server* s)
 		timeval tv{1, 0};
 		setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 		if (!take_client(s, conn))
-			close(conn);
+			close_owned(conn);
 	}
 }
 
@@ -163,7 +168,7 @@ extern "C" int rp_scheme_server_create(const char* name, rp_scheme_server** out)
 	if (s->listen_fd < 0 || bind(s->listen_fd, reinterpret_cast<sockaddr*>(&a), len) < 0 || listen(s->listen_fd, 64) < 0) {
 		int e = errno;
 		if (s->listen_fd >= 0)
-			close(s->listen_fd);
+			close_owned(s->listen_fd);
 		delete s;
 		return -e; // EADDRINUSE: another server has the name
 	}
@@ -202,7 +207,7 @@ extern "C" int rp_scheme_server_next(rp_scheme_server* s, struct rp_scheme_reque
 			if (waits.empty())
 				clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr);
 			else
-				syscall(SYS_futex_waitv, waits.data(), unsigned(waits.size()), 0, &at, CLOCK_MONOTONIC);
+				sys(SYS_futex_waitv, waits.data(), unsigned(waits.size()), 0, &at, CLOCK_MONOTONIC);
 		}
 		for (auto& c : s->clients)
 			__atomic_fetch_sub(&c->ring.view.sq->tail_waiters, 1, __ATOMIC_SEQ_CST);
@@ -242,6 +247,6 @@ extern "C" void rp_scheme_server_destroy(rp_scheme_server* s)
 		native::shut_down(c->ring.view.sq);
 		drop(*c);
 	}
-	close(s->listen_fd);
+	close_owned(s->listen_fd);
 	delete s;
 }

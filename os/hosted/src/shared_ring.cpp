@@ -1,6 +1,7 @@
 // Userspace-to-userspace rings: a ring in a memfd that two processes map, with no OS in the data path. Each
 // side uses the native Producer/Consumer on its half and sleeps with shared futexes on the indices
 // (native_ring_linux.hpp), which work across processes because the memfd mapping is MAP_SHARED.
+#include "internal.hpp"
 #include "layout.hpp"
 
 #include <ringport/hosted_os.h>
@@ -14,6 +15,10 @@
 
 using namespace ringport;
 using ringport::hosted::RingLayout;
+using ringport::hosted::close_owned;
+using ringport::hosted::os_mmap;
+using ringport::hosted::os_munmap;
+using ringport::hosted::sys;
 
 namespace {
 
@@ -36,18 +41,18 @@ extern "C" int rp_shared_ring_create(const struct rp_os_ring_params* p, struct r
 	if (int e = hosted::check_params(p->sq_entries, p->cq_entries, p->flags, p->reserved); e < 0)
 		return e;
 	const RingLayout l(p->sq_entries, p->cq_entries, p->flags, size_t(sysconf(_SC_PAGESIZE)));
-	int fd = int(syscall(SYS_memfd_create, "ringport-shared-ring", MFD_CLOEXEC));
+	int fd = int(sys(SYS_memfd_create, "ringport-shared-ring", MFD_CLOEXEC));
 	if (fd < 0)
 		return -errno;
 	if (ftruncate(fd, off_t(l.total)) < 0) {
 		int e = errno;
-		close(fd);
+		close_owned(fd);
 		return -e;
 	}
-	void* base = mmap(nullptr, l.total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	void* base = os_mmap(nullptr, l.total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED) {
 		int e = errno;
-		close(fd);
+		close_owned(fd);
 		return -e;
 	}
 	*out = rp_shared_ring{};
@@ -70,7 +75,7 @@ extern "C" int rp_shared_ring_attach(int memfd, struct rp_shared_ring* out)
 	const size_t page = size_t(sysconf(_SC_PAGESIZE));
 	if (size_t(st.st_size) < 2 * sizeof(rp_ring_header) || size_t(st.st_size) % page)
 		return -EINVAL;
-	void* base = mmap(nullptr, size_t(st.st_size), PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	void* base = os_mmap(nullptr, size_t(st.st_size), PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 	if (base == MAP_FAILED)
 		return -errno;
 	// The creator may be hostile or broken: the headers must describe a ring that fits in the memfd.
@@ -92,7 +97,7 @@ extern "C" int rp_shared_ring_attach(int memfd, struct rp_shared_ring* out)
 			return 0;
 		}
 	}
-	munmap(base, size_t(st.st_size));
+	os_munmap(base, size_t(st.st_size));
 	return -EINVAL;
 }
 
@@ -100,9 +105,9 @@ extern "C" void rp_shared_ring_detach(struct rp_shared_ring* r)
 {
 	if (!r || !r->base)
 		return;
-	munmap(r->base, r->size);
+	os_munmap(r->base, r->size);
 	if (r->memfd >= 0)
-		close(r->memfd);
+		close_owned(r->memfd);
 	*r = rp_shared_ring{};
 	r->memfd = -1;
 }

@@ -10,13 +10,11 @@ OpOutcome op_nop(NativeRing &, const rp_sqe &) { return OpOutcome::done(0); }
 // parked, never running on another thread, so -EALREADY does not arise.
 OpOutcome op_cancel(NativeRing &ring, const rp_sqe &sqe)
 {
-	for (PendingOp *op : ring.pending) {
-		if (op->sqe.user_data != sqe.addr)
-			continue;
-		finish_pending(*op, -ECANCELED, op->kind == PendingKind::events ? RP_CQE_LAST_UPDATE : 0);
-		return OpOutcome::done(0);
-	}
-	return OpOutcome::done(-ENOENT);
+	PendingOp *op = find_pending(ring, sqe.addr);
+	if (!op)
+		return OpOutcome::done(-ENOENT);
+	finish_pending(*op, -ECANCELED, op->kind == PendingKind::events ? RP_CQE_LAST_UPDATE : 0);
+	return OpOutcome::done(0);
 }
 
 } // namespace kernel

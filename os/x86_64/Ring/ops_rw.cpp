@@ -38,6 +38,14 @@ bool is_positional(const rp_sqe &sqe)
 	}
 }
 
+// An O_NONBLOCK file completes a transfer that would block with -EAGAIN, as its system call does, unless the
+// submitter asked the kernel to wait for readiness and retry (RP_SQE_WAIT_READY: the shim always does, as
+// Linux's io_uring polls a file whatever its O_NONBLOCK says).
+bool gives_up_when_blocked(const File &file, const rp_sqe &sqe)
+{
+	return file.nonblocking() && !(sqe.flags & RP_SQE_WAIT_READY);
+}
+
 // One attempt at the whole transfer: the bytes moved, or the error of the first iovec that moved nothing.
 Result<size_t> attempt(File &file, const rp_sqe &sqe, const IoVec *iov, uint32_t count)
 {
@@ -77,6 +85,9 @@ OpOutcome op_transfer(NativeRing &ring, const rp_sqe &sqe)
 	Result<FileRef> file = file_argument(ring, sqe.fd);
 	if (!file.ok())
 		return OpOutcome::done(-file.error());
+	// Polled I/O (an IOPOLL ring) takes only files open for direct I/O, as Linux's.
+	if ((sqe.flags & RP_SQE_DIRECT_ONLY) && !(file.value()->status_flags() & O_DIRECT_))
+		return OpOutcome::done(-EOPNOTSUPP);
 
 	IoVec single{sqe.addr, sqe.len};
 	IoVec *iov = &single;
@@ -105,7 +116,7 @@ OpOutcome op_transfer(NativeRing &ring, const rp_sqe &sqe)
 	}
 
 	Result<size_t> moved = attempt(*file.value(), sqe, iov, count);
-	if (moved.ok() || moved.error() != EAGAIN || file.value()->nonblocking() || (rwf & rwf_nowait)) {
+	if (moved.ok() || moved.error() != EAGAIN || gives_up_when_blocked(*file.value(), sqe) || (rwf & rwf_nowait)) {
 		release();
 		return OpOutcome::from(moved);
 	}
@@ -138,7 +149,7 @@ OpOutcome op_transfer(NativeRing &ring, const rp_sqe &sqe)
 OpOutcome retry_transfer(PendingOp &op)
 {
 	Result<size_t> moved = attempt(*op.file, op.sqe, op.iov, op.iov_count);
-	if (!moved.ok() && moved.error() == EAGAIN && !op.file->nonblocking())
+	if (!moved.ok() && moved.error() == EAGAIN && !gives_up_when_blocked(*op.file, op.sqe))
 		return OpOutcome::wait();
 	return OpOutcome::from(moved);
 }

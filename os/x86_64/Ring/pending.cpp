@@ -56,6 +56,7 @@ PendingOp *park(NativeRing &ring, const rp_sqe &sqe, PendingKind kind)
 	op->waiter.wake = on_readiness;
 	op->waiter.context = op;
 	ring.pending.push_back(op);
+	index_pending(ring, *op);
 	return op;
 }
 
@@ -75,6 +76,7 @@ void drop_pending(PendingOp &op)
 		ready_queue.remove(&op);
 		op.ready = false;
 	}
+	unindex_pending(*op.ring, op);
 	op.ring->pending.remove(&op);
 	if (op.iov && op.iov != &op.single_iov)
 		deallocate(op.iov);

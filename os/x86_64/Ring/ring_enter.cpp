@@ -10,9 +10,10 @@ namespace {
 
 void execute(NativeRing &ring, const rp_sqe &sqe)
 {
-	// Ordering between entries is the submitter's business (the shim links and drains itself); the flags are
-	// refused rather than half honoured, as the hosted OS does.
-	if (sqe.flags != 0) {
+	// Ordering between entries is the submitter's business (the shim links and drains itself): DRAIN and CHAIN
+	// are refused rather than half honoured, as the hosted OS does. WAIT_READY and DIRECT_ONLY are the
+	// transfers' (ops_rw.cpp).
+	if (sqe.flags & ~(RP_SQE_WAIT_READY | RP_SQE_DIRECT_ONLY)) {
 		post_completion(ring, sqe.user_data, -EINVAL, 0);
 		return;
 	}

@@ -51,6 +51,7 @@ enum class PendingKind : uint8_t {
 // wake-up waits to be acted on.
 struct PendingOp {
 	ListNode ring_node;
+	ListNode index_node; // in its ring's user_data index (pending_index.cpp)
 	ListNode ready_node;
 	ListNode timer_node;
 	NativeRing *ring = nullptr;
@@ -96,6 +97,11 @@ struct NativeRing {
 	void *notify_context = nullptr;
 
 	List<PendingOp, &PendingOp::ring_node> pending;
+	// Cancel's lookup by user_data (pending_index.cpp): buckets of pending ops in arrival order, or nullptr
+	// while none could be allocated (then Cancel walks the pending list).
+	List<PendingOp, &PendingOp::index_node> *index = nullptr;
+	uint32_t index_mask = 0;
+	uint32_t pending_count = 0;
 	List<ParkedCompletion, &ParkedCompletion::node> parked;
 	uint64_t parked_count = 0;
 };
@@ -154,6 +160,7 @@ OpOutcome op_path(NativeRing &, const rp_sqe &); // RENAMEAT, UNLINKAT, MKDIRAT,
 // ops_rw.cpp
 OpOutcome op_transfer(NativeRing &, const rp_sqe &); // READ..PWRITEV
 OpOutcome op_lseek(NativeRing &, const rp_sqe &);
+OpOutcome op_file_info(NativeRing &, const rp_sqe &); // ops_file_info.cpp
 // ops_readiness.cpp
 OpOutcome op_poll(NativeRing &, const rp_sqe &);
 OpOutcome op_register_events(NativeRing &, const rp_sqe &);
@@ -199,6 +206,13 @@ void drop_pending(PendingOp &op);
 void cancel_all_pending(NativeRing &ring);
 // Whether user memory of ring's process may be touched now (it is the current process).
 bool in_owner_context(const NativeRing &ring);
+
+// ---- the user_data index of parked ops (pending_index.cpp) ----
+void index_pending(NativeRing &ring, PendingOp &op);   // op is already on ring.pending
+void unindex_pending(NativeRing &ring, PendingOp &op); // before op leaves ring.pending
+// The oldest parked op of ring with this user_data, or nullptr.
+PendingOp *find_pending(NativeRing &ring, uint64_t user_data);
+void free_pending_index(NativeRing &ring);
 
 // ---- the timer queue (timer_queue.cpp) ----
 void arm_timer(PendingOp &op);

@@ -73,6 +73,7 @@ void free_ring(NativeRing *ring)
 	native::mark_dropped(ring->sq_header);
 	native::mark_dropped(ring->cq_header);
 	cancel_all_pending(*ring);
+	free_pending_index(*ring);
 	while (ParkedCompletion *p = ring->parked.pop_front())
 		deallocate(p);
 	ring->parked_count = 0;

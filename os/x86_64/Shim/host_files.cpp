@@ -1,4 +1,4 @@
-// host.h, files: the shim's questions about fds are answered from the current process's fd table; a file
+// host.h, files: ring fds (MSG_RING targets) are looked up in the current process's fd table; a file
 // reference the shim keeps (registered files) is an fd of its own, as in the hosted build, because the shim
 // names files in native SQEs by fd.
 #include "FileSystem/eventfd.hpp"
@@ -22,45 +22,6 @@ constexpr int reference_fd_base = 512;
 
 extern "C" {
 
-int rp_host_fd_kind(int fd)
-{
-	File *file = peek(fd);
-	if (!file)
-		return -EBADF;
-	return file->kind() == FileKind::io_uring ? 1 : 0;
-}
-
-int rp_host_fd_flags(int fd)
-{
-	File *file = peek(fd);
-	return file ? int(file->status_flags()) : -EBADF;
-}
-
-int rp_host_fd_is_stream(int) { return 0; } // no sockets yet
-
-int rp_host_fd_pollable(int fd)
-{
-	File *file = peek(fd);
-	if (!file)
-		return -EBADF;
-	switch (file->kind()) {
-	case FileKind::regular:
-	case FileKind::directory:
-	case FileKind::symlink:
-		return 0;
-	default:
-		return 1;
-	}
-}
-
-int rp_host_same_file(int fd1, int fd2)
-{
-	File *a = peek(fd1), *b = peek(fd2);
-	if (!a || !b)
-		return -EBADF;
-	return a == b ? 1 : 0;
-}
-
 int rp_host_file_get(int fd)
 {
 	FdTable *table = current_fd_table();
@@ -83,12 +44,6 @@ void *rp_host_ring_of_fd(int fd)
 {
 	IoUringFile *file = io_uring_file(fd);
 	return file ? file->ring() : nullptr;
-}
-
-void rp_host_fd_watch(int fd)
-{
-	if (IoUringFile *file = io_uring_file(fd); file && file->ring())
-		shim::set_poll_cookie(file->ring(), file);
 }
 
 // Pinnable when every page of the range is user memory (the kernel has no file-backed mappings Linux would

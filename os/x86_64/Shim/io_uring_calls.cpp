@@ -63,6 +63,39 @@ long resolve_ring(uint64_t fd, bool registered, shim::Ring **out)
 	return 0;
 }
 
+// SETUP_NO_MMAP puts the rings in the program's own memory, and the shim then reads and writes it directly
+// (it is the hosted build's model: one address space). A kernel-mode fault outside the user-copy routines
+// panics, so the pages are faulted in here first, through the fault-safe copy, as Linux pins them: the
+// demand-zero pages of a fresh mmap (liburing maps this memory itself, without MAP_POPULATE). The sizes are
+// Linux's io_rings layout for the requested entries; an unmapped page stops the walk and is left for the
+// shim's own probe to refuse.
+void fault_in(uint64_t address, uint64_t length)
+{
+	uint8_t byte;
+	for (uint64_t page = address & ~uint64_t(page_size - 1); page < address + length; page += page_size)
+		if (copy_from_user(&byte, page < address ? address : page, 1))
+			return;
+}
+
+void fault_in_program_rings(uint64_t entries, uint64_t user_params)
+{
+	lx::io_uring_params p;
+	if (copy_from_user(&p, user_params, sizeof(p)) || !(p.flags & lx::SETUP_NO_MMAP) || entries == 0)
+		return;
+	auto pow2 = [](uint64_t n) {
+		uint64_t v = 1;
+		while (v < n)
+			v <<= 1;
+		return v;
+	};
+	uint64_t sq = pow2(entries > 32768 ? 32768 : entries);
+	uint64_t cq = (p.flags & lx::SETUP_CQSIZE) ? pow2(p.cq_entries > 65536 ? 65536 : p.cq_entries) : 2 * sq;
+	uint64_t cqe = (p.flags & lx::SETUP_CQE32) ? 32 : 16, sqe = (p.flags & lx::SETUP_SQE128) ? 128 : 64;
+	uint64_t rings = ((64 + cq * cqe + 63) & ~uint64_t(63)) + ((p.flags & lx::SETUP_NO_SQARRAY) ? 0 : 4 * sq);
+	fault_in(p.cq_off.user_addr, rings);
+	fault_in(p.sq_off.user_addr, sq * sqe);
+}
+
 long register_ring_fds(uint64_t arg, uint32_t count)
 {
 	if (!count || count > uint32_t(ShimProcess::registered_max))
@@ -158,6 +191,7 @@ long io_uring_setup(uint64_t entries, uint64_t user_params)
 		return -ENOMEM;
 	if (entries > UINT32_MAX)
 		return -EINVAL;
+	fault_in_program_rings(entries, user_params);
 	shim::Ring *ring = nullptr;
 	int64_t made = shim::setup(uint32_t(entries), user_params, resolve_wq, &ring);
 	if (made < 0)

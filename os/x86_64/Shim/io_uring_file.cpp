@@ -21,7 +21,14 @@ void drop_ring(shim::Ring *ring)
 
 } // namespace
 
-IoUringFile::IoUringFile(shim::Ring *ring) : File(FileKind::io_uring, O_RDWR_), ring_(ring) {}
+// The fd's readiness mirrors its CQ from the start: every post calls rp_host_ring_posted, which wakes the
+// file's readiness waiters (none most of the time, so it costs a list check), and a poll armed later needs no
+// hook to turn the mirroring on.
+IoUringFile::IoUringFile(shim::Ring *ring) : File(FileKind::io_uring, O_RDWR_), ring_(ring)
+{
+	if (ring_)
+		shim::set_poll_cookie(ring_, this);
+}
 
 IoUringFile::~IoUringFile()
 {

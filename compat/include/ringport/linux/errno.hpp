@@ -55,6 +55,11 @@ inline constexpr unsigned AT_REMOVEDIR_ = 0x200;
 inline constexpr unsigned O_LARGEFILE_ = 0100000;
 inline constexpr unsigned O_CLOEXEC_ = 02000000;
 
+// Transfer flags the shim reads or adds (x86_64 values): recv/send(2) MSG_*, preadv2(2) RWF_*, socket(2) SOCK_*.
+inline constexpr unsigned MSG_DONTWAIT_ = 0x40, MSG_WAITALL_ = 0x100, MSG_NOSIGNAL_ = 0x4000;
+inline constexpr unsigned RWF_NOWAIT_ = 0x8;
+inline constexpr unsigned SOCK_NONBLOCK_ = 04000, SOCK_CLOEXEC_ = 02000000;
+
 // Size of the kernel's sigset_t.
 inline constexpr unsigned KERNEL_SIGSET_SIZE = 8;
 

@@ -1,7 +1,13 @@
 /*
- * The kernel shim's host interface: everything the shim needs from its environment. The shim is
- * freestanding C++20 and calls nothing else (plus memcpy, memset, memmove and memcmp, which every
- * freestanding C/C++ environment must provide, as compilers emit calls to them).
+ * The kernel shim's host interface: everything the shim needs from its environment besides the native ring's
+ * opcodes. The shim is freestanding C++20 and calls nothing else (plus memcpy, memset, memmove and memcmp, which
+ * every freestanding C/C++ environment must provide, as compilers emit calls to them).
+ *
+ * The contract: anything about a file (its kind, its flags, its readiness, whether an operation would block)
+ * reaches the shim only through native SQEs and CQEs (docs/native-abi.md: RP_SQE_WAIT_READY, RP_OP_FILE_INFO,
+ * RP_CQE_SHORT_STREAM). What is here is what a native op cannot be: memory, copies to and from the program,
+ * time, sleeping and waking, the native ring itself, and the few handles the shim holds on the program's
+ * behalf. Each function says why it is not a native op ("Not an op:").
  *
  * Hosted build: libc-glue/src/host_hosted.cpp implements it over hosted_os.h and Linux system calls.
  * Reference kernel: the kernel implements it. `make check-freestanding` proves the shim needs nothing more.
@@ -20,30 +26,41 @@ extern "C" {
 #endif
 
 /* ---- memory ---- */
-/* Zeroed, 64-byte aligned memory for shim bookkeeping; NULL when exhausted. */
+/* Zeroed, 64-byte aligned memory for shim bookkeeping; NULL when exhausted.
+ * Not an op: the shim allocates while it holds its locks and on paths that must not wait for the OS. */
 void *rp_host_alloc(size_t size);
 void rp_host_free(void *ptr, size_t size);
 
 /*
  * Ring memory: zeroed pages the program can map (mmap on the ring fd) while the shim keeps its own view at
  * *addr. size is a multiple of the page size.
+ * Not an op: it is the memory io_uring_setup returns; the shim needs it before any native ring exists.
  */
 struct rp_host_region;
 int rp_host_region_create(size_t size, struct rp_host_region **region, void **addr);
 void rp_host_region_destroy(struct rp_host_region *region);
 
-/* Copies between shim memory and the calling program's memory; -EFAULT for an unreadable/unwritable range. */
+/* Copies between shim memory and the calling program's memory; -EFAULT for an unreadable/unwritable range.
+ * Not an op: Linux's copy_from_user/copy_to_user run synchronously inside the system call, under the shim's
+ * locks (SQE arguments, registration tables, CQE-side write-backs). */
 int rp_host_copy_from_user(void *dst, uint64_t user_src, size_t size);
 int rp_host_copy_to_user(uint64_t user_dst, const void *src, size_t size);
 
+/* Whether [addr, addr + len) may be registered as a fixed buffer: 0, -EFAULT (unmapped) or -EOPNOTSUPP
+ * (file-backed memory other than shared memory and huge pages, which Linux cannot pin long term).
+ * Not an op: a question about the program's address space asked synchronously by io_uring_register. */
+int rp_host_check_pinnable(uint64_t addr, uint64_t len);
+
 /* ---- time, waiting, tasks ---- */
-/* Nanoseconds on a Linux clock id (CLOCK_REALTIME 0, CLOCK_MONOTONIC 1, CLOCK_BOOTTIME 7). */
+/* Nanoseconds on a Linux clock id (CLOCK_REALTIME 0, CLOCK_MONOTONIC 1, CLOCK_BOOTTIME 7).
+ * Not an op: read on every wait and timeout computation; a clock read, not an operation. */
 uint64_t rp_host_now_ns(uint32_t clock_id);
 
 /*
  * Sleeps while *word == expected, until woken, until the absolute CLOCK_MONOTONIC deadline (UINT64_MAX: none)
  * or until a signal arrives. Returns 0 (woken or value changed), -ETIME (deadline) or -EINTR (signal).
  * sigmask, when not NULL, is the Linux sigset (sigmask_size bytes) to install for the duration of the sleep.
+ * Not an op: this is how the thread inside io_uring_enter sleeps; the native ring's own waits sit below it.
  */
 int rp_host_wait(const uint32_t *word, uint32_t expected, uint64_t deadline_ns, const void *sigmask,
                  size_t sigmask_size);
@@ -51,6 +68,7 @@ void rp_host_wake(const uint32_t *word, uint32_t count);
 /*
  * The same for a word in memory other processes map too (a ring shared across fork): a wake from any
  * process reaches sleepers in every process (Linux: futexes without FUTEX_PRIVATE_FLAG).
+ * Not an op: as rp_host_wait.
  */
 int rp_host_wait_shared(const uint32_t *word, uint32_t expected, uint64_t deadline_ns, const void *sigmask,
                         size_t sigmask_size);
@@ -61,18 +79,27 @@ void rp_host_wake_shared(const uint32_t *word, uint32_t count);
  * woken with rp_host_wake_shared) changes, and again at the absolute CLOCK_MONOTONIC time fn last returned
  * (UINT64_MAX: none). fn may enter native rings. NULL when no thread can be had. Stop joins the thread; in a
  * forked child, stopping the parent's watch only forgets the copy.
+ * Not an op: it is a task of the process (Linux: the task that answers cross-process cancels), not I/O.
  */
 struct rp_host_watch;
 struct rp_host_watch *rp_host_watch_start(const uint32_t *word, uint64_t (*fn)(void *arg), void *arg);
 void rp_host_watch_stop(struct rp_host_watch *watch);
 
-/* CPUs the host can run on (SQ_AFF validation). */
+/*
+ * Runs fn(arg) soon on a host thread that may enter native rings (the shim's stand-in for Linux's task work
+ * when the program is not inside io_uring_enter: link successors, retries, re-armed timers).
+ * Not an op: it runs shim code, which the OS cannot; the notify callback that asks for it may not enter.
+ */
+void rp_host_defer(void (*fn)(void *arg), void *arg);
+
+/* CPUs the host can run on (SQ_AFF validation). Not an op: a constant of the machine. */
 uint32_t rp_host_cpu_count(void);
 
-/* An id of the calling thread, stable for its lifetime (SINGLE_ISSUER checks). */
+/* An id of the calling thread, stable for its lifetime (SINGLE_ISSUER checks). Not an op: who is calling. */
 uint64_t rp_host_task_id(void);
 
 /* ---- the native ring (the OS) ---- */
+/* Not ops: these create, drive and end the channel the ops travel on. */
 struct rp_host_ring;
 struct rp_host_ring_params {
 	uint32_t sq_entries;
@@ -93,7 +120,8 @@ int rp_host_ring_enter(struct rp_host_ring *ring, uint32_t min_complete);
 /*
  * Makes the OS act now on events that have already happened for its waiting operations (a hosted OS learns
  * of readiness on its own threads; Linux acts inside the waker), and move completions it parked while the
- * native CQ was full into the space freed since. Completions are in the native CQ on return.
+ * native CQ was full into the space freed since. Completions are in the native CQ on return. A kernel that
+ * acts on readiness inside the waker has nothing to do here beyond the parked completions.
  */
 void rp_host_ring_collect(struct rp_host_ring *ring);
 /* fn(ctx) runs on an OS thread after it posted completions; it must not enter or destroy the ring. */
@@ -106,41 +134,33 @@ void rp_host_ring_destroy(struct rp_host_ring *ring);
  */
 void rp_host_ring_abandon(struct rp_host_ring *ring);
 
+/* ---- handles the shim holds for the program ---- */
 /*
- * Runs fn(arg) soon on a host thread that may enter native rings (the shim's stand-in for Linux's task work
- * when the program is not inside io_uring_enter: link successors, retries, re-armed timers).
+ * A reference that keeps fd's file alive after the program closes fd (registered files, the registered
+ * eventfd); -EBADF when fd is not open. Put lets it go.
+ * Not an op: Linux's fget/fput; io_uring_register takes it synchronously, and a put happens on completion
+ * paths that may not enter the native ring.
  */
-void rp_host_defer(void (*fn)(void *arg), void *arg);
-
-/* ---- files ---- */
-/* What fd is: -EBADF (not open), 0 (an ordinary file), 1 (an io_uring fd). */
-int rp_host_fd_kind(int fd);
-/* File status flags of fd (O_*), or -EBADF. */
-int rp_host_fd_flags(int fd);
-/* 1 when fd is a stream or seqpacket socket (MSG_WAITALL retries apply), 0 otherwise. */
-int rp_host_fd_is_stream(int fd);
-/* 1 when fd can be polled for readiness (pipes, sockets, ttys, eventfds: not regular files, directories or
- * block devices), 0 when not, -EBADF when fd is not open. */
-int rp_host_fd_pollable(int fd);
-/* 1 when both fds name the same open file, 0 when not, -errno when unknown. */
-int rp_host_same_file(int fd1, int fd2);
-/* A reference that keeps fd's file alive after the program closes fd (registered files). -errno on failure. */
 int rp_host_file_get(int fd);
 void rp_host_file_put(int ref);
-/* The shim ring behind a ring fd (MSG_RING targets), or NULL. */
-void *rp_host_ring_of_fd(int fd);
-/* The OS is about to wait for readiness of fd: if fd is a ring fd, make its readiness track its CQ. */
-void rp_host_fd_watch(int fd);
-/* Whether [addr, addr + len) may be registered as a fixed buffer: 0, -EFAULT (unmapped) or -EOPNOTSUPP
- * (file-backed memory other than shared memory and huge pages, which Linux cannot pin long term). */
-int rp_host_check_pinnable(uint64_t addr, uint64_t len);
 
-/* Adds 1 to an eventfd counter (registered eventfd); returns 0 or -errno. */
+/*
+ * Adds 1 to the counter of a registered eventfd (a reference from rp_host_file_get); 0 or -errno.
+ * Not an op: Linux signals it inside CQ posting, which also runs in the notify callback, where no native
+ * enter is allowed.
+ */
 int rp_host_eventfd_signal(int ref);
+
+/*
+ * The shim ring behind a ring fd (MSG_RING targets; CLOSE and file registration refuse ring fds), or NULL.
+ * Not an op: ring fds are the host's handles of shim rings; the OS knows nothing of shim rings.
+ */
+void *rp_host_ring_of_fd(int fd);
 
 /*
  * New CQEs were published on a ring whose fd someone polls (see ringport::shim::set_poll_cookie): the host
  * makes the ring fd readable for poll/epoll. Called with the ring's lock held; must not call into the shim.
+ * Not an op: the readiness of a ring fd is the shim's CQ, which only the shim sees change.
  */
 void rp_host_ring_posted(void *cookie);
 

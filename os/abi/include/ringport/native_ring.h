@@ -57,14 +57,28 @@ struct rp_cqe_ext {
 enum {
 	RP_SQE_DRAIN = 1u << 0, /* start only after every earlier entry of this ring has completed */
 	RP_SQE_CHAIN = 1u << 1, /* start only after the previous entry completed; cancelled if it failed */
+	/*
+	 * The OS owns "would block" (Linux io_uring's FAST_POLL): a transfer (Read..Pwritev) that would block on a
+	 * file with readiness (pipe, socket, tty, eventfd) waits for that readiness and is retried, even when the
+	 * file is O_NONBLOCK. Without it an O_NONBLOCK file completes with -EAGAIN, as its system call does. A
+	 * caller's own RWF_NOWAIT still completes with -EAGAIN.
+	 */
+	RP_SQE_WAIT_READY = 1u << 2,
+	/* Polled I/O (an IOPOLL ring): the file must be open for direct I/O (O_DIRECT), else -EOPNOTSUPP. */
+	RP_SQE_DIRECT_ONLY = 1u << 3,
 };
-#define RP_SQE_VALID_FLAGS ((uint8_t)(RP_SQE_DRAIN | RP_SQE_CHAIN))
+#define RP_SQE_VALID_FLAGS ((uint8_t)(RP_SQE_DRAIN | RP_SQE_CHAIN | RP_SQE_WAIT_READY | RP_SQE_DIRECT_ONLY))
 
 /* Completion entry flags. */
 enum {
 	RP_CQE_EXTENDED = 1u << 0,    /* the next slot is an rp_cqe_ext with the full 64-bit result */
 	RP_CQE_EVENT = 1u << 1,       /* one item of a stream (RegisterEvents); more will follow */
 	RP_CQE_LAST_UPDATE = 1u << 2, /* the final completion of a stream */
+	/*
+	 * Send/Recv/SendMsg/RecvMsg with MSG_WAITALL on a byte-stream or seqpacket socket that moved some bytes and
+	 * stopped only because it was not to wait (MSG_DONTWAIT): the rest may still come (MSG_WAITALL's goal).
+	 */
+	RP_CQE_SHORT_STREAM = 1u << 3,
 };
 
 /* Ring status word bits. */
@@ -139,7 +153,8 @@ enum rp_opcode {
 	RP_OP_CANCEL = 49,      /* addr=user_data of the target -> 0, -ENOENT (not found), -EALREADY (running) */
 	RP_OP_WAITPID = 50,     /* fd=id flags=idtype (P_*) len=options (W*) addr=siginfo_t* -> 0 */
 	RP_OP_FUTEX = 51,       /* flags=RP_FUTEX_* op; see enum rp_futex_op */
-	RP_OP_STANDARD_COUNT = 52,
+	RP_OP_FILE_INFO = 52,   /* fd a1=another fd or UINT64_MAX -> RP_FILE_* bits */
+	RP_OP_STANDARD_COUNT = 53,
 
 	RP_OP_SCHEME_PRIVATE = 128 /* 128..255: meaning defined by the scheme that owns the fd */
 };
@@ -153,6 +168,16 @@ enum rp_socket_opcode {
 enum {
 	RP_SOCKET_QUEUED_IN = 0,  /* received, not yet read (SIOCINQ) */
 	RP_SOCKET_QUEUED_OUT = 1  /* written, not yet sent (SIOCOUTQ) */
+};
+
+/*
+ * RP_OP_FILE_INFO result bits: the facts about an open file a consumer of the ring may need before it chooses
+ * what to submit (Linux's io_uring asks its own file objects the same). -EBADF when fd is not open.
+ */
+enum {
+	RP_FILE_POLLABLE = 1u << 0, /* the file reports readiness (pipe, socket, tty, eventfd; not a regular file,
+	                             * directory or block device) */
+	RP_FILE_SAME = 1u << 1,     /* a1 names the same open file as fd */
 };
 
 /* Timeout flags (RP_OP_TIMEOUT syscall_flags). */

@@ -71,6 +71,13 @@ void rp_os_ring_collect(rp_os_ring *ring);
 void rp_os_collect_readiness(void);
 
 /*
+ * fn(fd) runs whenever the OS is about to look at fd's readiness (Poll's inline check, a new registration with
+ * the reactor), on the thread doing so, possibly under a ring's lock: it must not call into the OS. libringport
+ * uses it for ring fds, whose readiness is the ring's CQ (docs/glue.md); a kernel has no such files to emulate.
+ */
+void rp_os_set_readiness_hook(void (*fn)(int fd));
+
+/*
  * The program is about to close fd (or replace it with dup2): operations waiting for it keep its file, as
  * Linux's requests hold theirs, by moving to a duplicate the OS owns and closes when they are done. The libc
  * glue calls this from close, dup2 and dup3. Not under a ring's lock, not for the OS's own fds.

@@ -1,5 +1,6 @@
-// The completion side: posting Linux CQEs (with NODROP overflow), publishing them, count timeouts and drain
-// release, eventfd signalling, and reaping the native CQ.
+// CQ posting: Linux CQEs into the Linux-layout CQ, overflow kept in order (NODROP) and flushed, and commit():
+// publishing the tail, then what follows a publish (count timeouts, drained chains, the eventfd, pollers of the
+// ring fd, waiters).
 #include "optable.hpp"
 
 namespace ringport::shim {
@@ -113,33 +114,6 @@ void flush_overflow(Ring& r)
 		__atomic_fetch_and(r.k_sq_flags, ~lx::SQ_CQ_OVERFLOW, __ATOMIC_RELAXED);
 }
 
-void flush_count_timeouts(Ring& r)
-{
-	while (Req* t = r.timeouts.head) {
-		uint64_t seq = r.cq_posted - r.timeouts_fired;
-		if (seq < t->u.timeout.target_seq)
-			break;
-		r.timeouts.remove(t);
-		++r.timeouts_fired; // timeout CQEs never count towards other timeouts (Linux's cq_timeouts)
-		// The count was reached first: the timer is no longer needed.
-		if (t->state & REQ_TIMER_ARMED) {
-			t->state &= ~REQ_TIMER_ARMED;
-			(void)cancel_native(r, t, t, TAG_CANCEL_QUIET);
-		}
-		complete(r, t, 0);
-	}
-}
-
-void flush_deferred(Ring& r)
-{
-	while (Req* q = r.deferred.head) {
-		if ((q->state & REQ_DRAIN) && q->seq + r.cq_extra != r.cq_posted)
-			break;
-		r.deferred.remove(q);
-		make_ready(r, q);
-	}
-}
-
 void commit(Ring& r)
 {
 	if (!r.in_submit && (r.native_staged || !r.ready.empty())) {
@@ -176,133 +150,6 @@ void commit(Ring& r)
 	if (void* cookie = __atomic_load_n(&r.poll_cookie, __ATOMIC_ACQUIRE))
 		rp_host_ring_posted(cookie);
 	wake_waiters(r);
-}
-
-// ---- native side ----
-
-uint64_t native_user_data(const Req* q, NativeTag tag)
-{
-	uint64_t p = reinterpret_cast<uint64_t>(q) & 0x0000ffffffffffffull;
-	return (uint64_t(q->gen) << 48) | p | tag;
-}
-
-Req* native_req(uint64_t ud)
-{
-	// Sign-extend bit 47 back, so kernel (upper-half) addresses survive the round trip.
-	int64_t p = int64_t((ud & 0x0000ffffffffffc0ull) << 16) >> 16;
-	return reinterpret_cast<Req*>(p);
-}
-
-Status push_native(Ring& r, Req* q, NativeTag tag, const rp_sqe& in)
-{
-	rp_sqe s = in;
-	s.user_data = native_user_data(q, tag);
-	rp_ring_error e = r.nsq.push(s);
-	if (e == RP_RING_FULL && r.in_submit) {
-		flush_native(r);
-		e = r.nsq.push(s);
-	}
-	if (e != RP_RING_OK)
-		return Status::fail(e == RP_RING_FULL ? -lx::EAGAIN : -lx::EIO);
-	++q->native_refs;
-	++r.native_staged;
-	if (tag == TAG_MAIN || tag == TAG_RETRY || tag == TAG_READY)
-		q->cur_tag = uint8_t(tag);
-	return kOk;
-}
-
-Status cancel_native(Ring& r, Req* target, Req* owner, NativeTag tag)
-{
-	rp_sqe s{};
-	s.opcode = RP_OP_CANCEL;
-	s.addr = native_user_data(target, NativeTag(target->cur_tag));
-	if (target->opcode == lx::OP_TIMEOUT || target->opcode == lx::OP_LINK_TIMEOUT)
-		s.addr = native_user_data(target, TAG_TIMER);
-	target->state |= REQ_CANCELING;
-	return push_native(r, owner, tag, s);
-}
-
-void flush_native(Ring& r)
-{
-	if (!r.native_staged)
-		return;
-	if (!r.in_submit) {
-		// An OS thread cannot enter: wake the submitting thread's waiter, which enters for it.
-		wake_waiters(r);
-		return;
-	}
-	(void)r.nsq.publish();
-	r.native_staged = 0;
-	(void)rp_host_ring_enter(r.native, 0);
-}
-
-void put_native(Ring& r, Req* q)
-{
-	--q->native_refs;
-	free_req_if_unused(r, q);
-}
-
-namespace {
-void dispatch(Ring& r, uint64_t ud, int64_t res, uint32_t nflags)
-{
-	Req* q = native_req(ud);
-	auto tag = NativeTag(ud & TAG_MASK);
-	const OpDef& d = kOps[q->opcode];
-	switch (tag) {
-	case TAG_MAIN:
-	case TAG_RETRY:
-	case TAG_READY:
-	case TAG_TIMER:
-	case TAG_CANCEL_RESULT:
-		if (tag == TAG_MAIN && !d.native_done) {
-			if (!(q->state & REQ_DONE))
-				complete(r, q, res);
-		} else if (d.native_done) {
-			d.native_done(r, *q, tag, res, nflags);
-		}
-		break;
-	case TAG_CANCEL_QUIET:
-	default:
-		break;
-	}
-	if (!(nflags & RP_CQE_EVENT))
-		put_native(r, q);
-}
-} // namespace
-
-bool reap_native(Ring& r)
-{
-	__atomic_store_n(&r.reap_request, 0, __ATOMIC_SEQ_CST);
-	bool any = false;
-	for (;;) {
-		rp_cqe c;
-		int64_t res;
-		rp_ring_error e = native::pop_completion(r.ncq, &c, &res);
-		if (e != RP_RING_OK)
-			break;
-		any = true;
-		dispatch(r, c.user_data, res, c.flags);
-	}
-	if (any)
-		(void)r.ncq.release();
-	return any;
-}
-
-void unlock_ring(Ring& r)
-{
-	for (;;) {
-		r.lock.unlock();
-		if (__atomic_exchange_n(&r.wake_owed, 0, __ATOMIC_ACQ_REL))
-			wake_now(r);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (!__atomic_load_n(&r.reap_request, __ATOMIC_SEQ_CST) || (r.flags & lx::SETUP_DEFER_TASKRUN))
-			return;
-		if (!r.lock.try_lock())
-			return;
-		r.posted_async = true;
-		reap_native(r);
-		commit(r);
-	}
 }
 
 } // namespace ringport::shim
