@@ -258,10 +258,10 @@ void timer_interrupt()
 			if (p->test != test_root || p->state != ProcessState::alive)
 				continue;
 			for (Thread *t : p->threads)
-				print("rpk:   pid %d tid %d %s, user rip %016lx rax %ld\n", p->pid, t->tid,
+				print("rpk:   pid %d tid %d %s, pending %lx mask %lx, user rip %016lx rax %ld\n", p->pid, t->tid,
 				      t->state == ThreadState::blocked ? (t->waiting_on ? "blocked on a queue" : "blocked")
 				      : t->state == ThreadState::ready ? "ready" : "running",
-				      t->user_frame()->rip, static_cast<int64_t>(t->user_frame()->rax));
+				      p->pending_signals, t->signal_mask, t->user_frame()->rip, static_cast<int64_t>(t->user_frame()->rax));
 		}
 		for (Process *p : processes)
 			if (p->test == test_root && p->state == ProcessState::alive)
