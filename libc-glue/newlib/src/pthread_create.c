@@ -26,6 +26,9 @@
 #define RP_MIN_STACK 16384u
 
 extern const uint64_t *rp_auxv; /* start.c */
+/* The glue's ring layer may offer to destroy the calling thread's native ring (RP_SYS_RING_DESTROY) when the
+   thread ends; until it does, a thread's ring lives as long as the process. */
+extern void rp_thread_ring_release(void) __attribute__((weak));
 
 const void *rp_main_keys[RP_PTHREAD_KEYS];
 
@@ -90,6 +93,8 @@ __attribute__((noreturn)) void pthread_exit(void *value)
 	self->result = value;
 	/* Thread-specific data destructors are not run (no key destructor is registered by what runs here). */
 	_reclaim_reent(&self->reent);
+	if (rp_thread_ring_release)
+		rp_thread_ring_release();
 	/* From here the mapping belongs to whoever joins (or reaps) us once the kernel has cleared tid. */
 	rp_thread_exit_now();
 }

@@ -40,6 +40,8 @@ long dispatch(Frame *frame, uint64_t number, uint64_t a0, uint64_t a1, uint64_t 
 		return sys_rt_sigaction(a0, a1, a2, a3);
 	case 14:
 		return sys_rt_sigprocmask(a0, a1, a2, a3);
+	case 157:
+		return sys_prctl(a0, a1, a2, a3, a4);
 	case 24: // sched_yield
 		yield();
 		return 0;
@@ -124,19 +126,17 @@ extern "C" void syscall_dispatch(Frame *frame)
 	// Interrupts back on for the call: the timer keeps ticking (timeouts, idle waits) while the kernel works.
 	cpu::enable_interrupts();
 	current_thread()->publish_on_block = true;
+	current_thread()->syscall_number = frame->rax;
 	if (frame->rax == 15) { // rt_sigreturn: the whole frame comes back from the signal frame
 		sys_rt_sigreturn(frame);
 		cpu::disable_interrupts();
-		publish_events();
 		return_to_user(frame);
 		return;
 	}
 	long result = dispatch(frame, frame->rax, frame->rdi, frame->rsi, frame->rdx, frame->r10, frame->r8, frame->r9);
 	frame->rax = static_cast<uint64_t>(result);
 	cpu::disable_interrupts();
-	// Whatever this call changed, threads sleeping in wait_for_event look again.
-	publish_events();
-	return_to_user(frame);
+	return_to_user(frame); // publishes what the call (and its deferred work) changed to sleeping threads
 }
 
 } // namespace kernel

@@ -17,6 +17,7 @@ void drop_deferred(Process *process); // deferred.cpp
 void interrupt_thread(Thread *thread); // scheduler.cpp
 bool deliver_signals(Frame *frame);   // signals.cpp: true when it changed the frame or the process
 void futex_wake_address(uint64_t address, unsigned count); // futex.cpp: a private wake in the current process
+void check_thread_stack(Thread *thread);                  // thread.cpp
 
 namespace {
 
@@ -50,15 +51,28 @@ void process_teardown(Process *p)
 	address_space_destroy(p->space);
 	p->space = nullptr;
 	p->alarm_deadline_ns = 0;
-	// Children become orphans: the runner reaps them.
+	// Children become orphans: the runner reaps them. PR_SET_PDEATHSIG children get their signal.
 	while (Process *child = p->children.pop_front()) {
 		child->parent = nullptr;
 		if (child->state == ProcessState::zombie)
 			wake_all(&runner_events);
+		else if (child->parent_death_signal)
+			send_signal(child, child->parent_death_signal);
 	}
 	p->wait_status = encode_status(p);
 	cpu::disable_interrupts();
 	p->state = ProcessState::zombie;
+	// A parent that ignores SIGCHLD (SIG_IGN, or SA_NOCLDWAIT) never sees zombies, as on Linux: the child goes
+	// to the runner's reaping and the parent's wait4 finds one child fewer (ECHILD when none is left).
+	if (p->parent) {
+		const SignalAction &chld = p->parent->actions[17 - 1];
+		if (chld.handler == 1 || (chld.flags & 2 /* SA_NOCLDWAIT */)) {
+			Process *parent = p->parent;
+			parent->children.remove(p);
+			p->parent = nullptr;
+			wake_all(&parent->child_events);
+		}
+	}
 	if (p->parent) {
 		if (p->exit_signal)
 			send_signal(p->parent, p->exit_signal);
@@ -196,7 +210,10 @@ void kill_current(int signal)
 
 void return_to_user(Frame *frame)
 {
-	// Interrupts off on entry and exit; each step below may enable them while it works.
+	// Interrupts off on entry and exit; each step below may enable them while it works. Threads sleeping in
+	// wait_for_event are woken to look again when this was a system call or deferred work ran: their
+	// conditions change in system calls and in the completions deferred work posts (after the call itself).
+	bool publish = frame->vector == syscall_vector;
 	for (;;) {
 		Process *p = current();
 		if (!p)
@@ -207,7 +224,12 @@ void return_to_user(Frame *frame)
 			cpu::enable_interrupts();
 			run_deferred();
 			cpu::disable_interrupts();
+			publish = true;
 			continue;
+		}
+		if (publish) {
+			publish_events();
+			publish = false;
 		}
 		if (p->dying || current_thread()->exit_requested)
 			user_thread_exit();
@@ -224,12 +246,23 @@ void return_to_user(Frame *frame)
 // Tasks/ part of the 1 kHz tick (interrupts off): scheduling, the test's timeout, alarms.
 void timer_interrupt()
 {
+	check_thread_stack(current_thread()); // an overflow of the interrupted thread's kernel stack panics here
 	scheduler_tick();
 	uint64_t now = clock::monotonic_ms();
 	if (test_root && !test_killed && test_deadline_ms && now >= test_deadline_ms) {
 		test_killed = true;
 		test_kill_ms = now;
 		print("rpk: test %d timed out: killing its processes\n", test_root);
+		// Where each thread was, for the log: a hang's first clue.
+		for (Process *p : processes) {
+			if (p->test != test_root || p->state != ProcessState::alive)
+				continue;
+			for (Thread *t : p->threads)
+				print("rpk:   pid %d tid %d %s, pending %lx mask %lx, user rip %016lx rax %ld\n", p->pid, t->tid,
+				      t->state == ThreadState::blocked ? (t->waiting_on ? "blocked on a queue" : "blocked")
+				      : t->state == ThreadState::ready ? "ready" : "running",
+				      p->pending_signals, t->signal_mask, t->user_frame()->rip, static_cast<int64_t>(t->user_frame()->rax));
+		}
 		for (Process *p : processes)
 			if (p->test == test_root && p->state == ProcessState::alive)
 				mark_dying(p, 9, 0);

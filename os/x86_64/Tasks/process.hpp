@@ -59,6 +59,7 @@ struct Process {
 	uint64_t pending_signals; // bit n-1 for signal n
 	SignalAction actions[signal_count];
 	uint64_t alarm_deadline_ns; // 0: no alarm
+	int parent_death_signal;    // PR_SET_PDEATHSIG
 };
 
 // What a finished program left: exit status (0..255) and the signal that killed it (0: a normal exit).

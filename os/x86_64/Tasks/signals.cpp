@@ -22,7 +22,8 @@ extern const uint8_t clean_fpu_image[512]; // thread.cpp
 namespace {
 
 constexpr int sigkill = 9, sigstop = 19;
-constexpr uint64_t sa_restorer = 0x04000000, sa_nodefer = 0x40000000, sa_resethand = 0x80000000;
+constexpr uint64_t sa_restorer = 0x04000000, sa_restart = 0x10000000, sa_nodefer = 0x40000000,
+                   sa_resethand = 0x80000000;
 constexpr uint64_t unblockable = (1ull << (sigkill - 1)) | (1ull << (sigstop - 1));
 
 uint64_t bit(int signal) { return 1ull << (signal - 1); }
@@ -80,9 +81,23 @@ struct RtSigFrame {
 
 // Builds the handler's frame on the user stack and points the frame at the handler: false when the stack is
 // not writable (the process then dies with SIGSEGV, as Linux's force_sigsegv).
+// A blocking call that the signal interrupted (-EINTR) is re-issued after the handler when the handler has
+// SA_RESTART, as Linux's -ERESTARTSYS: the calls below, whose waits can simply start again (the futex word is
+// read afresh, the child list rescanned, a ring enter waits for its completions again). Others - nanosleep,
+// io_uring_enter, as on Linux - keep -EINTR.
+bool restartable(uint64_t number)
+{
+	return number == 202 || number == 61 || number == 247 || number == 449 || number == 0x1001 /* RING_ENTER */;
+}
+
 bool setup_frame(Frame *frame, int signal, const SignalAction &action)
 {
 	Thread *t = current_thread();
+	if (frame->vector == syscall_vector && static_cast<int64_t>(frame->rax) == -EINTR &&
+	    (action.flags & sa_restart) && restartable(t->syscall_number)) {
+		frame->rax = t->syscall_number;
+		frame->rip -= 2; // back onto the syscall instruction (0F 05)
+	}
 	uint64_t sp = frame->rsp - 128; // the red zone
 	sp -= 512;
 	sp &= ~63ull;

@@ -39,6 +39,7 @@ struct Thread {
 	bool interruptible{};        // the block ends for a kill or a deliverable signal
 	bool exit_requested{};       // another thread's execve ends this one on its way to user mode
 	uint32_t slice_ticks{};      // ticks left in its time slice
+	uint64_t syscall_number{};   // of the system call in progress (SA_RESTART re-issues it)
 	uint64_t signal_mask{};      // blocked signals (bit n-1 for signal n)
 	uint64_t saved_signal_mask{}; // rt_sigsuspend-style temporary masks (unused: 0)
 	alignas(16) uint8_t fpu[512] = {}; // FXSAVE image of its user FPU/SSE state while it is switched out

@@ -188,3 +188,50 @@ long wait_child_info(uint32_t idtype, uint64_t id, uint64_t user_info, uint32_t 
 	return sys_waitid(idtype, id, user_info, options, 0);
 }
 } // namespace kernel
+
+namespace kernel {
+// prctl(2): the options programs use here. PR_SET_NAME/PR_GET_NAME name the process (15 bytes and a NUL, as
+// Linux's comm), PR_SET_PDEATHSIG/PR_GET_PDEATHSIG (the signal is sent when the parent exits), and
+// PR_SET_DUMPABLE/PR_GET_DUMPABLE (accepted: there are no core dumps). Anything else: -EINVAL, as Linux for an
+// unknown option.
+long sys_prctl(uint64_t option, uint64_t a1, uint64_t, uint64_t, uint64_t)
+{
+	Process *self = current();
+	switch (option) {
+	case 1: // PR_SET_PDEATHSIG
+		if (a1 > signal_count)
+			return -EINVAL;
+		self->parent_death_signal = int(a1);
+		return 0;
+	case 2: { // PR_GET_PDEATHSIG
+		int value = self->parent_death_signal;
+		return copy_to_user(a1, &value, sizeof value) ? -EFAULT : 0;
+	}
+	case 3: // PR_GET_DUMPABLE
+		return 1;
+	case 4: // PR_SET_DUMPABLE
+		return a1 <= 1 ? 0 : -EINVAL;
+	case 15: { // PR_SET_NAME
+		char name[16];
+		long n = strncpy_from_user(name, a1, sizeof name);
+		if (n == -EFAULT)
+			return -EFAULT;
+		name[15] = '\0';
+		for (size_t i = 0; i < sizeof name; i++) {
+			self->name[i] = name[i];
+			if (!name[i])
+				break;
+		}
+		return 0;
+	}
+	case 16: { // PR_GET_NAME
+		char name[16] = {};
+		for (size_t i = 0; i < 15 && self->name[i]; i++)
+			name[i] = self->name[i];
+		return copy_to_user(a1, name, sizeof name) ? -EFAULT : 0;
+	}
+	default:
+		return -EINVAL;
+	}
+}
+} // namespace kernel

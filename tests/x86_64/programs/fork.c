@@ -2,7 +2,7 @@
  * Processes under the reference kernel: fork copies private memory (the child's writes stay its own), wait4
  * and waitid report Linux's status encoding (exit 42 -> 0x2a00; SIGKILL -> 9; a faulting child -> SIGSEGV 11),
  * WNOHANG answers 0 while a child runs, ECHILD without children, getppid, SIGCHLD reaches the parent's
- * handler, and kill(SIGKILL) ends a child blocked forever.
+ * handler, kill(SIGKILL) ends a child blocked forever, and with SIGCHLD ignored children leave no zombie.
  */
 #include "smoke.h"
 #include "sigframe.h"
@@ -91,6 +91,16 @@ int main(long *stack)
 	}
 	CHECK(seen == 7);
 	CHECK(sigchld_count >= 1); /* SIGCHLD reached the handler (signals may coalesce) */
+
+	/* SIGCHLD ignored: children leave no zombies, so wait4 waits for them to go and then finds none. */
+	struct kernel_sigaction ignore = {(void *)1, SA_RESTORER, signal_restorer, 0};
+	CHECK(SYS4(13, SIGCHLD, &ignore, 0, 8) == 0);
+	if (fork_child() == 0)
+		exit_with(5);
+	CHECK(SYS4(61, -1, &status, 0, 0) == -ECHILD);
+
+	struct kernel_sigaction dfl = {0, SA_RESTORER, signal_restorer, 0};
+	CHECK(SYS4(13, SIGCHLD, &dfl, 0, 8) == 0);
 
 	if (failures == 0)
 		say("fork: all checks passed\n");

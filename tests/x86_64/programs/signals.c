@@ -2,7 +2,8 @@
  * Signals under the reference kernel: SIGALRM from alarm() runs a handler (the only way out of a busy loop),
  * kill() to oneself, a blocked signal stays pending until unblocked, SA_SIGINFO handlers get siginfo and
  * ucontext, rt_sigreturn restores the interrupted registers (a loop counter in a register survives), a
- * handler interrupts a blocking futex wait with EINTR, and SIG_IGN discards.
+ * handler interrupts a blocking futex wait with EINTR (or, with SA_RESTART, the wait is re-issued), and SIG_IGN
+ * discards.
  */
 #include "smoke.h"
 #include "sigframe.h"
@@ -11,11 +12,18 @@
 #define SIGUSR2 12
 #define SIGALRM 14
 #define EINTR 4
+#define EAGAIN 11
 #define EINVAL 22
 
 static volatile int alarm_fired, usr1_count, usr2_signo, usr2_info_signo;
 
 static void on_alarm(int signal) { alarm_fired = signal; }
+static volatile unsigned int *word_to_set;
+static void on_alarm_set_word(int signal)
+{
+	(void)signal;
+	*word_to_set = 1;
+}
 static void on_usr1(int signal)
 {
 	(void)signal;
@@ -78,6 +86,17 @@ int main(long *stack)
 	CHECK(SYS1(37, 1) == 0);
 	CHECK(SYS4(202, &never, 0, 0, 0) == -EINTR);
 	CHECK(alarm_fired == SIGALRM);
+
+	/* SA_RESTART: the interrupted futex wait is re-issued after the handler; the handler changed the word, so
+	   the restarted wait answers -EAGAIN instead of -EINTR. */
+	static volatile unsigned int restart_word;
+	restart_word = 0;
+	word_to_set = &restart_word;
+	alarm_fired = 0;
+	CHECK(install_action(SIGALRM, (void *)on_alarm_set_word, 0x10000000 /* SA_RESTART */, 0) == 0);
+	CHECK(SYS1(37, 1) == 0);
+	CHECK(SYS4(202, &restart_word, 0, 0, 0) == -EAGAIN);
+	CHECK(restart_word == 1);
 
 	/* SIG_IGN: discarded. */
 	struct kernel_sigaction ignore = {(void *)1, SA_RESTORER, signal_restorer, 0};

@@ -130,6 +130,13 @@ int main(long *stack)
 	CHECK(SYS4(202, &word, 128, 5, ts) == -ETIMEDOUT);            /* WAIT|PRIVATE, 20 ms */
 	CHECK(SYS4(202, 8, 0, 5, 0) == -EFAULT);
 
+	/* prctl: the process name (16 bytes with the NUL, truncated), an unknown option. */
+	char name[16] = {0};
+	CHECK(SYS2(157, 15 /* PR_SET_NAME */, "a-very-long-process-name") == 0);
+	CHECK(SYS2(157, 16 /* PR_GET_NAME */, name) == 0);
+	CHECK(name[0] == 'a' && name[13] == 'r' && name[14] == 'o' && name[15] == 0); /* "a-very-long-pro" */
+	CHECK(SYS2(157, 9999, 0) == -EINVAL);
+
 	/* close of an fd that is not open. */
 	CHECK(SYS1(3, 999) == -9);
 
