@@ -407,6 +407,40 @@ void test_sparse_pwrite_at_4gib(void **)
 	close_(fd);
 }
 
+// RLIMIT_FSIZE (Linux's write and inode_newsize_ok rules): a write crossing the limit is cut at it, one starting
+// at or past it sends SIGXFSZ and fails EFBIG; shrinking is always allowed.
+void test_file_size_limit_write(void **)
+{
+	long fd = open_("/tmp/limited", O_CREAT | O_RDWR);
+	char data[8192];
+	memset(data, 'l', sizeof data);
+	host::set_file_size_limit(6000);
+	assert_int_equal(pwrite_(fd, data, sizeof data, 0), 6000);
+	assert_int_equal(host::last_signal(), 0);
+	assert_int_equal(st("/tmp/limited").stx_size, 6000);
+	assert_int_equal(pwrite_(fd, data, 10, 6000), -EFBIG);
+	assert_int_equal(host::last_signal(), 25);
+	assert_int_equal(st("/tmp/limited").stx_size, 6000);
+	host::set_file_size_limit(UINT64_MAX);
+	assert_int_equal(pwrite_(fd, data, sizeof data, 6000), (long)sizeof data);
+	close_(fd);
+}
+
+// Growing a file past RLIMIT_FSIZE by truncate (also what fallocate does here) sends SIGXFSZ and fails EFBIG.
+void test_file_size_limit_truncate(void **)
+{
+	long fd = open_("/tmp/limited", O_CREAT | O_RDWR);
+	host::set_file_size_limit(6000);
+	assert_int_equal(rc(f(fd)->truncate(6000)), 0);
+	assert_int_equal(host::last_signal(), 0);
+	assert_int_equal(rc(f(fd)->truncate(6001)), -EFBIG);
+	assert_int_equal(host::last_signal(), 25);
+	assert_int_equal(st("/tmp/limited").stx_size, 6000);
+	assert_int_equal(rc(f(fd)->truncate(100)), 0);
+	assert_int_equal(st("/tmp/limited").stx_size, 100);
+	close_(fd);
+}
+
 void test_truncate(void **)
 {
 	long fd = open_("/tmp/tr", O_CREAT | O_RDWR);
@@ -943,6 +977,8 @@ int main()
 		cmocka_unit_test_setup_teardown(test_symlink_loops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sparse_pwrite_at_4gib, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_size_limit_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_size_limit_truncate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lseek, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unlink_while_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hard_links, setup, teardown),

@@ -1,54 +1,76 @@
 /*
- * Signals, part 1: the reference kernel does not deliver signals to user handlers yet. sigaction and
- * sigprocmask keep what the program sets (so it reads back what it wrote) and alarm arms nothing; a
- * program that relies on a handler running (35fa71a030ca's SIGALRM) cannot pass until part 2. A signal
- * the kernel sends still has its default effect (the program is killed with that status).
+ * Signals: the reference kernel delivers them (part 2), so these are Linux's own calls. sigaction is
+ * rt_sigaction (13) with the kernel's struct and SA_RESTORER pointing at rp_signal_return, which makes the
+ * rt_sigreturn (15) a handler returns into, as glibc's restorer does; the mask is the kernel's 8-byte sigset
+ * (newlib's sigset_t is an unsigned long, the same 64 bits). sigprocmask is rt_sigprocmask (14), alarm is 37.
+ * newlib's struct sigaction has sa_handler, sa_mask and sa_flags (no sa_sigaction): its flags are passed as
+ * they are, Linux values (SA_NOCLDSTOP is 1 on both sides).
  */
 #include "glue.h"
+#include "raw_syscall.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
-static struct sigaction rp_actions[NSIG];
-static sigset_t rp_blocked;
+#define RP_NR_rt_sigaction 13
+#define RP_NR_rt_sigprocmask 14
+#define RP_NR_alarm 37
+#define RP_SA_RESTORER 0x04000000ul
+#define RP_KERNEL_SIGSET_SIZE 8
+
+_Static_assert(sizeof(sigset_t) == RP_KERNEL_SIGSET_SIZE, "newlib's sigset_t is the kernel's 64-bit set");
+
+/* The kernel's struct sigaction on x86_64 (what rt_sigaction reads and writes). */
+struct rp_kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+/* Where a handler returns: straight into rt_sigreturn, which restores the interrupted context. */
+void rp_signal_return(void);
+__asm__(".text\n"
+        ".globl rp_signal_return\n"
+        ".type rp_signal_return, @function\n"
+        "rp_signal_return:\n"
+        "\tmovl $15, %eax\n"
+        "\tsyscall\n"
+        "\thlt\n"
+        ".size rp_signal_return, . - rp_signal_return\n");
 
 int sigaction(int sig, const struct sigaction *__restrict act, struct sigaction *__restrict old)
 {
-	if (sig <= 0 || sig >= NSIG || ((sig == SIGKILL || sig == SIGSTOP) && act)) {
-		errno = EINVAL;
-		return -1;
+	struct rp_kernel_sigaction in, out;
+	if (act) {
+		in.handler = act->sa_handler;
+		in.flags = (unsigned long)(unsigned)act->sa_flags | RP_SA_RESTORER;
+		in.restorer = rp_signal_return;
+		in.mask = act->sa_mask;
 	}
-	if (old)
-		*old = rp_actions[sig];
-	if (act)
-		rp_actions[sig] = *act;
+	long r = rp_raw_syscall4(RP_NR_rt_sigaction, sig, act ? &in : NULL, old ? &out : NULL, RP_KERNEL_SIGSET_SIZE);
+	if (r < 0)
+		return (int)rp_result(r);
+	if (old) {
+		old->sa_handler = out.handler;
+		old->sa_mask = out.mask;
+		old->sa_flags = (int)(out.flags & ~RP_SA_RESTORER);
+	}
 	return 0;
 }
 
 int sigprocmask(int how, const sigset_t *__restrict set, sigset_t *__restrict old)
 {
-	if (old)
-		*old = rp_blocked;
-	if (!set)
-		return 0;
-	switch (how) {
-	case SIG_BLOCK: rp_blocked |= *set; break;
-	case SIG_UNBLOCK: rp_blocked &= ~*set; break;
-	case SIG_SETMASK: rp_blocked = *set; break;
-	default: errno = EINVAL; return -1;
-	}
-	return 0;
+	return (int)rp_result(rp_raw_syscall4(RP_NR_rt_sigprocmask, how, set, old, RP_KERNEL_SIGSET_SIZE));
 }
 
 int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 {
-	return sigprocmask(how, set, old) == 0 ? 0 : errno;
+	long r = rp_raw_syscall4(RP_NR_rt_sigprocmask, how, set, old, RP_KERNEL_SIGSET_SIZE);
+	return r < 0 ? (int)-r : 0;
 }
 
-unsigned alarm(unsigned seconds)
-{
-	(void)seconds;
-	return 0;
-}
+unsigned alarm(unsigned seconds) { return (unsigned)rp_raw_syscall1(RP_NR_alarm, seconds); }

@@ -8,6 +8,8 @@ namespace kernel {
 
 namespace {
 
+constexpr int signal_file_too_big = 25; // SIGXFSZ
+
 // Inode numbers: unique for the boot (2 is the first, as ext* and tmpfs number their roots).
 constinit uint64_t next_ino = 2;
 constinit uint64_t live_inodes = 0;
@@ -168,6 +170,15 @@ Result<size_t> RegularInode::write(const IoBuffer &buf, uint64_t offset)
 		return Error(EFBIG);
 	if (want > max_size - offset)
 		want = max_size - offset;
+	// RLIMIT_FSIZE, as Linux's write checks: nothing at or past the limit (SIGXFSZ, then EFBIG if the process
+	// survives it), a short write up to it otherwise.
+	uint64_t limit = file_size_limit();
+	if (offset >= limit) {
+		signal_current(signal_file_too_big);
+		return Error(EFBIG);
+	}
+	if (want > limit - offset)
+		want = limit - offset;
 	size_t done = 0;
 	int error = 0;
 	while (done < want) {
@@ -212,6 +223,11 @@ Result<void> RegularInode::truncate(uint64_t length)
 {
 	if (length > max_size)
 		return Error(EFBIG);
+	// Growing past RLIMIT_FSIZE (truncate, ftruncate, fallocate) is refused as Linux's inode_newsize_ok does.
+	if (length > size_ && length > file_size_limit()) {
+		signal_current(signal_file_too_big);
+		return Error(EFBIG);
+	}
 	if (length < size_) {
 		uint64_t keep_pages = (length + PageTree::page_bytes - 1) / PageTree::page_bytes;
 		pages_.remove_from(keep_pages);
