@@ -17,16 +17,6 @@ Issued issue_nop(Ring&, Req& q)
 	return Issued::now(res);
 }
 
-// The hot path: a plain NOP (no flags, no injected result) completes without a request at all. The submit path
-// asks only when nothing around it (a link, a drain, restrictions) needs the request.
-bool complete_nop_inline(Ring& r, const lx::io_uring_sqe& s)
-{
-	if (s.flags || s.nop_flags || s.ioprio || s.personality)
-		return false;
-	post_cqe(r, s.user_data, 0, 0);
-	return true;
-}
-
 Status prep_files_update(Ring&, Req& q)
 {
 	const auto& s = q.sqe;

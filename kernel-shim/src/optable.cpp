@@ -100,7 +100,7 @@ constexpr OpTable build()
 {
 	OpTable t{};
 	OP(NOP, pollable_ring(run(F::core, false, prep_nop, issue_nop, "(none: completes in the shim)")));
-	t.e[lx::OP_NOP].fast = complete_nop_inline;
+	t.e[lx::OP_NOP].trivial = true;
 	OP(READV, selects_buffers(io(kIn, F::rw, prep_rw, issue_rw, "READV / PREADV", done_rw)));
 	OP(WRITEV, io(kOut, F::rw, prep_rw, issue_rw, "WRITEV / PWRITEV", done_rw));
 	OP(FSYNC, run(F::sync, true, prep_fsync, issue_fsync, "FSYNC / FDATASYNC", nullptr,
@@ -199,12 +199,12 @@ constexpr OpTable build()
 
 #undef OP
 
-// Every opcode has its entry, at its own index.
+// Every opcode has its entry, at its own index, and says what it becomes natively. (No function addresses are
+// compared here: sanitizer builds cannot evaluate that at compile time.)
 constexpr bool complete_and_in_place(const OpTable& t)
 {
 	for (uint32_t i = 0; i < lx::OP_LAST; ++i)
-		if (!t.e[i].name || t.e[i].opcode != i || (t.e[i].supported && (!t.e[i].prep || !t.e[i].issue)) ||
-		    (t.e[i].issue == issue_mapped) != (t.e[i].map.native_op != 0) || (!t.e[i].native && !t.e[i].map.native_op))
+		if (!t.e[i].name || t.e[i].opcode != i || (!t.e[i].native && !t.e[i].map.native_op))
 			return false;
 	return true;
 }

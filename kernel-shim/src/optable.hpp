@@ -79,13 +79,13 @@ struct OpDef {
 	bool is_cancel;     // it cancels others: never itself the target of another process's cancel
 	bool mshot_drains;  // multishot and cancelled: it first takes what already arrived (reads, receives)
 	bool mshot_zero_ends; // multishot: a result of 0 is the end (EOF), not an item (an accepted fd 0 is one)
+	bool trivial;       // with no flags, op flags, ioprio or personality it is done at once with 0: no request (NOP)
 	int16_t refusal;    // -errno for refused opcodes
 	PrepFn prep;
 	IssueFn issue;
 	NativeDoneFn native_done; // nullptr: complete with the native result
 	// Hooks.
 	bool (*cancel)(Ring&, Req*);                      // cancels it in the shim (timers); nullptr: a native Cancel
-	bool (*fast)(Ring&, const lx::io_uring_sqe&);     // completes it without a request when it can (NOP)
 	int64_t (*mshot_result)(Ring&, Req&, int64_t res); // multishot: turns a native result into the CQE's
 	FieldMap map;             // mapped ops (prep_mapped/issue_mapped): the native op and its fields
 	const char* native;       // the native opcode(s) it becomes, for the compat matrix (mapped ops: from map)
@@ -150,7 +150,7 @@ void done_read_mshot(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_multishot(Ring&, Req&, NativeTag, int64_t);
 int64_t recvmsg_mshot_result(Ring&, Req&, int64_t);
 int64_t accept_mshot_result(Ring&, Req&, int64_t);
-bool complete_nop_inline(Ring&, const lx::io_uring_sqe&);
+
 void done_poll_add(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_link_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);

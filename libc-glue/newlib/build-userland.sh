@@ -18,11 +18,13 @@ while read -r name rest; do
   if [ "${rest#!}" != "$rest" ]; then blocked+=("$name:${rest#! }"); else tests+=("$name"); fi
 done < "$srcdir/libc-glue/newlib/reference-tests.txt"
 
-# Upstream's rules know liburing.a but not the sysroot's libraries, which cook re-stages on every run (new
-# times, same bytes): when crt0, the glue or newlib changed content, every program is relinked.
-libs_sum=$(cd "$sysroot/lib" && cat crt0.o libringport-newlib.a libc.a libm.a libcompiler_rt.a | sha256sum)
+# Upstream's rules know liburing.a but not the sysroot's libraries and headers, which cook re-stages on every
+# run (new times, same bytes): when crt0, the glue, newlib or any header changed content, every program is
+# rebuilt (a header decides things such as liburing.h's byte order).
+libs_sum=$( (cd "$sysroot/lib" && cat crt0.o libringport-newlib.a libc.a libm.a libcompiler_rt.a;
+             find "$sysroot/include" -type f | LC_ALL=C sort | xargs cat) | sha256sum)
 if [ "$(cat "$liburing/.reference-libs" 2>/dev/null)" != "$libs_sum" ]; then
-  rm -f "$liburing"/test/*.t "$liburing/examples/io_uring-test" "$liburing/examples/io_uring-cp"
+  rm -f "$liburing"/test/*.t "$liburing"/test/helpers.o "$liburing/examples/io_uring-test" "$liburing/examples/io_uring-cp"
   echo "$libs_sum" > "$liburing/.reference-libs"
 fi
 # Upstream's own rules (test/Makefile: %.t from %.c + helpers.o, -luring -lpthread appended to LDFLAGS).

@@ -6,7 +6,6 @@ RP_RING_FILES = \
 	os/x86_64/Ring/op_table.cpp \
 	os/x86_64/Ring/ops_core.cpp \
 	os/x86_64/Ring/ops_files.cpp \
-	os/x86_64/Ring/ops_file_info.cpp \
 	os/x86_64/Ring/ops_later.cpp \
 	os/x86_64/Ring/ops_memory.cpp \
 	os/x86_64/Ring/ops_process.cpp \

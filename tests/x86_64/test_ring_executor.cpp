@@ -58,10 +58,11 @@ static void test_nop_unknown_and_refused_opcodes(void **)
 		int64_t expected;
 	} cases[] = {
 	    {RP_OP_NOP, 0, 0, 0},
-	    {RP_OP_STANDARD_COUNT, 0, 0, -EINVAL}, // 52: not a standard opcode
+	    {RP_OP_STANDARD_COUNT, 0, 0, -EINVAL}, // the first opcode that is not a standard one
 	    {200, 0, 0, -EINVAL},                  // scheme-private without a scheme
 	    {RP_OP_NOP, RP_SQE_DRAIN, 0, -EINVAL}, // ordering flags are refused, not half honoured
 	    {RP_OP_NOP, 0x80, 0, -EINVAL},
+	    {RP_OP_NOP, RP_SQE_WAIT_READY | RP_SQE_DIRECT_ONLY, 0, 0}, // transfer flags: ignored elsewhere
 	    {RP_OP_SOCKET, 0, 0, -EOPNOTSUPP},
 	    {RP_OP_WAITPID, 0, 0, -EINVAL},                             // waitid without WEXITED & co
 	    {RP_OP_FUTEX, 0, RP_FUTEX_WAKE | RP_FUTEX_PRIVATE_FLAG, -EFAULT}, // the word at address 0
@@ -504,6 +505,30 @@ static void test_poll_on_pipe_completes_in_the_writers_call(void **)
 	expect(r, 2, 5);
 	expect(r, 1, POLLIN);
 
+	// FILE_INFO: pipes report readiness, a regular file does not; a1 compares open files.
+	rp_sqe info = sqe_of(RP_OP_FILE_INFO);
+	info.fd = uint64_t(fds[0]);
+	info.additional1 = UINT64_MAX;
+	assert_int_equal(r.run(info), RP_FILE_POLLABLE);
+	info.additional1 = uint64_t(fds[1]);
+	assert_int_equal(r.run(info), RP_FILE_POLLABLE);
+	rp_sqe dup = sqe_of(RP_OP_DUP);
+	dup.fd = uint64_t(fds[0]);
+	dup.offset = UINT64_MAX;
+	info.additional1 = uint64_t(r.run(dup));
+	assert_int_equal(r.run(info), RP_FILE_POLLABLE | RP_FILE_SAME);
+	info.additional1 = 77;
+	assert_int_equal(r.run(info), -EBADF);
+	rp_sqe open = sqe_of(RP_OP_OPENAT);
+	open.fd = at_fdcwd;
+	open.addr = addr("/tmp/plain");
+	open.syscall_flags = O_CREAT | O_RDWR;
+	info.fd = uint64_t(r.run(open));
+	info.additional1 = UINT64_MAX;
+	assert_int_equal(r.run(info), 0);
+	info.fd = 99;
+	assert_int_equal(r.run(info), -EBADF);
+
 	// Closing the write end (a plain close, outside the executor) ends a poll with POLLHUP before that call
 	// returns (Platform runs the deferred ready queue on the way out).
 	char drain[8];
@@ -555,6 +580,24 @@ static void test_blocking_reads_park_until_data_arrives(void **)
 	int nb[2];
 	make_pipe(nb, O_NONBLOCK);
 	assert_int_equal(r.run(rw_sqe(RP_OP_READ, nb[0], first, 4, 0)), -EAGAIN);
+	// ... unless the submitter lets the OS own "would block" (RP_SQE_WAIT_READY, as the shim does): then an
+	// O_NONBLOCK pipe waits like any other, while RWF_NOWAIT still says -EAGAIN.
+	rp_sqe waiting = rw_sqe(RP_OP_READ, nb[0], first, 4, 11);
+	waiting.flags = RP_SQE_WAIT_READY;
+	r.push(waiting);
+	assert_int_equal(r.enter(), 1);
+	expect_empty(r);
+	r.push(rw_sqe(RP_OP_WRITE, nb[1], "wake", 4, 12));
+	assert_int_equal(r.enter(2), 1);
+	expect(r, 12, 4);
+	expect(r, 11, 4);
+	nowait.fd = uint64_t(nb[0]);
+	nowait.syscall_flags = 0x8;
+	nowait.flags = RP_SQE_WAIT_READY;
+	assert_int_equal(r.run(nowait), -EAGAIN);
+	// DIRECT_ONLY (an IOPOLL ring's transfers): a file not open O_DIRECT is refused before anything moves.
+	waiting.flags = RP_SQE_DIRECT_ONLY;
+	assert_int_equal(r.run(waiting), -EOPNOTSUPP);
 
 	// A parked read is cancellable, and lets go of its file.
 	uint64_t files = File::live_count();

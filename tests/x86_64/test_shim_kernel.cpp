@@ -343,6 +343,33 @@ static void test_poll_links_and_eventfd_through_the_shim(void **)
 	uint64_t count = 0;
 	assert_true(current_fd_table()->peek(event_fd)->read(IoBuffer::kernel(&count, 8)).ok());
 	assert_int_equal(count, 1);
+
+	// With an eventfd registered, the shim asks the OS (FILE_INFO) whether a multishot poll's file is that
+	// eventfd: a multishot poll on the pipe stays multishot, one on the ring's own eventfd becomes one-shot, as
+	// on Linux (each CQE would otherwise trigger it again).
+	lx::io_uring_sqe multi = linux_sqe(lx::OP_POLL_ADD);
+	multi.fd = fds[0];
+	multi.poll32_events = POLLIN;
+	multi.len = lx::POLL_ADD_MULTI;
+	multi.user_data = 20;
+	r.push(multi);
+	multi.fd = event_fd;
+	multi.user_data = 21;
+	r.push(multi);
+	assert_int_equal(r.enter(2, 0), 2);
+	assert_true(writer->write(IoBuffer::kernel("y", 1)).ok()); // the pipe: one event, more to come
+	run_deferred();
+	assert_true(current_fd_table()->peek(event_fd)->write(IoBuffer::kernel(&count, 8)).ok()); // the eventfd
+	run_deferred();
+	bool pipe_more = false, eventfd_done = false;
+	while (r.pop(&cqe)) {
+		if (cqe.user_data == 20)
+			pipe_more = cqe.res == POLLIN && (cqe.flags & lx::CQE_F_MORE);
+		if (cqe.user_data == 21)
+			eventfd_done = (cqe.res & POLLIN) && !(cqe.flags & lx::CQE_F_MORE);
+	}
+	assert_true(pipe_more);
+	assert_true(eventfd_done);
 }
 
 // A poll on one ring's fd, armed on another ring, completes when the first ring posts: inside that enter.

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "linux_values.h"
@@ -32,3 +33,9 @@ _Static_assert(O_LARGEFILE == 0 && RP_LINUX_O_LARGEFILE_KERNEL == 0100000, "O_LA
 /* Linux aliases newlib must keep. */
 _Static_assert(EWOULDBLOCK == EAGAIN && EDEADLOCK == EDEADLK && ENOTSUP == EOPNOTSUPP, "errno aliases");
 _Static_assert(sizeof(sigset_t) * 8 >= 64, "sigset_t holds 64 signals");
+
+/* Byte order as glibc names it, reached through <sys/types.h> alone (liburing.h lays out its poll masks by
+   `__BYTE_ORDER == __BIG_ENDIAN`: with neither name defined that test is true and every mask is swapped). */
+#if !defined(__BYTE_ORDER) || !defined(__LITTLE_ENDIAN) || __BYTE_ORDER != __LITTLE_ENDIAN
+#error "<sys/types.h> must give glibc's __BYTE_ORDER == __LITTLE_ENDIAN"
+#endif

@@ -331,6 +331,7 @@ using Handler = Issue (*)(Ring&, const rp_sqe&);
 // Indexed by rp_opcode (opcode_table.cpp builds it entry by index; the argument conventions are native::kOpArgs).
 struct OpcodeTable {
 	Handler run[RP_OP_STANDARD_COUNT];
+	bool filled[RP_OP_STANDARD_COUNT]; // set with each handler: the build-time checks never compare function addresses
 	constexpr Handler operator[](uint32_t op) const { return run[op]; }
 };
 extern const OpcodeTable opcode_table;

@@ -10,9 +10,10 @@ void duplicate_handler_entry();
 namespace {
 constexpr void put(OpcodeTable& t, uint32_t op, Handler h)
 {
-	if (t.run[op])
+	if (t.filled[op])
 		duplicate_handler_entry();
 	t.run[op] = h;
+	t.filled[op] = true;
 }
 
 constexpr OpcodeTable build()
@@ -79,7 +80,7 @@ constexpr OpcodeTable build()
 constexpr bool every_opcode_handled(const OpcodeTable& t)
 {
 	for (uint32_t i = 0; i < RP_OP_STANDARD_COUNT; ++i)
-		if (!t.run[i])
+		if (!t.filled[i])
 			return false;
 	return true;
 }

@@ -1,6 +1,6 @@
 // The file family: OPEN, OPENAT, CLOSE, CLOSE_RANGE, DUP, STATX, FTRUNCATE, FSYNC, FDATASYNC, SYNC_RANGE,
-// FALLOCATE, FADVISE and the path operations (RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT), all through
-// the VFS and the submitter's fd table. Paths are copied out of user memory once, at execution.
+// FALLOCATE, FADVISE, FILE_INFO and the path operations (RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT), all
+// through the VFS and the submitter's fd table. Paths are copied out of user memory once, at execution.
 #include "FileSystem/fd_table.hpp"
 #include "FileSystem/vfs.hpp"
 #include "Ring/ring_internal.hpp"
@@ -250,6 +250,28 @@ OpOutcome op_path(NativeRing &, const rp_sqe &sqe)
 		return OpOutcome::from(vfs_linkat(fd.value(), first.get(), newdirfd.value(), second.get(), sqe.syscall_flags));
 	}
 	}
+}
+
+// FILE_INFO fd a1=another fd or UINT64_MAX -> RP_FILE_* bits: whether the file reports readiness (everything
+// but regular files, directories and O_PATH symlinks: pipes, eventfds, io_uring fds, the console and the other
+// devices, as the hosted OS answers), and whether a1 names the same open file description.
+OpOutcome op_file_info(NativeRing &ring, const rp_sqe &sqe)
+{
+	Result<FileRef> file = file_argument(ring, sqe.fd);
+	if (!file.ok())
+		return OpOutcome::done(-file.error());
+	int64_t bits = 0;
+	FileKind kind = file.value()->kind();
+	if (kind != FileKind::regular && kind != FileKind::directory && kind != FileKind::symlink)
+		bits |= RP_FILE_POLLABLE;
+	if (sqe.additional1 != UINT64_MAX) {
+		Result<FileRef> other = file_argument(ring, sqe.additional1);
+		if (!other.ok())
+			return OpOutcome::done(-other.error());
+		if (other.value().get() == file.value().get())
+			bits |= RP_FILE_SAME;
+	}
+	return OpOutcome::done(bits);
 }
 
 } // namespace kernel

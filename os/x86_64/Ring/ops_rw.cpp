@@ -2,9 +2,11 @@
 //
 // A transfer moves its iovecs one after another and stops at the first short one (readv(2)'s rule); an error
 // after some bytes moved reports the bytes. Every attempt is made with rw_nowait, so the executor itself never
-// blocks: a file with nothing to move now (an empty pipe, an eventfd at 0, a full pipe) answers EAGAIN. An
-// O_NONBLOCK file or RWF_NOWAIT then completes with -EAGAIN; anything else parks on the file's readiness and
-// is retried from the call that changed it (pending.cpp), as Linux io_uring's IOCB_NOWAIT attempt + poll.
+// blocks: a file with nothing to move now (an empty pipe, an eventfd at 0, a full pipe) answers EAGAIN. The
+// caller's RWF_NOWAIT, or an O_NONBLOCK file without RP_SQE_WAIT_READY, then completes with -EAGAIN, as the
+// system calls do; anything else parks on the file's readiness and is retried from the call that changed it
+// (pending.cpp), as Linux io_uring's IOCB_NOWAIT attempt + poll (the shim sets WAIT_READY, as io_uring waits
+// even on O_NONBLOCK files). RP_SQE_DIRECT_ONLY (an IOPOLL ring) refuses a file not open O_DIRECT.
 #include "Ring/ring_internal.hpp"
 
 namespace kernel {
@@ -38,14 +40,6 @@ bool is_positional(const rp_sqe &sqe)
 	}
 }
 
-// An O_NONBLOCK file completes a transfer that would block with -EAGAIN, as its system call does, unless the
-// submitter asked the kernel to wait for readiness and retry (RP_SQE_WAIT_READY: the shim always does, as
-// Linux's io_uring polls a file whatever its O_NONBLOCK says).
-bool gives_up_when_blocked(const File &file, const rp_sqe &sqe)
-{
-	return file.nonblocking() && !(sqe.flags & RP_SQE_WAIT_READY);
-}
-
 // One attempt at the whole transfer: the bytes moved, or the error of the first iovec that moved nothing.
 Result<size_t> attempt(File &file, const rp_sqe &sqe, const IoVec *iov, uint32_t count)
 {
@@ -72,6 +66,12 @@ Result<size_t> attempt(File &file, const rp_sqe &sqe, const IoVec *iov, uint32_t
 	return done;
 }
 
+// Whether EAGAIN is the op's answer rather than a reason to wait for the file.
+bool gives_up(const File &file, const rp_sqe &sqe, uint32_t rwf)
+{
+	return (rwf & rwf_nowait) || (file.nonblocking() && !(sqe.flags & RP_SQE_WAIT_READY));
+}
+
 } // namespace
 
 OpOutcome op_transfer(NativeRing &ring, const rp_sqe &sqe)
@@ -85,7 +85,6 @@ OpOutcome op_transfer(NativeRing &ring, const rp_sqe &sqe)
 	Result<FileRef> file = file_argument(ring, sqe.fd);
 	if (!file.ok())
 		return OpOutcome::done(-file.error());
-	// Polled I/O (an IOPOLL ring) takes only files open for direct I/O, as Linux's.
 	if ((sqe.flags & RP_SQE_DIRECT_ONLY) && !(file.value()->status_flags() & O_DIRECT_))
 		return OpOutcome::done(-EOPNOTSUPP);
 
@@ -116,7 +115,7 @@ OpOutcome op_transfer(NativeRing &ring, const rp_sqe &sqe)
 	}
 
 	Result<size_t> moved = attempt(*file.value(), sqe, iov, count);
-	if (moved.ok() || moved.error() != EAGAIN || gives_up_when_blocked(*file.value(), sqe) || (rwf & rwf_nowait)) {
+	if (moved.ok() || moved.error() != EAGAIN || gives_up(*file.value(), sqe, rwf)) {
 		release();
 		return OpOutcome::from(moved);
 	}
@@ -149,7 +148,9 @@ OpOutcome op_transfer(NativeRing &ring, const rp_sqe &sqe)
 OpOutcome retry_transfer(PendingOp &op)
 {
 	Result<size_t> moved = attempt(*op.file, op.sqe, op.iov, op.iov_count);
-	if (!moved.ok() && moved.error() == EAGAIN && !gives_up_when_blocked(*op.file, op.sqe))
+	uint32_t rwf = (op.sqe.opcode == RP_OP_PREADV || op.sqe.opcode == RP_OP_PWRITEV) ? op.sqe.syscall_flags : 0;
+	// The file may have been made O_NONBLOCK since (fcntl): then, without WAIT_READY, EAGAIN is the answer.
+	if (!moved.ok() && moved.error() == EAGAIN && !gives_up(*op.file, op.sqe, rwf))
 		return OpOutcome::wait();
 	return OpOutcome::from(moved);
 }

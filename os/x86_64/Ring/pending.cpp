@@ -43,6 +43,8 @@ void on_readiness(ReadinessWaiter *waiter, uint32_t events)
 
 bool in_owner_context(const NativeRing &ring) { return current_process() == ring.owner; }
 
+bool ready_ops_waiting() { return !ready_queue.empty(); }
+
 PendingOp *park(NativeRing &ring, const rp_sqe &sqe, PendingKind kind)
 {
 	if (ring.destroying)
@@ -102,8 +104,8 @@ void run_ready_ops()
 	if (ready_running)
 		return; // the outer call keeps going until the queue is empty
 	ready_running = true;
-	// Ops of a process that is not the current one wait for their owner (part 1 has one process at a time, so
-	// this only matters while a process is being torn down): they go back on the queue afterwards.
+	// Ops of a process that is not the current one wait for their owner, whose next wait, tick or system call
+	// runs this again (ring_timer_tick): they go back on the queue afterwards.
 	List<PendingOp, &PendingOp::ready_node> not_now;
 	while (PendingOp *op = ready_queue.pop_front()) {
 		if (!in_owner_context(*op->ring)) {

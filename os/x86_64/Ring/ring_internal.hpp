@@ -157,10 +157,10 @@ OpOutcome op_sync_range(NativeRing &, const rp_sqe &);
 OpOutcome op_fallocate(NativeRing &, const rp_sqe &);
 OpOutcome op_fadvise(NativeRing &, const rp_sqe &);
 OpOutcome op_path(NativeRing &, const rp_sqe &); // RENAMEAT, UNLINKAT, MKDIRAT, SYMLINKAT, LINKAT
+OpOutcome op_file_info(NativeRing &, const rp_sqe &);
 // ops_rw.cpp
 OpOutcome op_transfer(NativeRing &, const rp_sqe &); // READ..PWRITEV
 OpOutcome op_lseek(NativeRing &, const rp_sqe &);
-OpOutcome op_file_info(NativeRing &, const rp_sqe &); // ops_file_info.cpp
 // ops_readiness.cpp
 OpOutcome op_poll(NativeRing &, const rp_sqe &);
 OpOutcome op_register_events(NativeRing &, const rp_sqe &);
@@ -170,9 +170,8 @@ OpOutcome op_timeout(NativeRing &, const rp_sqe &);
 OpOutcome op_mmap(NativeRing &, const rp_sqe &);
 OpOutcome op_munmap(NativeRing &, const rp_sqe &);
 OpOutcome op_madvise(NativeRing &, const rp_sqe &);
-// ops_later.cpp: what part 2 brings (sockets, Waitpid, Futex waits) and what the kernel has no use for yet
+// ops_later.cpp: sockets, xattrs, splice/tee (ops_process.hpp: WAITPID, FUTEX)
 OpOutcome op_not_yet(NativeRing &, const rp_sqe &);
-OpOutcome op_futex(NativeRing &, const rp_sqe &);
 
 // Retrying a parked transfer after a wake-up (ops_rw.cpp): a result, or parked again.
 OpOutcome retry_transfer(PendingOp &op);
@@ -206,6 +205,8 @@ void drop_pending(PendingOp &op);
 void cancel_all_pending(NativeRing &ring);
 // Whether user memory of ring's process may be touched now (it is the current process).
 bool in_owner_context(const NativeRing &ring);
+// Whether the ready queue holds anything (cheap: for the return-to-user hook).
+bool ready_ops_waiting();
 
 // ---- the user_data index of parked ops (pending_index.cpp) ----
 void index_pending(NativeRing &ring, PendingOp &op);   // op is already on ring.pending

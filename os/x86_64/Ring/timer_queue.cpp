@@ -16,12 +16,13 @@ using TimerList = List<PendingOp, &PendingOp::timer_node>;
 constinit TimerList timers;
 bool firing = false;
 
-// The earliest timer (the first armed among equal deadlines, the order Linux fires them in).
-PendingOp *earliest()
+// The earliest timer (the first armed among equal deadlines, the order Linux fires them in); with
+// only_current, the earliest of the current process's rings.
+PendingOp *earliest(bool only_current = false)
 {
 	PendingOp *best = nullptr;
 	for (PendingOp *op : timers)
-		if (!best || op->deadline < best->deadline)
+		if ((!best || op->deadline < best->deadline) && (!only_current || in_owner_context(*op->ring)))
 			best = op;
 	return best;
 }
@@ -40,6 +41,9 @@ uint64_t next_timer_deadline()
 
 void ring_timer_tick()
 {
+	// Ops made ready by another process's call (its write to a shared pipe) complete here, in their owner.
+	if (ready_ops_waiting())
+		run_ready_ops();
 	if (!timers.empty())
 		run_due_timers();
 }
@@ -50,16 +54,11 @@ void run_due_timers()
 		return;
 	firing = true;
 	uint64_t now = now_ns(1);
-	while (PendingOp *op = earliest()) {
+	// Only the current process's timers fire here: their completions may write its memory. Another process's
+	// fire on that process's own next tick, wait or system call.
+	while (PendingOp *op = earliest(true)) {
 		if (op->deadline > now)
 			break;
-		// A Timeout op of another process's ring waits for its owner (see run_ready_ops).
-		if (!in_owner_context(*op->ring)) {
-			timers.remove(op);
-			op->deadline = now + 1000000;
-			timers.push_back(op);
-			break;
-		}
 		finish_pending(*op, -ETIME, 0); // disarms it
 	}
 	firing = false;

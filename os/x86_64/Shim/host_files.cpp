@@ -1,6 +1,7 @@
-// host.h, files: ring fds (MSG_RING targets) are looked up in the current process's fd table; a file
-// reference the shim keeps (registered files) is an fd of its own, as in the hosted build, because the shim
-// names files in native SQEs by fd.
+// host.h, the handles the shim holds for the program: file references (registered files, the registered
+// eventfd) are fds of their own in the current process's table, as in the hosted build, because the shim names
+// files in native SQEs by fd; ring fds are IoUringFiles. Everything else about a file reaches the shim through
+// native ops (FILE_INFO, WAIT_READY), answered by the executor.
 #include "FileSystem/eventfd.hpp"
 #include "FileSystem/fd_table.hpp"
 #include "Shim/shim_internal.hpp"

@@ -21,13 +21,11 @@ void drop_ring(shim::Ring *ring)
 
 } // namespace
 
-// The fd's readiness mirrors its CQ from the start: every post calls rp_host_ring_posted, which wakes the
-// file's readiness waiters (none most of the time, so it costs a list check), and a poll armed later needs no
-// hook to turn the mirroring on.
+// The poll cookie is set for the file's whole life: every CQ publish then reaches cq_posted(), which wakes
+// whoever waits for this fd's readiness (a native Poll from another ring, poll(2)).
 IoUringFile::IoUringFile(shim::Ring *ring) : File(FileKind::io_uring, O_RDWR_), ring_(ring)
 {
-	if (ring_)
-		shim::set_poll_cookie(ring_, this);
+	shim::set_poll_cookie(ring_, this);
 }
 
 IoUringFile::~IoUringFile()

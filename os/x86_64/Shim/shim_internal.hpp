@@ -27,8 +27,12 @@ class IoUringFile final : public File {
 public:
 	explicit IoUringFile(shim::Ring *ring);
 	shim::Ring *ring() const { return ring_; }
-	// The shim published CQEs while someone polls this fd (rp_host_ring_posted): wake the pollers.
-	void cq_posted() { notify_readiness(); }
+	// The shim published CQEs (rp_host_ring_posted): wake whoever waits for this fd's readiness.
+	void cq_posted()
+	{
+		if (has_waiters())
+			notify_readiness();
+	}
 	// The process is exiting: let go of the shim ring now, while its fd table still exists (the ring's
 	// registered files are fds in it). The file stays an empty shell until its last fd goes.
 	void release_ring();

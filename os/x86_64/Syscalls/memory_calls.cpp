@@ -80,8 +80,10 @@ long sys_mmap(uint64_t address, uint64_t length, uint64_t protections, uint64_t 
 		if (flags & ~known)
 			return -EOPNOTSUPP;
 	}
+	// No huge-page pool here: Linux answers an anonymous MAP_HUGETLB with ENOMEM when none is reserved
+	// (vm.nr_hugepages 0), and callers such as liburing's ring allocation treat ENOMEM as "try smaller".
 	if (flags & map_hugetlb)
-		return -EINVAL; // no huge pages here (Linux: EINVAL without a hugetlbfs pool... or ENOMEM)
+		return -ENOMEM;
 	uint32_t placement = static_cast<uint32_t>(flags & (map_fixed | map_fixed_noreplace | map_populate));
 	if (!(flags & map_anonymous)) {
 		long r = filesystem_mmap(fd, address, length, static_cast<uint32_t>(protections),

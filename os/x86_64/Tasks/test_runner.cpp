@@ -58,7 +58,14 @@ void report_end(const char *name, int exit_code, int signal, uint64_t ms)
 	serial::protocol("@@RP END %s exit=%d sig=%d ms=%lu", name, exit_code, signal, ms);
 }
 
-void run_one(const UstarArchive &initrd, const char *name, uint64_t timeout_s)
+// A manifest line may name arguments after the timeout: argv[1..] of the program (the demo's file names).
+constexpr size_t max_arguments = 8, max_argument_length = 128;
+struct Arguments {
+	char text[max_arguments][max_argument_length];
+	size_t count = 0;
+};
+
+void run_one(const UstarArchive &initrd, const char *name, uint64_t timeout_s, const Arguments &arguments)
 {
 	report_begin(name);
 	uint64_t started = clock::monotonic_ms();
@@ -72,7 +79,10 @@ void run_one(const UstarArchive &initrd, const char *name, uint64_t timeout_s)
 		report_end(name, 127, 0, clock::monotonic_ms() - started); // the shell's "command not found"
 		return;
 	}
-	const char *argv[] = {program, nullptr};
+	const char *argv[max_arguments + 2] = {program};
+	for (size_t i = 0; i < arguments.count; i++)
+		argv[i + 1] = arguments.text[i];
+	argv[arguments.count + 1] = nullptr;
 	const char *envp[] = {"PATH=/t", "HOME=/tmp", nullptr};
 	int error = 0;
 	ProgramResult result = run_program(program, entry.data, entry.size, argv, envp, timeout_s * 1000, &error);
@@ -95,7 +105,7 @@ void run_tests(const char *command_line, const uint8_t *initrd_data, uint64_t in
 	if (!initrd_data || initrd.find("etc/tests", manifest) != 1 || manifest.type != UstarType::File)
 		panic("no /etc/tests manifest in the initrd");
 
-	// One line per test: "<name> <timeout_seconds>"; blank lines and '#' comments are skipped.
+	// One line per test: "<name> <timeout_seconds> [argument ...]"; blank lines and '#' comments are skipped.
 	const char *p = reinterpret_cast<const char *>(manifest.data);
 	const char *end = p + manifest.size;
 	uint64_t index = 0;
@@ -126,13 +136,26 @@ void run_tests(const char *command_line, const uint8_t *initrd_data, uint64_t in
 		uint64_t timeout_s = 30;
 		if (!parse_decimal(&cursor, &timeout_s))
 			timeout_s = 30;
+		Arguments arguments;
+		while (arguments.count < max_arguments) {
+			while (line < line_end && (*line == ' ' || *line == '\t' || *line == '\r'))
+				line++;
+			if (line == line_end)
+				break;
+			size_t length = 0;
+			char *word = arguments.text[arguments.count++];
+			while (line < line_end && *line != ' ' && *line != '\t' && *line != '\r' &&
+			       length < max_argument_length - 1)
+				word[length++] = *line++;
+			word[length] = '\0';
+		}
 
 		uint64_t this_index = index++;
 		if (this_index < options.start)
 			continue;
 		if (options.only[0] && !strings_equal(options.only, name))
 			continue;
-		run_one(initrd, name, timeout_s);
+		run_one(initrd, name, timeout_s, arguments);
 	}
 	print("@@RP DONE\n");
 	serial::protocol("@@RP DONE");

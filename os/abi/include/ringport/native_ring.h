@@ -286,6 +286,14 @@ RP_STATIC_ASSERT(offsetof(struct rp_ring_header, status) == 2 * RP_RING_INDEX_AL
 RP_STATIC_ASSERT(offsetof(struct rp_ring_header, entry_size) == 2 * RP_RING_INDEX_ALIGN + 20, "entry_size");
 RP_STATIC_ASSERT(offsetof(struct rp_ring_header, dropped) == 2 * RP_RING_INDEX_ALIGN + 24, "dropped");
 RP_STATIC_ASSERT(sizeof(struct rp_ring_header) == 3 * RP_RING_INDEX_ALIGN, "header is three index lines");
+/* Flag and opcode values are ABI too (docs/native-abi.md lists them). */
+RP_STATIC_ASSERT(RP_SQE_DRAIN == 1 && RP_SQE_CHAIN == 2 && RP_SQE_WAIT_READY == 4 && RP_SQE_DIRECT_ONLY == 8,
+                 "submission flags");
+RP_STATIC_ASSERT(RP_SQE_VALID_FLAGS == 15, "every submission flag is valid, nothing else");
+RP_STATIC_ASSERT(RP_CQE_EXTENDED == 1 && RP_CQE_EVENT == 2 && RP_CQE_LAST_UPDATE == 4 && RP_CQE_SHORT_STREAM == 8,
+                 "completion flags");
+RP_STATIC_ASSERT(RP_OP_FUTEX == 51 && RP_OP_FILE_INFO == 52 && RP_OP_STANDARD_COUNT == 53, "standard opcodes");
+RP_STATIC_ASSERT(RP_FILE_POLLABLE == 1 && RP_FILE_SAME == 2, "FILE_INFO result bits");
 
 #ifdef __cplusplus
 }
