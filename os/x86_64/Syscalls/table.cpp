@@ -5,6 +5,7 @@
 #include "Arch/cpu.hpp"
 #include "Arch/frame.hpp"
 #include "Library/errno.hpp"
+#include "Library/print.hpp"
 #include "Syscalls/calls.hpp"
 #include "Syscalls/hooks.hpp"
 #include "Tasks/process.hpp"
@@ -14,6 +15,19 @@
 namespace kernel {
 
 namespace {
+
+// The first -ENOSYS of each number from the file and time families (which answer it for numbers they do not
+// serve) goes to the kernel log (COM1): a program failing with ENOSYS shows which call it lacked.
+void note_unknown(uint64_t number)
+{
+	static uint64_t seen[16]; // numbers below 1024
+	if (number < 1024) {
+		if (seen[number / 64] & (1ull << (number % 64)))
+			return;
+		seen[number / 64] |= 1ull << (number % 64);
+	}
+	print("rpk: %s: system call %lu answered -ENOSYS\n", current_program_name(), number);
+}
 
 long dispatch(Frame *frame, uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
@@ -114,7 +128,11 @@ long dispatch(Frame *frame, uint64_t number, uint64_t a0, uint64_t a1, uint64_t 
 	default: {
 		// The file and time families keep their own tables (file_calls.cpp, time_calls.cpp).
 		long result = file_call(number, a0, a1, a2, a3, a4);
-		return result != -ENOSYS ? result : time_call(number, a0, a1, a2, a3);
+		if (result == -ENOSYS)
+			result = time_call(number, a0, a1, a2, a3);
+		if (result == -ENOSYS)
+			note_unknown(number);
+		return result;
 	}
 	}
 }
