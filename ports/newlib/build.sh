@@ -8,9 +8,9 @@ unset CC CXX CFLAGS CXXFLAGS LDFLAGS CPPFLAGS
 resource=$(clang -print-resource-dir)
 # -nostdinc + clang's own resource headers: without it clang --target=x86_64-elf quietly takes glibc's
 # /usr/include. HAVE_FCNTL/HAVE_BLKSIZE: the glue has fcntl(F_GETFL) and a real st_blksize, so fdopen checks
-# modes and stdio sizes its buffers from the file.
+# modes and stdio sizes its buffers from the file. HAVE_MKDIR: the glue has mkdir, which mkdtemp needs.
 target_cc="clang --target=x86_64-elf -nostdinc -isystem $resource/include"
-target_cflags="-O2 -g -ffunction-sections -fdata-sections -fno-stack-protector -DHAVE_FCNTL -DHAVE_BLKSIZE"
+target_cflags="-O2 -g -ffunction-sections -fdata-sections -fno-stack-protector -DHAVE_FCNTL -DHAVE_BLKSIZE -DHAVE_MKDIR"
 build="$COOK_SOURCE/../newlib-build"
 rm -rf "$build"
 mkdir -p "$build"
