@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -45,6 +46,38 @@ pid_t fork(void)
 int execve(const char *path, char *const argv[], char *const envp[])
 {
 	return (int)rp_result(rp_raw_syscall3(RP_NR_execve, path, argv, envp));
+}
+
+extern char **environ;
+
+int setpgid(pid_t pid, pid_t pgid) { return (int)rp_result(rp_raw_syscall2(RP_NR_setpgid, pid, pgid)); }
+pid_t setpgrp(void) { return setpgid(0, 0); }
+
+int execv(const char *path, char *const argv[]) { return execve(path, argv, environ); }
+
+/* The initrd's programs are found by path; there is no PATH search to do beyond the name itself. */
+int execvp(const char *file, char *const argv[]) { return execve(file, argv, environ); }
+
+/* execl(path, arg0, ..., NULL): the list becomes argv (at most 63 arguments: E2BIG beyond). */
+int execl(const char *path, const char *arg, ...)
+{
+	enum { max_args = 64 };
+	char *argv[max_args];
+	va_list ap;
+	int n = 0;
+	argv[n++] = (char *)arg;
+	va_start(ap, arg);
+	while (arg) {
+		if (n == max_args) {
+			va_end(ap);
+			errno = E2BIG;
+			return -1;
+		}
+		arg = va_arg(ap, const char *);
+		argv[n++] = (char *)arg;
+	}
+	va_end(ap);
+	return execve(path, argv, environ);
 }
 
 /* Linux's siginfo_t, the part a Waitpid completion fills in. */

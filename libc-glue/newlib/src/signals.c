@@ -15,9 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RP_NR_rt_sigaction 13
-#define RP_NR_rt_sigprocmask 14
-#define RP_NR_alarm 37
 #define RP_SA_RESTORER 0x04000000ul
 #define RP_KERNEL_SIGSET_SIZE 8
 
@@ -74,3 +71,22 @@ int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 }
 
 unsigned alarm(unsigned seconds) { return (unsigned)rp_raw_syscall1(RP_NR_alarm, seconds); }
+
+/*
+ * signal() and raise() as glibc gives them, over the kernel: newlib's own pair keeps handlers in a table of
+ * its own and runs them from raise() in user space, so a signal the kernel delivers (SIGALRM from alarm, a
+ * kill from another process) would never reach them. BSD semantics, as glibc's signal(): the handler stays
+ * installed and interrupted calls restart.
+ */
+_sig_func_ptr signal(int sig, _sig_func_ptr handler)
+{
+	struct sigaction act, old;
+	memset(&act, 0, sizeof act);
+	act.sa_handler = handler;
+	act.sa_flags = SA_RESTART;
+	if (sigaction(sig, &act, &old) < 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+int raise(int sig) { return kill(getpid(), sig); }
