@@ -4,9 +4,9 @@
     run-qemu-suite.py --kernel rpk.elf --tests DIR --results TSV [--only a.t,b.t] [--expected TSV]
                       [--limits TSV] [--limit SECONDS] [--shards N] [--work DIR] [--weights TSV]
 
-Each shard is one QEMU (TCG) booting the kernel with its own USTAR initrd: /t/<name>.t for the shard's tests
-(plus every other file of DIR the tests may exec or open, e.g. exec-target.t), /etc/tests (the manifest:
-"<name> <timeout>" per line, in run order) and an empty /tmp. The kernel's runner (docs/reference-kernel.md)
+Each shard is one QEMU (TCG) booting the kernel with its own USTAR initrd (tests/x86_64/make-initrd.py):
+/t/<name>.t for every program of DIR (a test may exec another, e.g. exec-target.t), /etc/tests (the manifest:
+the shard's tests as "<name> <timeout>" per line, in run order) and an empty /tmp. The kernel's runner (docs/reference-kernel.md)
 reports on the second serial port:
 
     @@RP BEGIN <name>
@@ -24,14 +24,13 @@ each boot beside it, a progress line per test, a table, then "N passed, N failed
 did not.
 """
 import argparse
-import io
 import os
 import subprocess
 import sys
-import tarfile
 import threading
 import time
 
+MAKE_INITRD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "x86_64", "make-initrd.py")
 GUEST_BOOT_SECONDS = int(os.environ.get("GUEST_BOOT_SECONDS", "20"))  # outer margin per boot (start-up, hang detection)
 
 
@@ -56,33 +55,15 @@ def guest_name(name):
 
 
 def make_initrd(path, tests_dir, names, limits, default_limit):
-    """A deterministic USTAR archive: same inputs, same bytes (fixed owners, modes and times)."""
-    def add_dir(tar, name):
-        info = tarfile.TarInfo(name)
-        info.type = tarfile.DIRTYPE
-        info.mode = 0o1777 if name == "tmp" else 0o755
-        info.mtime = 0
-        tar.addfile(info)
-
-    def add_bytes(tar, name, data, mode):
-        info = tarfile.TarInfo(name)
-        info.size = len(data)
-        info.mode = mode
-        info.mtime = 0
-        tar.addfile(info, io.BytesIO(data))
-
+    """The shard's initrd, built by the kernel's own tool (tests/x86_64/make-initrd.py: deterministic USTAR)."""
     # The manifest names tests without ".t"; the runner starts /t/<name>.t and reports <name>.
-    manifest = "".join("%s %d\n" % (guest_name(n), limits.get(n, default_limit)) for n in names)
-    with tarfile.open(path, "w", format=tarfile.USTAR_FORMAT) as tar:
-        for d in ("etc", "t", "tmp"):
-            add_dir(tar, d)
-        add_bytes(tar, "etc/tests", manifest.encode(), 0o644)
-        # Every program of the directory goes in, not just the shard's: a test may exec another (exec-target.t).
-        for entry in sorted(os.listdir(tests_dir)):
-            full = os.path.join(tests_dir, entry)
-            if os.path.isfile(full) and (entry.endswith(".t") or entry in names):
-                with open(full, "rb") as f:
-                    add_bytes(tar, "t/" + entry, f.read(), 0o755)
+    manifest = path + ".manifest"
+    with open(manifest, "w") as f:
+        f.write("".join("%s %d\n" % (guest_name(n), limits.get(n, default_limit)) for n in names))
+    # Every program of the directory goes in, not just the shard's: a test may exec another (exec-target.t).
+    programs = [os.path.join(tests_dir, e) for e in sorted(os.listdir(tests_dir))
+                if e.endswith(".t") and os.path.isfile(os.path.join(tests_dir, e))]
+    subprocess.run([sys.executable, MAKE_INITRD, path, manifest] + programs, check=True)
 
 
 class Shard:
