@@ -97,7 +97,8 @@ struct OpTable {
 	OpDef e[lx::OP_LAST];
 	constexpr const OpDef& operator[](uint32_t op) const { return e[op]; }
 };
-extern const OpTable kOps;
+// Hidden: the table is the shim's own, so the hot paths reach it directly rather than through the GOT.
+extern const OpTable kOps __attribute__((visibility("hidden")));
 
 // Family entry points (one source file per family).
 #define RP_OP_FNS(name)                                                                                        \
