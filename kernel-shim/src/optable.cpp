@@ -213,4 +213,14 @@ constexpr bool complete_and_in_place(const OpTable& t)
 constexpr OpTable kOps = build();
 static_assert(complete_and_in_place(kOps), "every IORING_OP_* has exactly one entry, at its own index");
 
+constexpr uint64_t trivial_ops(const OpTable& t)
+{
+	uint64_t mask = 0;
+	for (uint32_t i = 0; i < lx::OP_LAST; ++i)
+		if (t.e[i].trivial)
+			mask |= uint64_t(1) << i;
+	return mask;
+}
+static_assert(trivial_ops(kOps) == kTrivialOps, "kTrivialOps (optable.hpp) names exactly the table's trivial ops");
+
 } // namespace ringport::shim

@@ -100,6 +100,11 @@ struct OpTable {
 // Hidden: the table is the shim's own, so the hot paths reach it directly rather than through the GOT.
 extern const OpTable kOps __attribute__((visibility("hidden")));
 
+// The opcodes whose `trivial` trait is set, as one constant: the submit hot path tests it per SQE without a
+// table load (optable.cpp proves at build time that it says exactly what the table says).
+static_assert(lx::OP_LAST <= 64, "one bit per opcode");
+inline constexpr uint64_t kTrivialOps = uint64_t(1) << lx::OP_NOP;
+
 // Family entry points (one source file per family).
 #define RP_OP_FNS(name)                                                                                        \
 	Status prep_##name(Ring&, Req&);                                                                           \

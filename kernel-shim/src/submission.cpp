@@ -129,7 +129,7 @@ int submit_one(Ring& r, const lx::io_uring_sqe* src)
 {
 	// The hot path: a trivial op (a plain NOP: no flags, no injected result) completes right here with 0, no
 	// request needed, outside any link or drain.
-	if (src->opcode < lx::OP_LAST && kOps[src->opcode].trivial && !src->flags && !src->nop_flags && !src->ioprio &&
+	if (src->opcode < 64 && ((kTrivialOps >> src->opcode) & 1) && !src->flags && !src->nop_flags && !src->ioprio &&
 	    !src->personality && !r.link_head && !r.drain_active && !r.drain_next && !r.restrictions.active) {
 		post_cqe(r, src->user_data, 0, 0);
 		return 0;
