@@ -5,6 +5,8 @@
  * No swapgs: part 1 runs on one CPU, so the kernel keeps its per-CPU state in ordinary globals and never
  * relies on GS (a user program's GS base is left alone).
  */
+#include "frame_save.inc"
+
 	.text
 
 .macro STUB_NO_ERROR vector
@@ -62,21 +64,7 @@ stub_\vector:
 	.global interrupt_common
 interrupt_common:
 	cld
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	SAVE_GENERAL_REGISTERS
 	mov %rsp, %rdi
 	/* Align the stack for the C++ call whatever the interrupted code's alignment was. */
 	mov %rsp, %rbx

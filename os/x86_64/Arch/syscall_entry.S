@@ -8,6 +8,8 @@
  * RCX (sysret would #GP in ring 0 on Intel) and the need to restore RCX/R11 exactly.
  * One CPU: the user RSP is parked in a global for the two instructions until it is on the kernel stack.
  */
+#include "frame_save.inc"
+
 	.text
 	.balign 16
 	.global syscall_entry
@@ -22,21 +24,7 @@ syscall_entry:
 	pushq $0
 	pushq $0x180                            /* syscall_vector (Arch/frame.hpp) */
 	cld
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	SAVE_GENERAL_REGISTERS
 	mov %rsp, %rdi                          /* 16-byte aligned: the stack top is, and we pushed 22 words */
 	call syscall_dispatch
 	jmp return_from_frame

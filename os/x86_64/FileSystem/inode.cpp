@@ -124,6 +124,29 @@ bool RegularInode::page_has_data(uint64_t index) const
 	return pages_.find(index) || index * PageTree::page_bytes < backing_size_;
 }
 
+namespace {
+
+// The next piece of a transfer of want bytes at offset, done bytes in: its file offset, the page it falls in,
+// where in that page, and its length (up to the page's end and within the buffer's current contiguous run).
+struct PageChunk {
+	uint64_t at;
+	uint64_t index;
+	size_t in_page;
+	size_t length;
+};
+
+PageChunk next_chunk(const IoBuffer &buf, uint64_t offset, size_t done, uint64_t want)
+{
+	uint64_t at = offset + done;
+	size_t in_page = size_t(at % PageTree::page_bytes);
+	size_t length = PageTree::page_bytes - in_page;
+	if (length > want - done)
+		length = size_t(want - done);
+	return {at, at / PageTree::page_bytes, in_page, buf.contiguous(done, length)};
+}
+
+} // namespace
+
 Result<size_t> RegularInode::read(const IoBuffer &buf, uint64_t offset)
 {
 	if (offset >= size_)
@@ -133,13 +156,7 @@ Result<size_t> RegularInode::read(const IoBuffer &buf, uint64_t offset)
 		want = size_ - offset;
 	size_t done = 0;
 	while (done < want) {
-		uint64_t at = offset + done;
-		uint64_t index = at / PageTree::page_bytes;
-		size_t in_page = size_t(at % PageTree::page_bytes);
-		size_t chunk = PageTree::page_bytes - in_page;
-		if (chunk > want - done)
-			chunk = size_t(want - done);
-		chunk = buf.contiguous(done, chunk);
+		auto [at, index, in_page, chunk] = next_chunk(buf, offset, done, want);
 		int r;
 		if (const uint8_t *page = pages_.find(index)) {
 			r = buf.copy_in(done, page + in_page, chunk);
@@ -182,13 +199,7 @@ Result<size_t> RegularInode::write(const IoBuffer &buf, uint64_t offset)
 	size_t done = 0;
 	int error = 0;
 	while (done < want) {
-		uint64_t at = offset + done;
-		uint64_t index = at / PageTree::page_bytes;
-		size_t in_page = size_t(at % PageTree::page_bytes);
-		size_t chunk = PageTree::page_bytes - in_page;
-		if (chunk > want - done)
-			chunk = size_t(want - done);
-		chunk = buf.contiguous(done, chunk);
+		auto [at, index, in_page, chunk] = next_chunk(buf, offset, done, want);
 		bool created;
 		auto page = pages_.find_or_add(index, &created);
 		if (!page.ok()) {
