@@ -326,6 +326,12 @@ struct Ring {
 	void notify();
 };
 
+// Chains and registers (op_chain.cpp). Whether the entry just consumed starts a chain (the next entry is flagged
+// RP_SQE_CHAIN) or uses registers: then issue_chain consumes the rest of the chain (decrementing *left, counting
+// *consumed) and hands the whole of it to a worker.
+bool starts_chain(const rp_sqe& sqe, native::SqConsumer& sq);
+void issue_chain(Ring& ring, const rp_sqe& first, native::SqConsumer& sq, uint32_t* left, int* consumed);
+
 // Per-opcode entry point: runs inline; returns done, or queued after handing an Op on.
 using Handler = Issue (*)(Ring&, const rp_sqe&);
 // Indexed by rp_opcode (opcode_table.cpp builds it entry by index; the argument conventions are native::kOpArgs).

@@ -95,6 +95,7 @@ struct Link {
 // completion that arrives after its coroutine is gone lands here and nowhere else.
 struct Slot {
 	Op* op = nullptr; // where the result goes; null for the executor's Cancels and for orphans
+	uint32_t step = 0; // which entry of op (a chain has several)
 	uint32_t generation = 1;
 	uint32_t next_free = 0;
 	bool busy = false;
@@ -217,6 +218,13 @@ protected:
 class Op {
 public:
 	Op(Scheduler* sched, const rp_sqe& sqe) : sched_(sched), sqe_(sqe) {}
+	// A chain's steps live in the derived Chain; see there.
+	Op(Scheduler* sched, rp_sqe* steps, Completion* results, uint32_t* slots, uint32_t count)
+	    : sched_(sched), steps_(steps), results_(results), step_slots_(slots), count_(count), remaining_(count)
+	{
+		for (uint32_t i = 0; i < count; ++i)
+			slots[i] = UINT32_MAX;
+	}
 	Op(const Op&) = delete;
 	Op& operator=(const Op&) = delete;
 	~Op()
@@ -255,10 +263,18 @@ private:
 	friend class Executor;
 	enum class State : uint8_t { Built, Waiting, Done };
 
-	void complete(Completion c)
+	// A step ended; the last one to end resumes the waiter.
+	void step_done(uint32_t step, Completion c)
+	{
+		results_[step] = c;
+		step_slots_[step] = UINT32_MAX;
+		if (--remaining_)
+			return;
+		finish();
+	}
+	void finish()
 	{
 		state_ = State::Done;
-		result_ = c;
 		timed_.unlink();
 		waiter_.resume(); // may destroy this Op: touch nothing after
 	}
@@ -266,14 +282,145 @@ private:
 	detail::Link queued_; // in the backlog
 	detail::Link timed_;  // in the deadline list
 	Scheduler* sched_;
-	rp_sqe sqe_;
+	rp_sqe sqe_{};
 	std::coroutine_handle<> waiter_;
 	Completion result_{0, 0};
+	uint32_t slot_ = UINT32_MAX;
+	// One step (the common case) points into this object; a Chain points at its arrays.
+	rp_sqe* steps_ = &sqe_;
+	Completion* results_ = &result_;
+	uint32_t* step_slots_ = &slot_;
+	uint32_t count_ = 1;
+	uint32_t remaining_ = 1;
 	int64_t timeout_ns_ = -1;
 	int64_t deadline_ = -1;
-	uint32_t slot_ = UINT32_MAX;
 	bool expired_ = false;
 	State state_ = State::Built;
+};
+
+// Builders of native entries (docs/native-abi.md gives every opcode's fields), for Executor's awaitables and
+// for chains. user_data is the executor's to set.
+namespace entry {
+inline rp_sqe make(uint8_t opcode)
+{
+	rp_sqe s{};
+	s.opcode = opcode;
+	return s;
+}
+inline rp_sqe on_fd(uint8_t opcode, int fd)
+{
+	rp_sqe s = make(opcode);
+	s.fd = uint64_t(int64_t(fd));
+	return s;
+}
+inline rp_sqe transfer(uint8_t opcode, int fd, const void* buf, uint64_t len, uint64_t off, uint8_t flags)
+{
+	rp_sqe s = on_fd(opcode, fd);
+	s.flags = flags;
+	s.addr = uint64_t(uintptr_t(buf));
+	s.len = len;
+	s.offset = off;
+	return s;
+}
+inline rp_sqe nop() { return make(RP_OP_NOP); }
+// At an offset.
+inline rp_sqe read(int fd, void* buf, uint64_t len, uint64_t off) { return transfer(RP_OP_PREAD, fd, buf, len, off, 0); }
+inline rp_sqe write(int fd, const void* buf, uint64_t len, uint64_t off) { return transfer(RP_OP_PWRITE, fd, buf, len, off, 0); }
+// At the file position, waiting for readiness on pipes, sockets and ttys.
+inline rp_sqe read_stream(int fd, void* buf, uint64_t len) { return transfer(RP_OP_READ, fd, buf, len, 0, RP_SQE_WAIT_READY); }
+inline rp_sqe write_stream(int fd, const void* buf, uint64_t len) { return transfer(RP_OP_WRITE, fd, buf, len, 0, RP_SQE_WAIT_READY); }
+inline rp_sqe open(const char* path, uint32_t flags, uint32_t mode = 0, int dirfd = -100 /* AT_FDCWD */)
+{
+	rp_sqe s = on_fd(RP_OP_OPENAT, dirfd);
+	s.addr = uint64_t(uintptr_t(path));
+	s.syscall_flags = flags;
+	s.offset = mode;
+	return s;
+}
+inline rp_sqe close(int fd) { return on_fd(RP_OP_CLOSE, fd); }
+inline rp_sqe fsync(int fd) { return on_fd(RP_OP_FSYNC, fd); }
+inline rp_sqe poll(int fd, uint32_t events)
+{
+	rp_sqe s = on_fd(RP_OP_POLL, fd);
+	s.syscall_flags = events;
+	return s;
+}
+inline rp_sqe accept(int fd, uint32_t flags = 0)
+{
+	rp_sqe s = on_fd(RP_OP_ACCEPT, fd);
+	s.syscall_flags = flags;
+	return s;
+}
+inline rp_sqe send(int fd, const void* buf, uint64_t len, uint32_t flags = 0)
+{
+	rp_sqe s = transfer(RP_OP_SEND, fd, buf, len, 0, RP_SQE_WAIT_READY);
+	s.syscall_flags = flags;
+	return s;
+}
+inline rp_sqe recv(int fd, void* buf, uint64_t len, uint32_t flags = 0)
+{
+	rp_sqe s = transfer(RP_OP_RECV, fd, buf, len, 0, RP_SQE_WAIT_READY);
+	s.syscall_flags = flags;
+	return s;
+}
+inline rp_sqe lseek(int fd, int64_t off, uint32_t whence)
+{
+	rp_sqe s = on_fd(RP_OP_LSEEK, fd);
+	s.offset = uint64_t(off);
+	s.syscall_flags = whence;
+	return s;
+}
+// The native Timeout op: completes -ETIME after ns.
+inline rp_sqe timeout(int64_t ns)
+{
+	rp_sqe s = make(RP_OP_TIMEOUT);
+	s.offset = uint64_t(ns < 0 ? 0 : ns);
+	return s;
+}
+// Marks an entry as loading and storing registers: spec is RP_REG_LOAD(...) | RP_REG_LOAD2(...) |
+// RP_REG_STORE(...) (native_ring.h).
+inline rp_sqe with_registers(rp_sqe s, uint16_t spec)
+{
+	s.flags |= RP_SQE_REGISTERS;
+	s.priority = spec;
+	return s;
+}
+} // namespace entry
+
+// A chain of N native entries run by the OS one after another (RP_SQE_CHAIN on every entry but the first), with
+// results passed through the ring's registers where an entry says so (RP_SQE_REGISTERS + an RP_REG_* spec in
+// its priority field). `co_await ex.chain(a, b, c)` resumes when every entry has completed and gives all N
+// results in order. A failed entry cancels the rest (-ECANCELED), as the OS does. The entries reach the SQ in
+// one batch, so N may not exceed the SQ's size.
+template <uint32_t N>
+class Chain : public Op {
+public:
+	Chain(Scheduler* sched, const rp_sqe (&entries)[N]) : Op(sched, steps_store_, results_store_, slots_store_, N)
+	{
+		for (uint32_t i = 0; i < N; ++i) {
+			slots_store_[i] = UINT32_MAX;
+			steps_store_[i] = entries[i];
+			if (i)
+				steps_store_[i].flags |= RP_SQE_CHAIN;
+		}
+	}
+	struct Results {
+		Completion step[N];
+	};
+	bool await_ready() const noexcept { return false; }
+	void await_suspend(std::coroutine_handle<> h) { Op::await_suspend(h); }
+	Results await_resume() const noexcept
+	{
+		Results r;
+		for (uint32_t i = 0; i < N; ++i)
+			r.step[i] = results_store_[i];
+		return r;
+	}
+
+private:
+	rp_sqe steps_store_[N];
+	Completion results_store_[N];
+	uint32_t slots_store_[N];
 };
 
 namespace detail {
@@ -301,10 +448,13 @@ inline void Scheduler::forget(Op* op)
 		op->queued_.unlink();
 		return;
 	}
-	if (op->slot_ != UINT32_MAX) {
-		slots_[op->slot_].op = nullptr; // its completion is consumed and dropped
-		slots_[op->slot_].orphan = true;
-		request_cancel(op->slot_);
+	for (uint32_t i = 0; i < op->count_; ++i) {
+		uint32_t slot = op->step_slots_[i];
+		if (slot == UINT32_MAX)
+			continue;
+		slots_[slot].op = nullptr; // its completion is consumed and dropped
+		slots_[slot].orphan = true;
+		request_cancel(slot);
 	}
 }
 
@@ -508,73 +658,24 @@ public:
 		return 0;
 	}
 
-	// Awaitable operations; each is one native SQE (docs/native-abi.md gives the fields).
-	Op nop() { return Op(this, sqe(RP_OP_NOP)); }
-	Op read(int fd, void* buf, uint64_t len, uint64_t off) { return Op(this, io(RP_OP_PREAD, fd, buf, len, off)); }
-	Op write(int fd, const void* buf, uint64_t len, uint64_t off) { return Op(this, io(RP_OP_PWRITE, fd, buf, len, off)); }
-	// At the file position, waiting for readiness on pipes, sockets and ttys.
-	Op read_stream(int fd, void* buf, uint64_t len) { return Op(this, io(RP_OP_READ, fd, buf, len, 0, RP_SQE_WAIT_READY)); }
-	Op write_stream(int fd, const void* buf, uint64_t len) { return Op(this, io(RP_OP_WRITE, fd, buf, len, 0, RP_SQE_WAIT_READY)); }
-	Op open(const char* path, uint32_t flags, uint32_t mode = 0, int dirfd = -100 /* AT_FDCWD */)
-	{
-		rp_sqe s = sqe(RP_OP_OPENAT);
-		s.fd = uint64_t(int64_t(dirfd));
-		s.addr = uint64_t(uintptr_t(path));
-		s.syscall_flags = flags;
-		s.offset = mode;
-		return Op(this, s);
-	}
-	Op close(int fd) { return Op(this, on_fd(RP_OP_CLOSE, fd)); }
-	Op fsync(int fd) { return Op(this, on_fd(RP_OP_FSYNC, fd)); }
-	Op poll(int fd, uint32_t events)
-	{
-		rp_sqe s = on_fd(RP_OP_POLL, fd);
-		s.syscall_flags = events;
-		return Op(this, s);
-	}
-	Op accept(int fd, uint32_t flags = 0)
-	{
-		rp_sqe s = on_fd(RP_OP_ACCEPT, fd);
-		s.syscall_flags = flags;
-		return Op(this, s);
-	}
-	Op send(int fd, const void* buf, uint64_t len, uint32_t flags = 0)
-	{
-		rp_sqe s = io(RP_OP_SEND, fd, buf, len, 0, RP_SQE_WAIT_READY);
-		s.syscall_flags = flags;
-		return Op(this, s);
-	}
-	Op recv(int fd, void* buf, uint64_t len, uint32_t flags = 0)
-	{
-		rp_sqe s = io(RP_OP_RECV, fd, buf, len, 0, RP_SQE_WAIT_READY);
-		s.syscall_flags = flags;
-		return Op(this, s);
-	}
-	Op lseek(int fd, int64_t off, uint32_t whence)
-	{
-		rp_sqe s = on_fd(RP_OP_LSEEK, fd);
-		s.offset = uint64_t(off);
-		s.syscall_flags = whence;
-		return Op(this, s);
-	}
-	Op mmap(void* hint, uint64_t len, uint32_t prot, uint32_t flags, int fd = -1, uint64_t off = 0)
-	{
-		rp_sqe s = sqe(RP_OP_MMAP);
-		s.addr = uint64_t(uintptr_t(hint));
-		s.len = len;
-		s.additional1 = prot;
-		s.syscall_flags = flags;
-		s.fd = uint64_t(int64_t(fd));
-		s.offset = off;
-		return Op(this, s);
-	}
-	// The native Timeout op: completes -ETIME after ns.
-	Op sleep_for(int64_t ns)
-	{
-		rp_sqe s = sqe(RP_OP_TIMEOUT);
-		s.offset = uint64_t(ns < 0 ? 0 : ns);
-		return Op(this, s);
-	}
+	// Awaitable operations; each is one native SQE built by ringport::exec::entry (below).
+	Op nop() { return Op(this, entry::nop()); }
+	Op read(int fd, void* buf, uint64_t len, uint64_t off) { return Op(this, entry::read(fd, buf, len, off)); }
+	Op write(int fd, const void* buf, uint64_t len, uint64_t off) { return Op(this, entry::write(fd, buf, len, off)); }
+	Op read_stream(int fd, void* buf, uint64_t len) { return Op(this, entry::read_stream(fd, buf, len)); }
+	Op write_stream(int fd, const void* buf, uint64_t len) { return Op(this, entry::write_stream(fd, buf, len)); }
+	Op open(const char* path, uint32_t flags, uint32_t mode = 0) { return Op(this, entry::open(path, flags, mode)); }
+	Op close(int fd) { return Op(this, entry::close(fd)); }
+	Op fsync(int fd) { return Op(this, entry::fsync(fd)); }
+	Op poll(int fd, uint32_t events) { return Op(this, entry::poll(fd, events)); }
+	Op accept(int fd, uint32_t flags = 0) { return Op(this, entry::accept(fd, flags)); }
+	Op send(int fd, const void* buf, uint64_t len, uint32_t flags = 0) { return Op(this, entry::send(fd, buf, len, flags)); }
+	Op recv(int fd, void* buf, uint64_t len, uint32_t flags = 0) { return Op(this, entry::recv(fd, buf, len, flags)); }
+	Op lseek(int fd, int64_t off, uint32_t whence) { return Op(this, entry::lseek(fd, off, whence)); }
+	Op sleep_for(int64_t ns) { return Op(this, entry::timeout(ns)); }
+	// N entries the OS runs in order without the program (see Chain).
+	template <uint32_t N>
+	Chain<N> chain(const rp_sqe (&entries)[N]) { return Chain<N>(this, entries); }
 	// Any other native opcode, built by the caller (the executor sets user_data).
 	Op submit(const rp_sqe& s) { return Op(this, s); }
 
@@ -588,28 +689,6 @@ private:
 		uint32_t next_free = 0;
 		bool started = false;
 	};
-
-	static rp_sqe sqe(uint8_t opcode)
-	{
-		rp_sqe s{};
-		s.opcode = opcode;
-		return s;
-	}
-	static rp_sqe on_fd(uint8_t opcode, int fd)
-	{
-		rp_sqe s = sqe(opcode);
-		s.fd = uint64_t(int64_t(fd));
-		return s;
-	}
-	static rp_sqe io(uint8_t opcode, int fd, const void* buf, uint64_t len, uint64_t off, uint8_t flags = 0)
-	{
-		rp_sqe s = on_fd(opcode, fd);
-		s.flags = flags;
-		s.addr = uint64_t(uintptr_t(buf));
-		s.len = len;
-		s.offset = off;
-		return s;
-	}
 
 	void release_root(uint32_t index)
 	{
@@ -649,7 +728,7 @@ private:
 			uint32_t index;
 			if (!take_slot(&index))
 				break;
-			rp_sqe c = sqe(RP_OP_CANCEL);
+			rp_sqe c = entry::make(RP_OP_CANCEL);
 			c.addr = tag_of(target);
 			c.user_data = tag_of(index);
 			if (sq.push(c) != RP_RING_OK) {
@@ -663,18 +742,21 @@ private:
 		}
 		while (backlog_.linked()) {
 			Op* op = detail::from_link(backlog_.next, &Op::queued_);
-			uint32_t index;
-			if (!take_slot(&index))
+			// A chain goes in whole, in one batch: the OS joins only entries it consumes together.
+			auto room = sq.space();
+			if (!room.ok() || room.value() < op->count_ || Slots - in_flight_ < op->count_)
 				break;
-			op->sqe_.user_data = tag_of(index);
-			if (sq.push(op->sqe_) != RP_RING_OK) {
-				free_slot(index);
-				break;
+			for (uint32_t i = 0; i < op->count_; ++i) {
+				uint32_t index;
+				(void)take_slot(&index);
+				op->steps_[i].user_data = tag_of(index);
+				(void)sq.push(op->steps_[i]); // room was checked
+				op->step_slots_[i] = index;
+				slots_[index].op = op;
+				slots_[index].step = i;
+				++stats_.submitted;
 			}
 			op->queued_.unlink();
-			op->slot_ = index;
-			slots_[index].op = op;
-			++stats_.submitted;
 		}
 	}
 
@@ -700,15 +782,15 @@ private:
 			return; // an item of a stream: the request is still held; its last completion frees it
 		uint32_t index = uint32_t(s - slots_);
 		Op* op = s->op;
+		uint32_t step = s->step;
 		if (s->orphan)
 			++stats_.orphaned;
 		free_slot(index);
 		if (!op) // the executor's own Cancel, or an orphan
 			return;
-		op->slot_ = UINT32_MAX;
 		++stats_.completed;
-		op->complete(Completion{op->expired_ && value == -kEcanceled ? -kEtime : value,
-		                        cqe.flags & ~uint32_t(RP_CQE_EXTENDED)});
+		op->step_done(step, Completion{op->expired_ && value == -kEcanceled ? -kEtime : value,
+		                               cqe.flags & ~uint32_t(RP_CQE_EXTENDED)});
 	}
 
 	int64_t earliest_deadline()
@@ -735,10 +817,14 @@ private:
 			op->expired_ = true;
 			if (op->queued_.linked()) { // never reached the OS: it ends here
 				op->queued_.unlink();
-				op->complete(Completion{-kEtime, 0}); // may destroy op and others: restart the walk
+				for (uint32_t i = 0; i < op->count_; ++i)
+					op->results_[i] = Completion{-kEtime, 0};
+				op->finish(); // may destroy op and others: restart the walk
 				l = deadlines_.next;
-			} else if (op->slot_ != UINT32_MAX) {
-				request_cancel(op->slot_);
+			} else {
+				for (uint32_t i = 0; i < op->count_; ++i)
+					if (op->step_slots_[i] != UINT32_MAX)
+						request_cancel(op->step_slots_[i]);
 			}
 		}
 	}
