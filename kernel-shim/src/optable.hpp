@@ -207,5 +207,12 @@ int64_t cancel_start(Ring& r, const CancelSpec& spec, Req* owner);
 bool cancel_timeout_req(Ring& r, Req* req);
 // Cancels q quietly: in the shim when its op says how (timers), else by a native Cancel nobody waits for.
 void cancel_quietly(Ring& r, Req* q);
+// Asks every request that task submitted (kEveryTask: every request) to end with -ECANCELED: drained ones and
+// link successors waiting to issue at once, issued ones through cancel_quietly; with keep_timeouts, plain
+// timeouts keep running. Lock held, submit context. The CQEs follow as the cancels complete.
+inline constexpr uint64_t kEveryTask = ~uint64_t(0);
+void cancel_requests_of(Ring& r, uint64_t task, bool keep_timeouts);
+// Whether a request of task (kEveryTask: any) is still issued, ready or drained on r.
+bool has_requests_of(Ring& r, uint64_t task);
 
 } // namespace ringport::shim

@@ -112,6 +112,7 @@ struct alignas(64) Req {
 			bool positional; // issued as pread/pwrite: a stream file retries without the offset
 		} rw;
 	} u;
+	uint64_t task; // rp_host_task_id of the submitter: exec cancels a task's own requests (cancel_task)
 };
 
 // Linux ring memory layout (struct io_rings of the kernel), as offsets into the rings region.
@@ -412,6 +413,8 @@ void forget_requests(Ring& r);
 // The ring's registry for the fork handlers (setup and destroy).
 void live_add(Ring* r);
 void live_remove(Ring* r);
+// Runs fn(ring, ctx) on every ring of the registry, each held by a reference while fn runs (no registry lock).
+void for_each_ring(void (*fn)(Ring&, void*), void* ctx);
 // The native ring's notify callback (native_queue.cpp).
 void on_native_notify(void* ctx);
 // destroy(): a shared ring this process lets go of while others may still use it.

@@ -288,26 +288,7 @@ void drop_parents_work(Ring& r)
 	free_overflow_list(__atomic_exchange_n(&r.inbox, nullptr, __ATOMIC_ACQ_REL));
 }
 
-// Asks for every own request to end with -ECANCELED, as Linux's cancellation does; with keep_timeouts, plain
-// timeouts keep running. Lock held, submit context.
-void cancel_own(Ring& r, bool keep_timeouts)
-{
-	while (Req* q = r.deferred.pop_front())
-		complete(r, q, -lx::ECANCELED); // its chain fails with it
-	for (Req* q = r.ready.head; q; q = q->next)
-		if (!(q->state & REQ_COMPLETE_ONLY)) {
-			q->state |= REQ_COMPLETE_ONLY;
-			q->res = -lx::ECANCELED;
-		}
-	for (Req* q = r.inflight.head; q;) {
-		Req* next = q->next;
-		if (!(q->state & (REQ_DONE | REQ_CANCELING)) && !(keep_timeouts && plain_timeout(q)))
-			cancel_quietly(r, q);
-		q = next;
-	}
-}
-
-bool nothing_left(Ring& r, void*) { return r.inflight.empty() && r.ready.empty() && r.deferred.empty(); }
+bool nothing_left(Ring& r, void*) { return !has_requests_of(r, kEveryTask); }
 
 // A request whose native cancel did not come back in time: its process is going away, so it is completed
 // now (nothing of it can post afterwards).
@@ -340,12 +321,12 @@ void leave(Ring& r, Leaving why)
 		uint64_t now = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
 		bool done = false;
 		if (why == Leaving::exit) {
-			cancel_own(r, true);
+			cancel_requests_of(r, kEveryTask, true); // a process here has only its own
 			done = run_until(r, nothing_left, nullptr, now + kExitLinger) == 0;
 			now = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
 		}
 		if (!done) {
-			cancel_own(r, false);
+			cancel_requests_of(r, kEveryTask, false);
 			if (run_until(r, nothing_left, nullptr, now + kCancelWait) != 0)
 				force_complete(r);
 		}
@@ -358,11 +339,23 @@ void leave(Ring& r, Leaving why)
 	unlock_ring(r);
 }
 
-// Runs fn on every ring of this process, each held by a reference, without holding g_live_lock while fn runs.
+// Runs fn on every ring of this process, each held by a reference, when any was ever shared.
 void for_each_live(void (*fn)(Ring&, Leaving), Leaving why)
 {
 	if (!__atomic_load_n(&g_shared, __ATOMIC_RELAXED))
 		return; // never forked with a ring: nothing to leave (and no lock or allocation at exit)
+	struct Call {
+		void (*fn)(Ring&, Leaving);
+		Leaving why;
+	} call{fn, why};
+	for_each_ring([](Ring& r, void* c) { static_cast<Call*>(c)->fn(r, static_cast<Call*>(c)->why); }, &call);
+}
+
+} // namespace
+
+// Runs fn on every live ring, each held by a reference, without holding g_live_lock while fn runs.
+void for_each_ring(void (*fn)(Ring&, void*), void* ctx)
+{
 	if (!g_live_lock.lock_until(rp_host_now_ns(lx::CLOCK_MONOTONIC_) + kLockWait))
 		return;
 	uint32_t n = 0;
@@ -382,14 +375,12 @@ void for_each_live(void (*fn)(Ring&, Leaving), Leaving why)
 		}
 	g_live_lock.unlock();
 	for (uint32_t i = 0; i < k; ++i) {
-		fn(*rings[i], why);
+		fn(*rings[i], ctx);
 		ring_unref(rings[i]);
 	}
 	if (rings)
 		rp_host_free(rings, sizeof(Ring*) * n);
 }
-
-} // namespace
 
 int sleep_on_ring(Ring& r, uint32_t seq, uint64_t deadline, const void* sigmask, size_t sigmask_size)
 {

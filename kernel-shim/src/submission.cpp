@@ -137,6 +137,7 @@ int submit_one(Ring& r, const lx::io_uring_sqe* src)
 	Req* q = alloc_req(r);
 	if (!q)
 		return -lx::EAGAIN;
+	q->task = rp_host_task_id();
 	__builtin_memcpy(&q->sqe, src, sizeof(lx::io_uring_sqe));
 	if (int err = init_req(r, q); err)
 		return fail_init(r, q, err);

@@ -70,4 +70,12 @@ void leave_shared_rings(Leaving why);
 // exec failed: the process goes on using its rings.
 void rejoin_shared_rings();
 
+// ---- tasks ----
+// Linux's io_uring_task_cancel, which exec runs: every request that `task` (the rp_host_task_id of the thread
+// that submitted it) has on any ring of this shim ends with -ECANCELED, link successors with it, and the call
+// returns once their CQEs are in the rings. Requests of other tasks on the same rings go on. A kernel, whose
+// one shim serves every process, calls it at exec; a hosted process, whose shim copy goes with its image,
+// leaves its shared rings instead (leave_shared_rings, which cancels every request of the process).
+void cancel_task(uint64_t task);
+
 } // namespace ringport::shim
