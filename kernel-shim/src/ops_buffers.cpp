@@ -57,6 +57,7 @@ void destroy_group(BufGroup* g)
 	}
 	if (g->ring_region)
 		rp_host_region_destroy(g->ring_region);
+	unpin_buffer_ring(*g);
 	rp_host_free(g, sizeof(*g));
 }
 
@@ -164,13 +165,13 @@ int64_t register_pbuf_ring(Ring& r, uint64_t arg, uint32_t nr)
 		}
 		g->ring_view = static_cast<uint8_t*>(view);
 	} else {
-		// The whole ring must be program memory the shim can read and write (Linux pins it).
+		// The whole ring must be program memory the shim can read and write, and stays the ring's even if the
+		// program unmaps it: Linux pins it (user_pages.cpp). From here on the shim reads and writes the ring
+		// only through its pinned view, so the ring is always the pages that were registered.
 		g->ring_user = reg.ring_addr;
-		uint16_t probe;
-		if (rp_host_copy_from_user(&probe, reg.ring_addr + kTailOffset, 2) ||
-		    rp_host_copy_from_user(&probe, reg.ring_addr + bytes - 2, 2)) {
+		if (int e = pin_buffer_ring(*g, reg.ring_addr, bytes); e) {
 			rp_host_free(g, sizeof(*g));
-			return -lx::EFAULT;
+			return e;
 		}
 	}
 	g->next = r.groups;

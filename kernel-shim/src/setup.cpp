@@ -91,6 +91,8 @@ void destroy(Ring* r)
 		shared_release(*r);
 	if (r->native)
 		rp_host_ring_destroy(r->native); // cancels and waits for the OS; no callback after this
+	if (r->shared)
+		shared_free(*r); // the cross-process words' page, used up to here
 	while (r->overflow_head) {
 		OverflowCqe* o = r->overflow_head;
 		r->overflow_head = o->next;
@@ -122,6 +124,7 @@ void destroy(Ring* r)
 	free_req_chunks(*r);
 	if (r->region)
 		rp_host_region_destroy(r->region);
+	unpin_ring_memory(*r);
 	rp_host_free(r, sizeof(Ring));
 }
 
@@ -194,14 +197,11 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 			destroy(r);
 			return -lx::EFAULT;
 		}
-		uint8_t probe;
-		if (rp_host_copy_from_user(&probe, ru + r->rings_size - 1, 1) ||
-		    rp_host_copy_from_user(&probe, su + sqes_bytes - 1, 1)) {
+		// Pinned, as Linux pins them: every page checked, and the shim's views outlive the program's mappings.
+		if (int e = pin_ring_memory(*r, ru, su, sqes_bytes); e) {
 			destroy(r);
-			return -lx::EFAULT;
+			return e;
 		}
-		r->rings = reinterpret_cast<uint8_t*>(ru);
-		r->sqes = reinterpret_cast<uint8_t*>(su);
 		__builtin_memset(r->rings, 0, r->rings_size);
 	} else {
 		r->sqes_offset = align_up(r->rings_size, kPage);

@@ -4,8 +4,11 @@
 // memory (a MAP_SHARED region) is really shared: CQEs are posted and SQEs consumed under a lock word in that
 // memory, and waiters sleep on a wake word there with futexes that reach across processes.
 //
-// The words sit in the padding of struct io_rings between cq_overflow and the CQEs (layout::shared_*), which
-// no program touches. A ring becomes shared at its first fork and stays so; until then none of this runs.
+// The words sit in a page of the shim's own beside the ring (SharedPage below, mapped shared by every process
+// of the ring), never in the ring memory the program maps: a program that writes over the io_rings padding
+// (any byte of its mapping is the program's to write) must not be able to make another io_uring_enter sleep
+// forever on a lock word it set. A ring becomes shared at its first fork and stays so; until then none of this
+// runs.
 #include "optable.hpp"
 
 namespace ringport::shim {
@@ -59,6 +62,11 @@ struct CancelBox {
 	uint64_t in_use; // member numbers (bit n-1) held by processes that share the ring
 	uint64_t active; // members that have used the ring (only they can have requests to cancel)
 	CancelSlot slots[kCancelSlots];
+	// The ring's cross-process words (Ring::x_lock_word and the rest point here), out of the program's mapping.
+	uint32_t ring_lock; // the CQ/SQ lock
+	uint32_t ring_wake; // the wake word sleepers in io_uring_enter wait on
+	uint32_t ring_waiters;
+	uint32_t ring_attached;
 };
 static_assert(sizeof(CancelBox) <= 4096, "the mailbox fits its page");
 
@@ -201,22 +209,6 @@ void start_watch(Ring& r)
 // Switches a ring to shared mode and counts one more process on it (the child about to be forked). Lock held.
 void share(Ring& r)
 {
-	if (!r.shared) {
-		// Anything staged but unpublished goes out now: from here on nothing is staged privately.
-		if (r.cq_tail != __atomic_load_n(r.k_cq_tail, __ATOMIC_RELAXED))
-			store_release(r.k_cq_tail, r.cq_tail);
-		r.x_lock_word = ring_word(r, layout::shared_lock);
-		r.x_waiters = ring_word(r, layout::shared_waiters);
-		r.x_attached = ring_word(r, layout::shared_attached);
-		__atomic_store_n(r.x_attached, 1, __ATOMIC_RELAXED);
-		r.wake_word = ring_word(r, layout::shared_wake);
-		r.shared = true;
-		__atomic_fetch_add(&g_shared, 1, __ATOMIC_RELAXED);
-		// Threads of this process asleep on the private word re-check and sleep on the shared one.
-		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
-		rp_host_wake(&r.wake_seq, 1u << 30);
-	}
-	__atomic_fetch_add(r.x_attached, 1, __ATOMIC_SEQ_CST);
 	if (!r.x_region) {
 		void* page = nullptr;
 		if (rp_host_region_create(4096, &r.x_region, &page) == 0) {
@@ -226,6 +218,31 @@ void share(Ring& r)
 			r.x_box->active = 1;
 		}
 	}
+	if (!r.shared) {
+		// Anything staged but unpublished goes out now: from here on nothing is staged privately.
+		if (r.cq_tail != __atomic_load_n(r.k_cq_tail, __ATOMIC_RELAXED))
+			store_release(r.k_cq_tail, r.cq_tail);
+		if (CancelBox* b = r.x_box) {
+			r.x_lock_word = &b->ring_lock;
+			r.x_waiters = &b->ring_waiters;
+			r.x_attached = &b->ring_attached;
+			r.wake_word = &b->ring_wake;
+		} else {
+			// No page could be had (the host is out of memory): the io_rings padding is the only memory every
+			// process shares. A program that scribbles on it can then stall this ring, as before.
+			r.x_lock_word = ring_word(r, layout::shared_lock);
+			r.x_waiters = ring_word(r, layout::shared_waiters);
+			r.x_attached = ring_word(r, layout::shared_attached);
+			r.wake_word = ring_word(r, layout::shared_wake);
+		}
+		__atomic_store_n(r.x_attached, 1, __ATOMIC_RELAXED);
+		r.shared = true;
+		__atomic_fetch_add(&g_shared, 1, __ATOMIC_RELAXED);
+		// Threads of this process asleep on the private word re-check and sleep on the shared one.
+		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
+		rp_host_wake(&r.wake_seq, 1u << 30);
+	}
+	__atomic_fetch_add(r.x_attached, 1, __ATOMIC_SEQ_CST);
 	r.x_child_member = take_member(r.x_box);
 }
 
@@ -444,6 +461,11 @@ void shared_release(Ring& r)
 	leave(r, Leaving::exec);
 	rp_host_watch_stop(r.x_watch);
 	r.x_watch = nullptr;
+	// The page stays mapped until shared_free: the lock and wake words in it serve until the native ring is gone.
+}
+
+void shared_free(Ring& r)
+{
 	if (r.x_region)
 		rp_host_region_destroy(r.x_region);
 	r.x_region = nullptr;
