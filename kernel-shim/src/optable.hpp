@@ -121,6 +121,7 @@ RP_OP_FNS(provide_buffers)
 RP_OP_FNS(remove_buffers)
 RP_OP_FNS(rw)
 RP_OP_FNS(rw_fixed)
+Status prep_rwv_fixed(Ring&, Req&);
 RP_OP_FNS(read_mshot)
 RP_OP_FNS(splice)
 RP_OP_FNS(tee)
@@ -193,6 +194,12 @@ struct RegisterOpInfo {
 	bool refused;
 };
 extern const RegisterOpInfo (&kRegisterOps)[lx::REGISTER_LAST];
+
+// Whether id was handed out by REGISTER_PERSONALITY (an SQE naming any other is -EINVAL).
+inline bool personality_registered(const Ring& r, uint32_t id)
+{
+	return id && id < 65536 && r.personalities && (r.personalities[id / 8] & (1u << (id % 8)));
+}
 
 // REGISTER_MEM_REGION (mem_region.cpp).
 int64_t register_mem_region(Ring& r, uint64_t arg, uint32_t nr);

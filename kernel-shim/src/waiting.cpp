@@ -79,7 +79,12 @@ int wait_cq(Ring& r, uint32_t min_events, uint32_t flags, const WaitArgs& w)
 	uint64_t deadline = UINT64_MAX;
 	if (w.has_ts) {
 		uint64_t t = uint64_t(w.ts.tv_sec) * 1000000000ull + uint64_t(w.ts.tv_nsec);
-		deadline = (flags & lx::ENTER_ABS_TIMER) ? t : start + t;
+		deadline = start + t;
+		if (flags & lx::ENTER_ABS_TIMER) {
+			// An absolute time on the ring's clock (REGISTER_CLOCK: MONOTONIC or BOOTTIME), made monotonic.
+			uint64_t now = r.clockid ? rp_host_now_ns(r.clockid) : start;
+			deadline = t > now ? start + (t - now) : start;
+		}
 	}
 	uint64_t min_deadline = w.min_wait_ns ? start + w.min_wait_ns : 0;
 	uint32_t cq_tail_at_start = load_acquire(r.k_cq_tail);
