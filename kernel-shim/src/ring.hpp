@@ -268,6 +268,18 @@ struct Ring {
 	Req** poll_hash;  // armed polls by user_data: POLL_REMOVE and updates stay O(1) with thousands armed
 	uint32_t poll_hash_mask; // REGISTER_IOWQ_MAX_WORKERS (bounded, unbounded)
 	bool restrictions_registered; // enforced from ENABLE_RINGS on
+	// REGISTER_MEM_REGION (mem_region.cpp): the parameter region, the program's pages (param_user) or the
+	// shim's (param_region, mapped by the program at OFF_PARAM_REGION); param_size 0: none.
+	uint64_t param_user;
+	rp_host_region* param_region;
+	uint8_t* param_ptr;
+	uint64_t param_size;
+	uint64_t cq_wait_size; // registered wait arguments: the region's size, else 0
+	uint8_t* personalities; // REGISTER_PERSONALITY: bitmap of the ids handed out (65536 bits), or nullptr
+	uint32_t pers_next;     // the next id to try (Linux allocates them cyclically from 1)
+	uint32_t clockid;       // REGISTER_CLOCK: the clock of absolute wait timeouts (0: CLOCK_MONOTONIC)
+	uint8_t iowq_aff[128];  // REGISTER_IOWQ_AFF: the mask asked for (kept, validated; see the compat matrix)
+	bool iowq_aff_set;
 
 	// Sharing across processes (shared_ring.cpp). Until the first fork a ring is private and none of this
 	// is used beyond wake_word, which points at wake_seq.

@@ -26,6 +26,9 @@ int64_t enter(Ring* ring, uint32_t to_submit, uint32_t min_complete, uint32_t fl
 // io_uring_register(2) for the opcodes the shim owns (RING_FDS are the caller's: they name fds).
 int64_t register_op(Ring* ring, uint32_t opcode, uint64_t arg, uint32_t nr_args);
 
+// io_uring_register(2) with fd -1: the opcodes that need no ring (SEND_MSG_RING, QUERY); -EINVAL for the rest.
+int64_t register_blind(uint32_t opcode, uint64_t arg, uint32_t nr_args);
+
 // References: one per fd (dup) and one per mapping; the ring is torn down when the last one goes.
 void ring_ref(Ring* ring);
 void ring_unref(Ring* ring);
