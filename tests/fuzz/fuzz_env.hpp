@@ -170,9 +170,57 @@ inline void loopback_up()
 	close(s);
 }
 
-// Once per process, before any thread exists (unshare(CLONE_NEWUSER) requires a single thread).
-inline void sandbox_init()
+// libFuzzer reads its arguments after LLVMFuzzerInitialize, and the sandbox changes the cwd: every relative path
+// among them (corpus directories, input files, -artifact_prefix and friends) is
+// made absolute first (argv[0] cannot be), and crash files default to the directory the run started in, not the sandbox.
+inline void absolute_args(int* argc, char*** argv)
 {
+	static char cwd[4096];
+	if (!argc || !argv || !getcwd(cwd, sizeof(cwd)))
+		return;
+	int n = *argc;
+	char** out = static_cast<char**>(calloc(size_t(n) + 2, sizeof(char*)));
+	auto absolute = [](const char* prefix, const char* path) {
+		size_t len = strlen(prefix) + strlen(cwd) + strlen(path) + 3;
+		char* s = static_cast<char*>(malloc(len));
+		snprintf(s, len, "%s%s/%s", prefix, cwd, path);
+		return s;
+	};
+	static const char* const kPathFlags[] = {"-artifact_prefix=", "-exact_artifact_path=", "-dict=",
+	                                         "-merge_control_file=", "-features_dir=", "-stop_file="};
+	bool has_prefix = false;
+	out[0] = (*argv)[0]; // libFuzzer refuses a changed argv[0]: -fork needs the program named by an absolute path
+	for (int i = 1; i < n; ++i) {
+		char* a = (*argv)[i];
+		out[i] = a;
+		if (a[0] != '-') {
+			if (a[0] != '/')
+				out[i] = absolute("", a);
+			continue;
+		}
+		for (const char* f : kPathFlags) {
+			size_t fl = strlen(f);
+			if (!strncmp(a, f, fl)) {
+				has_prefix |= !strcmp(f, "-artifact_prefix=") || !strcmp(f, "-exact_artifact_path=");
+				if (a[fl] && a[fl] != '/') {
+					char prefix[32];
+					snprintf(prefix, sizeof(prefix), "%s", f);
+					out[i] = absolute(prefix, a + fl);
+				}
+			}
+		}
+	}
+	if (!has_prefix)
+		out[n++] = absolute("-artifact_prefix=", "");
+	out[n] = nullptr;
+	*argc = n;
+	*argv = out;
+}
+
+// Once per process, before any thread exists (unshare(CLONE_NEWUSER) requires a single thread).
+inline void sandbox_init(int* argc = nullptr, char*** argv = nullptr)
+{
+	absolute_args(argc, argv);
 	uid_t uid = getuid();
 	gid_t gid = getgid();
 	bool userns = unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS) == 0;
