@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+extern "C" void __sanitizer_symbolize_pc(void* pc, const char* fmt, char* out, size_t out_size);
+
 namespace fuzzenv {
 
 // ---- the fuzzer's bytes ----
@@ -179,7 +181,9 @@ inline void absolute_args(int* argc, char*** argv)
 	if (!argc || !argv || !getcwd(cwd, sizeof(cwd)))
 		return;
 	int n = *argc;
-	char** out = static_cast<char**>(calloc(size_t(n) + 2, sizeof(char*)));
+	// Kept reachable from a static for the life of the process (LeakSanitizer would report it at exit).
+	static char** out;
+	out = static_cast<char**>(calloc(size_t(n) + 2, sizeof(char*)));
 	auto absolute = [](const char* prefix, const char* path) {
 		size_t len = strlen(prefix) + strlen(cwd) + strlen(path) + 3;
 		char* s = static_cast<char*>(malloc(len));
@@ -269,7 +273,11 @@ inline void sandbox_init(int* argc = nullptr, char*** argv = nullptr)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
-	// fds open now (stdio, libFuzzer's) are never swept.
+	// The sanitizers' symbolizer runs as a child reached through pipes it opens on first use: start it now, so
+	// its fds are among those open at start-up, which no sweep closes.
+	char sym[256];
+	__sanitizer_symbolize_pc(reinterpret_cast<void*>(&loopback_up), "%p %F %L", sym, sizeof(sym));
+	// fds open now (stdio, libFuzzer's, the symbolizer's) are never swept.
 	for (int fd = 0; fd < 4096; ++fd)
 		g_sandbox.fds_at_start[fd] = fcntl(fd, F_GETFD) >= 0;
 }
