@@ -5,12 +5,17 @@
 #include <ringport/glue.h>
 #include <ringport/linux/io_uring.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <sys/mman.h>
 
 namespace fuzzenv {
 
 namespace lx = ringport::lx;
+
+// RP_FUZZ_VERBOSE=1: print every set-up, SQE, enter and CQE (to read what an input does).
+inline bool g_verbose = getenv("RP_FUZZ_VERBOSE") != nullptr;
 
 struct LinuxRing {
 	int fd = -1;
@@ -84,11 +89,28 @@ struct LinuxRing {
 		__atomic_store_n(u32(sq, p.sq_off.tail), tail, __ATOMIC_RELEASE);
 		uint32_t n = pending;
 		pending = 0;
-		return rp_sys_io_uring_enter2(unsigned(fd), n, min_complete, flags, arg, argsz);
+		if (g_verbose)
+			for (uint32_t i = tail - n; i != tail; ++i) {
+				auto* s = reinterpret_cast<lx::io_uring_sqe*>(sqes + (i & (p.sq_entries - 1)) * sqe_size);
+				fprintf(stderr, "sqe: op %u flags %#x ioprio %#x fd %d off %#llx addr %#llx len %#x opflags %#x ud %llu "
+				        "buf %u pers %u fi %#x addr3 %#llx\n", s->opcode, s->flags, s->ioprio, s->fd,
+				        (unsigned long long)s->off, (unsigned long long)s->addr, s->len, s->op_flags,
+				        (unsigned long long)s->user_data, s->buf_index, s->personality, s->file_index,
+				        (unsigned long long)s->addr3);
+			}
+		int r = rp_sys_io_uring_enter2(unsigned(fd), n, min_complete, flags, arg, argsz);
+		if (g_verbose)
+			fprintf(stderr, "enter(to_submit %u, min %u, flags %#x) -> %d\n", n, min_complete, flags, r);
+		return r;
 	}
 	void reap()
 	{
 		uint32_t t = __atomic_load_n(u32(cq, p.cq_off.tail), __ATOMIC_ACQUIRE);
+		if (g_verbose)
+			for (uint32_t h = *u32(cq, p.cq_off.head); h != t && t - h <= p.cq_entries; ++h) {
+				auto* c = reinterpret_cast<lx::io_uring_cqe*>(cq + p.cq_off.cqes + (h & (p.cq_entries - 1)) * cqe_size);
+				fprintf(stderr, "cqe: ud %llu res %d flags %#x\n", (unsigned long long)c->user_data, c->res, c->flags);
+			}
 		__atomic_store_n(u32(cq, p.cq_off.head), t, __ATOMIC_RELEASE);
 	}
 };

@@ -198,6 +198,8 @@ void run(Input& in)
 	r.p.cq_entries = 1u << (e >> 4);
 	r.p.sq_thread_idle = 1;
 	r.fd = rp_sys_io_uring_setup(1u << (e & 7), reinterpret_cast<io_uring_params*>(&r.p));
+	if (g_verbose)
+		fprintf(stderr, "setup(%u, flags %#x, cq %u) -> %d\n", 1u << (e & 7), r.p.flags, r.p.cq_entries, r.fd);
 	if (r.fd < 0)
 		return;
 	in.extra_fd = r.fd;

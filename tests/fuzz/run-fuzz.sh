@@ -31,13 +31,23 @@ known_field() {
   [ -f "$known" ] || return 0
   awk -F'\t' -v t="$1" -v f="$2" -v c="$3" '!/^#/ && $1 == t && $2 == f { print $c; exit }' "$known"
 }
+# matches SIGNATURE LOG: every part of the signature (extended regexes joined by ' && ') occurs in the report.
+matches() {
+  local rest=$1 part
+  while [ -n "$rest" ]; do
+    part=${rest%%' && '*}
+    [ "$part" = "$rest" ] && rest= || rest=${rest#*' && '}
+    grep -Eq -- "$part" "$2" || return 1
+  done
+  return 0
+}
 # known_match TARGET LOG: the first known-crashes line of TARGET whose signature the report in LOG matches.
 known_match() {
   [ -f "$known" ] || return 1
   local t=$1 log=$2 line sig
   while IFS=$'\t' read -r kt kf sig owner what; do
     [[ "$kt" == \#* || "$kt" != "$t" || -z "$sig" ]] && continue
-    if grep -Eq -- "$sig" "$log"; then
+    if matches "$sig" "$log"; then
       echo "$kf ($owner: $what)"
       return 0
     fi
@@ -59,7 +69,7 @@ replay() {
         timeout -k 5 120 "$exe" "$f" >"$log.known" 2>&1
         if [ $? -eq 0 ]; then
           echo "check-fuzz: $t: regressions/$t/$name no longer crashes: the defect is fixed, delete its line from tests/fuzz/known-crashes.tsv"
-        elif ! grep -Eq -- "$(known_field "$t" "$name" 3)" "$log.known"; then
+        elif ! matches "$(known_field "$t" "$name" 3)" "$log.known"; then
           echo "check-fuzz: $t: regressions/$t/$name crashes differently from what known-crashes.tsv says:"
           grep -E 'ERROR|SUMMARY|#[0-9]+ ' "$log.known" | head -20
           failed=1
