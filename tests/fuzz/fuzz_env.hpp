@@ -682,11 +682,14 @@ struct Input {
 	// madvise advice: anything but the two that poison memory (MADV_HWPOISON, MADV_SOFT_OFFLINE).
 	static uint32_t safe_advice(uint32_t adv) { return adv == 100 || adv == 101 ? 4 /* MADV_DONTNEED */ : adv; }
 	// A length for an op that acts on address ranges (madvise, munmap, mmap MAP_FIXED): within the arena when
-	// the address is in it, so no op reaches the mappings beyond.
+	// the address is in it, at most a page from a low address (munmap(0, 2^46) would take the whole process,
+	// ASan's shadow first), anything from a kernel or non-canonical address (refused whatever the length).
 	uint64_t clamp_range(uint64_t addr, uint64_t len) const
 	{
-		if (a.in_arena(addr) && len > a.arena_end() - addr)
-			return a.arena_end() - addr;
+		if (a.in_arena(addr))
+			return len > a.arena_end() - addr ? a.arena_end() - addr : len;
+		if (addr < (1ull << 47))
+			return len > kPage ? kPage : len;
 		return len;
 	}
 };
