@@ -145,7 +145,7 @@ int setrlimit(int resource, const struct rlimit *rl)
 /* No per-process CPU accounting yet: zeros, as for a process that has used none. */
 int getrusage(int who, struct rusage *usage)
 {
-	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != -1 /* RUSAGE_THREAD is 1 on Linux */) {
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != 1 /* RUSAGE_THREAD */) {
 		errno = EINVAL;
 		return -1;
 	}
