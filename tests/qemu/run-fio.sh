@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make check-qemu-fio` (part of `make check-qemu`): fio (ports/fio, cooked for the reference target: static,
 # newlib + libc-glue/newlib) inside the reference kernel under QEMU (TCG), its io_uring engine reaching the
-# in-kernel shim, jobs as threads. One boot runs sched-calls (tests/qemu/fio/sched-calls.c: the scheduling
-# calls fio needs from the kernel, checked from user mode), then five fio commands in order on ramfs files:
+# in-kernel shim, jobs as threads. One boot runs two checks of what fio needs underneath it -
+# tests/qemu/fio/sched-calls.c (the kernel's scheduling calls, from user mode) and libc-extras.c (the libc
+# pieces written for fio in libc-glue/newlib/src) - then five fio commands in order on ramfs files:
 #   write-verify   sequential 4 KiB writes at queue depth 16, then every block read back and checked (crc32c)
 #   randrw-verify  random mixed reads and writes, the written blocks checked the same way
 #   prepare        a verified layout written without the read-back
@@ -24,11 +25,13 @@ sysroot=$builddir/build/sysroot/reference
 mkdir -p "$work/t"
 llvm-strip -o "$work/t/fio.t" "$fio"
 $CC -O2 -Wall -o "$work/t/sched-calls.t" "$srcdir/tests/qemu/fio/sched-calls.c" $LDFLAGS
+$CC -O2 -Wall -o "$work/t/libc-extras.t" "$srcdir/tests/qemu/fio/libc-extras.c" $LDFLAGS -lpthread
 
 # "<name> <timeout> <arguments>": the kernel's runner passes at most 8 arguments (Tasks/test_runner.cpp).
 common="--thread --ioengine=io_uring"
 cat >"$work/manifest" <<MANIFEST
 sched-calls 30
+libc-extras 30
 fio 60 $common --filename=/tmp/fio-write --size=2m --iodepth=16 --rw=write --verify=crc32c --name=write-verify
 fio 60 $common --filename=/tmp/fio-randrw --size=2m --iodepth=16 --rw=randrw --verify=crc32c --name=randrw-verify
 fio 60 $common --filename=/tmp/fio-bad --size=256k --rw=write --verify=crc32c --do_verify=0 --name=prepare
@@ -37,7 +40,7 @@ fio 60 $common --filename=/tmp/fio-bad --size=256k --rw=write --verify=crc32c --
 MANIFEST
 steps=(write-verify randrw-verify prepare scribble detect)
 python3 "$srcdir/tests/x86_64/make-initrd.py" "$work/initrd.tar" "$work/manifest" "$work/t/fio.t" \
-  "$work/t/sched-calls.t"
+  "$work/t/sched-calls.t" "$work/t/libc-extras.t"
 rm -f "$work/console.log" "$work/results.log"
 echo "check-qemu-fio: booting $kernel (TCG)"
 status=0
@@ -96,11 +99,13 @@ for i, step in enumerate(steps):
         fail(step, "%d blocks written but %d read" % (writes, reads))
         continue
     print("  ok: %s (%d reads, %d writes, exit 0)" % (step, reads, writes))
-calls = [l.split() for l in open(results, errors="replace") if l.startswith("@@RP END sched-calls ")]
-if not calls or calls[0][3:5] != ["exit=0", "sig=0"]:
-    fail("sched-calls", " ".join(calls[0][3:]) if calls else "did not run")
-else:
-    print("  ok: sched-calls (getpriority/setpriority/nice, sched_getaffinity/setaffinity)")
+for helper, what in (("sched-calls", "getpriority/setpriority/nice, sched_getaffinity/setaffinity"),
+                     ("libc-extras", "rwlocks, select, realpath, libgen, mntent, getaddrinfo, dl*, popen, syslog")):
+    ended = [l.split() for l in open(results, errors="replace") if l.startswith("@@RP END %s " % helper)]
+    if not ended or ended[0][3:5] != ["exit=0", "sig=0"]:
+        fail(helper, " ".join(ended[0][3:]) if ended else "did not run")
+    else:
+        print("  ok: %s (%s)" % (helper, what))
 if "@@RP DONE" not in open(results, errors="replace").read():
     fail("boot", "no @@RP DONE")
 if status != 33:

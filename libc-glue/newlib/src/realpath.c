@@ -90,14 +90,15 @@ char *realpath(const char *__restrict path, char *__restrict resolved)
 			if (k < 0)
 				return NULL;
 			link[k] = '\0';
-			/* The link's text replaces the component; the unresolved remainder follows it. */
-			if ((size_t)k + strlen(p) + 2 > sizeof rest) {
+			/* The link's text replaces the component; the unresolved remainder (empty, or starting
+			   with its '/') follows it. */
+			size_t remainder = strlen(p);
+			if ((size_t)k + remainder + 1 > sizeof rest) {
 				errno = ENAMETOOLONG;
 				return NULL;
 			}
-			memmove(rest + k + 1, p, strlen(p) + 1);
+			memmove(rest + k, p, remainder + 1);
 			memcpy(rest, link, (size_t)k);
-			rest[k] = '/';
 			p = rest;
 			if (link[0] == '/') {
 				len = 1;
