@@ -44,20 +44,17 @@ int setpriority(int which, id_t who, int prio)
 	return (int)rp_result(rp_raw_syscall3(RP_NR_setpriority, which, who, prio));
 }
 
-/* The new nice value; -1 with errno on failure (a caller tells -1 from an error by clearing errno first).
-   The value is clamped to Linux's range -20..19 before it is set, as glibc does. */
+/* The new nice value; -1 with errno on failure (a caller tells -1 from an error by clearing errno first;
+   errno is left alone otherwise). The kernel clamps the value to -20..19. */
 int nice(int increment)
 {
+	int saved = errno;
 	errno = 0;
 	int old = getpriority(PRIO_PROCESS, 0);
 	if (old == -1 && errno)
 		return -1;
-	int wanted = old + increment;
-	if (wanted > 19)
-		wanted = 19;
-	if (wanted < -20)
-		wanted = -20;
-	if (setpriority(PRIO_PROCESS, 0, wanted) < 0) {
+	errno = saved;
+	if (setpriority(PRIO_PROCESS, 0, old + increment) < 0) {
 		if (errno == EACCES)
 			errno = EPERM; /* POSIX's error for nice() */
 		return -1;

@@ -82,7 +82,8 @@ long sys_getpriority(uint64_t which, uint64_t who)
 }
 
 // Sets every target's nice value to `value` clamped to -20..19. Lowering it (raising the priority) is
-// allowed up to RLIMIT_NICE (20 - nice <= the soft limit; there is no CAP_SYS_NICE), else -EACCES, as Linux.
+// allowed up to the target's RLIMIT_NICE (20 - nice <= the soft limit; nobody has CAP_SYS_NICE), else that
+// target is skipped and the call answers -EACCES, as Linux's set_one_prio.
 long sys_setpriority(uint64_t which, uint64_t who, uint64_t value)
 {
 	Process *named;
@@ -94,7 +95,7 @@ long sys_setpriority(uint64_t which, uint64_t who, uint64_t value)
 	for (Process *p : all_processes()) {
 		if (!targeted(p, which, who, named))
 			continue;
-		if (nice < p->nice && static_cast<uint64_t>(20 - nice) > current()->limits[rlimit_nice].soft) {
+		if (nice < p->nice && static_cast<uint64_t>(20 - nice) > p->limits[rlimit_nice].soft) {
 			result = -EACCES;
 			continue;
 		}
@@ -119,16 +120,17 @@ long sys_sched_getaffinity(uint64_t pid, uint64_t length, uint64_t user_mask)
 	return sizeof mask;
 }
 
-// Accepted when the mask includes CPU 0 (bits past the given length count as zero); a mask of no online
-// CPU is -EINVAL, as Linux.
+// Accepted when the mask includes CPU 0. As Linux, the mask is read first (its first 8 bytes, fewer when
+// the length is shorter, the rest counting as zero: -EFAULT if unreadable), then the thread is looked up;
+// a mask of no online CPU is -EINVAL.
 long sys_sched_setaffinity(uint64_t pid, uint64_t length, uint64_t user_mask)
 {
-	uint8_t first = 0;
-	if (length > 0 && copy_from_user(&first, user_mask, 1))
+	uint64_t mask = 0;
+	if (copy_from_user(&mask, user_mask, length < sizeof mask ? length : sizeof mask))
 		return -EFAULT;
 	if (!process_named(pid))
 		return -ESRCH;
-	return (first & 1) ? 0 : -EINVAL;
+	return (mask & 1) ? 0 : -EINVAL;
 }
 
 } // namespace kernel

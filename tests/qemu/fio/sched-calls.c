@@ -47,6 +47,8 @@ int main(void)
 	/* libc's nice(): the new value, and nice(0) changes nothing (fio calls it for every job). */
 	errno = 0;
 	CHECK(nice(0) == 19 && errno == 0);
+	errno = EBADF; /* untouched on success */
+	CHECK(nice(0) == 19 && errno == EBADF);
 	/* Lowering nice needs RLIMIT_NICE >= 20 - nice: with the limit at 0, -EACCES (nice() says EPERM). */
 	struct rlimit keep, none = {0, 0};
 	CHECK(getrlimit(RLIMIT_NICE, &keep) == 0);
@@ -75,6 +77,9 @@ int main(void)
 	CHECK(raw(SYS_sched_setaffinity, 0, 8, (long)&cpu0) == 0);
 	CHECK(raw(SYS_sched_setaffinity, syscall(SYS_gettid), 8, (long)&cpu0) == 0);
 	CHECK(raw(SYS_sched_setaffinity, 0, 8, (long)&cpu1) == -EINVAL);
+	CHECK(raw(SYS_sched_setaffinity, 0, 0, (long)&cpu0) == -EINVAL); /* no bytes: an empty mask */
+	CHECK(raw(SYS_sched_setaffinity, 0, 1, (long)&cpu0) == 0);       /* short masks are zero-extended */
+	CHECK(raw(SYS_sched_setaffinity, 999999, 8, (long)&cpu0) == -ESRCH);
 	CHECK(raw(SYS_sched_setaffinity, 0, 8, 16) == -EFAULT);
 	cpu_set_t set;
 	CHECK(sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) == 1 && CPU_ISSET(0, &set));
