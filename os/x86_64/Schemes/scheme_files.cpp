@@ -184,8 +184,7 @@ long scheme_create_call(uint64_t user_name, uint64_t user_view)
 		return -EINVAL;
 	if (n < 0)
 		return n;
-	rp_kernel_scheme_view probe{};
-	if (copy_to_user(user_view, &probe, sizeof probe) < 0) // a bad view pointer fails before anything exists
+	if (check_user_range(user_view, sizeof(rp_kernel_scheme_view)) < 0) // unmapped: fail before anything exists
 		return -EFAULT;
 	FdTable *table = current_fd_table();
 	if (!table)
