@@ -344,9 +344,28 @@ void test_waking_a_sleeping_server(void **)
 	start(s);
 	// The server sleeps on the request tail: the kernel's publish must wake it (futex on the tail word).
 	__atomic_store_n(&reinterpret_cast<rp_ring_header *>(s.view.sq)->tail_waiters, 1u, __ATOMIC_RELEASE);
+	// ... and a server sleeping in poll(2) on its scheme fd is told too, inside the forwarding call.
+	File *server_file = table->peek(s.fd);
+	assert_int_equal(server_file->poll() & POLLIN_, 0);
+	struct Seen {
+		unsigned calls = 0;
+		uint32_t events = 0;
+	} seen;
+	ReadinessWaiter waiter;
+	waiter.context = &seen;
+	waiter.wake = [](ReadinessWaiter *w, uint32_t events) {
+		auto *c = static_cast<Seen *>(w->context);
+		++c->calls;
+		c->events = events;
+	};
+	server_file->add_waiter(&waiter);
 	Result<int> fd = vfs_openat(AT_FDCWD_, "demo:f", O_RDONLY_, 0);
 	assert_true(fd.ok());
 	assert_int_equal(page_run_wakes, 1);
+	assert_int_equal(seen.calls, 1);
+	assert_true(seen.events & POLLIN_); // the request was there when the waiter ran
+	server_file->remove_waiter(&waiter);
+	assert_int_equal(server_file->poll() & POLLIN_, 0); // answered and consumed
 	// While a client waits, the kernel counts itself among the reply ring's sleepers, so the server wakes it.
 	s.answer = [](Server &srv, const rp_sqe &req, char *) -> int64_t {
 		assert_int_equal(reinterpret_cast<rp_ring_header *>(srv.view.cq)->tail_waiters, 1);

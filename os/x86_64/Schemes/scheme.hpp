@@ -61,6 +61,9 @@ struct Scheme {
 	Pending pending[request_entries];
 	bool slot_busy[slot_count];
 	uint64_t next_tag;
+	// Called after requests were published (the server's scheme fd wakes its poll waiters); may be null.
+	void (*requests_published)(void *context);
+	void *requests_context;
 };
 
 // Layout of the ring page (offsets into ring_memory), fixed so the host test can check what user space sees.

@@ -15,9 +15,14 @@ namespace {
 // scheme, so clients waiting on it get EPIPE and the name is an ordinary path again.
 class SchemeServerFile final : public File {
 public:
-	explicit SchemeServerFile(Scheme *scheme) : File(FileKind::other, O_RDWR_), scheme_(scheme) {}
+	explicit SchemeServerFile(Scheme *scheme) : File(FileKind::other, O_RDWR_), scheme_(scheme)
+	{
+		scheme_->requests_published = [](void *self) { static_cast<SchemeServerFile *>(self)->notify_readiness(); };
+		scheme_->requests_context = this;
+	}
 	~SchemeServerFile() override
 	{
+		scheme_->requests_published = nullptr;
 		scheme_kill(scheme_);
 		scheme_unref(scheme_);
 	}

@@ -234,6 +234,8 @@ Result<int64_t> scheme_forward(Scheme *s, rp_sqe request, int slot, bool fire_an
 	*p = Scheme::Pending{request.user_data, 0, slot, true, false, fire_and_forget};
 	if (s->requests.publish())
 		futex_wake_page_run(s->ring_run, sq_header_offset + offsetof(rp_ring_header, tail), UINT32_MAX);
+	if (s->requests_published)
+		s->requests_published(s->requests_context);
 	if (fire_and_forget)
 		return int64_t(0);
 
