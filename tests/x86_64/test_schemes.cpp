@@ -381,6 +381,38 @@ void test_waking_a_sleeping_server(void **)
 	assert_int_equal(unmap_user(s.view.data, size_t(slot_count) * slot_size), 0);
 }
 
+// With every slot in use (16 requests from other threads), a request waits for one instead of failing.
+void test_waiting_for_a_slot(void **)
+{
+	static Server s;
+	s = Server{};
+	start(s);
+	Result<int> fd = vfs_openat(AT_FDCWD_, "demo:f", O_RDWR_, 0);
+	assert_true(fd.ok());
+	Scheme *scheme = scheme_find("demo", 4);
+	for (uint32_t i = 0; i < slot_count; ++i)
+		assert_int_equal(scheme_take_slot(scheme), int(i));
+	assert_int_equal(scheme_take_slot(scheme), -1);
+	static unsigned waits;
+	waits = 0;
+	host::set_wait_hook([](void *arg) {
+		if (++waits == 3)
+			scheme_free_slot(static_cast<Scheme *>(arg), 5); // another thread's request finished
+		s.step();
+	}, scheme);
+	char buf[4];
+	assert_int_equal(rc(table->peek(fd.value())->pread(IoBuffer::kernel(buf, 4), 0)), 4);
+	assert_int_equal(s.last.addr, 5);
+	assert_true(waits >= 3);
+	assert_int_equal(scheme_take_slot(scheme), 5); // given back after the request
+	// The server dies while a request waits for a slot: EPIPE.
+	host::set_wait_hook([](void *) { s.die = true; s.step(); }, nullptr);
+	assert_int_equal(rc(table->peek(fd.value())->pread(IoBuffer::kernel(buf, 4), 0)), -EPIPE);
+	assert_true(table->close(fd.value()).ok());
+	assert_int_equal(unmap_user(s.view.sq, ring_bytes), 0);
+	assert_int_equal(unmap_user(s.view.data, size_t(slot_count) * slot_size), 0);
+}
+
 } // namespace
 
 int main()
@@ -392,6 +424,7 @@ int main()
 		cmocka_unit_test_setup_teardown(test_only_missing_paths_of_registered_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_death_and_hostility, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_waking_a_sleeping_server, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_waiting_for_a_slot, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

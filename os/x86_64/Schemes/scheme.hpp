@@ -89,13 +89,16 @@ void scheme_ref(Scheme *scheme);
 void scheme_unref(Scheme *scheme);
 
 // Sends request (its user_data is replaced by the tag) and, unless fire_and_forget, blocks until the server
-// answers: the reply's result, or EPIPE (server gone or ring broken), EAGAIN (request_entries in flight),
-// EINTR (the caller is being killed). slot: the slot the request names (or -1). On success the caller still
+// answers: the reply's result, or EPIPE (server gone or ring broken), EINTR (the caller is being killed). With
+// request_entries in flight it first waits for one to finish (a fire-and-forget request gives up: EAGAIN). slot: the slot the request names (or -1). On success the caller still
 // owns it (to copy a Read's bytes out) and frees it; on any error it is no longer the caller's (freed, or
 // kept by an interrupted request until its reply), nor after a fire-and-forget request.
 Result<int64_t> scheme_forward(Scheme *scheme, rp_sqe request, int slot, bool fire_and_forget = false);
 // A free slot (marked busy), or -1.
 int scheme_take_slot(Scheme *scheme);
+// A free slot, waiting for one while all are in use (each belongs to a request the server will answer): the
+// slot, EPIPE (the server is gone) or EINTR (the caller is being killed).
+Result<int> scheme_wait_slot(Scheme *scheme);
 void scheme_free_slot(Scheme *scheme, int slot);
 inline char *scheme_slot(Scheme *scheme, int slot) { return scheme->data + size_t(slot) * slot_size; }
 

@@ -42,8 +42,9 @@ private:
 
 // A client's fd: one handle of the server. Read/Write go out as READ/WRITE (the server keeps the position, as
 // the hosted OS's scheme fds do), Pread/Pwrite with their offset; at most one slot (64 KiB) per request, so a
-// larger transfer is short. Waiting for the server ignores O_NONBLOCK and the ring's no-wait attempt: the
-// server answers every request, so the wait is bounded by it, as a regular file's read by the disk.
+// larger transfer is short. Waiting for the server (or for a free slot) ignores O_NONBLOCK and the ring's
+// no-wait attempt: the server answers every request, so the wait is bounded by it, as a regular file's read by
+// the disk; and an EAGAIN here would park a ring op on a file that never reports readiness.
 class SchemeFile final : public File {
 public:
 	SchemeFile(Scheme *scheme, uint64_t handle, uint32_t flags) : File(FileKind::other, flags), scheme_(scheme), handle_(handle)
@@ -83,9 +84,7 @@ private:
 	{
 		const bool in = opcode == RP_OP_READ || opcode == RP_OP_PREAD;
 		const size_t length = buf.length() < slot_size ? buf.length() : slot_size;
-		int slot = scheme_take_slot(scheme_);
-		if (slot < 0)
-			return Error(EAGAIN);
+		int slot = TRY(scheme_wait_slot(scheme_));
 		char *bytes = scheme_slot(scheme_, slot);
 		if (!in) {
 			// In page-sized pieces, so a fault part-way forwards what was readable (Linux's short write).
@@ -162,9 +161,13 @@ Result<FileRef> scheme_open(const char *path, uint32_t flags, uint32_t mode, boo
 	size_t rest_bytes = strlen(rest) + 1;
 	if (rest_bytes > slot_size)
 		return Error(ENAMETOOLONG);
-	int slot = scheme_take_slot(s);
-	if (slot < 0)
-		return Error(EAGAIN);
+	scheme_ref(s); // the server may die while we wait (for a slot or for its answer)
+	Result<int> slot_or_error = scheme_wait_slot(s);
+	if (!slot_or_error.ok()) {
+		scheme_unref(s);
+		return Error(slot_or_error.error());
+	}
+	int slot = slot_or_error.value();
 	memcpy(scheme_slot(s, slot), rest, rest_bytes);
 	rp_sqe request{};
 	request.opcode = RP_OP_OPEN;
@@ -172,7 +175,6 @@ Result<FileRef> scheme_open(const char *path, uint32_t flags, uint32_t mode, boo
 	request.offset = mode;
 	request.addr = uint64_t(slot);
 	request.len = rest_bytes;
-	scheme_ref(s); // the server may die while we wait
 	Result<int64_t> r = scheme_forward(s, request, slot);
 	if (r.ok())
 		scheme_free_slot(s, slot);

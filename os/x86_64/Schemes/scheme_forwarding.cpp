@@ -189,6 +189,21 @@ Result<Scheme *> scheme_register(const char *name, size_t length, rp_kernel_sche
 	return s;
 }
 
+Result<int> scheme_wait_slot(Scheme *s)
+{
+	for (;;) {
+		if (s->dead)
+			return Error(EPIPE);
+		int slot = scheme_take_slot(s);
+		if (slot >= 0)
+			return slot;
+		if (stop_requested())
+			return Error(EINTR);
+		wait_for_event(no_deadline);
+		drain_replies(s); // a late reply to an interrupted request frees its slot
+	}
+}
+
 int scheme_take_slot(Scheme *s)
 {
 	for (uint32_t i = 0; i < slot_count; ++i)
@@ -211,16 +226,29 @@ Result<int64_t> scheme_forward(Scheme *s, rp_sqe request, int slot, bool fire_an
 		scheme_free_slot(s, slot);
 		return Error(EPIPE);
 	}
-	drain_replies(s); // replies to orphans free their entries
+	// A free entry of the in-flight table; when all are taken (many threads, or closes the server has not
+	// answered yet), wait for replies as a caller waits for its own: the request ring never overflows.
 	Scheme::Pending *p = nullptr;
-	for (auto &candidate : s->pending)
-		if (!candidate.used) {
-			p = &candidate;
-			break;
+	for (;;) {
+		drain_replies(s); // replies to orphans free their entries
+		if (s->dead) {
+			scheme_free_slot(s, slot);
+			return Error(EPIPE);
 		}
-	if (!p) {
-		scheme_free_slot(s, slot);
-		return Error(EAGAIN); // as the hosted OS: more than the ring's worth in flight
+		for (auto &candidate : s->pending)
+			if (!candidate.used) {
+				p = &candidate;
+				break;
+			}
+		if (p)
+			break;
+		if (stop_requested()) {
+			scheme_free_slot(s, slot);
+			return Error(EINTR);
+		}
+		if (fire_and_forget)
+			return Error(EAGAIN); // a close from a destructor does not wait: the server keeps a stale handle
+		wait_for_event(no_deadline);
 	}
 	request.user_data = s->next_tag++;
 	request.flags = 0;
