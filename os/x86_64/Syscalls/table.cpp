@@ -133,6 +133,8 @@ long dispatch(Frame *frame, uint64_t number, uint64_t a0, uint64_t a1, uint64_t 
 		return ring_enter(a0, a1, a2, a3);
 	case RP_SYS_RING_DESTROY:
 		return ring_destroy(a0);
+	case RP_SYS_SCHEME_CREATE:
+		return scheme_create(a0, a1);
 	default: {
 		// The file and time families keep their own tables (file_calls.cpp, time_calls.cpp).
 		long result = file_call(number, a0, a1, a2, a3, a4);
