@@ -220,7 +220,9 @@ void scheme_free_slot(Scheme *s, int slot)
 		s->slot_busy[slot] = false;
 }
 
-Result<int64_t> scheme_forward(Scheme *s, rp_sqe request, int slot, bool fire_and_forget)
+namespace {
+
+Result<int64_t> forward(Scheme *s, rp_sqe request, int slot, bool fire_and_forget)
 {
 	if (s->dead) {
 		scheme_free_slot(s, slot);
@@ -246,8 +248,10 @@ Result<int64_t> scheme_forward(Scheme *s, rp_sqe request, int slot, bool fire_an
 			scheme_free_slot(s, slot);
 			return Error(EINTR);
 		}
-		if (fire_and_forget)
+		if (fire_and_forget) {
+			scheme_free_slot(s, slot);
 			return Error(EAGAIN); // a close from a destructor does not wait: the server keeps a stale handle
+		}
 		wait_for_event(no_deadline);
 	}
 	request.user_data = s->next_tag++;
@@ -269,7 +273,6 @@ Result<int64_t> scheme_forward(Scheme *s, rp_sqe request, int slot, bool fire_an
 
 	// Sleep until the reply is there. Counting ourselves in the CQ's tail_waiters makes the server's publish
 	// ask for a wake-up (a FUTEX_WAKE system call), and the end of any system call ends wait_for_event.
-	scheme_ref(s);
 	__atomic_fetch_add(&s->cq->tail_waiters, 1, __ATOMIC_SEQ_CST);
 	int64_t result = 0;
 	int error = EPIPE; // 0: result is the reply
@@ -293,10 +296,19 @@ Result<int64_t> scheme_forward(Scheme *s, rp_sqe request, int slot, bool fire_an
 		wait_for_event(no_deadline);
 	}
 	__atomic_fetch_sub(&s->cq->tail_waiters, 1, __ATOMIC_SEQ_CST);
-	scheme_unref(s);
 	if (error)
 		return Error(error);
 	return result;
+}
+
+} // namespace
+
+Result<int64_t> scheme_forward(Scheme *s, rp_sqe request, int slot, bool fire_and_forget)
+{
+	scheme_ref(s); // a server that dies while we wait must leave the object valid until we look
+	Result<int64_t> r = forward(s, request, slot, fire_and_forget);
+	scheme_unref(s);
+	return r;
 }
 
 } // namespace kernel::schemes
