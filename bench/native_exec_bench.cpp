@@ -100,17 +100,14 @@ double copy_plain(int in, int out, double budget, char* buf)
 
 // --- open-read-close ---
 
-Task<void> chained_orc(Exec& ex, const char* path, char* buf, uint64_t n, int64_t* bad)
+// reg: the ring register this coroutine's chains pass the fd through (concurrent chains need one each).
+Task<void> chained_orc(Exec& ex, const char* path, char* buf, uint64_t n, uint32_t reg, int64_t* bad)
 {
 	namespace entry = exec::entry;
 	for (uint64_t i = 0; i < n; ++i) {
-		// A named array: GCC 12 cannot keep a braced temporary array alive across co_await (docs/executor.md).
-		const rp_sqe steps[3] = {
-		    entry::with_registers(entry::open(path, O_RDONLY | O_CLOEXEC), RP_REG_STORE(0)),
-		    entry::with_registers(entry::read(-1, buf, 4096, 0), RP_REG_LOAD(RP_REG_FIELD_FD, 0)),
-		    entry::with_registers(entry::close(-1), RP_REG_LOAD(RP_REG_FIELD_FD, 0)),
-		};
-		auto r = co_await ex.chain(steps);
+		auto r = co_await ex.chain(entry::with_registers(entry::open(path, O_RDONLY | O_CLOEXEC), RP_REG_STORE(reg)),
+		                           entry::with_registers(entry::read(-1, buf, 4096, 0), RP_REG_LOAD(RP_REG_FIELD_FD, reg)),
+		                           entry::with_registers(entry::close(-1), RP_REG_LOAD(RP_REG_FIELD_FD, reg)));
 		if (r.step[0].value < 0 || r.step[1].value != 4096 || r.step[2].value != 0)
 			++*bad;
 	}
@@ -131,17 +128,19 @@ Task<void> stepwise_orc(Exec& ex, const char* path, char* buf, uint64_t n, int64
 	}
 }
 
+// Chains per second with `lanes` coroutines each running 256 in a row (make(lane, &bad) builds one).
 template <class Make>
-double orc_rate(Exec& ex, double budget, Make make)
+double orc_rate(Exec& ex, double budget, uint32_t lanes, Make make)
 {
 	uint64_t done = 0;
 	int64_t bad = 0;
 	auto start = Clock::now();
 	do {
-		ex.spawn(make(&bad));
+		for (uint32_t l = 0; l < lanes; ++l)
+			ex.spawn(make(l, &bad));
 		if (int err = ex.run(); err < 0)
 			die("executor", err);
-		done += 256;
+		done += 256 * lanes;
 	} while (seconds_since(start) < budget);
 	if (bad)
 		die("open-read-close gave wrong results", EIO);
@@ -210,14 +209,17 @@ int main(int argc, char** argv)
 	char orc_buf[4096];
 	const char* sp = small.c_str();
 
-	std::vector<double> ex16, ex1, plain, chain, step, sys;
+	std::vector<double> ex16, ex1, plain, chain, step, chain4, step4, sys;
+	static char orc_bufs[4][4096];
 	for (int r = 0; r < rounds; ++r) {
 		std::fprintf(stderr, "\rnative-exec-bench: round %d/%d", r + 1, rounds);
 		ex16.push_back(copy_executor(*ex, in, out, 16, budget, bufs));
 		plain.push_back(copy_plain(in, out, budget, bufs[0].get()));
 		ex1.push_back(copy_executor(*ex, in, out, 1, budget, bufs));
-		chain.push_back(orc_rate(*ex, budget, [&](int64_t* bad) { return chained_orc(*ex, sp, orc_buf, 256, bad); }));
-		step.push_back(orc_rate(*ex, budget, [&](int64_t* bad) { return stepwise_orc(*ex, sp, orc_buf, 256, bad); }));
+		chain.push_back(orc_rate(*ex, budget, 1, [&](uint32_t, int64_t* bad) { return chained_orc(*ex, sp, orc_buf, 256, 0, bad); }));
+		step.push_back(orc_rate(*ex, budget, 1, [&](uint32_t, int64_t* bad) { return stepwise_orc(*ex, sp, orc_buf, 256, bad); }));
+		chain4.push_back(orc_rate(*ex, budget, 4, [&](uint32_t l, int64_t* bad) { return chained_orc(*ex, sp, orc_bufs[l], 256, l, bad); }));
+		step4.push_back(orc_rate(*ex, budget, 4, [&](uint32_t l, int64_t* bad) { return stepwise_orc(*ex, sp, orc_bufs[l], 256, bad); }));
 		sys.push_back(orc_plain(sp, orc_buf, budget));
 	}
 	std::fprintf(stderr, "\n");
@@ -230,14 +232,16 @@ int main(int argc, char** argv)
 
 	const double mib = 1024.0 * 1024.0;
 	const double c16 = median(ex16) / mib, c1 = median(ex1) / mib, cp = median(plain) / mib;
-	const double oc = median(chain), os = median(step), oy = median(sys);
+	const double oc = median(chain), os = median(step), oy = median(sys), oc4 = median(chain4), os4 = median(step4);
 	std::printf("| benchmark | unit | executor | baseline | ratio (executor / baseline) |\n|---|---|---:|---:|---:|\n");
 	std::printf("| copy 64 MiB, 128 KiB pieces: executor, 16 lanes vs pread/pwrite loop | MiB/s | %.0f | %.0f | %.2f |\n", c16, cp, c16 / cp);
 	std::printf("| copy 64 MiB, 128 KiB pieces: executor, 1 lane vs pread/pwrite loop | MiB/s | %.0f | %.0f | %.2f |\n", c1, cp, c1 / cp);
 	std::printf("| open-read(4 KiB)-close: chain with registers vs the three ops awaited in turn | chains/s | %.0f | %.0f | %.2f |\n", oc, os, oc / os);
+	std::printf("| open-read(4 KiB)-close, 4 coroutines: chains (a register each) vs the ops awaited in turn | chains/s | %.0f | %.0f | %.2f |\n", oc4, os4, oc4 / os4);
 	std::printf("| open-read(4 KiB)-close: chain with registers vs plain open/pread/close | chains/s | %.0f | %.0f | %.2f |\n", oc, oy, oc / oy);
 	std::printf("(median of %d rounds of %.1f s each; 2 cores shared: compare ratios, not absolute figures)\n", rounds, budget);
 	std::printf("exec-copy-16\tMiB/s\t%.1f\nexec-copy-1\tMiB/s\t%.1f\nplain-copy\tMiB/s\t%.1f\n", c16, c1, cp);
 	std::printf("orc-chain\tchains/s\t%.1f\norc-stepwise\tchains/s\t%.1f\norc-syscalls\tchains/s\t%.1f\n", oc, os, oy);
+	std::printf("orc-chain-4\tchains/s\t%.1f\norc-stepwise-4\tchains/s\t%.1f\n", oc4, os4);
 	return 0;
 }
