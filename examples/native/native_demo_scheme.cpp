@@ -56,6 +56,7 @@ struct Server {
 	rp_scheme_server* scheme = nullptr;
 	int backing = -1; // the numbers
 	bool stopping = false;
+	bool failed = false; // gave up waiting for a request
 	uint64_t requests = 0, replies = 0, bytes_served = 0;
 	uint32_t busy = 0, max_busy = 0; // requests being served at once
 	uint64_t motd_pos = 0, numbers_pos = 0; // positions for plain Read
@@ -65,10 +66,13 @@ struct Server {
 Task<int> next_request(Exec& ex, Server& s, rp_scheme_request* req)
 {
 	int64_t idle_ns = 50 * 1000;
+	const int64_t give_up = ex.now_ns() + 30ll * 1000 * 1000 * 1000; // a client that vanished without "stop"
 	for (;;) {
 		int err = rp_scheme_server_next(s.scheme, req, 0);
 		if (err != -ETIME)
 			co_return err;
+		if (ex.now_ns() > give_up)
+			co_return -ETIME;
 		(void)co_await ex.sleep_for(idle_ns); // -ETIME when it fires: the expected result
 		if (idle_ns < 2 * 1000 * 1000)
 			idle_ns *= 2;
@@ -144,8 +148,11 @@ Task<void> request_loop(Exec& ex, Server& s)
 {
 	while (!s.stopping) {
 		rp_scheme_request req;
-		if (co_await next_request(ex, s, &req) != 0)
+		if (int err = co_await next_request(ex, s, &req); err != 0) {
+			fprintf(stderr, "native-demo-scheme: server: waiting for requests: %s\n", strerror(-err));
+			s.failed = true;
 			break;
+		}
 		++s.requests;
 		ex.spawn(serve(ex, s, req));
 	}
@@ -199,7 +206,7 @@ Task<void> fill_backing(Exec& ex, int fd, uint64_t piece_index, int64_t* error)
 	       (unsigned long long)ex->stats().submitted, (unsigned long long)ex->stats().enters);
 	fflush(stdout);
 	rp_scheme_server_destroy(s.scheme);
-	_exit(s.requests == s.replies ? 0 : 16);
+	_exit(s.requests == s.replies && !s.failed ? 0 : 16);
 }
 
 // --- the client ---

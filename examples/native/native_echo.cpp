@@ -89,7 +89,8 @@ Task<void> connection(Exec& ex, int fd, Totals& t)
 Task<void> accept_loop(Exec& ex, int listener, Totals& t)
 {
 	while (t.accepted < t.clients && !t.error) {
-		Completion a = co_await ex.accept(listener, SOCK_CLOEXEC);
+		// Bounded: a client that never connects (its Connect failed) must not leave the server waiting forever.
+		Completion a = co_await ex.accept(listener, SOCK_CLOEXEC).within(10ll * 1000 * 1000 * 1000);
 		if (!a.ok()) {
 			fail(t, a.value);
 			break;
