@@ -676,6 +676,15 @@ public:
 	// N entries the OS runs in order without the program (see Chain).
 	template <uint32_t N>
 	Chain<N> chain(const rp_sqe (&entries)[N]) { return Chain<N>(this, entries); }
+	// The same with the entries as arguments: `co_await ex.chain(a, b, c)`. Inside a coroutine prefer this (or a
+	// named array) to chain({a, b, c}): GCC 12 cannot keep a braced temporary array alive across a co_await
+	// ("array used as initializer").
+	template <class... Rest>
+	Chain<1 + sizeof...(Rest)> chain(const rp_sqe& first, const Rest&... rest)
+	{
+		const rp_sqe entries[] = {first, rest...};
+		return Chain<1 + sizeof...(Rest)>(this, entries);
+	}
 	// Any other native opcode, built by the caller (the executor sets user_data).
 	Op submit(const rp_sqe& s) { return Op(this, s); }
 
@@ -725,7 +734,7 @@ private:
 		native::SqProducer& sq = backend_.sq();
 		while (cancel_count_) {
 			uint32_t target = cancel_targets_[cancel_count_ - 1];
-			uint32_t index;
+			uint32_t index = 0;
 			if (!take_slot(&index))
 				break;
 			rp_sqe c = entry::make(RP_OP_CANCEL);
@@ -747,7 +756,7 @@ private:
 			if (!room.ok() || room.value() < op->count_ || Slots - in_flight_ < op->count_)
 				break;
 			for (uint32_t i = 0; i < op->count_; ++i) {
-				uint32_t index;
+				uint32_t index = 0; // set by take_slot (room was checked); the initializer quiets -O2
 				(void)take_slot(&index);
 				op->steps_[i].user_data = tag_of(index);
 				(void)sq.push(op->steps_[i]); // room was checked
