@@ -220,7 +220,7 @@ void test_refused_entries(void**)
 	assert_int_equal(cs[0].result, -EINVAL);
 }
 
-// The path of an open in a chain is the OS's own copy: the program may reuse its buffer once enter returns.
+// A chain whose steps all complete inside enter: the program may reuse the path's buffer once enter returns.
 void test_paths_are_copied_at_submission(void**)
 {
 	TestRing r;
@@ -242,6 +242,84 @@ void test_paths_are_copied_at_submission(void**)
 	assert_memory_equal(buf, "kept", 4);
 }
 
+// A step that waits (a pipe read with nothing to read yet): the chain leaves enter with nothing completed, and
+// the rest runs when the pipe is written, its completions in chain order.
+void test_a_waiting_step_hands_the_chain_on(void**)
+{
+	TestRing r;
+	TempFile f;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	char buf[16] = {};
+	r.push(tagged(entry::nop(), 1));
+	r.push(tagged(entry::read_stream(p[0], buf, sizeof buf), 2, RP_REG_STORE(1), true));
+	r.push(tagged(entry::write(f.fd, buf, 0, 0), 3, RP_REG_LOAD(RP_REG_FIELD_LEN, 1), true));
+	assert_int_equal(r.enter(0), 3);
+	Completion c;
+	assert_true(r.pop(&c)); // the NOP ended inline, before the wait
+	assert_int_equal(c.user_data, 1);
+	assert_false(r.pop(&c));
+	assert_int_equal(write(p[1], "late data", 9), 9);
+	c = r.wait();
+	assert_int_equal(c.user_data, 2);
+	assert_int_equal(c.result, 9);
+	c = r.wait();
+	assert_int_equal(c.user_data, 3);
+	assert_int_equal(c.result, 9);
+	char back[16] = {};
+	assert_int_equal(pread(f.fd, back, sizeof back, 0), 9);
+	assert_memory_equal(back, "late data", 9);
+	close(p[0]);
+	close(p[1]);
+}
+
+// The paths of steps that run after enter returned are the OS's copies.
+void test_paths_of_later_steps_are_copied(void**)
+{
+	TestRing r;
+	TempFile f;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	char path[64];
+	strcpy(path, f.path);
+	char buf[4];
+	r.push(tagged(entry::read_stream(p[0], buf, sizeof buf), 1));
+	r.push(tagged(entry::open(path, O_RDONLY), 2, RP_REG_STORE(0), true));
+	r.push(tagged(entry::close(-1), 3, RP_REG_LOAD(RP_REG_FIELD_FD, 0), true));
+	assert_int_equal(r.enter(0), 3);
+	strcpy(path, "/nonexistent");
+	assert_int_equal(write(p[1], "go", 2), 2);
+	std::vector<Completion> cs;
+	while (cs.size() < 3)
+		cs.push_back(r.wait());
+	assert_int_equal(result_of(cs, 1), 2);
+	assert_true(result_of(cs, 2) >= 0);
+	assert_int_equal(result_of(cs, 3), 0);
+	close(p[0]);
+	close(p[1]);
+}
+
+// Destroying the ring while a chain waits: the waiting step is cancelled and teardown does not hang.
+void test_teardown_with_a_waiting_chain(void**)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	char buf[4];
+	{
+		TestRing r;
+		r.push(tagged(entry::read_stream(p[0], buf, sizeof buf), 1, RP_REG_STORE(0)));
+		r.push(tagged(entry::nop(), 2, 0, true));
+		assert_int_equal(r.enter(0), 2);
+	} // destroyed here
+	// The cancelled read took nothing.
+	assert_int_equal(write(p[1], "x", 1), 1);
+	char c = 0;
+	assert_int_equal(read(p[0], &c, 1), 1);
+	assert_int_equal(c, 'x');
+	close(p[0]);
+	close(p[1]);
+}
+
 } // namespace
 
 int main()
@@ -255,6 +333,9 @@ int main()
 	    cmocka_unit_test(test_a_register_read_before_it_is_written),
 	    cmocka_unit_test(test_refused_entries),
 	    cmocka_unit_test(test_paths_are_copied_at_submission),
+	    cmocka_unit_test(test_a_waiting_step_hands_the_chain_on),
+	    cmocka_unit_test(test_teardown_with_a_waiting_chain),
+	    cmocka_unit_test(test_paths_of_later_steps_are_copied),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

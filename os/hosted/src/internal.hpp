@@ -328,11 +328,43 @@ struct Ring {
 	void notify();
 };
 
+// Inline completions of one enter call, posted to the CQ together: one lock and one publish per batch.
+class InlineBatch {
+public:
+	explicit InlineBatch(CompletionQueue& cq) : cq_(cq) {}
+	~InlineBatch() { flush(); }
+	void add(uint64_t user_data, int64_t result, uint32_t flags)
+	{
+		if (n_ == capacity)
+			flush();
+		items_[n_++] = CompletionQueue::Pending{user_data, result, flags};
+	}
+	void flush()
+	{
+		if (n_ == 0)
+			return;
+		std::lock_guard<std::mutex> g(cq_.mu);
+		cq_.flush_locked();
+		for (unsigned i = 0; i < n_; ++i)
+			cq_.post_locked(items_[i].user_data, items_[i].result, items_[i].flags);
+		cq_.publish_locked();
+		n_ = 0;
+	}
+
+private:
+	static constexpr unsigned capacity = 64;
+	CompletionQueue& cq_;
+	unsigned n_ = 0;
+	CompletionQueue::Pending items_[capacity];
+};
+
 // Chains and registers (op_chain.cpp). Whether the entry just consumed starts a chain (the next entry is flagged
 // RP_SQE_CHAIN) or uses registers: then issue_chain consumes the rest of the chain (decrementing *left, counting
-// *consumed) and hands the whole of it to a worker.
+// *consumed), runs its steps inline for as long as they complete without waiting (their completions join
+// `batch`), and hands the rest to a worker.
 bool starts_chain(const rp_sqe& sqe, native::SqConsumer& sq);
-void issue_chain(Ring& ring, const rp_sqe& first, native::SqConsumer& sq, uint32_t* left, int* consumed);
+void issue_chain(Ring& ring, const rp_sqe& first, native::SqConsumer& sq, uint32_t* left, int* consumed,
+                 InlineBatch& batch);
 
 // Per-opcode entry point: runs inline; returns done, or queued after handing an Op on.
 using Handler = Issue (*)(Ring&, const rp_sqe&);

@@ -3,11 +3,14 @@
 // "Chains and registers").
 //
 // A chain (an entry followed by entries flagged CHAIN, consumed by one enter), or a lone entry with registers,
-// becomes one Op on the worker pool. The worker runs its steps in order on a ring of its own (one per worker
-// thread, so every opcode keeps exactly the behaviour it has when submitted alone), loading registers into a
-// step just before it starts and storing its result as soon as it ends, and posts each step's completion to
-// the program's CQ as it happens. A step that fails cancels the rest (-ECANCELED), as a failed link does on
-// Linux. Paths are copied when the entry is consumed, like every other path the OS keeps beyond enter.
+// runs its steps in order through a small native ring of the OS's own (borrowed from a pool), so every opcode
+// keeps exactly the behaviour it has when submitted alone. Registers are loaded into a step just before it
+// starts and its result is stored as soon as it ends. Steps run inside the program's enter for as long as they
+// complete without waiting; the first step that waits (a pipe read, a worker's blocking call) hands the chain,
+// with its step ring, to one Op on the worker pool, which waits for that step and runs the rest. Each step's
+// completion is posted as it ends, in chain order. A step that fails cancels the rest (-ECANCELED), as a failed
+// link does on Linux. The paths of steps left for the worker are copied before enter returns, like every other
+// path the OS keeps beyond enter.
 #include "internal.hpp"
 
 #include <ringport/native_ops.hpp>
@@ -15,6 +18,8 @@
 
 #include <cerrno>
 #include <memory>
+#include <mutex>
+#include <new>
 #include <vector>
 
 namespace ringport::hosted {
@@ -27,11 +32,15 @@ struct Step {
 	std::vector<char> path, path2;
 };
 
+struct StepRing;
+
 struct Chain {
 	Ring* ring = nullptr;
-	bool started = false; // a worker took it (set before the first step; read under Ring::mu at release)
 	rp_ring_header* regs = nullptr; // the SQ header: where the registers live
 	std::vector<Step> steps;
+	size_t next = 0;                // the step that was waiting when the chain left enter
+	StepRing* in_flight = nullptr;  // the ring that step waits in
+	bool started = false;           // a worker took it (read under Ring::mu at release)
 };
 
 Chain* chain_of(Op& op) { return reinterpret_cast<Chain*>(uintptr_t(op.scratch[0])); }
@@ -110,64 +119,61 @@ int64_t copy_paths(Step& st)
 	return 0;
 }
 
-// The worker's own ring: every step runs through it exactly as a lone submission would.
+// A ring of the OS's own that runs steps: each step is submitted to it exactly as a lone entry would be, so
+// every opcode keeps its own behaviour. Rings are pooled: a chain borrows one for as long as it runs.
 struct StepRing {
 	rp_os_ring* ring = nullptr;
 	rp_os_ring_view view{};
 	native::SqProducer sq;
 	native::CqConsumer cq;
-	~StepRing() { reset(); }
-	bool ready()
-	{
-		if (ring)
-			return true;
-		rp_os_ring_params p{2, 4, 0, 0};
-		if (rp_os_ring_create(&p, &ring, &view) < 0)
-			return false;
-		sq = native::SqProducer(view.sq, view.sqes, view.sq_indirect);
-		cq = native::CqConsumer(view.cq, view.cqes);
-		return true;
-	}
-	// Destroying cancels a step still in flight (teardown of the program's ring).
-	void reset()
-	{
-		if (ring)
-			rp_os_ring_destroy(ring);
-		ring = nullptr;
-	}
 };
-thread_local StepRing t_steps;
+
+std::mutex g_pool_mu;
+std::vector<StepRing*> g_pool;
+
+StepRing* borrow_step_ring()
+{
+	{
+		std::lock_guard<std::mutex> g(g_pool_mu);
+		if (!g_pool.empty()) {
+			StepRing* r = g_pool.back();
+			g_pool.pop_back();
+			return r;
+		}
+	}
+	auto* r = new (std::nothrow) StepRing;
+	if (!r)
+		return nullptr;
+	rp_os_ring_params p{2, 4, 0, 0};
+	if (rp_os_ring_create(&p, &r->ring, &r->view) < 0) {
+		delete r;
+		return nullptr;
+	}
+	r->sq = native::SqProducer(r->view.sq, r->view.sqes, r->view.sq_indirect);
+	r->cq = native::CqConsumer(r->view.cq, r->view.cqes);
+	return r;
+}
+
+// Back to the pool when idle (its step completed); destroyed when a step may still be in flight in it.
+void return_step_ring(StepRing* r, bool idle)
+{
+	if (!r)
+		return;
+	if (idle) {
+		std::lock_guard<std::mutex> g(g_pool_mu);
+		if (g_pool.size() < 16) {
+			g_pool.push_back(r);
+			return;
+		}
+	}
+	rp_os_ring_destroy(r->ring); // cancels a step still in flight
+	delete r;
+}
 
 bool stopping(Ring& ring)
 {
 	std::lock_guard<std::mutex> g(ring.mu);
 	return ring.stopping;
-}
-
-// Runs one step to its end. -ECANCELED when the program's ring is being torn down.
-int64_t run_step(Ring& owner, rp_sqe s)
-{
-	if (!t_steps.ready())
-		return -ENOMEM;
-	s.user_data = 1;
-	if (t_steps.sq.push(s) != RP_RING_OK)
-		return -EAGAIN;
-	t_steps.sq.publish();
-	for (;;) {
-		int r = rp_os_ring_enter(t_steps.ring, 1, 0, nullptr);
-		rp_cqe cqe;
-		int64_t result;
-		if (native::pop_completion(t_steps.cq, &cqe, &result) == RP_RING_OK) {
-			t_steps.cq.release();
-			return result;
-		}
-		if (r < 0 && r != -EINTR)
-			return r;
-		if (stopping(owner)) {
-			t_steps.reset();
-			return -ECANCELED;
-		}
-	}
 }
 
 int64_t load(Chain& c, rp_sqe& s, uint32_t which, uint32_t reg)
@@ -185,57 +191,120 @@ void store(Chain& c, uint32_t reg, int64_t value)
 	__atomic_fetch_or(&c.regs->registers_set, 1u << reg, __ATOMIC_RELEASE);
 }
 
-int64_t start_and_run(Chain& c, Step& st)
+// A step's result is known: store it if asked to.
+void step_ended(Chain& c, size_t i, int64_t r)
 {
-	if (st.early < 0)
-		return st.early;
+	const rp_sqe& s = c.steps[i].sqe;
+	if (r >= 0 && (s.flags & RP_SQE_REGISTERS) && (s.priority & (1u << 10)))
+		store(c, (s.priority >> 11) & 3, r);
+}
+
+bool take_result(StepRing& sr, int64_t* result)
+{
+	rp_cqe cqe;
+	if (native::pop_completion(sr.cq, &cqe, result) != RP_RING_OK)
+		return false;
+	sr.cq.release();
+	return true;
+}
+
+// Starts step i on sr and runs it as far as it goes without waiting. True with *result when it ended (or could
+// not start); false when it waits in sr for readiness, a timer or a worker of sr's.
+bool start_step(Chain& c, size_t i, StepRing& sr, int64_t* result)
+{
+	Step& st = c.steps[i];
+	if (st.early < 0) {
+		*result = st.early;
+		return true;
+	}
 	rp_sqe s = st.sqe;
 	if (s.flags & RP_SQE_REGISTERS) {
 		uint32_t spec = s.priority;
+		int64_t e = 0;
 		if (uint32_t f1 = spec & 7; f1)
-			if (int64_t e = load(c, s, f1, (spec >> 3) & 3); e < 0)
-				return e;
-		if (uint32_t f2 = (spec >> 5) & 7; f2)
-			if (int64_t e = load(c, s, f2, (spec >> 8) & 3); e < 0)
-				return e;
+			e = load(c, s, f1, (spec >> 3) & 3);
+		if (uint32_t f2 = (spec >> 5) & 7; f2 && e == 0)
+			e = load(c, s, f2, (spec >> 8) & 3);
+		if (e < 0) {
+			*result = e;
+			return true;
+		}
 	}
 	s.flags &= uint8_t(~(RP_SQE_CHAIN | RP_SQE_REGISTERS));
 	s.priority = 0;
-	int64_t r = run_step(*c.ring, s);
-	if (r >= 0 && (st.sqe.flags & RP_SQE_REGISTERS) && (st.sqe.priority & (1u << 10)))
-		store(c, (st.sqe.priority >> 11) & 3, r);
-	return r;
+	s.user_data = 1;
+	if (sr.sq.push(s) != RP_RING_OK) { // a 2-entry ring with at most one step in it: cannot happen
+		*result = -EAGAIN;
+		return true;
+	}
+	sr.sq.publish();
+	int r = rp_os_ring_enter(sr.ring, 0, 0, nullptr);
+	if (r < 0) {
+		*result = r;
+		return true;
+	}
+	return take_result(sr, result);
 }
 
-// The worker's whole job: every step but the last is posted here; the last one's result is returned for the
-// worker loop to post under the chain's user_data (the last entry's).
+// Worker: waits for the step in flight in sr. -ECANCELED when the program's ring is being torn down (sr is
+// then no longer usable: *sr_gone).
+int64_t wait_step(Ring& owner, StepRing& sr, bool* sr_gone)
+{
+	for (;;) {
+		int r = rp_os_ring_enter(sr.ring, 1, 0, nullptr);
+		int64_t result;
+		if (take_result(sr, &result))
+			return result;
+		if (r < 0 && r != -EINTR) {
+			*sr_gone = true;
+			return r;
+		}
+		if (stopping(owner)) {
+			*sr_gone = true;
+			return -ECANCELED;
+		}
+	}
+}
+
+// The worker's part: the step in flight when the chain left enter, then the rest. Every step but the last is
+// posted here; the last one's result is returned for the worker loop to post under the chain's user_data.
 int64_t run_chain(Op& op)
 {
 	Chain& c = *chain_of(op);
 	c.started = true;
+	StepRing* sr = c.in_flight;
+	c.in_flight = nullptr;
+	bool gone = false;
+	int64_t r = wait_step(*c.ring, *sr, &gone);
 	bool failed = false;
-	int64_t last = 0;
-	for (size_t i = 0; i < c.steps.size(); ++i) {
-		int64_t r = failed ? -ECANCELED : start_and_run(c, c.steps[i]);
+	for (size_t i = c.next;; ++i) {
+		step_ended(c, i, r);
 		failed |= r < 0;
 		if (i + 1 == c.steps.size()) {
-			last = r;
-			break;
+			return_step_ring(sr, !gone);
+			return r;
 		}
 		c.ring->cq.post_now(c.steps[i].sqe.user_data, r, 0);
 		c.ring->notify();
+		if (failed || gone) {
+			r = -ECANCELED;
+		} else if (!start_step(c, i + 1, *sr, &r)) {
+			r = wait_step(*c.ring, *sr, &gone);
+		}
 	}
-	return last;
 }
 
 void release_chain(Op& op)
 {
 	Chain* c = chain_of(op);
-	// Cancelled before a worker took it (Cancel of its last entry, or teardown): the last entry's completion
-	// is the op's own; every earlier entry still gets one, so none is lost.
-	if (c && !c->started)
-		for (size_t i = 0; i + 1 < c->steps.size(); ++i)
+	// Cancelled before a worker took it (Cancel of its last entry, or teardown): the step in flight is cancelled
+	// with its ring; it and every later entry but the last complete -ECANCELED here (the last one's completion
+	// is the op's own), so none is lost.
+	if (c && !c->started) {
+		return_step_ring(c->in_flight, false);
+		for (size_t i = c->next; i + 1 < c->steps.size(); ++i)
 			c->ring->cq.post_now(c->steps[i].sqe.user_data, -ECANCELED, 0);
+	}
 	delete c;
 	op.scratch[0] = 0;
 }
@@ -252,7 +321,8 @@ bool starts_chain(const rp_sqe& sqe, native::SqConsumer& sq)
 	return sq.peek(&next) == RP_RING_OK && (next.flags & RP_SQE_CHAIN);
 }
 
-void issue_chain(Ring& ring, const rp_sqe& first, native::SqConsumer& sq, uint32_t* left, int* consumed)
+void issue_chain(Ring& ring, const rp_sqe& first, native::SqConsumer& sq, uint32_t* left, int* consumed,
+                 InlineBatch& batch)
 {
 	auto c = std::make_unique<Chain>();
 	c->ring = &ring;
@@ -262,8 +332,6 @@ void issue_chain(Ring& ring, const rp_sqe& first, native::SqConsumer& sq, uint32
 		st.sqe = s;
 		if ((s.flags & ~RP_SQE_VALID_FLAGS) || (s.flags & RP_SQE_DRAIN) || ((s.flags & RP_SQE_REGISTERS) && !spec_valid(s)))
 			st.early = -EINVAL;
-		else
-			st.early = copy_paths(st);
 		c->steps.push_back(std::move(st));
 	};
 	add(first);
@@ -275,11 +343,38 @@ void issue_chain(Ring& ring, const rp_sqe& first, native::SqConsumer& sq, uint32
 		++*consumed;
 		add(next);
 	}
-	std::lock_guard<std::mutex> g(ring.mu);
-	rp_sqe key = c->steps.back().sqe; // the chain is found (and cancelled) by its last entry's user_data
-	Op* op = ring.new_op(key, &chain_kind);
-	op->scratch[0] = uint64_t(uintptr_t(c.release()));
-	ring.to_worker_locked(op);
+	// Inline, for as long as the steps complete without waiting (what most file steps do): no thread handoff.
+	StepRing* sr = borrow_step_ring();
+	bool failed = false;
+	for (size_t i = 0; i < c->steps.size(); ++i) {
+		int64_t r = -ECANCELED;
+		if (!failed) {
+			if (!sr)
+				r = -ENOMEM;
+			else if (!start_step(*c, i, *sr, &r)) {
+				// Step i waits: the worker takes the chain from here. The later steps' paths are copied now (the
+				// program may reuse that memory once enter returns; steps run inside enter read it in place, and
+				// step i's own path is the step ring's business, as for any entry). What completed so far goes
+				// out first, so the program sees the completions in chain order.
+				for (size_t j = i + 1; j < c->steps.size(); ++j)
+					if (c->steps[j].early == 0)
+						c->steps[j].early = copy_paths(c->steps[j]);
+				batch.flush();
+				c->next = i;
+				c->in_flight = sr;
+				std::lock_guard<std::mutex> g(ring.mu);
+				rp_sqe key = c->steps.back().sqe; // found (and cancelled) by its last entry's user_data
+				Op* op = ring.new_op(key, &chain_kind);
+				op->scratch[0] = uint64_t(uintptr_t(c.release()));
+				ring.to_worker_locked(op);
+				return;
+			}
+			step_ended(*c, i, r);
+		}
+		failed |= r < 0;
+		batch.add(c->steps[i].sqe.user_data, r, 0);
+	}
+	return_step_ring(sr, true);
 }
 
 } // namespace ringport::hosted

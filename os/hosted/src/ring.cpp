@@ -262,36 +262,6 @@ void Ring::notify()
 
 namespace {
 
-// Inline completions of one enter call, posted to the CQ together: one lock and one publish per batch.
-class InlineBatch {
-public:
-	explicit InlineBatch(CompletionQueue& cq) : cq_(cq) {}
-	~InlineBatch() { flush(); }
-	void add(uint64_t user_data, int64_t result, uint32_t flags)
-	{
-		if (n_ == capacity)
-			flush();
-		items_[n_++] = CompletionQueue::Pending{user_data, result, flags};
-	}
-	void flush()
-	{
-		if (n_ == 0)
-			return;
-		std::lock_guard<std::mutex> g(cq_.mu);
-		cq_.flush_locked();
-		for (unsigned i = 0; i < n_; ++i)
-			cq_.post_locked(items_[i].user_data, items_[i].result, items_[i].flags);
-		cq_.publish_locked();
-		n_ = 0;
-	}
-
-private:
-	static constexpr unsigned capacity = 64;
-	CompletionQueue& cq_;
-	unsigned n_ = 0;
-	CompletionQueue::Pending items_[capacity];
-};
-
 int64_t now_ns(clockid_t clock)
 {
 	timespec ts{};
@@ -386,7 +356,7 @@ extern "C" int rp_os_ring_enter(rp_os_ring* ring, uint32_t min_complete, uint32_
 				continue;
 			}
 			if (starts_chain(sqe, ring->sq)) {
-				issue_chain(*ring, sqe, ring->sq, &left, &consumed);
+				issue_chain(*ring, sqe, ring->sq, &left, &consumed, batch);
 				continue;
 			}
 			if (ring->scheme_fd_count.load(std::memory_order_relaxed)) {
