@@ -2,6 +2,7 @@
 // (edge-triggered, one epoll entry per fd shared by every op waiting on it), for timers (one timerfd per
 // clock, armed at the earliest deadline) and for the periodic retry tick.
 #include "internal.hpp"
+#include "threads.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -49,8 +50,15 @@ int Ring::start_reactor_locked()
 		timer_fds[i] = timerfd_create(clocks[i], TFD_CLOEXEC | TFD_NONBLOCK);
 		ok = timer_fds[i] >= 0 && add_internal(epfd, timer_fds[i], tag_timer0 + i) == 0;
 	}
+	// No thread to run it (threads.hpp): the same clean-up as for missing fds, and the op gets the error.
+	int err = errno ? errno : ENOMEM;
+	if (ok) {
+		if (int e = start_thread(reactor, [this] { reactor_loop(); }); e) {
+			ok = false;
+			err = -e;
+		}
+	}
 	if (!ok) {
-		int err = errno ? errno : ENOMEM;
 		for (int* fd : {&epfd, &wake_fd, &retry_fd, &timer_fds[0], &timer_fds[1], &timer_fds[2]})
 			if (*fd >= 0) {
 				close_owned(*fd);
@@ -58,7 +66,6 @@ int Ring::start_reactor_locked()
 			}
 		return -err;
 	}
-	reactor = std::thread([this] { reactor_loop(); });
 	return 0;
 }
 

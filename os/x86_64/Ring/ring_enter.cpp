@@ -10,10 +10,11 @@ namespace {
 
 void execute(NativeRing &ring, const rp_sqe &sqe)
 {
-	// Ordering between entries is the submitter's business (the shim links and drains itself): DRAIN and
-	// CHAIN are refused rather than half honoured, as the hosted OS does. WAIT_READY and DIRECT_ONLY concern
-	// only the transfers (ops_rw.cpp) and are ignored elsewhere.
-	if ((sqe.flags & ~RP_SQE_VALID_FLAGS) || (sqe.flags & (RP_SQE_DRAIN | RP_SQE_CHAIN))) {
+	// Ordering between entries is the submitter's business (the shim links and drains itself): DRAIN, CHAIN
+	// and the registers that pass results along a chain are refused rather than half honoured (the hosted OS
+	// runs chains; this kernel does not yet). WAIT_READY and DIRECT_ONLY concern only the transfers
+	// (ops_rw.cpp) and are ignored elsewhere.
+	if ((sqe.flags & ~RP_SQE_VALID_FLAGS) || (sqe.flags & (RP_SQE_DRAIN | RP_SQE_CHAIN | RP_SQE_REGISTERS))) {
 		post_completion(ring, sqe.user_data, -EINVAL, 0);
 		return;
 	}
