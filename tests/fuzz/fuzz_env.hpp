@@ -183,7 +183,7 @@ inline void absolute_args(int* argc, char*** argv)
 	int n = *argc;
 	// Kept reachable from a static for the life of the process (LeakSanitizer would report it at exit).
 	static char** out;
-	out = static_cast<char**>(calloc(size_t(n) + 2, sizeof(char*)));
+	out = static_cast<char**>(calloc(size_t(n) + 3, sizeof(char*)));
 	auto absolute = [](const char* prefix, const char* path) {
 		size_t len = strlen(prefix) + strlen(cwd) + strlen(path) + 3;
 		char* s = static_cast<char*>(malloc(len));
@@ -216,6 +216,9 @@ inline void absolute_args(int* argc, char*** argv)
 	}
 	if (!has_prefix)
 		out[n++] = absolute("-artifact_prefix=", "");
+	// A write past RLIMIT_FSIZE is the code under test's to see as EFBIG (SIGXFSZ is ignored here); libFuzzer
+	// would otherwise catch the signal and stop with "file size exceeded".
+	out[n++] = strdup("-handle_xfsz=0");
 	out[n] = nullptr;
 	*argc = n;
 	*argv = out;

@@ -228,6 +228,9 @@ void run(Input& in)
 		r.p.resv[in.in.u8() % 3] = 1;
 	if (in.in.u8() == 0xff)
 		r.p.features = in.in.u32();
+	// RP_FUZZ_CLEAR_SETUP_FLAGS=0x4000 (hex): never set these flags, to fuzz past a known open defect they reach.
+	static const uint32_t cleared = uint32_t(strtoul(getenv("RP_FUZZ_CLEAR_SETUP_FLAGS") ?: "0", nullptr, 16));
+	r.p.flags &= ~cleared;
 	if (r.p.flags & lx::SETUP_NO_MMAP) {
 		r.p.sq_off.user_addr = page_ptr(in);
 		r.p.cq_off.user_addr = page_ptr(in);
