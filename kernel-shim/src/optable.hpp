@@ -153,6 +153,8 @@ RP_OP_FNS(futex_wake)
 RP_OP_FNS(futex_waitv)
 RP_OP_FNS(fixed_fd_install)
 RP_OP_FNS(msg_ring)
+RP_OP_FNS(pipe)
+RP_OP_FNS(epoll_wait)
 #undef RP_OP_FNS
 
 void done_rw(Ring&, Req&, NativeTag, int64_t, uint32_t);
@@ -169,6 +171,7 @@ void done_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_link_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_async_cancel(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_direct(Ring&, Req&, NativeTag, int64_t, uint32_t);
+void done_pipe(Ring&, Req&, NativeTag, int64_t, uint32_t);
 // Installs fd into the fixed-file table (file_index: slot + 1, or FILE_INDEX_ALLOC): 0 or the allocated slot.
 int64_t install_direct(Ring& r, int64_t fd, uint32_t file_index);
 

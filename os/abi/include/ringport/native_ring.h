@@ -154,7 +154,9 @@ enum rp_opcode {
 	RP_OP_WAITPID = 50,     /* fd=id flags=idtype (P_*) len=options (W*) addr=siginfo_t* -> 0 */
 	RP_OP_FUTEX = 51,       /* flags=RP_FUTEX_* op; see enum rp_futex_op */
 	RP_OP_FILE_INFO = 52,   /* fd a1=another fd or UINT64_MAX -> RP_FILE_* bits */
-	RP_OP_STANDARD_COUNT = 53,
+	RP_OP_PIPE = 53,        /* addr=int[2] (read end, write end) flags=O_* -> 0 */
+	RP_OP_EPOLL_WAIT = 54,  /* fd=epoll fd addr=struct epoll_event* len=maxevents -> events (never 0: waits) */
+	RP_OP_STANDARD_COUNT = 55,
 
 	RP_OP_SCHEME_PRIVATE = 128 /* 128..255: meaning defined by the scheme that owns the fd */
 };
@@ -292,7 +294,9 @@ RP_STATIC_ASSERT(RP_SQE_DRAIN == 1 && RP_SQE_CHAIN == 2 && RP_SQE_WAIT_READY == 
 RP_STATIC_ASSERT(RP_SQE_VALID_FLAGS == 15, "every submission flag is valid, nothing else");
 RP_STATIC_ASSERT(RP_CQE_EXTENDED == 1 && RP_CQE_EVENT == 2 && RP_CQE_LAST_UPDATE == 4 && RP_CQE_SHORT_STREAM == 8,
                  "completion flags");
-RP_STATIC_ASSERT(RP_OP_FUTEX == 51 && RP_OP_FILE_INFO == 52 && RP_OP_STANDARD_COUNT == 53, "standard opcodes");
+RP_STATIC_ASSERT(RP_OP_FUTEX == 51 && RP_OP_FILE_INFO == 52 && RP_OP_PIPE == 53 && RP_OP_EPOLL_WAIT == 54 &&
+                     RP_OP_STANDARD_COUNT == 55,
+                 "standard opcodes");
 RP_STATIC_ASSERT(RP_FILE_POLLABLE == 1 && RP_FILE_SAME == 2, "FILE_INFO result bits");
 
 #ifdef __cplusplus
