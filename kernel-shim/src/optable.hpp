@@ -198,12 +198,6 @@ struct RegisterOpInfo {
 };
 extern const RegisterOpInfo (&kRegisterOps)[lx::REGISTER_LAST];
 
-// Whether id was handed out by REGISTER_PERSONALITY (an SQE naming any other is -EINVAL).
-inline bool personality_registered(const Ring& r, uint32_t id)
-{
-	return id && id < 65536 && r.personalities && (r.personalities[id / 8] & (1u << (id % 8)));
-}
-
 // REGISTER_MEM_REGION (mem_region.cpp).
 int64_t register_mem_region(Ring& r, uint64_t arg, uint32_t nr);
 void free_mem_region(Ring& r);

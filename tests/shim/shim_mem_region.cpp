@@ -73,6 +73,13 @@ static void region_rules(void**)
 	mr.resv[0] = 0;
 	assert_int_equal(rp_sys_io_uring_register(unsigned(r.fd), lx::REGISTER_MEM_REGION, &mr, 0), -EINVAL);
 	assert_int_equal(rp_sys_io_uring_register(unsigned(r.fd), lx::REGISTER_MEM_REGION, nullptr, 1), -EINVAL);
+	// Read-only pages cannot be pinned for writing: -EFAULT (and nothing registered).
+	void* ro = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(ro != MAP_FAILED);
+	rd.user_addr = reinterpret_cast<uint64_t>(ro);
+	assert_int_equal(rp_sys_io_uring_register(unsigned(r.fd), lx::REGISTER_MEM_REGION, &mr, 1), -EFAULT);
+	munmap(ro, 4096);
+	rd.user_addr = reinterpret_cast<uint64_t>(page);
 	assert_int_equal(rp_sys_io_uring_register(unsigned(r.fd), lx::REGISTER_MEM_REGION, &mr, 1), 0);
 	assert_int_equal(rp_sys_io_uring_register(unsigned(r.fd), lx::REGISTER_MEM_REGION, &mr, 1), -EBUSY);
 	free(page);
