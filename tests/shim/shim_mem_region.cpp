@@ -130,6 +130,14 @@ static void registered_wait_arguments(void**)
 	                 -EINVAL);
 	reg[2].flags = 2;
 	assert_int_equal(wait_reg(r, 1, 2 * sizeof(lx::io_uring_reg_wait)), -EINVAL);
+	// A signal mask of the wrong size is -EINVAL; one that cannot be read is -EFAULT (not a wait without it).
+	reg[3].flags = 0;
+	reg[3].sigmask = reinterpret_cast<uint64_t>(&reg[10]);
+	reg[3].sigmask_sz = 1;
+	assert_int_equal(wait_reg(r, 1, 3 * sizeof(lx::io_uring_reg_wait)), -EINVAL);
+	reg[3].sigmask = 100;
+	reg[3].sigmask_sz = 8;
+	assert_int_equal(wait_reg(r, 1, 3 * sizeof(lx::io_uring_reg_wait)), -EFAULT);
 	// The last whole entry of the region is usable.
 	reg[63].ts.tv_nsec = 1000000;
 	reg[63].flags = lx::REG_WAIT_TS;
