@@ -175,7 +175,7 @@ constexpr OpTable build()
 	                    Z_IOPRIO | Z_BUF_INDEX | Z_OP_FLAGS));
 	OP(SOCKET, run(F::net, false, prep_socket, issue_socket, "SOCKET", done_direct));
 	OP(URING_CMD, run(F::net, true, prep_uring_cmd, issue_uring_cmd, "SOCKET_QUEUED / SOCKET_GETOPT / SOCKET_SETOPT",
-	                  done_uring_cmd, "socket commands only; other files -EOPNOTSUPP (no driver commands)"));
+	                  done_uring_cmd, "socket commands SIOCINQ, SIOCOUTQ, GETSOCKOPT, SETSOCKOPT; TX_TIMESTAMP and GETSOCKNAME -EOPNOTSUPP, as on a kernel without them; other files -EOPNOTSUPP (no driver commands)"));
 	OP(SEND_ZC, io(kOut, F::net, prep_send_zc, issue_send_zc, "SEND / SENDMSG", done_net,
 	               "the OS copies the data; the notification follows the result (REPORT_USAGE says copied)"));
 	OP(SENDMSG_ZC, io(kOut, F::net, prep_sendmsg_zc, issue_sendmsg_zc, "SENDMSG", done_net,
