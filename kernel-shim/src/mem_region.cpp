@@ -55,9 +55,15 @@ int64_t register_mem_region(Ring& r, uint64_t arg, uint32_t nr)
 	rp_host_region* region = nullptr;
 	void* ptr = nullptr;
 	if (rd.flags & lx::MEM_REGION_TYPE_USER) {
-		// Linux pins the pages here: they must exist now.
+		// Linux pins the pages here, for writing: they must exist now, and be writable (a read-only mapping is
+		// -EFAULT). Writability is proven by writing one byte of each page back unchanged.
 		if (int e = rp_host_check_pinnable(rd.user_addr, rd.size))
 			return e;
+		for (uint64_t off = 0; off < rd.size; off += kPage) {
+			uint8_t b;
+			if (rp_host_copy_from_user(&b, rd.user_addr + off, 1) || rp_host_copy_to_user(rd.user_addr + off, &b, 1))
+				return -lx::EFAULT;
+		}
 	} else {
 		if (int e = rp_host_region_create(rd.size, &region, &ptr))
 			return e;

@@ -175,7 +175,7 @@ constexpr OpTable build()
 	                    Z_IOPRIO | Z_BUF_INDEX | Z_OP_FLAGS));
 	OP(SOCKET, run(F::net, false, prep_socket, issue_socket, "SOCKET", done_direct));
 	OP(URING_CMD, run(F::net, true, prep_uring_cmd, issue_uring_cmd, "SOCKET_QUEUED / SOCKET_GETOPT / SOCKET_SETOPT",
-	                  done_uring_cmd, "socket commands only; other files -EOPNOTSUPP (no driver commands)"));
+	                  done_uring_cmd, "socket commands SIOCINQ, SIOCOUTQ, GETSOCKOPT, SETSOCKOPT; TX_TIMESTAMP and GETSOCKNAME -EOPNOTSUPP, as on a kernel without them; other files -EOPNOTSUPP (no driver commands)"));
 	OP(SEND_ZC, io(kOut, F::net, prep_send_zc, issue_send_zc, "SEND / SENDMSG", done_net,
 	               "the OS copies the data; the notification follows the result (REPORT_USAGE says copied)"));
 	OP(SENDMSG_ZC, io(kOut, F::net, prep_sendmsg_zc, issue_sendmsg_zc, "SENDMSG", done_net,
@@ -197,10 +197,11 @@ constexpr OpTable build()
 	// Linux 6.15-6.18 (liburing 2.10-2.15).
 	OP(RECV_ZC, refuse(F::net, "needs a zero-copy receive queue (REGISTER_ZCRX_IFQ: a NIC's hardware queue), "
 	                           "which the OS has no way to offer"));
-	OP(EPOLL_WAIT, refuse(F::poll, "no native epoll opcodes (EPOLL_CTL is refused too)"));
+	OP(EPOLL_WAIT, run(F::poll, true, prep_epoll_wait, issue_epoll_wait, "EPOLL_WAIT", nullptr,
+	                   "ring fds in the epoll set report readiness as the glue last synced it"));
 	OP(READV_FIXED, io(kIn, F::rw, prep_rwv_fixed, issue_rw, "READV / PREADV", done_rw));
 	OP(WRITEV_FIXED, io(kOut, F::rw, prep_rwv_fixed, issue_rw, "WRITEV / PWRITEV", done_rw));
-	OP(PIPE, refuse(F::fs, "no native opcode creates a pipe yet (the native ABI has none)"));
+	OP(PIPE, run(F::fs, false, prep_pipe, issue_pipe, "PIPE", done_pipe));
 	OP(NOP128, refuse(F::core, "a 128-byte SQE opcode: needs IORING_SETUP_SQE_MIXED, which setup refuses"));
 	OP(URING_CMD128, refuse(F::net, "a 128-byte SQE opcode: needs IORING_SETUP_SQE_MIXED, which setup refuses"));
 	return t;

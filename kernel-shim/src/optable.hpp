@@ -153,6 +153,8 @@ RP_OP_FNS(futex_wake)
 RP_OP_FNS(futex_waitv)
 RP_OP_FNS(fixed_fd_install)
 RP_OP_FNS(msg_ring)
+RP_OP_FNS(pipe)
+RP_OP_FNS(epoll_wait)
 #undef RP_OP_FNS
 
 void done_rw(Ring&, Req&, NativeTag, int64_t, uint32_t);
@@ -169,6 +171,7 @@ void done_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_link_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_async_cancel(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_direct(Ring&, Req&, NativeTag, int64_t, uint32_t);
+void done_pipe(Ring&, Req&, NativeTag, int64_t, uint32_t);
 // Installs fd into the fixed-file table (file_index: slot + 1, or FILE_INDEX_ALLOC): 0 or the allocated slot.
 int64_t install_direct(Ring& r, int64_t fd, uint32_t file_index);
 
@@ -194,12 +197,6 @@ struct RegisterOpInfo {
 	bool refused;
 };
 extern const RegisterOpInfo (&kRegisterOps)[lx::REGISTER_LAST];
-
-// Whether id was handed out by REGISTER_PERSONALITY (an SQE naming any other is -EINVAL).
-inline bool personality_registered(const Ring& r, uint32_t id)
-{
-	return id && id < 65536 && r.personalities && (r.personalities[id / 8] & (1u << (id % 8)));
-}
 
 // REGISTER_MEM_REGION (mem_region.cpp).
 int64_t register_mem_region(Ring& r, uint64_t arg, uint32_t nr);

@@ -370,44 +370,6 @@ int64_t sync_cancel(Ring& r, uint64_t arg)
 	return ret;
 }
 
-// REGISTER_PERSONALITY: Linux hands out ids 1..65535 cyclically for the registering task's credentials. The
-// OS runs every op with the process's own credentials, which are the ones registered as long as the program
-// does not change them afterwards (the compat matrix says so).
-constexpr uint32_t kPersonalityIds = 65536;
-constexpr size_t kPersonalityBytes = kPersonalityIds / 8;
-
-int64_t register_personality(Ring& r, uint64_t arg, uint32_t nr)
-{
-	if (arg || nr)
-		return -lx::EINVAL;
-	if (!r.personalities) {
-		r.personalities = static_cast<uint8_t*>(rp_host_alloc(kPersonalityBytes));
-		if (!r.personalities)
-			return -lx::ENOMEM;
-		__builtin_memset(r.personalities, 0, kPersonalityBytes);
-		r.pers_next = 1;
-	}
-	for (uint32_t n = 0; n < kPersonalityIds - 1; ++n) {
-		uint32_t id = r.pers_next;
-		r.pers_next = id + 1 < kPersonalityIds ? id + 1 : 1;
-		if (!(r.personalities[id / 8] & (1u << (id % 8)))) {
-			r.personalities[id / 8] |= uint8_t(1u << (id % 8));
-			return id;
-		}
-	}
-	return -lx::EBUSY; // every id is in use (xa_alloc_cyclic's answer)
-}
-
-int64_t unregister_personality(Ring& r, uint64_t arg, uint32_t id)
-{
-	if (arg)
-		return -lx::EINVAL;
-	if (!personality_registered(r, id))
-		return -lx::EINVAL;
-	r.personalities[id / 8] &= uint8_t(~(1u << (id % 8)));
-	return 0;
-}
-
 // REGISTER_CLOCK: the clock absolute wait timeouts (ENTER_ABS_TIMER) are measured on.
 int64_t register_clock(Ring& r, uint64_t arg, uint32_t nr)
 {
@@ -663,10 +625,6 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 		return query(arg, nr);
 	case lx::REGISTER_MEM_REGION:
 		return register_mem_region(r, arg, nr);
-	case lx::REGISTER_PERSONALITY:
-		return register_personality(r, arg, nr);
-	case lx::UNREGISTER_PERSONALITY:
-		return unregister_personality(r, arg, nr);
 	case lx::REGISTER_CLOCK:
 		return register_clock(r, arg, nr);
 	case lx::REGISTER_IOWQ_AFF:
@@ -677,8 +635,8 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 		r.iowq_aff_set = false;
 		return 0;
 	default:
-		// Known but not implemented (personalities, io-wq tuning, buffer rings, NAPI, clocks, cloning,
-		// resizing, memory regions) and unknown opcodes alike: Linux's answer for an opcode it lacks.
+		// Known but not implemented (kRegisterOps says which) and unknown opcodes alike: Linux's answer for an
+		// opcode it lacks.
 		return -lx::EINVAL;
 	}
 }
@@ -735,8 +693,9 @@ constexpr RegisterOpTable build_register_ops()
 	RP_REG(REGISTER_FILES_UPDATE, "supported");
 	RP_REG(REGISTER_EVENTFD_ASYNC, "supported");
 	RP_REG(REGISTER_PROBE, "supported");
-	RP_REG(REGISTER_PERSONALITY, "supported (ids for the process's credentials; see below)");
-	RP_REG(UNREGISTER_PERSONALITY, "supported");
+	RP_REG_REFUSED(REGISTER_PERSONALITY, "the OS runs every op with the process's current credentials and cannot "
+	                                     "switch to registered ones");
+	RP_REG_REFUSED(UNREGISTER_PERSONALITY, "no personalities");
 	RP_REG(REGISTER_RESTRICTIONS, "supported");
 	RP_REG(REGISTER_ENABLE_RINGS, "supported");
 	RP_REG(REGISTER_FILES2, "supported");

@@ -275,8 +275,6 @@ struct Ring {
 	uint8_t* param_ptr;
 	uint64_t param_size;
 	uint64_t cq_wait_size; // registered wait arguments: the region's size, else 0
-	uint8_t* personalities; // REGISTER_PERSONALITY: bitmap of the ids handed out (65536 bits), or nullptr
-	uint32_t pers_next;     // the next id to try (Linux allocates them cyclically from 1)
 	uint32_t clockid;       // REGISTER_CLOCK: the clock of absolute wait timeouts (0: CLOCK_MONOTONIC)
 	uint8_t iowq_aff[128];  // REGISTER_IOWQ_AFF: the mask asked for (kept, validated; see the compat matrix)
 	bool iowq_aff_set;

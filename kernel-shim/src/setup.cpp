@@ -111,8 +111,6 @@ void destroy(Ring* r)
 		rp_host_free(r->buf_tags, sizeof(uint64_t) * r->nr_bufs);
 	free_buffer_groups(*r);
 	free_mem_region(*r);
-	if (r->personalities)
-		rp_host_free(r->personalities, 65536 / 8);
 	for (OverflowCqe* m = r->inbox; m;) {
 		OverflowCqe* next = m->next;
 		rp_host_free(m, sizeof(*m));

@@ -90,8 +90,8 @@ int init_req(Ring& r, Req* q)
 		return -lx::EINVAL;
 	if ((r.flags & lx::SETUP_IOPOLL) && !d.iopoll)
 		return -lx::EINVAL;
-	if (s.personality && !personality_registered(r, s.personality))
-		return -lx::EINVAL; // only ids REGISTER_PERSONALITY handed out
+	if (s.personality)
+		return -lx::EINVAL; // no personalities registered (REGISTER_PERSONALITY is refused)
 	Status st = d.prep(r, *q);
 	return st.err;
 }

@@ -75,6 +75,12 @@ int wait_cq(Ring& r, uint32_t min_events, uint32_t flags, const WaitArgs& w)
 		return 0;
 	if (w.has_ts && (w.ts.tv_sec < 0 || w.ts.tv_nsec < 0 || w.ts.tv_nsec >= 1000000000))
 		return -lx::EINVAL;
+	if (w.sigmask) {
+		// Linux reads the mask here, once it is going to sleep: one it cannot read is -EFAULT.
+		uint64_t mask;
+		if (rp_host_copy_from_user(&mask, w.sigmask, sizeof(mask)))
+			return -lx::EFAULT;
+	}
 	uint64_t start = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
 	uint64_t deadline = UINT64_MAX;
 	if (w.has_ts) {

@@ -73,6 +73,13 @@ static void region_rules(void**)
 	mr.resv[0] = 0;
 	assert_int_equal(rp_sys_io_uring_register(unsigned(r.fd), lx::REGISTER_MEM_REGION, &mr, 0), -EINVAL);
 	assert_int_equal(rp_sys_io_uring_register(unsigned(r.fd), lx::REGISTER_MEM_REGION, nullptr, 1), -EINVAL);
+	// Read-only pages cannot be pinned for writing: -EFAULT (and nothing registered).
+	void* ro = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(ro != MAP_FAILED);
+	rd.user_addr = reinterpret_cast<uint64_t>(ro);
+	assert_int_equal(rp_sys_io_uring_register(unsigned(r.fd), lx::REGISTER_MEM_REGION, &mr, 1), -EFAULT);
+	munmap(ro, 4096);
+	rd.user_addr = reinterpret_cast<uint64_t>(page);
 	assert_int_equal(rp_sys_io_uring_register(unsigned(r.fd), lx::REGISTER_MEM_REGION, &mr, 1), 0);
 	assert_int_equal(rp_sys_io_uring_register(unsigned(r.fd), lx::REGISTER_MEM_REGION, &mr, 1), -EBUSY);
 	free(page);
@@ -123,6 +130,14 @@ static void registered_wait_arguments(void**)
 	                 -EINVAL);
 	reg[2].flags = 2;
 	assert_int_equal(wait_reg(r, 1, 2 * sizeof(lx::io_uring_reg_wait)), -EINVAL);
+	// A signal mask of the wrong size is -EINVAL; one that cannot be read is -EFAULT (not a wait without it).
+	reg[3].flags = 0;
+	reg[3].sigmask = reinterpret_cast<uint64_t>(&reg[10]);
+	reg[3].sigmask_sz = 1;
+	assert_int_equal(wait_reg(r, 1, 3 * sizeof(lx::io_uring_reg_wait)), -EINVAL);
+	reg[3].sigmask = 100;
+	reg[3].sigmask_sz = 8;
+	assert_int_equal(wait_reg(r, 1, 3 * sizeof(lx::io_uring_reg_wait)), -EFAULT);
 	// The last whole entry of the region is usable.
 	reg[63].ts.tv_nsec = 1000000;
 	reg[63].flags = lx::REG_WAIT_TS;

@@ -75,7 +75,7 @@ static void test_opcode_numbers(void **state)
 	assert_int_equal(RP_OP_TIMEOUT, 48);
 	assert_int_equal(RP_OP_WAITPID, 50);
 	assert_int_equal(RP_OP_FUTEX, 51);
-	assert_int_equal(RP_OP_STANDARD_COUNT, 53);
+	assert_int_equal(RP_OP_STANDARD_COUNT, 55);
 	assert_int_equal(RP_OP_SCHEME_PRIVATE, 128);
 	assert_int_equal(RP_SQE_VALID_FLAGS, 31);
 	assert_int_equal(RP_SQE_REGISTERS, 16);

@@ -416,6 +416,8 @@ Issue op_splice(Ring&, const rp_sqe&);   // splice, tee
 Issue op_waitpid(Ring&, const rp_sqe&);
 Issue op_futex(Ring&, const rp_sqe&);
 Issue op_file_info(Ring&, const rp_sqe&);
+Issue op_pipe(Ring&, const rp_sqe&);
+Issue op_epoll_wait(Ring&, const rp_sqe&);
 
 // Copies a NUL-terminated string from caller memory without trusting it: -EFAULT or -ENAMETOOLONG.
 int copy_path(uint64_t addr, std::vector<char>& out);

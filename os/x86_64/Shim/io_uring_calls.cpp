@@ -222,7 +222,8 @@ long io_uring_enter(uint64_t fd, uint64_t to_submit, uint64_t min_complete, uint
                     uint64_t arg_size)
 {
 	constexpr uint64_t valid = lx::ENTER_GETEVENTS | lx::ENTER_SQ_WAKEUP | lx::ENTER_SQ_WAIT | lx::ENTER_EXT_ARG |
-	                           lx::ENTER_REGISTERED_RING | lx::ENTER_ABS_TIMER | lx::ENTER_EXT_ARG_REG;
+	                           lx::ENTER_REGISTERED_RING | lx::ENTER_ABS_TIMER | lx::ENTER_EXT_ARG_REG |
+	                           lx::ENTER_NO_IOWAIT;
 	if (flags & ~valid)
 		return -EINVAL;
 	shim::Ring *ring = nullptr;
@@ -243,6 +244,11 @@ long io_uring_register(uint64_t fd, uint64_t opcode, uint64_t user_arg, uint64_t
 {
 	bool registered = opcode & lx::REGISTER_USE_REGISTERED_RING;
 	uint32_t op = uint32_t(opcode) & ~uint32_t(lx::REGISTER_USE_REGISTERED_RING);
+	// As Linux: the opcode is checked first, and fd -1 names no ring (the shim serves the ring-less opcodes).
+	if (op >= lx::REGISTER_LAST)
+		return -EINVAL;
+	if (uint32_t(fd) == ~0u)
+		return long(shim::register_blind(op, user_arg, uint32_t(nr_args)));
 	shim::Ring *ring = nullptr;
 	if (long e = resolve_ring(fd, registered, &ring); e)
 		return e;

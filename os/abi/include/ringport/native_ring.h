@@ -188,7 +188,9 @@ enum rp_opcode {
 	RP_OP_WAITPID = 50,     /* fd=id flags=idtype (P_*) len=options (W*) addr=siginfo_t* -> 0 */
 	RP_OP_FUTEX = 51,       /* flags=RP_FUTEX_* op; see enum rp_futex_op */
 	RP_OP_FILE_INFO = 52,   /* fd a1=another fd or UINT64_MAX -> RP_FILE_* bits */
-	RP_OP_STANDARD_COUNT = 53,
+	RP_OP_PIPE = 53,        /* addr=int[2] (read end, write end) flags=O_* -> 0 */
+	RP_OP_EPOLL_WAIT = 54,  /* fd=epoll fd addr=struct epoll_event* len=maxevents -> events (never 0: waits) */
+	RP_OP_STANDARD_COUNT = 55,
 
 	RP_OP_SCHEME_PRIVATE = 128 /* 128..255: meaning defined by the scheme that owns the fd */
 };
@@ -336,7 +338,9 @@ RP_STATIC_ASSERT(RP_REG_LOAD(RP_REG_FIELD_A2, 3) == 0x1e && RP_REG_LOAD2(RP_REG_
                  "register specifier bits");
 RP_STATIC_ASSERT(RP_CQE_EXTENDED == 1 && RP_CQE_EVENT == 2 && RP_CQE_LAST_UPDATE == 4 && RP_CQE_SHORT_STREAM == 8,
                  "completion flags");
-RP_STATIC_ASSERT(RP_OP_FUTEX == 51 && RP_OP_FILE_INFO == 52 && RP_OP_STANDARD_COUNT == 53, "standard opcodes");
+RP_STATIC_ASSERT(RP_OP_FUTEX == 51 && RP_OP_FILE_INFO == 52 && RP_OP_PIPE == 53 && RP_OP_EPOLL_WAIT == 54 &&
+                     RP_OP_STANDARD_COUNT == 55,
+                 "standard opcodes");
 RP_STATIC_ASSERT(RP_FILE_POLLABLE == 1 && RP_FILE_SAME == 2, "FILE_INFO result bits");
 
 #ifdef __cplusplus
