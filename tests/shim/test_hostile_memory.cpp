@@ -209,6 +209,43 @@ static void pbuf_ring_survives_munmap(void**)
 	close(fds[1]);
 }
 
+// A page registered, unregistered and registered again (already moved once by the first pin), then unmapped:
+// the second registration holds it as firmly as the first did.
+static void pbuf_ring_registered_again_survives_munmap(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	auto* ring = reinterpret_cast<lx::io_uring_buf*>(map_pages(1));
+	lx::io_uring_buf_reg reg{};
+	reg.ring_addr = uint64_t(ring);
+	reg.ring_entries = 8;
+	reg.bgid = 6;
+	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::REGISTER_PBUF_RING, &reg, 1), 0);
+	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::UNREGISTER_PBUF_RING, &reg, 1), 0);
+	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::REGISTER_PBUF_RING, &reg, 1), 0);
+	static char data[16];
+	ring[0].addr = uint64_t(data);
+	ring[0].len = sizeof data;
+	ring[0].bid = 3;
+	__atomic_store_n(&reinterpret_cast<lx::io_uring_buf_ring*>(ring)->tail, uint16_t(1), __ATOMIC_RELEASE);
+	assert_int_equal(munmap(ring, kPage), 0);
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "again", 5), 5);
+	lx::io_uring_sqe* s = r.get_sqe();
+	prep(s, lx::OP_READ, fds[0], 0, 0, 0, 4);
+	s->flags = lx::SQE_BUFFER_SELECT;
+	s->buf_group = 6;
+	assert_int_equal(r.submit(1), 1);
+	lx::io_uring_cqe c{};
+	assert_true(r.next(&c));
+	assert_int_equal(c.res, 5);
+	assert_int_equal(c.flags >> lx::CQE_BUFFER_SHIFT, 3);
+	assert_memory_equal(data, "again", 5);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 // The same page registered as the buffer ring of two rings, then written by the program through its own view:
 // the first ring sees the program's entries too (pins of pages already pinned share them, they are not moved
 // again behind the first pin's back).
@@ -315,6 +352,7 @@ int main()
 	    cmocka_unit_test(no_mmap_views_agree),
 	    cmocka_unit_test(pbuf_ring_refuses_bad_memory),
 	    cmocka_unit_test(pbuf_ring_survives_munmap),
+	    cmocka_unit_test(pbuf_ring_registered_again_survives_munmap),
 	    cmocka_unit_test(pbuf_rings_share_a_page),
 	    cmocka_unit_test(syscall_reads_only_its_arguments),
 	};

@@ -173,10 +173,44 @@ static void program_handler_does_not_hang_teardown(void**)
 	assert_int_equal(child_status(pid), 0);
 }
 
+// The submitting thread blocks the interrupt signal (workers inherit a creator's mask): teardown still
+// interrupts a worker blocked in open().
+static void blocked_signal_does_not_hang_teardown(void**)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(20);
+		sigset_t block;
+		sigemptyset(&block);
+		sigaddset(&block, SIGRTMAX - 2);
+		CHILD_CHECK(sigprocmask(SIG_BLOCK, &block, nullptr) == 0, 2);
+		char dir[] = "/tmp/rp-fifo-XXXXXX";
+		CHILD_CHECK(mkdtemp(dir) != nullptr, 3);
+		char fifo[64];
+		snprintf(fifo, sizeof fifo, "%s/f", dir);
+		CHILD_CHECK(mkfifo(fifo, 0600) == 0, 4);
+		{
+			Ring r;
+			CHILD_CHECK(r.init(8) == 0, 5);
+			lx::io_uring_sqe* s = r.get_sqe();
+			prep(s, lx::OP_OPENAT, AT_FDCWD, uint64_t(fifo), 0, 0, 1);
+			s->open_flags = O_RDONLY;
+			CHILD_CHECK(r.submit() == 1, 6);
+			usleep(50 * 1000);
+		}
+		unlink(fifo);
+		rmdir(dir);
+		_exit(0);
+	}
+	assert_int_equal(child_status(pid), 0);
+}
+
 int main()
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(program_handler_does_not_hang_teardown),
+	    cmocka_unit_test(blocked_signal_does_not_hang_teardown),
 	    cmocka_unit_test(no_thread_is_an_error_completion),
 	    cmocka_unit_test(low_address_space_is_an_error_completion),
 	};

@@ -13,7 +13,10 @@
 // What differs from Linux: the program's view becomes a MAP_SHARED mapping, so after fork the child shares
 // those pages with its parent (Linux gives a child private copies of pinned anonymous pages); the contents are
 // copied at pin time, so a write another thread makes to the range during io_uring_setup/register may be
-// lost; the range keeps read and write permission only (PROT_EXEC, if it had it, is dropped).
+// lost; the range keeps read and write permission only (PROT_EXEC, if it had it, is dropped). Memory that
+// cannot or must not be moved (huge pages, which a 4 KiB memfd mapping cannot split; shared mappings of the
+// program's own, which other processes may map too) is checked the same way but used in place: such a range
+// must stay mapped while the ring uses it.
 #include "internal.hpp"
 
 #include <ringport/hosted_os.h>
@@ -65,9 +68,10 @@ bool read_maps(std::string& text)
 }
 
 // 0 when every page of [start, end) is mapped readable and writable, else -EFAULT. *only is the entry that
-// covers the whole range when one does.
-int survey(uint64_t start, uint64_t end, MapsEntry* only, bool* single)
+// covers the whole range when one does; *movable says every piece is private memory of ordinary pages.
+int survey(uint64_t start, uint64_t end, MapsEntry* only, bool* single, bool* movable)
 {
+	*movable = true;
 	std::string text;
 	if (!read_maps(text))
 		return -EFAULT;
@@ -83,12 +87,19 @@ int survey(uint64_t start, uint64_t end, MapsEntry* only, bool* single)
 		unsigned long lo, hi, off, ino;
 		unsigned maj, min;
 		char perms[8];
-		if (sscanf(line.c_str(), "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &maj, &min, &ino) != 7)
+		int name_at = 0;
+		if (sscanf(line.c_str(), "%lx-%lx %7s %lx %x:%x %lu %n", &lo, &hi, perms, &off, &maj, &min, &ino,
+		           &name_at) < 7)
 			continue;
 		if (hi <= cur)
 			continue;
 		if (lo > cur || perms[0] != 'r' || perms[1] != 'w')
 			return -EFAULT; // a hole, or a page the program could not write either
+		// A memfd this file made for an earlier pin, since let go, is private to the program: it moves again.
+		const char* name = name_at ? line.c_str() + name_at : "";
+		bool ours = std::strncmp(name, "/memfd:ringport-pinned", 22) == 0;
+		if ((perms[3] != 'p' && !ours) || std::strstr(name, "huge"))
+			*movable = false;
 		if (cur == start && hi >= end) {
 			*single = true;
 			only->lo = lo;
@@ -147,13 +158,19 @@ extern "C" int rp_os_pin_user(uint64_t addr, uint64_t len, rp_os_pin** out, void
 	const size_t size = size_t(end - start);
 	std::lock_guard<std::mutex> g(g_pin_lock);
 	MapsEntry e;
-	bool single = false;
-	if (int err = survey(start, end, &e, &single); err)
+	bool single = false, movable = true;
+	if (int err = survey(start, end, &e, &single, &movable); err)
 		return err;
 	auto* pin = new (std::nothrow) rp_os_pin{nullptr, nullptr, size};
 	if (!pin)
 		return -ENOMEM;
-	if (Backing* moved = single ? find_backing(e) : nullptr) {
+	Backing* moved = single ? find_backing(e) : nullptr;
+	if (!moved && !movable) {
+		*out = pin; // checked, used in place (no alias: unpin has nothing to unmap)
+		*view = reinterpret_cast<void*>(addr);
+		return 0;
+	}
+	if (moved) {
 		// Already moved: one more view of the same pages, at the range's offset in the memfd.
 		void* a = os_mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, moved->fd,
 		                  off_t(e.off + (start - e.lo)));
@@ -212,7 +229,9 @@ extern "C" void rp_os_unpin_user(rp_os_pin* pin)
 	if (!pin)
 		return;
 	std::lock_guard<std::mutex> g(g_pin_lock);
-	os_munmap(pin->alias, pin->size);
-	drop_backing(pin->backing);
+	if (pin->backing) {
+		os_munmap(pin->alias, pin->size);
+		drop_backing(pin->backing);
+	}
 	delete pin;
 }

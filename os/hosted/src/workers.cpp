@@ -15,6 +15,7 @@ namespace ringport::hosted {
 
 namespace {
 thread_local bool t_interruptible; // this thread is a worker in a blocking call the OS may interrupt
+constexpr int kInterruptOffset = 2; // the interrupt is SIGRTMAX - 2: far from the signals programs usually take
 }
 
 void Ring::to_worker_locked(Op* op)
@@ -75,6 +76,17 @@ void Ring::serial_release_locked(Op* op)
 
 void Ring::worker_loop()
 {
+	{
+		// The program's signals are not a worker's business (Linux's io-wq threads take none), and a mask the
+		// submitting thread had must not keep the OS's interrupt out: everything blocked but the interrupt (and
+		// SIGSYS, which the glue's system-call trap needs on every thread). Straight to the kernel: the glue
+		// defines pthread_sigmask.
+		sigset_t mask;
+		sigfillset(&mask);
+		sigdelset(&mask, SIGRTMAX - kInterruptOffset);
+		sigdelset(&mask, SIGSYS);
+		sys(SYS_rt_sigprocmask, SIG_SETMASK, &mask, nullptr, 8);
+	}
 	std::unique_lock<std::mutex> lk(mu);
 	// The oldest queued op that may run now: a write waits while an earlier one to its file runs.
 	auto next_runnable = [this]() -> std::list<Op*>::iterator {
@@ -131,7 +143,6 @@ namespace {
 // sends it to itself) sees its own handler run. What differs from a signal of its own: the real action never has
 // SA_RESTART, so a slow call of the program interrupted by this signal returns EINTR even when the program asked
 // for SA_RESTART; a program that installs a handler with a raw rt_sigaction instruction bypasses the shadow.
-constexpr int kInterruptOffset = 2; // SIGRTMAX - 2: far from the signals programs usually take (SIGRTMIN + n)
 
 std::mutex g_sig_lock;      // guards the shadow and the installation
 struct sigaction g_shadow{}; // the program's action for the signal (SIG_DFL until it sets one)

@@ -51,9 +51,9 @@ int rp_host_copy_to_user(uint64_t user_dst, const void *src, size_t size) { retu
  * valid, in any address space, after the program unmaps its range, as Linux's pinned frames do. The copy in and
  * back out proves every page readable and writable (-EFAULT otherwise, as Linux's FOLL_WRITE pin). What differs
  * from Linux: after fork the run is shared between parent and child (Linux gives the child a private copy of
- * pinned anonymous pages), and a range larger than the largest contiguous run (2 MiB) is only checked, then used
- * at the program's own addresses: the kernel has no reference count on single frames yet, so such a range must
- * stay mapped by the program while the ring lives.
+ * pinned anonymous pages), and a range larger than the largest contiguous run (2 MiB), or one the run cannot
+ * be mapped over, is only checked, then used at the program's own addresses: the kernel has no reference count
+ * on single frames yet, so such a range must stay mapped by the program while the ring lives.
  */
 struct rp_host_pin {
 	kernel::PageRun *run; // nullptr: a large range used in place
@@ -92,9 +92,13 @@ int rp_host_pin_user(uint64_t addr, uint64_t len, rp_host_pin **out, void **view
 	}
 	auto mapped = map_page_run(pin->run, 0, size, start, protect_read | protect_write, map_fixed);
 	if (!mapped.ok()) {
+		// The run cannot take the range's place (a platform with one address space cannot map it elsewhere):
+		// the range, checked above, is used in place, as a large one is.
 		release_page_run(pin->run);
-		destroy(pin);
-		return -ENOMEM;
+		pin->run = nullptr;
+		*out = pin;
+		*view = reinterpret_cast<void *>(addr);
+		return 0;
 	}
 	*out = pin;
 	*view = static_cast<uint8_t *>(kernel_view) + (addr - start);
