@@ -304,9 +304,7 @@ void rp_host_ring_abandon(rp_host_ring* ring)
 int rp_host_file_get(int fd)
 {
 	// The reference is one of the OS's private fds: away from the program's numbers and its close sweeps.
-	// A private fd of the OS is not the program's to register: EBADF, as for any fd it never had.
-	if (rp_os_is_private_fd(fd))
-		return -EBADF;
+	// (fd may itself be one: the shim duplicates its own references, MSG_RING's file passing.)
 	return int(rp_os_private_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0));
 }
 

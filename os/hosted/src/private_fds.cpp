@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <mutex>
+#include <new>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -30,15 +31,26 @@ constexpr int kMaxFd = 1 << 20;
 std::atomic<uint64_t> g_bits[kMaxFd / 64]; // zero pages until a bit is set: 128 KiB of address space
 std::atomic<int> g_highest{-1};            // highest fd ever recorded: bounds the scans
 
-// Serialises the raise-and-restore of the soft limit. Held across fork, so a child never inherits it held
-// or the limit raised.
+// Serialises the raise-and-restore of the soft limit. Not held across fork (the fork handlers of the glue
+// make private fds themselves, and prepare handlers run in an order this file does not choose): a child
+// gets a fresh lock instead, and the program's limit back if the fork came while another thread had it raised.
 std::mutex g_limit_mu;
+rlimit g_limit_before{};    // the program's limit, while raised
+bool g_limit_raised = false; // under g_limit_mu (the child reads its copy, single-threaded)
+
+int set_limit(const rlimit* in);
 
 void install_fork_handlers()
 {
 	static std::once_flag once;
 	std::call_once(once, [] {
-		pthread_atfork([] { g_limit_mu.lock(); }, [] { g_limit_mu.unlock(); }, [] { g_limit_mu.unlock(); });
+		pthread_atfork(nullptr, nullptr, [] {
+			new (&g_limit_mu) std::mutex;
+			if (g_limit_raised) {
+				(void)set_limit(&g_limit_before);
+				g_limit_raised = false;
+			}
+		});
 	});
 }
 
@@ -84,7 +96,8 @@ public:
 		rlim_t want = top + 64 > old_.rlim_max ? old_.rlim_max : top + 64;
 		raised_ = old_;
 		raised_.rlim_cur = want;
-		above = set_limit(&raised_) == 0;
+		g_limit_before = old_;
+		g_limit_raised = above = set_limit(&raised_) == 0;
 	}
 	~LimitRaise()
 	{
@@ -93,6 +106,7 @@ public:
 			rlimit now{};
 			if (get_limit(&now) == 0 && now.rlim_cur == raised_.rlim_cur && now.rlim_max == raised_.rlim_max)
 				(void)set_limit(&old_);
+			g_limit_raised = false;
 		}
 		g_limit_mu.unlock();
 	}
