@@ -22,12 +22,27 @@ int open_below(int limit)
 	return n;
 }
 
+// Sanitizer runtimes check memory with a pipe of their own (UBSan's vptr check, ASan's reports): with no fd
+// left they report false errors. Under them the table is left two fds short of full, still fewer than the
+// reactor's six, so the lost timers this test pins would still show.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr int kSpareForSanitizer = 2;
+#else
+constexpr int kSpareForSanitizer = 0;
+#endif
+
 // dup()s fd 0 until the table is full; returns the copies.
-std::vector<int> fill_fd_table()
+std::vector<int> fill_fd_table(int spare = kSpareForSanitizer)
 {
 	std::vector<int> mine;
 	for (int fd; (fd = dup(0)) >= 0;)
 		mine.push_back(fd);
+	const int full = errno; // EMFILE: the table is full
+	for (int i = 0; i < spare && !mine.empty(); ++i) {
+		close(mine.back());
+		mine.pop_back();
+	}
+	errno = full;
 	return mine;
 }
 
@@ -102,7 +117,7 @@ int hard_limit_scenario()
 	int p[2];
 	CHILD_CHECK(pipe(p) == 0);
 	{
-		std::vector<int> fillers = fill_fd_table();
+		std::vector<int> fillers = fill_fd_table(0);
 		lx::io_uring_params params{};
 		int fd = rp_sys_io_uring_setup(8, reinterpret_cast<io_uring_params*>(&params));
 		CHILD_CHECK(fd == -EMFILE);
