@@ -9,6 +9,8 @@ packages=(
   build-essential autoconf automake libtool pkg-config
   libcmocka-dev libtomlplusplus-dev
   clang lld llvm
+  # libFuzzer and clang's sanitizer runtimes (only recommended by clang-14): tests/fuzz and the clang ASan build
+  libclang-rt-14-dev
   dpkg-dev xz-utils patch
   valgrind python3
   strace

@@ -29,12 +29,20 @@ CXXFLAGS_GLUE := $(COMMON) -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -
 
 C_SOURCES := start.c thread.c files.c paths.c stat.c time.c memory.c process.c signals.c fds.c dirent.c \
 	sockets.c syscall.c err.c pthread_cancel.c pthread_locks.c pthread_futex.c
+# What fio (ports/fio) needs that newlib lacks: dl* (always failing: static programs), syslog (LOG_CONS /
+# LOG_PERROR only), mount-table reading, numeric getaddrinfo, statfs/fstatfs, basename/dirname, select over
+# ppoll, popen, realpath, plain Linux calls (nice, setuid, umask, mlock, ...); reader-writer locks and the
+# contention scope for libpthread.a.
+C_SOURCES += dlfcn.c syslog.c mntent.c netdb.c statfs.c
+C_SOURCES += libgen.c select.c popen.c realpath.c linux_calls.c
+PTHREAD_SOURCES_FIO := pthread_rwlock.c pthread_attr_scope.c
 CXX_SOURCES := ring.cpp
 OBJECTS := $(addprefix $(OUT)/,$(C_SOURCES:.c=.o) $(CXX_SOURCES:.cpp=.o))
 # The pthread layer (threads, mutexes, condition variables, barriers, semaphores): libpthread.a. newlib's
 # locks (pthread_locks.c) and the futex words under them (pthread_futex.c) are in libringport-newlib.a, ahead
 # of -lc, so every program gets them.
 PTHREAD_SOURCES := pthread_create.c pthread_mutex.c pthread_cond.c pthread_barrier.c semaphore.c
+PTHREAD_SOURCES += $(PTHREAD_SOURCES_FIO)
 PTHREAD_OBJECTS := $(addprefix $(OUT)/,$(PTHREAD_SOURCES:.c=.o))
 
 all: $(OUT)/crt0.o $(OUT)/libringport-newlib.a $(OUT)/libpthread.a $(OUT)/libcompiler_rt.a $(OUT)/uapi/.stamp

@@ -365,6 +365,14 @@ int rp_host_check_pinnable(uint64_t addr, uint64_t len)
 	return cur >= end ? 0 : -EFAULT;
 }
 
+// The hosted OS moves the pages into memory it keeps a second mapping of (os/hosted/src/pinning.cpp).
+int rp_host_pin_user(uint64_t addr, uint64_t len, rp_host_pin** pin, void** view)
+{
+	return rp_os_pin_user(addr, len, reinterpret_cast<rp_os_pin**>(pin), view);
+}
+
+void rp_host_unpin_user(rp_host_pin* pin) { rp_os_unpin_user(reinterpret_cast<rp_os_pin*>(pin)); }
+
 void rp_host_defer(void (*fn)(void*), void* arg) { defer_to_helper(fn, arg); }
 
 } // extern "C"

@@ -2,6 +2,7 @@
 // libc's at link time (docs/glue.md, Link-time interposition): close, dup*, fcntl, mmap*, munmap, poll, ppoll,
 // epoll_*, syscall. Each does its ring-fd part and goes straight to the kernel (linux_syscall) for the rest.
 #include "glue_internal.hpp"
+#include "syscall_args.hpp"
 
 #include <ringport/glue.h>
 #include <ringport/hosted_os.h>
@@ -302,13 +303,77 @@ ssize_t pwritev64v2(int fd, const struct iovec* iov, int n, off_t off, int flags
 	return pwritev2(fd, iov, n, off, flags);
 }
 
+// glibc's sigaction, which this library's does not replace (exported since glibc 2.2.5).
+int __sigaction(int sig, const struct sigaction* act, struct sigaction* old);
+
+// The signal the hosted OS interrupts its blocked workers with is the OS's: the program's actions for it are
+// kept aside by the OS and run from its handler (rp_os_program_sigaction), so a program's own handler for that
+// signal cannot hang io_uring_queue_exit. Every other signal goes to glibc untouched.
+int sigaction(int sig, const struct sigaction* act, struct sigaction* old)
+{
+	if (rp_os_program_sigaction(sig, act, old))
+		return 0;
+	return __sigaction(sig, act, old);
+}
+
+// glibc's signal() calls its internal sigaction, which the interposer above cannot see: the same with BSD
+// semantics (SA_RESTART, the signal blocked during its handler), as glibc's signal() has.
+sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction sa {}, old {};
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sig > 0 && sig < NSIG)
+		sigaddset(&sa.sa_mask, sig);
+	if (sigaction(sig, &sa, &old) != 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+// The kernel's struct sigaction, as rt_sigaction(2) takes it (syscall() with SYS_rt_sigaction).
+struct KernelSigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+// rt_sigaction through syscall(): the OS's signal takes the same path as sigaction(); 1 when it was that.
+static bool program_rt_sigaction(long sig, long act, long old, long size, long* result)
+{
+	if (size != 8 || !rp_os_program_sigaction(int(sig), nullptr, nullptr))
+		return false;
+	struct sigaction in {}, out {};
+	const auto* k = reinterpret_cast<const KernelSigaction*>(act);
+	if (k) {
+		in.sa_handler = k->handler;
+		in.sa_flags = int(k->flags & ~0x04000000ul); // SA_RESTORER: the kernel's, not the program's
+		sigemptyset(&in.sa_mask);
+		std::memcpy(&in.sa_mask, &k->mask, sizeof(k->mask));
+	}
+	rp_os_program_sigaction(int(sig), k ? &in : nullptr, &out);
+	if (auto* ko = reinterpret_cast<KernelSigaction*>(old)) {
+		ko->handler = out.sa_handler;
+		ko->flags = unsigned(out.sa_flags);
+		ko->restorer = out.sa_restorer;
+		std::memcpy(&ko->mask, &out.sa_mask, sizeof(ko->mask));
+	}
+	*result = 0;
+	return true;
+}
+
 long syscall(long n, ...)
 {
+	// Only the arguments the call takes (syscall_args.hpp): a sixth read for a call with fewer is read from
+	// beyond the caller's stack arguments.
+	long args[6] = {};
 	va_list ap;
 	va_start(ap, n);
-	long a = va_arg(ap, long), b = va_arg(ap, long), c = va_arg(ap, long), d = va_arg(ap, long),
-	     e = va_arg(ap, long), f = va_arg(ap, long);
+	for (int i = 0, k = syscall_arg_count(n); i < k; ++i)
+		args[i] = va_arg(ap, long);
 	va_end(ap);
+	const long a = args[0], b = args[1], c = args[2], d = args[3], e = args[4], f = args[5];
 	long r;
 	switch (n) {
 	case __NR_io_uring_setup:
@@ -329,6 +394,10 @@ long syscall(long n, ...)
 		break;
 	case __NR_munmap:
 		r = rp_sys_munmap(reinterpret_cast<void*>(a), size_t(b));
+		break;
+	case __NR_rt_sigaction:
+		if (!program_rt_sigaction(a, b, c, d, &r))
+			r = raw_syscall(n, a, b, c, d);
 		break;
 	default:
 		r = raw_syscall(n, a, b, c, d, e, f);

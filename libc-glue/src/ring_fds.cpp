@@ -271,7 +271,8 @@ int rp_sys_io_uring_enter2(unsigned int fd, unsigned int to_submit, unsigned int
                            void* arg, size_t argsz)
 {
 	constexpr uint32_t kValid = lx::ENTER_GETEVENTS | lx::ENTER_SQ_WAKEUP | lx::ENTER_SQ_WAIT | lx::ENTER_EXT_ARG |
-	                            lx::ENTER_REGISTERED_RING | lx::ENTER_ABS_TIMER | lx::ENTER_EXT_ARG_REG;
+	                            lx::ENTER_REGISTERED_RING | lx::ENTER_ABS_TIMER | lx::ENTER_EXT_ARG_REG |
+	                            lx::ENTER_NO_IOWAIT;
 	if (flags & ~kValid)
 		return -EINVAL;
 	RingFile* rf;
@@ -296,6 +297,12 @@ int rp_sys_io_uring_register(unsigned int fd, unsigned int opcode, const void* a
 {
 	bool registered = opcode & lx::REGISTER_USE_REGISTERED_RING;
 	opcode &= ~uint32_t(lx::REGISTER_USE_REGISTERED_RING);
+	// Linux checks the opcode before it looks at the fd, and fd -1 names no ring at all (6.13+): the opcodes
+	// that need none are served, the rest are -EINVAL (not -EBADF, which a feature probe would misread).
+	if (opcode >= lx::REGISTER_LAST)
+		return -EINVAL;
+	if (int(fd) == -1)
+		return int(shim::register_blind(opcode, reinterpret_cast<uint64_t>(arg), nr_args));
 	RingFile* rf;
 	if (long e = resolve_ring(fd, registered, &rf); e)
 		return int(e);

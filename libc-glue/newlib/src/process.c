@@ -145,7 +145,7 @@ int setrlimit(int resource, const struct rlimit *rl)
 /* No per-process CPU accounting yet: zeros, as for a process that has used none. */
 int getrusage(int who, struct rusage *usage)
 {
-	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != -1 /* RUSAGE_THREAD is 1 on Linux */) {
+	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != 1 /* RUSAGE_THREAD */) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -218,6 +218,10 @@ int sched_setaffinity(pid_t pid, size_t size, const void *set) { return (int)rp_
 int sched_getaffinity(pid_t pid, size_t size, void *set)
 {
 	long r = rp_raw_syscall3(204, pid, size, set);
-	return r < 0 ? (int)rp_result(r) : 0;
+	if (r < 0)
+		return (int)rp_result(r);
+	/* The kernel wrote its mask's size; the rest of the caller's set means "not allowed" (glibc clears it). */
+	memset((char *)set + r, 0, size - (size_t)r);
+	return 0;
 }
 int sched_getcpu(void) { return 0; }

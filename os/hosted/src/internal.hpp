@@ -321,6 +321,8 @@ struct Ring {
 	void worker_loop();
 	// Interrupts workers stuck in a system call (teardown) until none runs an op. Needs mu not held.
 	void interrupt_running_workers();
+	// Starts one more worker; 0 or -EAGAIN/-ENOMEM when the host has no thread to give (threads.hpp).
+	int add_worker_locked();
 	void handle_watch_event(uint32_t generation, int fd, uint32_t events);
 	// Takes every event epoll holds now (without waiting) and acts on it. Needs mu. Whether it posted.
 	// Events are consumed only under mu, so whoever takes mu after Linux queued an event finds it done or
@@ -336,6 +338,12 @@ struct Ring {
 	void keep_file_locked(int fd);
 	void notify();
 };
+
+// Chains and registers (op_chain.cpp). Whether the entry just consumed starts a chain (the next entry is flagged
+// RP_SQE_CHAIN) or uses registers: then issue_chain consumes the rest of the chain (decrementing *left, counting
+// *consumed) and hands the whole of it to a worker.
+bool starts_chain(const rp_sqe& sqe, native::SqConsumer& sq);
+void issue_chain(Ring& ring, const rp_sqe& first, native::SqConsumer& sq, uint32_t* left, int* consumed);
 
 // Per-opcode entry point: runs inline; returns done, or queued after handing an Op on.
 using Handler = Issue (*)(Ring&, const rp_sqe&);
@@ -407,7 +415,8 @@ void scheme_detach_locked(Ring& ring, Op* op);
 void scheme_stop_all(Ring& ring);
 
 // Futex internals (op_futex.cpp).
-void futex_attach_locked(Ring& ring, Op* op);
+// 0, or -EAGAIN/-ENOMEM when no waiting thread could be started (the op is then the caller's to finish).
+int futex_attach_locked(Ring& ring, Op* op);
 void futex_detach_locked(Ring& ring, Op* op);
 void futex_stop_all(Ring& ring);
 

@@ -2,6 +2,7 @@
 // (edge-triggered, one epoll entry per fd shared by every op waiting on it), for timers (one timerfd per
 // clock, armed at the earliest deadline) and for the periodic retry tick.
 #include "internal.hpp"
+#include "threads.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -77,11 +78,9 @@ int Ring::start_reactor_locked()
 		return -ECANCELED;
 	if (epfd < 0)
 		return -EBADF; // the ring was made without its fds: cannot happen after rp_os_ring_create succeeded
-	try {
-		reactor = std::thread([this] { reactor_loop(); });
-	} catch (...) {
-		return -EAGAIN; // no thread can be made now (thread or memory limits): the op fails, nothing hangs
-	}
+	// No thread to run it (threads.hpp): the op gets the error; the fds stay, made with the ring.
+	if (int e = start_thread(reactor, [this] { reactor_loop(); }); e)
+		return e;
 	return 0;
 }
 

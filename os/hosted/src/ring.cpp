@@ -382,9 +382,14 @@ extern "C" int rp_os_ring_enter(rp_os_ring* ring, uint32_t min_complete, uint32_
 				batch.add(sqe.user_data, -EINVAL, 0);
 				continue;
 			}
-			// Ordering between entries is the submitter's business: the shim links and drains itself.
+			// DRAIN is refused (the shim drains itself). CHAIN joins an entry to the one before it in the same
+			// enter; one with nothing before it here is refused.
 			if (sqe.flags & (RP_SQE_DRAIN | RP_SQE_CHAIN)) {
 				batch.add(sqe.user_data, -EINVAL, 0);
+				continue;
+			}
+			if (starts_chain(sqe, ring->sq)) {
+				issue_chain(*ring, sqe, ring->sq, &left, &consumed);
 				continue;
 			}
 			if (ring->scheme_fd_count.load(std::memory_order_relaxed)) {

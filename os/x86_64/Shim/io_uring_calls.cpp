@@ -259,16 +259,38 @@ long io_uring_register(uint64_t fd, uint64_t opcode, uint64_t user_arg, uint64_t
 	return result;
 }
 
-void shim_process_exit()
+namespace {
+// Linux's io_uring_unreg_ringfd: the registered ring fds go at exit and at exec.
+void drop_registered_rings(ShimProcess *process)
 {
-	ShimProcess *process = shim_process(false);
-	if (!process)
-		return;
 	for (int slot = 0; slot < ShimProcess::registered_max; ++slot)
 		if (IoUringFile *file = process->registered[slot]) {
 			process->registered[slot] = nullptr;
 			file->unref();
 		}
+}
+} // namespace
+
+// exec: Linux's io_uring_task_cancel. Every request this process submitted, on any ring (its own or one shared
+// with a parent across fork), completes with -ECANCELED before the old image goes; requests other processes
+// submitted on the same rings go on. The registered ring fds go too; the ring fds themselves are O_CLOEXEC
+// unless the program changed that, and the fd table closes them next.
+void shim_process_exec()
+{
+	ShimProcess *process = shim_process(false);
+	if (process)
+		drop_registered_rings(process);
+	shim::cancel_task(rp_host_task_id());
+	// Polls on ring fds that the cancellations made readable complete now, inside this call.
+	run_ready_ops();
+}
+
+void shim_process_exit()
+{
+	ShimProcess *process = shim_process(false);
+	if (!process)
+		return;
+	drop_registered_rings(process);
 	// Every ring goes now, while the fd table its registered files live in still exists; the files stay in
 	// the table as empty shells until the table closes them.
 	while (IoUringFile *file = process->files.pop_front())

@@ -54,6 +54,12 @@ long sys_getrlimit(uint64_t resource, uint64_t user_limit);
 long sys_setrlimit(uint64_t resource, uint64_t user_limit);
 long sys_prlimit64(uint64_t pid, uint64_t resource, uint64_t user_new, uint64_t user_old);
 
+// scheduler_calls.cpp
+long sys_getpriority(uint64_t which, uint64_t who);
+long sys_setpriority(uint64_t which, uint64_t who, uint64_t value);
+long sys_sched_getaffinity(uint64_t pid, uint64_t length, uint64_t user_mask);
+long sys_sched_setaffinity(uint64_t pid, uint64_t length, uint64_t user_mask);
+
 // file_calls.cpp: Linux's file system calls onto FileSystem/syscalls.hpp; -ENOSYS for other numbers
 long file_call(uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4);
 

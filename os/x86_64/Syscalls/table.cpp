@@ -105,6 +105,14 @@ long dispatch(Frame *frame, uint64_t number, uint64_t a0, uint64_t a1, uint64_t 
 		return sys_arch_prctl(a0, a1);
 	case 160:
 		return sys_setrlimit(a0, a1);
+	case 140:
+		return sys_getpriority(a0, a1);
+	case 141:
+		return sys_setpriority(a0, a1, a2);
+	case 203:
+		return sys_sched_setaffinity(a0, a1, a2);
+	case 204:
+		return sys_sched_getaffinity(a0, a1, a2);
 	case 186:
 		return sys_gettid();
 	case 202:
@@ -125,6 +133,8 @@ long dispatch(Frame *frame, uint64_t number, uint64_t a0, uint64_t a1, uint64_t 
 		return ring_enter(a0, a1, a2, a3);
 	case RP_SYS_RING_DESTROY:
 		return ring_destroy(a0);
+	case RP_SYS_SCHEME_CREATE:
+		return scheme_create(a0, a1);
 	default: {
 		// The file and time families keep their own tables (file_calls.cpp, time_calls.cpp).
 		long result = file_call(number, a0, a1, a2, a3, a4);

@@ -290,6 +290,7 @@ Process *new_process(Process *parent)
 		p->test = parent->test;
 		memcpy(p->name, parent->name, sizeof p->name);
 		memcpy(p->limits, parent->limits, sizeof p->limits);
+		p->nice = parent->nice;
 		memcpy(p->actions, parent->actions, sizeof p->actions);
 		parent->children.push_back(p);
 	} else {

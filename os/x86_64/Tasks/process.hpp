@@ -60,6 +60,7 @@ struct Process {
 	SignalAction actions[signal_count];
 	uint64_t alarm_deadline_ns; // 0: no alarm
 	int parent_death_signal;    // PR_SET_PDEATHSIG
+	int nice;                   // getpriority/setpriority (Syscalls/scheduler_calls.cpp)
 };
 
 // What a finished program left: exit status (0..255) and the signal that killed it (0: a normal exit).

@@ -104,6 +104,26 @@ int rp_os_is_private_fd(int fd);
 /* The lowest private fd >= from, or -1: close_range walks around them. */
 int rp_os_next_private_fd(int from);
 
+/*
+ * The program's sigaction for the signal the OS interrupts its blocked workers with (teardown). Returns 0 when
+ * sig is not that signal (the caller does the real sigaction), else 1 after reading the program's action into
+ * *old and recording *act (either may be NULL): the program's action is kept aside and run by the OS's handler
+ * whenever the signal is not the OS's own interrupt, so a program's handler can neither take the signal from
+ * the OS nor hang its teardown (os/hosted/src/workers.cpp). The glue's sigaction and signal interposers call it.
+ */
+struct sigaction;
+int rp_os_program_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+/*
+ * Pins [addr, addr + len) of the program's memory for the shim's lasting use (host.h rp_host_pin_user): every
+ * page mapped readable and writable, else -EFAULT. *view is the OS's alias of the same bytes, valid until
+ * rp_os_unpin_user even after the program unmaps its range (os/hosted/src/pinning.cpp says how, and what
+ * differs from Linux).
+ */
+struct rp_os_pin;
+int rp_os_pin_user(uint64_t addr, uint64_t len, struct rp_os_pin **pin, void **view);
+void rp_os_unpin_user(struct rp_os_pin *pin);
+
 /* Cancels what is in flight, waits for every worker to let go of the ring, frees it. */
 void rp_os_ring_destroy(rp_os_ring *ring);
 
