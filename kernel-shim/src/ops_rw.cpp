@@ -140,6 +140,15 @@ Issued issue_rw(Ring& r, Req& q)
 	bool positional = s.off != kCurrentPosition;
 	if (int64_t(s.off) < 0 && positional)
 		return Issued::now(-lx::EINVAL);
+	if (!(s.flags & lx::SQE_FIXED_FILE) && q.fd >= 0 && rp_host_ring_of_fd(q.fd)) {
+		// An io_uring fd has no read or write method. Linux learns that only after its non-blocking attempt
+		// was refused (the file cannot do NOWAIT) and the poll it armed instead fired: a read waits until the
+		// ring has a CQE (POLLIN), a write for SQ room (POLLOUT), then both fail -EINVAL (done_rw, TAG_PROBE).
+		rp_sqe n = native_op(RP_OP_POLL);
+		n.fd = nfd(q.fd);
+		n.syscall_flags = is_write(q.opcode) ? lx::POLLOUT_ : lx::POLLIN_;
+		return to_native(r, q, n, TAG_PROBE);
+	}
 	if (q.opcode == lx::OP_READ_FIXED || q.opcode == lx::OP_WRITE_FIXED) {
 		if (Status st = check_fixed_buffer(r, s.buf_index, s.addr, s.len); !st.ok())
 			return Issued::now(st.err);
@@ -197,6 +206,10 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 {
 	if (q.state & REQ_DONE)
 		return;
+	if (tag == TAG_PROBE) { // a ring fd was ready (issue_rw): it cannot be read or written
+		complete(r, &q, res < 0 ? res : -lx::EINVAL);
+		return;
+	}
 	if (tag == TAG_READY) {
 		select_again_when_ready(r, q);
 		return;

@@ -315,12 +315,42 @@ int64_t register_restrictions(Ring& r, uint64_t arg, uint32_t nr)
 
 struct SyncCancelWait {
 	Req* owner;
+	const CancelSpec* spec;
 };
 
 bool sync_cancel_done(Ring&, void* ctx)
 {
 	auto* w = static_cast<SyncCancelWait*>(ctx);
 	return w->owner->u.cancel.outstanding == 0;
+}
+
+// Whether no request the cancel names is in flight any more (the running ones it could not stop finished).
+bool sync_cancel_targets_gone(Ring& r, void* ctx)
+{
+	auto* w = static_cast<SyncCancelWait*>(ctx);
+	for (Req* q = r.inflight.head; q; q = q->next)
+		if (q != w->owner && !(q->state & REQ_DONE) && !kOps[q->opcode].is_cancel && cancel_matches(r, *w->spec, q))
+			return false;
+	return true;
+}
+
+// One round of cancellation with the owner's counters fresh: what Linux's __io_sync_cancel answers.
+int64_t sync_cancel_round(Ring& r, const CancelSpec& spec, Req* owner, uint64_t deadline)
+{
+	owner->u.cancel.outstanding = owner->u.cancel.canceled = 0;
+	owner->u.cancel.first_error = 0;
+	owner->u.cancel.counts = false;
+	int64_t found = cancel_start(r, spec, owner);
+	if (found < 0)
+		return found;
+	SyncCancelWait w{owner, &spec};
+	if (int rc = run_until(r, sync_cancel_done, &w, deadline); rc)
+		return rc;
+	if (owner->u.cancel.all)
+		return owner->u.cancel.canceled ? int64_t(owner->u.cancel.canceled) : -lx::ENOENT;
+	// Like ASYNC_CANCEL: waitid and futex targets report how many they removed.
+	return owner->u.cancel.canceled ? (owner->u.cancel.counts ? 1 : 0)
+	                                : (owner->u.cancel.first_error ? owner->u.cancel.first_error : -lx::ENOENT);
 }
 
 int64_t sync_cancel(Ring& r, uint64_t arg)
@@ -333,13 +363,6 @@ int64_t sync_cancel(Ring& r, uint64_t arg)
 	CancelSpec spec;
 	if (Status s = cancel_prep_spec(&spec, reg.addr, reg.fd, reg.flags, reg.opcode, true); !s.ok())
 		return s.err;
-	// The waiting is done on an internal request that collects the native cancel results.
-	Req* owner = alloc_req(r);
-	if (!owner)
-		return -lx::ENOMEM;
-	owner->opcode = lx::OP_ASYNC_CANCEL;
-	owner->state |= REQ_NO_CQE;
-	owner->u.cancel.all = (spec.flags & (lx::ASYNC_CANCEL_ALL | lx::ASYNC_CANCEL_ANY)) != 0;
 	uint64_t deadline = UINT64_MAX;
 	if (reg.timeout.tv_sec != -1 || reg.timeout.tv_nsec != -1) {
 		if (reg.timeout.tv_sec < 0 || reg.timeout.tv_nsec < 0 || reg.timeout.tv_nsec >= 1000000000)
@@ -347,23 +370,25 @@ int64_t sync_cancel(Ring& r, uint64_t arg)
 		deadline = rp_host_now_ns(lx::CLOCK_MONOTONIC_) + uint64_t(reg.timeout.tv_sec) * 1000000000ull +
 		           uint64_t(reg.timeout.tv_nsec);
 	}
-	int64_t found = cancel_start(r, spec, owner);
-	int64_t ret;
-	if (found < 0) {
-		ret = found;
-	} else {
-		SyncCancelWait w{owner};
-		int rc = run_until(r, sync_cancel_done, &w, deadline);
-		if (rc == -lx::ETIME)
-			ret = -lx::ETIME;
-		else if (rc)
-			ret = rc;
-		else if (owner->u.cancel.all)
-			ret = owner->u.cancel.canceled ? int64_t(owner->u.cancel.canceled) : -lx::ENOENT;
-		else
-			// Like ASYNC_CANCEL: waitid and futex targets report how many they removed.
-			ret = owner->u.cancel.canceled ? (owner->u.cancel.counts ? 1 : 0)
-			                               : (owner->u.cancel.first_error ? owner->u.cancel.first_error : -lx::ENOENT);
+	// The waiting is done on an internal request that collects the native cancel results.
+	Req* owner = alloc_req(r);
+	if (!owner)
+		return -lx::ENOMEM;
+	owner->opcode = lx::OP_ASYNC_CANCEL;
+	owner->state |= REQ_NO_CQE;
+	owner->u.cancel.all = (spec.flags & (lx::ASYNC_CANCEL_ALL | lx::ASYNC_CANCEL_ANY)) != 0;
+	int64_t ret = sync_cancel_round(r, spec, owner, deadline);
+	// A request already running cannot be stopped (-EALREADY): Linux then waits, up to the timeout, asking
+	// again each time requests complete, until nothing it names is left (0) or a round answers otherwise.
+	while (ret == -lx::EALREADY) {
+		SyncCancelWait w{owner, &spec};
+		if (int rc = run_until(r, sync_cancel_targets_gone, &w, deadline); rc) {
+			ret = rc; // -ETIME at the deadline, -EINTR
+			break;
+		}
+		ret = sync_cancel_round(r, spec, owner, deadline);
+		if (ret == -lx::ENOENT || ret > 0)
+			ret = 0;
 	}
 	owner->state |= REQ_DONE;
 	free_req_if_unused(r, owner);

@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <cerrno>
+#include <dlfcn.h>
+#include <sys/uio.h>
 #include <cstdarg>
 #include <cstring>
 #include <fcntl.h>
@@ -33,8 +35,26 @@ extern "C" {
 
 int close(int fd) { return int(set_errno(rp_sys_close(fd))); }
 
+// glibc 2.34's close_range and closefrom: a daemon's sweep of every fd it did not open leaves the OS's private
+// fds alone and lets requests keep the files they wait on.
+int close_range(unsigned int first, unsigned int last, int flags)
+{
+	return int(set_errno(rp_sys_close_range(first, last, unsigned(flags))));
+}
+
+void closefrom(int lowfd)
+{
+	// glibc's closefrom(3) never fails; it does nothing for a negative lowfd (its close_range would say EINVAL).
+	if (lowfd >= 0)
+		(void)rp_sys_close_range(unsigned(lowfd), ~0u, 0);
+}
+
+// The OS's private fds are not the program's: every call that names one as its own answers EBADF, as Linux
+// does for an fd the program never had (for dup2/dup3's newfd, as for a number beyond the fd limit).
 int dup(int fd)
 {
+	if (rp_os_is_private_fd(fd))
+		return int(set_errno(-EBADF));
 	long r = raw_syscall(SYS_dup, fd);
 	if (r >= 0)
 		if (RingFile* rf = lookup(fd))
@@ -44,6 +64,8 @@ int dup(int fd)
 
 int dup3(int oldfd, int newfd, int flags)
 {
+	if (oldfd != newfd && (rp_os_is_private_fd(oldfd) || rp_os_is_private_fd(newfd)))
+		return int(set_errno(-EBADF));
 	if (oldfd != newfd)
 		rp_os_fd_closing(newfd); // replacing newfd closes its file for the program, not for waiting requests
 	long r = raw_syscall(SYS_dup3, oldfd, newfd, flags);
@@ -58,6 +80,8 @@ int dup3(int oldfd, int newfd, int flags)
 
 int dup2(int oldfd, int newfd)
 {
+	if (rp_os_is_private_fd(oldfd) || rp_os_is_private_fd(newfd))
+		return int(set_errno(-EBADF));
 	if (oldfd == newfd) {
 		if (raw_syscall(SYS_fcntl, oldfd, F_GETFD) < 0)
 			return int(set_errno(-EBADF));
@@ -76,6 +100,8 @@ int dup2(int oldfd, int newfd)
 
 static int fcntl_impl(int fd, int cmd, long arg)
 {
+	if (rp_os_is_private_fd(fd))
+		return int(set_errno(-EBADF));
 	long r = raw_syscall(SYS_fcntl, fd, cmd, arg);
 	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
 		if (RingFile* rf = lookup(fd))
@@ -191,6 +217,90 @@ int epoll_pwait(int epfd, struct epoll_event* events, int maxevents, int timeout
 	rp_os_collect_readiness();
 	sync_all_armed();
 	return int(set_errno(raw_syscall(SYS_epoll_pwait, epfd, long(events), maxevents, timeout, long(mask), 8)));
+}
+
+// Reads and writes of a ring fd. Linux's io_uring file has no read or write method: read(2), write(2), readv(2)
+// and writev(2) on it fail with EINVAL whatever the buffer (pread/pwrite say ESPIPE, as the eventfd behind a
+// ring fd already does). Everything else goes on to libc's own entry points, cancellation points included.
+static void* next_symbol(const char* name) { return dlsym(RTLD_NEXT, name); }
+static bool ring_fd_io(int fd) { return lookup(fd) != nullptr; }
+
+extern ssize_t __read(int, void*, size_t);
+extern ssize_t __write(int, const void*, size_t);
+
+ssize_t read(int fd, void* buf, size_t n)
+{
+	if (ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	return __read(fd, buf, n);
+}
+
+ssize_t __read_chk(int fd, void* buf, size_t n, size_t buflen)
+{
+	if (ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	using fn = ssize_t (*)(int, void*, size_t, size_t);
+	static fn next = reinterpret_cast<fn>(next_symbol("__read_chk"));
+	if (!next)
+		return __read(fd, buf, n);
+	return next(fd, buf, n, buflen);
+}
+
+ssize_t write(int fd, const void* buf, size_t n)
+{
+	if (ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	return __write(fd, buf, n);
+}
+
+ssize_t readv(int fd, const struct iovec* iov, int n)
+{
+	if (ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	using fn = ssize_t (*)(int, const struct iovec*, int);
+	static fn next = reinterpret_cast<fn>(next_symbol("readv"));
+	return next ? next(fd, iov, n) : set_errno(raw_syscall(SYS_readv, fd, long(iov), n));
+}
+
+ssize_t writev(int fd, const struct iovec* iov, int n)
+{
+	if (ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	using fn = ssize_t (*)(int, const struct iovec*, int);
+	static fn next = reinterpret_cast<fn>(next_symbol("writev"));
+	return next ? next(fd, iov, n) : set_errno(raw_syscall(SYS_writev, fd, long(iov), n));
+}
+
+// With offset -1 these are readv/writev at the file position (EINVAL on a ring fd); with an offset the
+// eventfd's ESPIPE is Linux's answer already.
+ssize_t preadv2(int fd, const struct iovec* iov, int n, off_t off, int flags)
+{
+	if (off == -1 && ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	using fn = ssize_t (*)(int, const struct iovec*, int, off_t, int);
+	static fn next = reinterpret_cast<fn>(next_symbol("preadv2"));
+	return next ? next(fd, iov, n, off, flags)
+	            : set_errno(raw_syscall(SYS_preadv2, fd, long(iov), n, long(off), 0, flags));
+}
+
+ssize_t pwritev2(int fd, const struct iovec* iov, int n, off_t off, int flags)
+{
+	if (off == -1 && ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	using fn = ssize_t (*)(int, const struct iovec*, int, off_t, int);
+	static fn next = reinterpret_cast<fn>(next_symbol("pwritev2"));
+	return next ? next(fd, iov, n, off, flags)
+	            : set_errno(raw_syscall(SYS_pwritev2, fd, long(iov), n, long(off), 0, flags));
+}
+
+ssize_t preadv64v2(int fd, const struct iovec* iov, int n, off_t off, int flags)
+{
+	return preadv2(fd, iov, n, off, flags);
+}
+
+ssize_t pwritev64v2(int fd, const struct iovec* iov, int n, off_t off, int flags)
+{
+	return pwritev2(fd, iov, n, off, flags);
 }
 
 // glibc's sigaction, which this library's does not replace (exported since glibc 2.2.5).

@@ -83,7 +83,14 @@ void readiness_hook(int fd);
 bool to_fd(uint64_t field, int* fd);
 // Closes an fd the OS itself owns (the program's close would first ask the OS to keep the file waiting on it,
 // rp_os_fd_closing, which must not happen for the OS's own fds, nor under a ring lock).
+// Unrecords it first when it is one of the OS's private fds (private_fds.cpp).
 int close_owned(int fd);
+// Makes `count` private fds, fds[i] = make(i, ctx) (an fd or -errno), out of the program's way: above its soft
+// RLIMIT_NOFILE when the hard limit allows, recorded so that the glue refuses the program's close on them.
+// 0, or the first -errno (then none is left open).
+int make_private_fds(int* fds, int count, long (*make)(int i, void* ctx), void* ctx);
+// Whether fd is one of them.
+bool is_private_fd(int fd);
 
 // Where an in-flight operation currently waits. Every transition happens under Ring::mu.
 enum class Place : uint8_t { none, worker_queue, running, fd_watch, timer, futex, retry_timer, scheme };
@@ -305,6 +312,10 @@ struct Ring {
 	// Cancels the first in-flight op with user_data. Needs mu. 0, -ENOENT or -EALREADY.
 	int cancel_locked(uint64_t user_data);
 
+	// Makes the reactor's fds (epoll, wake eventfd, timerfds): at ring creation, so that a program at its fd
+	// limit gets the error from setup, as Linux's io_uring_setup, never from a later timer or poll. 0 or -errno.
+	int open_reactor_fds();
+	// Starts the reactor's thread (first use). 0 or -errno.
 	int start_reactor_locked();
 	void reactor_loop();
 	void worker_loop();

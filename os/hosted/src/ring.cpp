@@ -105,8 +105,6 @@ void registry_remove(Ring* ring)
 }
 } // namespace
 
-int close_owned(int fd) { return int(linux_syscall(SYS_close, fd)); }
-
 bool to_fd(uint64_t field, int* fd)
 {
 	int64_t v = int64_t(field);
@@ -318,6 +316,11 @@ extern "C" int rp_os_ring_create(const struct rp_os_ring_params* params, rp_os_r
 	ring->cq.producer = native::CqProducer(ring->view.cq, ring->view.cqes);
 	unsigned cpus = unsigned(sysconf(_SC_NPROCESSORS_ONLN));
 	ring->max_workers = cpus * 4 < 8 ? 8 : (cpus * 4 > 64 ? 64 : cpus * 4);
+	if (int e = ring->open_reactor_fds(); e < 0) {
+		delete ring;
+		os_munmap(mem, total);
+		return e;
+	}
 	*view = ring->view;
 	*out = ring;
 	registry_add(ring);
@@ -488,6 +491,27 @@ extern "C" void rp_os_fd_closing(int fd)
 			continue;
 		std::lock_guard<std::mutex> m(ring->mu);
 		ring->keep_file_locked(fd);
+	}
+}
+
+extern "C" void rp_os_fd_range_closing(unsigned first, unsigned last)
+{
+	if (!g_watched_fds.load(std::memory_order_relaxed))
+		return;
+	std::lock_guard<std::recursive_mutex> g(g_registry_mu);
+	if (!g_registry)
+		return;
+	std::vector<int> in_range;
+	for (Ring* ring : *g_registry) {
+		if (!ring->watch_count.load(std::memory_order_relaxed))
+			continue;
+		std::lock_guard<std::mutex> m(ring->mu);
+		in_range.clear();
+		for (auto& [fd, w] : ring->watches)
+			if (!w.owned && unsigned(fd) >= first && unsigned(fd) <= last)
+				in_range.push_back(fd);
+		for (int fd : in_range)
+			ring->keep_file_locked(fd);
 	}
 }
 

@@ -83,6 +83,26 @@ void rp_os_set_readiness_hook(void (*fn)(int fd));
  * glue calls this from close, dup2 and dup3. Not under a ring's lock, not for the OS's own fds.
  */
 void rp_os_fd_closing(int fd);
+/* The same for every fd in [first, last] (close_range, closefrom). */
+void rp_os_fd_range_closing(unsigned first, unsigned last);
+
+/*
+ * The OS's private fds (os/hosted/src/private_fds.cpp): the descriptors the OS and its embedding keep for
+ * themselves (epoll, eventfd, timerfds, ring memory, the duplicates that hold a program's files) live in the
+ * process's fd table but are not the program's. They are made above the program's soft RLIMIT_NOFILE when the
+ * hard limit allows it (so they neither take the program's numbers nor count against its limit), else at the
+ * top of its range. The libc glue refuses the program's close, close_range, dup2 and dup3 on them with EBADF,
+ * as Linux answers for an fd the program never had.
+ *
+ * rp_os_private_syscall makes one: the fd-returning system call n(a, b, c) (memfd_create, eventfd2,
+ * F_DUPFD_CLOEXEC of a program fd, ...) runs with the limit raised; returns the fd or -errno.
+ * rp_os_private_close closes one (0 or -errno); rp_os_is_private_fd says whether fd is one.
+ */
+long rp_os_private_syscall(long n, long a, long b, long c);
+int rp_os_private_close(int fd);
+int rp_os_is_private_fd(int fd);
+/* The lowest private fd >= from, or -1: close_range walks around them. */
+int rp_os_next_private_fd(int from);
 
 /*
  * The program's sigaction for the signal the OS interrupts its blocked workers with (teardown). Returns 0 when
