@@ -28,7 +28,10 @@ if [ "$(cat "$liburing/.reference-libs" 2>/dev/null)" != "$libs_sum" ]; then
   echo "$libs_sum" > "$liburing/.reference-libs"
 fi
 # Upstream's own rules (test/Makefile: %.t from %.c + helpers.o, -luring -lpthread appended to LDFLAGS).
-make -s -C "$liburing/test" -j2 CC="$CC" CXX="$CXX" LDFLAGS="$LDFLAGS" "${tests[@]/%/.t}"
+# CONFIG_HAVE_CXX: liburing's configure looks for C++ by linking a program that prints with std::cout, which
+# needs a compiled C++ library; the target has libc++'s headers and the ABI runtime only (enough for
+# sq-full-cpp, whose one C++ need is liburing's <atomic> barriers), so the tree is told C++ works.
+make -s -C "$liburing/test" -j2 CC="$CC" CXX="$CXX" LDFLAGS="$LDFLAGS" CONFIG_HAVE_CXX=y "${tests[@]/%/.t}"
 make -s -C "$liburing/examples" -j2 CC="$CC" LDFLAGS="$LDFLAGS" io_uring-test io_uring-cp
 
 # Stripped copies in $out; a program is copied and checked again only when it was relinked.
