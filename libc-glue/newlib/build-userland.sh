@@ -32,7 +32,7 @@ fi
 # needs a compiled C++ library; the target has libc++'s headers and the ABI runtime only (enough for
 # sq-full-cpp, whose one C++ need is liburing's <atomic> barriers), so the tree is told C++ works.
 make -s -C "$liburing/test" -j2 CC="$CC" CXX="$CXX" LDFLAGS="$LDFLAGS" CONFIG_HAVE_CXX=y "${tests[@]/%/.t}"
-examples=(io_uring-test io_uring-cp link-cp io_uring-close-test)
+examples=(io_uring-test io_uring-cp link-cp io_uring-close-test ucontext-cp)
 make -s -C "$liburing/examples" -j2 CC="$CC" LDFLAGS="$LDFLAGS" "${examples[@]}"
 
 # Stripped copies in $out; a program is copied and checked again only when it was relinked.

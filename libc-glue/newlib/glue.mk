@@ -33,7 +33,12 @@ C_SOURCES := start.c thread.c files.c paths.c stat.c time.c memory.c process.c s
 CXX_SOURCES := ring.cpp
 # operator new/delete, static-local guards, __dso_handle: pulled in only by C++ programs.
 CXX_SOURCES += cxx_runtime.cpp
-OBJECTS := $(addprefix $(OUT)/,$(C_SOURCES:.c=.o) $(CXX_SOURCES:.cpp=.o))
+# <ucontext.h>: getcontext/setcontext/swapcontext in assembly, makecontext in C.
+C_SOURCES += makecontext.c
+# <sys/timerfd.h>'s calls (ucontext-cp includes the header).
+C_SOURCES += timerfd.c
+ASM_SOURCES := ucontext.S
+OBJECTS := $(addprefix $(OUT)/,$(C_SOURCES:.c=.o) $(CXX_SOURCES:.cpp=.o) $(ASM_SOURCES:.S=.o))
 # The pthread layer (threads, mutexes, condition variables, barriers, semaphores): libpthread.a. newlib's
 # locks (pthread_locks.c) and the futex words under them (pthread_futex.c) are in libringport-newlib.a, ahead
 # of -lc, so every program gets them.
@@ -58,6 +63,10 @@ $(OUT)/%.o: $(GLUE)/src/%.c $(OUT)/uapi/.stamp
 $(OUT)/%.o: $(GLUE)/src/%.cpp $(OUT)/uapi/.stamp
 	@mkdir -p $(OUT)
 	$(CXX) $(CXXFLAGS_GLUE) -c -o $@ $<
+
+$(OUT)/ucontext.o: $(GLUE)/src/ucontext.S
+	@mkdir -p $(OUT)
+	$(CC) --target=x86_64-elf -c -o $@ $<
 
 $(OUT)/crt0.o: $(GLUE)/src/crt0.S
 	@mkdir -p $(OUT)

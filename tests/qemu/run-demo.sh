@@ -2,7 +2,8 @@
 # `make run-qemu`: boots the reference kernel under QEMU (TCG) and, inside it, makes a 4 MiB file in the
 # ramfs, runs upstream liburing's examples on it (built from unmodified sources for the reference target):
 # io_uring-test reads it, io_uring-cp and link-cp copy it, each copy checked byte for byte and by checksum
-# inside the guest (same-file), io_uring-close-test reads it and closes the fd through the ring. Prints what
+# inside the guest (same-file), io_uring-close-test reads it and closes the fd through the ring; ucontext-cp
+# (coroutines on getcontext/makecontext/swapcontext) copies a 5000-byte file, as it sleeps 1 s per KiB. Prints what
 # the guest printed and a verdict; exits non-zero when anything fails.
 #   run-demo.sh <srcdir> <builddir> <kernel>
 set -euo pipefail
@@ -18,13 +19,15 @@ mkdir -p "$work/t"
 for prog in make-file same-file; do
   $CC -O2 -Wall -o "$work/t/$prog.t" "$srcdir/tests/qemu/demo/$prog.c" $LDFLAGS
 done
-examples=(io_uring-test io_uring-cp link-cp io_uring-close-test)
+examples=(io_uring-test io_uring-cp link-cp io_uring-close-test ucontext-cp)
 for e in "${examples[@]}"; do cp "$builddir/build/reference/examples/$e" "$work/t/$e.t"; done
 
 # One boot, the programs in order, sharing the ramfs: "<name> <timeout> <arguments>". The runner names a
 # program's END line by its manifest name, so each copy is checked by its own same-file entry (a second
 # name for the same binary).
 cp "$work/t/same-file.t" "$work/t/same-file-link.t"
+cp "$work/t/same-file.t" "$work/t/same-file-ucontext.t"
+cp "$work/t/make-file.t" "$work/t/make-small-file.t"
 cat >"$work/manifest" <<'MANIFEST'
 make-file 30 /tmp/source 4194304
 io_uring-test 30 /tmp/source
@@ -33,8 +36,12 @@ same-file 30 /tmp/source /tmp/copy
 link-cp 60 /tmp/source /tmp/link-copy
 same-file-link 30 /tmp/source /tmp/link-copy
 io_uring-close-test 30 /tmp/source
+make-small-file 30 /tmp/small 5000
+ucontext-cp 60 /tmp/small /tmp/ucontext-copy
+same-file-ucontext 30 /tmp/small /tmp/ucontext-copy
 MANIFEST
-programs=(make-file io_uring-test io_uring-cp same-file link-cp same-file-link io_uring-close-test)
+programs=(make-file io_uring-test io_uring-cp same-file link-cp same-file-link io_uring-close-test
+  make-small-file ucontext-cp same-file-ucontext)
 python3 "$srcdir/tests/x86_64/make-initrd.py" "$work/initrd.tar" "$work/manifest" "$work"/t/*.t
 rm -f "$work/console.log" "$work/results.log"
 echo "run-qemu: booting $kernel (TCG) with ${programs[*]}"
@@ -53,4 +60,4 @@ for prog in "${programs[@]}"; do
 done
 grep -q '^@@RP DONE' "$work/results.log" || { echo "  FAILED: no @@RP DONE"; ok=0; }
 [ "$status" = 33 ] || { echo "  FAILED: QEMU exit status $status (33 expected)"; ok=0; }
-if [ "$ok" = 1 ]; then echo "run-qemu: io_uring-cp's and link-cp's copies are identical inside the reference kernel"; else exit 1; fi
+if [ "$ok" = 1 ]; then echo "run-qemu: the io_uring-cp, link-cp and ucontext-cp copies are identical inside the reference kernel"; else exit 1; fi
