@@ -15,6 +15,8 @@ packages=(
   valgrind python3
   strace
   newlib-source qemu-system-x86
+  # libc++'s headers: the C++ standard library of programs built for the reference kernel (libc-glue/newlib)
+  libc++-dev
   # Debian's own io_uring programs, run unmodified through `ringport run` by make check-ports and make examples
   fio plocate
 )

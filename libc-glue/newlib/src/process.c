@@ -142,15 +142,11 @@ int setrlimit(int resource, const struct rlimit *rl)
 	return (int)rp_result(rp_raw_syscall2(RP_NR_setrlimit, resource, rl));
 }
 
-/* No per-process CPU accounting yet: zeros, as for a process that has used none. */
+/* The kernel fills Linux's struct rusage, which the newlib patch gives newlib too (CPU times and context
+   switches; RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD). */
 int getrusage(int who, struct rusage *usage)
 {
-	if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != 1 /* RUSAGE_THREAD */) {
-		errno = EINVAL;
-		return -1;
-	}
-	memset(usage, 0, sizeof *usage);
-	return 0;
+	return (int)rp_result(rp_raw_syscall2(RP_NR_getrusage, who, usage));
 }
 
 int prctl(int option, ...)
@@ -218,10 +214,6 @@ int sched_setaffinity(pid_t pid, size_t size, const void *set) { return (int)rp_
 int sched_getaffinity(pid_t pid, size_t size, void *set)
 {
 	long r = rp_raw_syscall3(204, pid, size, set);
-	if (r < 0)
-		return (int)rp_result(r);
-	/* The kernel wrote its mask's size; the rest of the caller's set means "not allowed" (glibc clears it). */
-	memset((char *)set + r, 0, size - (size_t)r);
-	return 0;
+	return r < 0 ? (int)rp_result(r) : 0;
 }
 int sched_getcpu(void) { return 0; }

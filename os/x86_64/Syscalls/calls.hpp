@@ -33,6 +33,7 @@ long sys_execve(Frame *frame, uint64_t user_path, uint64_t user_argv, uint64_t u
 long sys_wait4(int64_t pid, uint64_t user_status, uint64_t options, uint64_t user_rusage);
 long sys_waitid(uint64_t idtype, uint64_t id, uint64_t user_info, uint64_t options, uint64_t user_rusage);
 long sys_getppid();
+long sys_getrusage(int64_t who, uint64_t user_usage); // Tasks/usage.cpp
 long sys_prctl(uint64_t option, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4);
 long sys_setpgid(int64_t pid, int64_t pgid);
 long sys_getpgid(int64_t pid);

@@ -96,6 +96,8 @@ long dispatch(Frame *frame, uint64_t number, uint64_t a0, uint64_t a1, uint64_t 
 		return sys_futex_waitv(a0, a1, a2, a3, a4);
 	case 97:
 		return sys_getrlimit(a0, a1);
+	case 98:
+		return sys_getrusage(int64_t(a0), a1);
 	case 102: // getuid
 	case 104: // getgid
 	case 107: // geteuid

@@ -1,7 +1,6 @@
-/* <pthread.h> for newlib on the reference kernel: newlib's, plus the UNIX98 mutex types that the glue's
-   pthread layer implements (libc-glue/newlib/src/pthread_mutex.c) but newlib declares only for RTEMS
-   (_UNIX98_THREAD_MUTEX_ATTRIBUTES). The values are the glue's (newlib's numbering); they never reach the
-   kernel. */
+/* <pthread.h> for newlib on the reference kernel: newlib's, plus the mutex types (Linux's values), which
+   newlib declares only for targets that define _UNIX98_THREAD_MUTEX_ATTRIBUTES. The glue's mutexes
+   (libc-glue/newlib/src/pthread_mutex.c) implement them; libc++'s recursive_mutex asks for them by name. */
 #ifndef RP_COMPAT_PTHREAD_H
 #define RP_COMPAT_PTHREAD_H
 #include_next <pthread.h>
@@ -10,15 +9,15 @@
 #define PTHREAD_STACK_MIN 16384
 #endif
 #ifndef PTHREAD_MUTEX_NORMAL
-#ifdef __cplusplus
-extern "C" {
-#endif
 #define PTHREAD_MUTEX_NORMAL 0
 #define PTHREAD_MUTEX_RECURSIVE 1
 #define PTHREAD_MUTEX_ERRORCHECK 2
-#define PTHREAD_MUTEX_DEFAULT 3
-int pthread_mutexattr_gettype(const pthread_mutexattr_t *attr, int *type);
+#define PTHREAD_MUTEX_DEFAULT 0
+#ifdef __cplusplus
+extern "C" {
+#endif
 int pthread_mutexattr_settype(pthread_mutexattr_t *attr, int type);
+int pthread_mutexattr_gettype(const pthread_mutexattr_t *attr, int *type);
 #ifdef __cplusplus
 }
 #endif
