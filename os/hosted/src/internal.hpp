@@ -262,6 +262,9 @@ struct Ring {
 	int retry_fd = -1;         // periodic timerfd, armed while retry_list is not empty
 	int dispatching_fd = -1;   // the watch being walked by the reactor: its removal waits until the walk ends
 	bool os_posted = false;    // an OS thread posted completions since it last notified
+	// The reactor took events under mu and is calling notify after letting mu go: a program thread that
+	// collects readiness inside its own write() waits for that notify too, so the CQEs are there on return.
+	std::atomic<uint32_t> reactor_notifying{0};
 	// Fds with a watch (watches.size()), readable without mu: collecting readiness is skipped while it is 0.
 	std::atomic<uint32_t> watch_count{0};
 

@@ -15,11 +15,28 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <vector>
 
 namespace ringport::hosted {
 
 namespace {
+
+// Sends and shutdowns are direct system calls: libringport's send/sendmsg/shutdown (libc-glue) act on readiness
+// after the call, which the OS, possibly under a ring's lock, must not do. Returns like libc's (-1 and errno).
+ssize_t direct(long r)
+{
+	if (r < 0) {
+		errno = int(-r);
+		return -1;
+	}
+	return r;
+}
+ssize_t direct_send(int fd, const void* p, size_t n, int flags)
+{
+	return direct(linux_syscall(SYS_sendto, fd, long(p), long(n), flags, 0, 0));
+}
+ssize_t direct_sendmsg(int fd, const msghdr* m, int flags) { return direct(linux_syscall(SYS_sendmsg, fd, long(m), flags)); }
 
 int64_t ret(long r) { return r < 0 ? fail() : r; }
 
@@ -35,13 +52,13 @@ ssize_t transfer_once(const rp_sqe& s, int fd, int64_t done)
 	const int flags = int(s.syscall_flags) | MSG_DONTWAIT;
 	char* base = reinterpret_cast<char*>(uintptr_t(s.addr)) + done;
 	switch (s.opcode) {
-	case RP_OP_SEND: return send(fd, base, size_t(s.len) - size_t(done), flags);
+	case RP_OP_SEND: return direct_send(fd, base, size_t(s.len) - size_t(done), flags);
 	case RP_OP_RECV: return recv(fd, base, size_t(s.len) - size_t(done), flags);
 	default: break;
 	}
 	auto* msg = reinterpret_cast<msghdr*>(uintptr_t(s.addr));
 	if (!done)
-		return s.opcode == RP_OP_SENDMSG ? sendmsg(fd, msg, flags) : recvmsg(fd, msg, flags);
+		return s.opcode == RP_OP_SENDMSG ? direct_sendmsg(fd, msg, flags) : recvmsg(fd, msg, flags);
 	// MSG_WAITALL continues after the bytes already moved: the same message, its iovecs advanced past them.
 	// Ancillary data went with the first part.
 	std::vector<iovec> rest;
@@ -63,7 +80,7 @@ ssize_t transfer_once(const rp_sqe& s, int fd, int64_t done)
 	if (s.opcode == RP_OP_SENDMSG) {
 		part.msg_name = msg->msg_name;
 		part.msg_namelen = msg->msg_namelen;
-		return sendmsg(fd, &part, flags);
+		return direct_sendmsg(fd, &part, flags);
 	}
 	ssize_t r = recvmsg(fd, &part, flags);
 	if (r >= 0)
@@ -226,7 +243,7 @@ Issue op_shutdown(Ring&, const rp_sqe& sqe)
 	int fd;
 	if (!to_fd(sqe.fd, &fd))
 		return Issue::complete(-EBADF);
-	return Issue::complete(ret(shutdown(fd, int(sqe.len))));
+	return Issue::complete(ret(direct(linux_syscall(SYS_shutdown, fd, long(sqe.len)))));
 }
 
 Issue op_sendrecv(Ring& ring, const rp_sqe& sqe)
