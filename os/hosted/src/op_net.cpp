@@ -161,6 +161,10 @@ const OpKind accept_kind{accept_retry, accept_blocking, nullptr};
 // buf holds a private copy of the address.
 int64_t connect_blocking(Op& op)
 {
+	// A Cancel interrupts the call with a signal; one that came just before the call started is seen here
+	// (a few instructions of window remain: the signal cannot be unblocked atomically with connect).
+	if (__atomic_load_n(&op.cancelling, __ATOMIC_ACQUIRE))
+		return -ECANCELED;
 	return ret(connect(op.fd, reinterpret_cast<const sockaddr*>(op.buf.data()), socklen_t(op.buf.size())));
 }
 
@@ -180,7 +184,7 @@ Issue connect_retry(Ring&, Op& op)
 	}
 	return Issue::complete(0);
 }
-const OpKind connect_kind{connect_retry, connect_blocking, nullptr};
+const OpKind connect_kind{connect_retry, connect_blocking, nullptr, true};
 
 } // namespace
 

@@ -244,6 +244,15 @@ int Ring::cancel_locked(uint64_t user_data)
 	bool running = false;
 	for (auto it = first; it != last; ++it) {
 		Op* op = it->second;
+		if (op->place == Place::running && op->kind->interruptible) {
+			// A connect blocked on a worker: interrupting it cancels it (its worker completes it).
+			if (__atomic_load_n(&op->cancelling, __ATOMIC_ACQUIRE))
+				return -EALREADY;
+			__atomic_store_n(&op->cancelling, true, __ATOMIC_RELEASE);
+			if (interrupt_worker(op->runner))
+				return 0;
+			__atomic_store_n(&op->cancelling, false, __ATOMIC_RELEASE);
+		}
 		if (op->place == Place::running || op->place == Place::scheme) { // a scheme server has it: running
 			running = true;
 			continue;

@@ -68,6 +68,8 @@ void Ring::worker_loop()
 		lk.unlock();
 		int64_t r = op->kind->blocking(*op);
 		lk.lock();
+		if (__atomic_load_n(&op->cancelling, __ATOMIC_ACQUIRE))
+			r = -ECANCELED; // the Cancel that interrupted it was told it succeeded
 		op->place = Place::none;
 		if (op->serial_key) {
 			serial_running.erase(op->serial_key);
@@ -105,6 +107,12 @@ int interrupt_signal()
 }
 
 } // namespace
+
+bool interrupt_worker(pthread_t t)
+{
+	int sig = interrupt_signal();
+	return sig && pthread_kill(t, sig) == 0;
+}
 
 void Ring::interrupt_running_workers()
 {
