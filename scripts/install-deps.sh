@@ -9,10 +9,14 @@ packages=(
   build-essential autoconf automake libtool pkg-config
   libcmocka-dev libtomlplusplus-dev
   clang lld llvm
+  # libFuzzer and clang's sanitizer runtimes (only recommended by clang-14): tests/fuzz and the clang ASan build
+  libclang-rt-14-dev
   dpkg-dev xz-utils patch
   valgrind python3
   strace
   newlib-source qemu-system-x86
+  # libc++'s headers: the C++ standard library of programs built for the reference kernel (libc-glue/newlib)
+  libc++-dev
   # Debian's own io_uring programs, run unmodified through `ringport run` by make check-ports and make examples
   fio plocate
 )

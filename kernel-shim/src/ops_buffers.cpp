@@ -57,6 +57,7 @@ void destroy_group(BufGroup* g)
 	}
 	if (g->ring_region)
 		rp_host_region_destroy(g->ring_region);
+	unpin_buffer_ring(*g);
 	rp_host_free(g, sizeof(*g));
 }
 
@@ -96,23 +97,28 @@ bool select_ring_buffer(BufGroup& g, Req& q)
 	return true;
 }
 
-// Incremental consumption: res bytes of the buffer at the head were used. True when the buffer is used up.
+// Incremental consumption: res bytes of the buffer at the head were used. True when the buffer is used up; false
+// when it has room left and will serve later requests too (the CQE then says CQE_F_BUF_MORE). A transfer of
+// nothing consumed nothing, so the buffer stays, and is reported as still in use (Linux 6.18, and stable kernels
+// since the fix for liburing issue 1553); an entry whose length is 0 is never advanced past, as on Linux.
 bool consume_incremental(BufGroup& g, uint64_t res)
 {
 	lx::io_uring_buf e;
 	uint64_t off = entry_offset(g, g.ring_head);
 	if (!ring_read(g, off, &e, sizeof(e)))
 		return true;
-	if (!res)
-		return true; // nothing moved: the buffer stays as it is, and is not reported as partly used
-	if (res >= e.len) {
-		++g.ring_head;
-		return true;
+	uint32_t used = res < e.len ? uint32_t(res) : e.len;
+	uint32_t left = e.len - used;
+	if (left || !used) {
+		e.addr += used;
+		e.len = left;
+		(void)ring_write(g, off, &e, 12);
+		return false;
 	}
-	e.addr += res;
-	e.len -= uint32_t(res);
+	e.len = 0;
 	(void)ring_write(g, off, &e, 12);
-	return false;
+	++g.ring_head;
+	return true;
 }
 } // namespace
 
@@ -164,13 +170,13 @@ int64_t register_pbuf_ring(Ring& r, uint64_t arg, uint32_t nr)
 		}
 		g->ring_view = static_cast<uint8_t*>(view);
 	} else {
-		// The whole ring must be program memory the shim can read and write (Linux pins it).
+		// The whole ring must be program memory the shim can read and write, and stays the ring's even if the
+		// program unmaps it: Linux pins it (user_pages.cpp). From here on the shim reads and writes the ring
+		// only through its pinned view, so the ring is always the pages that were registered.
 		g->ring_user = reg.ring_addr;
-		uint16_t probe;
-		if (rp_host_copy_from_user(&probe, reg.ring_addr + kTailOffset, 2) ||
-		    rp_host_copy_from_user(&probe, reg.ring_addr + bytes - 2, 2)) {
+		if (int e = pin_buffer_ring(*g, reg.ring_addr, bytes); e) {
 			rp_host_free(g, sizeof(*g));
-			return -lx::EFAULT;
+			return e;
 		}
 	}
 	g->next = r.groups;

@@ -1,5 +1,6 @@
-// Cancel family: ASYNC_CANCEL (by user_data, fd, opcode, any, all); REGISTER_SYNC_CANCEL shares the matching.
-// Timeouts are cancelled in the shim; everything else through a native Cancel of its operation.
+// Cancel family: ASYNC_CANCEL (by user_data, fd, opcode, any, all); REGISTER_SYNC_CANCEL shares the matching;
+// cancel_task, Linux's io_uring_task_cancel (a task's own requests, at exec). Timeouts are cancelled in the
+// shim; everything else through a native Cancel of its operation.
 #include "ops_common.hpp"
 
 namespace ringport::shim {
@@ -139,6 +140,83 @@ void done_async_cancel(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 		q.u.cancel.first_error = -lx::EALREADY;
 	if (!q.u.cancel.outstanding && !(q.state & (REQ_DONE | REQ_NO_CQE)))
 		complete(r, &q, cancel_result(q));
+}
+
+// ---- a task's requests (exec) ----
+
+void cancel_requests_of(Ring& r, uint64_t task, bool keep_timeouts)
+{
+	auto of_task = [task](const Req* q) { return task == kEveryTask || q->task == task; };
+	// Drained requests have not been issued: they complete at once, failing their chains. Completing one may
+	// release other drained requests, so the walk starts over after each.
+	for (Req* q = r.deferred.head; q;) {
+		if (!of_task(q)) {
+			q = q->next;
+			continue;
+		}
+		r.deferred.remove(q);
+		complete(r, q, -lx::ECANCELED);
+		q = r.deferred.head;
+	}
+	for (Req* q = r.ready.head; q; q = q->next)
+		if (of_task(q) && !(q->state & REQ_COMPLETE_ONLY)) {
+			q->state |= REQ_COMPLETE_ONLY;
+			q->res = -lx::ECANCELED;
+		}
+	for (Req* q = r.inflight.head; q;) {
+		Req* next = q->next;
+		if (of_task(q) && !(q->state & (REQ_DONE | REQ_CANCELING)) && !(keep_timeouts && plain_timeout(q)))
+			cancel_quietly(r, q);
+		q = next;
+	}
+}
+
+bool has_requests_of(Ring& r, uint64_t task)
+{
+	if (task == kEveryTask)
+		return !r.inflight.empty() || !r.ready.empty() || !r.deferred.empty();
+	auto any_of_task = [task](const Req* q) {
+		for (; q; q = q->next)
+			if (q->task == task)
+				return true;
+		return false;
+	};
+	return any_of_task(r.inflight.head) || any_of_task(r.ready.head) || any_of_task(r.deferred.head);
+}
+
+namespace {
+
+// How long exec waits for the native cancels to come back. The kernel's executor answers a cancel within the
+// call, so this bounds only a misbehaving OS; what is still out then completes when its cancel does.
+constexpr uint64_t kTaskCancelWait = 2000000000ull;
+
+bool task_gone(Ring& r, void* task) { return !has_requests_of(r, *static_cast<uint64_t*>(task)); }
+
+void cancel_task_on(Ring& r, void* task)
+{
+	uint64_t id = *static_cast<uint64_t*>(task);
+	r.lock.lock();
+	if (has_requests_of(r, id)) {
+		bool was = r.in_submit;
+		r.in_submit = true;
+		cancel_requests_of(r, id, false);
+		// Runs the ring: issues the native cancels, reaps their answers, completes the chains, commits.
+		if (r.native)
+			(void)run_until(r, task_gone, task, rp_host_now_ns(lx::CLOCK_MONOTONIC_) + kTaskCancelWait);
+		else
+			commit(r);
+		r.in_submit = was;
+	}
+	unlock_ring(r);
+}
+
+} // namespace
+
+void cancel_task(uint64_t task)
+{
+	if (task == kEveryTask)
+		return; // not an id rp_host_task_id gives
+	for_each_ring(cancel_task_on, &task);
 }
 
 } // namespace ringport::shim

@@ -121,4 +121,31 @@ Issued issue_msg_ring(Ring& r, Req& q)
 	}
 }
 
+// REGISTER_SEND_MSG_RING with no ring (fd -1): a DATA message from nowhere, checked in the order Linux's
+// io_uring_sync_msg_ring checks it (the SQE's own prep rules, then the command, the target, the DATA rules).
+// SEND_FD has no source table to take a file from, so it is -EINVAL.
+int64_t sync_msg_ring(const lx::io_uring_sqe& s)
+{
+	if (s.buf_index || s.personality || (s.msg_ring_flags & ~kMsgRingMask))
+		return -lx::EINVAL;
+	if (s.addr != lx::MSG_DATA)
+		return -lx::EINVAL;
+	int ref = rp_host_file_get(s.fd); // only to tell a closed fd (-EBADF) from an open non-ring (-EBADFD)
+	if (ref < 0)
+		return -lx::EBADF;
+	rp_host_file_put(ref);
+	auto* target = static_cast<Ring*>(rp_host_ring_of_fd(s.fd));
+	if (!target)
+		return -lx::EBADFD;
+	uint32_t flags = s.msg_ring_flags;
+	if (s.addr3 || (flags & ~lx::MSG_RING_FLAGS_PASS))
+		return -lx::EINVAL;
+	if (!(flags & lx::MSG_RING_FLAGS_PASS) && s.file_index)
+		return -lx::EINVAL;
+	if (__atomic_load_n(&target->disabled, __ATOMIC_ACQUIRE))
+		return -lx::EBADFD;
+	send_to(*target, s.off, int32_t(s.len), (flags & lx::MSG_RING_FLAGS_PASS) ? s.file_index : 0);
+	return 0;
+}
+
 } // namespace ringport::shim

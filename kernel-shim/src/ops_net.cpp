@@ -342,12 +342,30 @@ Issued issue_send_zc(Ring& r, Req& q)
 Status prep_sendmsg_zc(Ring&, Req& q)
 {
 	RP_TRY(prep_zero_copy(q));
-	if (q.sqe.ioprio & lx::RECVSEND_FIXED_BUF)
-		return Status::fail(-lx::EINVAL); // a message's iovecs name ordinary memory
 	return prep_msg_header(q);
 }
 
-Issued issue_sendmsg_zc(Ring& r, Req& q) { return issue_msg(r, q); }
+// With RECVSEND_FIXED_BUF (Linux 6.15) every iovec of the message must lie inside registered buffer buf_index:
+// the vector is checked the way Linux imports it (-EFAULT for a segment outside, or no such buffer).
+Issued issue_sendmsg_zc(Ring& r, Req& q)
+{
+	const auto& s = q.sqe;
+	if (s.ioprio & lx::RECVSEND_FIXED_BUF) {
+		MsgHdr m;
+		if (rp_host_copy_from_user(&m, s.addr, sizeof(m)))
+			return Issued::now(-lx::EFAULT);
+		if (m.iovlen > 1024)
+			return Issued::now(-lx::EMSGSIZE);
+		for (uint64_t i = 0; i < m.iovlen; ++i) {
+			uint64_t iov[2];
+			if (rp_host_copy_from_user(iov, m.iov + 16 * i, sizeof(iov)))
+				return Issued::now(-lx::EFAULT);
+			if (Status st = check_fixed_buffer(r, s.buf_index, iov[0], iov[1]); !st.ok())
+				return Issued::now(st.err);
+		}
+	}
+	return issue_msg(r, q);
+}
 
 void post_send_notification(Ring& r, const Req& q, int64_t res)
 {

@@ -1,4 +1,4 @@
-// Read/write family: READ, WRITE, READV, WRITEV, READ_FIXED, WRITE_FIXED, SPLICE, TEE.
+// Read/write family: READ, WRITE, READV, WRITEV, READ_FIXED, WRITE_FIXED, READV_FIXED, WRITEV_FIXED, SPLICE, TEE.
 #include "ops_common.hpp"
 
 namespace ringport::shim {
@@ -8,8 +8,49 @@ namespace {
 constexpr uint32_t kMaxIov = 1024;
 constexpr uint64_t kCurrentPosition = ~0ull;
 
-bool is_write(uint8_t op) { return op == lx::OP_WRITE || op == lx::OP_WRITEV || op == lx::OP_WRITE_FIXED; }
-bool is_vectored(uint8_t op) { return op == lx::OP_READV || op == lx::OP_WRITEV; }
+bool is_write(uint8_t op)
+{
+	return op == lx::OP_WRITE || op == lx::OP_WRITEV || op == lx::OP_WRITE_FIXED || op == lx::OP_WRITEV_FIXED;
+}
+bool is_vectored(uint8_t op)
+{
+	return op == lx::OP_READV || op == lx::OP_WRITEV || op == lx::OP_READV_FIXED || op == lx::OP_WRITEV_FIXED;
+}
+bool is_vec_fixed(uint8_t op) { return op == lx::OP_READV_FIXED || op == lx::OP_WRITEV_FIXED; }
+
+// The iovec array is read at prep, so the program may reuse it after submitting (FEAT_SUBMIT_STABLE); the
+// expected length is their sum, so a short transfer breaks an IO_LINK chain.
+Status copy_iovecs(Req& q)
+{
+	const auto& s = q.sqe;
+	if (s.len > kMaxIov)
+		return Status::fail(-lx::EINVAL);
+	uint64_t bytes = 16ull * s.len;
+	void* dst = q.u.vec.iov;
+	if (s.len > 4) {
+		q.heap = rp_host_alloc(bytes);
+		if (!q.heap)
+			return Status::fail(-lx::ENOMEM);
+		q.heap_size = uint32_t(bytes);
+		dst = q.heap;
+	}
+	if (bytes && rp_host_copy_from_user(dst, s.addr, bytes))
+		return Status::fail(-lx::EFAULT);
+	uint64_t total = 0;
+	auto* iov = static_cast<const uint64_t*>(dst);
+	for (uint32_t i = 0; i < s.len; ++i) {
+		if (int64_t(iov[2 * i + 1]) < 0)
+			return Status::fail(-lx::EINVAL);
+		total += iov[2 * i + 1];
+	}
+	q.expected = total;
+	return kOk;
+}
+
+const uint64_t* iovecs(const Req& q)
+{
+	return q.heap ? static_cast<const uint64_t*>(q.heap) : q.u.vec.iov;
+}
 
 // Builds the native op: positional unless the offset is -1 (the file position, FEAT_RW_CUR_POS).
 rp_sqe rw_native(const Req& q, bool positional, uint64_t addr, uint64_t len, bool vectored)
@@ -65,28 +106,7 @@ Status prep_rw(Ring&, Req& q)
 	if ((s.flags & lx::SQE_BUFFER_SELECT) && is_vectored(q.opcode) && s.len != 1)
 		return Status::fail(-lx::EINVAL);
 	if (is_vectored(q.opcode)) {
-		if (s.len > kMaxIov)
-			return Status::fail(-lx::EINVAL);
-		// The iovec array is read now, so the program may reuse it after submitting (FEAT_SUBMIT_STABLE).
-		uint64_t bytes = 16ull * s.len;
-		void* dst = q.u.vec.iov;
-		if (s.len > 4) {
-			q.heap = rp_host_alloc(bytes);
-			if (!q.heap)
-				return Status::fail(-lx::ENOMEM);
-			q.heap_size = uint32_t(bytes);
-			dst = q.heap;
-		}
-		if (bytes && rp_host_copy_from_user(dst, s.addr, bytes))
-			return Status::fail(-lx::EFAULT);
-		uint64_t total = 0;
-		auto* iov = static_cast<const uint64_t*>(dst);
-		for (uint32_t i = 0; i < s.len; ++i) {
-			if (int64_t(iov[2 * i + 1]) < 0)
-				return Status::fail(-lx::EINVAL);
-			total += iov[2 * i + 1];
-		}
-		q.expected = total;
+		RP_TRY(copy_iovecs(q));
 	} else {
 		q.expected = s.len;
 	}
@@ -104,12 +124,31 @@ Status prep_rw_fixed(Ring& r, Req& q)
 	return kOk;
 }
 
+// READV_FIXED / WRITEV_FIXED (Linux 6.15): a vector whose every segment lies inside registered buffer
+// buf_index (checked at issue, -EFAULT otherwise, as Linux's import of the vector does).
+Status prep_rwv_fixed(Ring&, Req& q)
+{
+	RP_TRY(check_ioprio(q.sqe.ioprio));
+	RP_TRY(copy_iovecs(q));
+	q.state |= REQ_SHORT_FAILS;
+	return kOk;
+}
+
 Issued issue_rw(Ring& r, Req& q)
 {
 	const auto& s = q.sqe;
 	bool positional = s.off != kCurrentPosition;
 	if (int64_t(s.off) < 0 && positional)
 		return Issued::now(-lx::EINVAL);
+	if (!(s.flags & lx::SQE_FIXED_FILE) && q.fd >= 0 && rp_host_ring_of_fd(q.fd)) {
+		// An io_uring fd has no read or write method. Linux learns that only after its non-blocking attempt
+		// was refused (the file cannot do NOWAIT) and the poll it armed instead fired: a read waits until the
+		// ring has a CQE (POLLIN), a write for SQ room (POLLOUT), then both fail -EINVAL (done_rw, TAG_PROBE).
+		rp_sqe n = native_op(RP_OP_POLL);
+		n.fd = nfd(q.fd);
+		n.syscall_flags = is_write(q.opcode) ? lx::POLLOUT_ : lx::POLLIN_;
+		return to_native(r, q, n, TAG_PROBE);
+	}
 	if (q.opcode == lx::OP_READ_FIXED || q.opcode == lx::OP_WRITE_FIXED) {
 		if (Status st = check_fixed_buffer(r, s.buf_index, s.addr, s.len); !st.ok())
 			return Issued::now(st.err);
@@ -144,7 +183,18 @@ Issued issue_rw(Ring& r, Req& q)
 		return to_native(r, q, rw_native(q, positional, addr, len, false));
 	}
 	if (is_vectored(q.opcode)) {
-		uint64_t iov = q.heap ? reinterpret_cast<uint64_t>(q.heap) : reinterpret_cast<uint64_t>(q.u.vec.iov);
+		if (is_vec_fixed(q.opcode)) {
+			const uint64_t* v = iovecs(q);
+			uint64_t total = 0;
+			for (uint32_t i = 0; i < s.len; ++i) {
+				if (Status st = check_fixed_buffer(r, s.buf_index, v[2 * i], v[2 * i + 1]); !st.ok())
+					return Issued::now(st.err);
+				if (total + v[2 * i + 1] < total)
+					return Issued::now(-lx::EOVERFLOW);
+				total += v[2 * i + 1];
+			}
+		}
+		uint64_t iov = reinterpret_cast<uint64_t>(iovecs(q));
 		return to_native(r, q, rw_native(q, positional, iov, s.len, true));
 	}
 	return to_native(r, q, rw_native(q, positional, s.addr, s.len, false));
@@ -156,6 +206,10 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 {
 	if (q.state & REQ_DONE)
 		return;
+	if (tag == TAG_PROBE) { // a ring fd was ready (issue_rw): it cannot be read or written
+		complete(r, &q, res < 0 ? res : -lx::EINVAL);
+		return;
+	}
 	if (tag == TAG_READY) {
 		select_again_when_ready(r, q);
 		return;

@@ -112,11 +112,17 @@ Issued issue_timeout(Ring& r, Req& q)
 void done_timeout(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 {
 	if (q.state & REQ_DONE || tag != timer_tag(q) || !(q.state & REQ_TIMER_ARMED))
-		return; // a disarmed or replaced timer
-	if (res != -lx::ETIME)
-		return; // cancelled under us
+		return; // a disarmed or replaced timer (its stale result arrives under the other phase's tag)
 	q.state &= ~REQ_TIMER_ARMED;
-	++r.timeouts_fired;
+	++r.timeouts_fired; // a timeout's CQE never counts towards count timeouts, whatever its result
+	if (res != -lx::ETIME) {
+		// The OS could not keep the timer (out of resources): the timeout ends with that error rather than
+		// never completing.
+		if (count_listed(r, q))
+			r.timeouts.remove(&q);
+		complete(r, &q, res);
+		return;
+	}
 	if (q.u.timeout.flags & lx::TIMEOUT_MULTISHOT) {
 		bool last = q.u.timeout.repeats == 1;
 		if (!last) {
@@ -296,12 +302,20 @@ void done_link_timeout(Ring& r, Req& lt, NativeTag tag, int64_t res, uint32_t)
 		complete(r, &lt, (res == 0 || res == -lx::ENOENT) ? -lx::ETIME : res);
 		return;
 	}
-	if (tag != timer_tag(lt) || !(lt.state & REQ_TIMER_ARMED) || res != -lx::ETIME)
+	if (tag != timer_tag(lt) || !(lt.state & REQ_TIMER_ARMED))
 		return;
 	lt.state &= ~REQ_TIMER_ARMED;
 	lt.state |= REQ_LT_FIRED;
 	forget(r, lt);
 	Req* target = lt.peer;
+	if (res != -lx::ETIME) {
+		// The OS could not keep the timer: the guard cannot bound the request any more, so it stops it as a
+		// fired timeout would, and the link timeout reports the OS's error instead of never completing.
+		if (target && !(target->state & REQ_DONE))
+			(void)cancel_native(r, target, &lt, TAG_CANCEL_QUIET);
+		complete(r, &lt, res);
+		return;
+	}
 	if (target && !(target->state & REQ_DONE) && cancel_native(r, target, &lt, TAG_CANCEL_RESULT).ok())
 		return;
 	lt.state |= REQ_NOT_FAILURE;

@@ -175,7 +175,7 @@ constexpr OpTable build()
 	                    Z_IOPRIO | Z_BUF_INDEX | Z_OP_FLAGS));
 	OP(SOCKET, run(F::net, false, prep_socket, issue_socket, "SOCKET", done_direct));
 	OP(URING_CMD, run(F::net, true, prep_uring_cmd, issue_uring_cmd, "SOCKET_QUEUED / SOCKET_GETOPT / SOCKET_SETOPT",
-	                  done_uring_cmd, "socket commands only; other files -EOPNOTSUPP (no driver commands)"));
+	                  done_uring_cmd, "socket commands SIOCINQ, SIOCOUTQ, GETSOCKOPT, SETSOCKOPT; TX_TIMESTAMP and GETSOCKNAME -EOPNOTSUPP, as on a kernel without them; other files -EOPNOTSUPP (no driver commands)"));
 	OP(SEND_ZC, io(kOut, F::net, prep_send_zc, issue_send_zc, "SEND / SENDMSG", done_net,
 	               "the OS copies the data; the notification follows the result (REPORT_USAGE says copied)"));
 	OP(SENDMSG_ZC, io(kOut, F::net, prep_sendmsg_zc, issue_sendmsg_zc, "SENDMSG", done_net,
@@ -194,6 +194,16 @@ constexpr OpTable build()
 	                     Z_OP_FLAGS | Z_ADDR | Z_LEN | Z_BUF_INDEX | Z_SPLICE_FD_IN | Z_ADDR3));
 	OP(BIND, run(F::net, true, prep_bind, issue_bind, "BIND"));
 	OP(LISTEN, run(F::net, true, prep_listen, issue_listen, "LISTEN"));
+	// Linux 6.15-6.18 (liburing 2.10-2.15).
+	OP(RECV_ZC, refuse(F::net, "needs a zero-copy receive queue (REGISTER_ZCRX_IFQ: a NIC's hardware queue), "
+	                           "which the OS has no way to offer"));
+	OP(EPOLL_WAIT, run(F::poll, true, prep_epoll_wait, issue_epoll_wait, "EPOLL_WAIT", nullptr,
+	                   "ring fds in the epoll set report readiness as the glue last synced it"));
+	OP(READV_FIXED, io(kIn, F::rw, prep_rwv_fixed, issue_rw, "READV / PREADV", done_rw));
+	OP(WRITEV_FIXED, io(kOut, F::rw, prep_rwv_fixed, issue_rw, "WRITEV / PWRITEV", done_rw));
+	OP(PIPE, run(F::fs, false, prep_pipe, issue_pipe, "PIPE", done_pipe));
+	OP(NOP128, refuse(F::core, "a 128-byte SQE opcode: needs IORING_SETUP_SQE_MIXED, which setup refuses"));
+	OP(URING_CMD128, refuse(F::net, "a 128-byte SQE opcode: needs IORING_SETUP_SQE_MIXED, which setup refuses"));
 	return t;
 }
 
@@ -213,12 +223,13 @@ constexpr bool complete_and_in_place(const OpTable& t)
 constexpr OpTable kOps = build();
 static_assert(complete_and_in_place(kOps), "every IORING_OP_* has exactly one entry, at its own index");
 
+// The mask has one bit for each of the first 64 opcodes; a trivial op above those could not be named by it.
 constexpr uint64_t trivial_ops(const OpTable& t)
 {
 	uint64_t mask = 0;
 	for (uint32_t i = 0; i < lx::OP_LAST; ++i)
 		if (t.e[i].trivial)
-			mask |= uint64_t(1) << i;
+			mask |= i < 64 ? uint64_t(1) << i : ~uint64_t(0);
 	return mask;
 }
 static_assert(trivial_ops(kOps) == kTrivialOps, "kTrivialOps (optable.hpp) names exactly the table's trivial ops");

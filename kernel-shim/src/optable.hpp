@@ -102,8 +102,14 @@ extern const OpTable kOps __attribute__((visibility("hidden")));
 
 // The opcodes whose `trivial` trait is set, as one constant: the submit hot path tests it per SQE without a
 // table load (optable.cpp proves at build time that it says exactly what the table says).
-static_assert(lx::OP_LAST <= 64, "one bit per opcode");
+// Only opcodes below 64 can be trivial (the submit path tests `opcode < 64` first).
 inline constexpr uint64_t kTrivialOps = uint64_t(1) << lx::OP_NOP;
+
+// io_uring_enter flags the shim takes (REGISTER_QUERY reports the same set). NO_IOWAIT only changes how Linux
+// accounts the sleep (iowait); a wait here is never accounted as iowait, so it is honoured as it stands.
+inline constexpr uint32_t kEnterFlags = lx::ENTER_GETEVENTS | lx::ENTER_SQ_WAKEUP | lx::ENTER_SQ_WAIT |
+                                        lx::ENTER_EXT_ARG | lx::ENTER_REGISTERED_RING | lx::ENTER_ABS_TIMER |
+                                        lx::ENTER_EXT_ARG_REG | lx::ENTER_NO_IOWAIT;
 
 // Family entry points (one source file per family).
 #define RP_OP_FNS(name)                                                                                        \
@@ -115,6 +121,7 @@ RP_OP_FNS(provide_buffers)
 RP_OP_FNS(remove_buffers)
 RP_OP_FNS(rw)
 RP_OP_FNS(rw_fixed)
+Status prep_rwv_fixed(Ring&, Req&);
 RP_OP_FNS(read_mshot)
 RP_OP_FNS(splice)
 RP_OP_FNS(tee)
@@ -146,6 +153,8 @@ RP_OP_FNS(futex_wake)
 RP_OP_FNS(futex_waitv)
 RP_OP_FNS(fixed_fd_install)
 RP_OP_FNS(msg_ring)
+RP_OP_FNS(pipe)
+RP_OP_FNS(epoll_wait)
 #undef RP_OP_FNS
 
 void done_rw(Ring&, Req&, NativeTag, int64_t, uint32_t);
@@ -162,6 +171,7 @@ void done_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_link_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_async_cancel(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_direct(Ring&, Req&, NativeTag, int64_t, uint32_t);
+void done_pipe(Ring&, Req&, NativeTag, int64_t, uint32_t);
 // Installs fd into the fixed-file table (file_index: slot + 1, or FILE_INDEX_ALLOC): 0 or the allocated slot.
 int64_t install_direct(Ring& r, int64_t fd, uint32_t file_index);
 
@@ -178,6 +188,25 @@ int64_t register_pbuf_ring(Ring& r, uint64_t arg, uint32_t nr);
 int64_t unregister_pbuf_ring(Ring& r, uint64_t arg, uint32_t nr);
 int64_t pbuf_status(Ring& r, uint64_t arg, uint32_t nr);
 int64_t pbuf_map_target(Ring& r, uint16_t bgid, uint64_t length, rp_host_region** region);
+
+// io_uring_register opcodes as docs/compat-matrix.md lists them (register.cpp; the dispatch switch is what
+// runs, and tests/shim/shim_ringless_register.cpp checks that every opcode listed as refused is -EINVAL).
+struct RegisterOpInfo {
+	const char* name;   // IORING_<name> (REGISTER_... or UNREGISTER_...); nullptr for numbers Linux leaves unused
+	const char* status; // "supported", or "-EINVAL" and why
+	bool refused;
+};
+extern const RegisterOpInfo (&kRegisterOps)[lx::REGISTER_LAST];
+
+// REGISTER_MEM_REGION (mem_region.cpp).
+int64_t register_mem_region(Ring& r, uint64_t arg, uint32_t nr);
+void free_mem_region(Ring& r);
+int64_t mem_region_map_target(Ring& r, uint64_t length, rp_host_region** region);
+// Registered wait argument at byte offset of the wait region: 0 or -EFAULT.
+int read_reg_wait(Ring& r, uint64_t offset, lx::io_uring_reg_wait* out);
+
+// REGISTER_SEND_MSG_RING without a ring (ops_msg.cpp): 0 or -errno.
+int64_t sync_msg_ring(const lx::io_uring_sqe& s);
 
 // Registered-file updates shared by FILES_UPDATE and io_uring_register.
 int64_t files_update_from_op(Ring& r, uint32_t offset, uint64_t data, uint32_t nr);
@@ -207,5 +236,12 @@ int64_t cancel_start(Ring& r, const CancelSpec& spec, Req* owner);
 bool cancel_timeout_req(Ring& r, Req* req);
 // Cancels q quietly: in the shim when its op says how (timers), else by a native Cancel nobody waits for.
 void cancel_quietly(Ring& r, Req* q);
+// Asks every request that task submitted (kEveryTask: every request) to end with -ECANCELED: drained ones and
+// link successors waiting to issue at once, issued ones through cancel_quietly; with keep_timeouts, plain
+// timeouts keep running. Lock held, submit context. The CQEs follow as the cancels complete.
+inline constexpr uint64_t kEveryTask = ~uint64_t(0);
+void cancel_requests_of(Ring& r, uint64_t task, bool keep_timeouts);
+// Whether a request of task (kEveryTask: any) is still issued, ready or drained on r.
+bool has_requests_of(Ring& r, uint64_t task);
 
 } // namespace ringport::shim

@@ -315,12 +315,42 @@ int64_t register_restrictions(Ring& r, uint64_t arg, uint32_t nr)
 
 struct SyncCancelWait {
 	Req* owner;
+	const CancelSpec* spec;
 };
 
 bool sync_cancel_done(Ring&, void* ctx)
 {
 	auto* w = static_cast<SyncCancelWait*>(ctx);
 	return w->owner->u.cancel.outstanding == 0;
+}
+
+// Whether no request the cancel names is in flight any more (the running ones it could not stop finished).
+bool sync_cancel_targets_gone(Ring& r, void* ctx)
+{
+	auto* w = static_cast<SyncCancelWait*>(ctx);
+	for (Req* q = r.inflight.head; q; q = q->next)
+		if (q != w->owner && !(q->state & REQ_DONE) && !kOps[q->opcode].is_cancel && cancel_matches(r, *w->spec, q))
+			return false;
+	return true;
+}
+
+// One round of cancellation with the owner's counters fresh: what Linux's __io_sync_cancel answers.
+int64_t sync_cancel_round(Ring& r, const CancelSpec& spec, Req* owner, uint64_t deadline)
+{
+	owner->u.cancel.outstanding = owner->u.cancel.canceled = 0;
+	owner->u.cancel.first_error = 0;
+	owner->u.cancel.counts = false;
+	int64_t found = cancel_start(r, spec, owner);
+	if (found < 0)
+		return found;
+	SyncCancelWait w{owner, &spec};
+	if (int rc = run_until(r, sync_cancel_done, &w, deadline); rc)
+		return rc;
+	if (owner->u.cancel.all)
+		return owner->u.cancel.canceled ? int64_t(owner->u.cancel.canceled) : -lx::ENOENT;
+	// Like ASYNC_CANCEL: waitid and futex targets report how many they removed.
+	return owner->u.cancel.canceled ? (owner->u.cancel.counts ? 1 : 0)
+	                                : (owner->u.cancel.first_error ? owner->u.cancel.first_error : -lx::ENOENT);
 }
 
 int64_t sync_cancel(Ring& r, uint64_t arg)
@@ -333,13 +363,6 @@ int64_t sync_cancel(Ring& r, uint64_t arg)
 	CancelSpec spec;
 	if (Status s = cancel_prep_spec(&spec, reg.addr, reg.fd, reg.flags, reg.opcode, true); !s.ok())
 		return s.err;
-	// The waiting is done on an internal request that collects the native cancel results.
-	Req* owner = alloc_req(r);
-	if (!owner)
-		return -lx::ENOMEM;
-	owner->opcode = lx::OP_ASYNC_CANCEL;
-	owner->state |= REQ_NO_CQE;
-	owner->u.cancel.all = (spec.flags & (lx::ASYNC_CANCEL_ALL | lx::ASYNC_CANCEL_ANY)) != 0;
 	uint64_t deadline = UINT64_MAX;
 	if (reg.timeout.tv_sec != -1 || reg.timeout.tv_nsec != -1) {
 		if (reg.timeout.tv_sec < 0 || reg.timeout.tv_nsec < 0 || reg.timeout.tv_nsec >= 1000000000)
@@ -347,27 +370,135 @@ int64_t sync_cancel(Ring& r, uint64_t arg)
 		deadline = rp_host_now_ns(lx::CLOCK_MONOTONIC_) + uint64_t(reg.timeout.tv_sec) * 1000000000ull +
 		           uint64_t(reg.timeout.tv_nsec);
 	}
-	int64_t found = cancel_start(r, spec, owner);
-	int64_t ret;
-	if (found < 0) {
-		ret = found;
-	} else {
-		SyncCancelWait w{owner};
-		int rc = run_until(r, sync_cancel_done, &w, deadline);
-		if (rc == -lx::ETIME)
-			ret = -lx::ETIME;
-		else if (rc)
-			ret = rc;
-		else if (owner->u.cancel.all)
-			ret = owner->u.cancel.canceled ? int64_t(owner->u.cancel.canceled) : -lx::ENOENT;
-		else
-			// Like ASYNC_CANCEL: waitid and futex targets report how many they removed.
-			ret = owner->u.cancel.canceled ? (owner->u.cancel.counts ? 1 : 0)
-			                               : (owner->u.cancel.first_error ? owner->u.cancel.first_error : -lx::ENOENT);
+	// The waiting is done on an internal request that collects the native cancel results.
+	Req* owner = alloc_req(r);
+	if (!owner)
+		return -lx::ENOMEM;
+	owner->opcode = lx::OP_ASYNC_CANCEL;
+	owner->state |= REQ_NO_CQE;
+	owner->u.cancel.all = (spec.flags & (lx::ASYNC_CANCEL_ALL | lx::ASYNC_CANCEL_ANY)) != 0;
+	int64_t ret = sync_cancel_round(r, spec, owner, deadline);
+	// A request already running cannot be stopped (-EALREADY): Linux then waits, up to the timeout, asking
+	// again each time requests complete, until nothing it names is left (0) or a round answers otherwise.
+	while (ret == -lx::EALREADY) {
+		SyncCancelWait w{owner, &spec};
+		if (int rc = run_until(r, sync_cancel_targets_gone, &w, deadline); rc) {
+			ret = rc; // -ETIME at the deadline, -EINTR
+			break;
+		}
+		ret = sync_cancel_round(r, spec, owner, deadline);
+		if (ret == -lx::ENOENT || ret > 0)
+			ret = 0;
 	}
 	owner->state |= REQ_DONE;
 	free_req_if_unused(r, owner);
 	return ret;
+}
+
+// REGISTER_CLOCK: the clock absolute wait timeouts (ENTER_ABS_TIMER) are measured on.
+int64_t register_clock(Ring& r, uint64_t arg, uint32_t nr)
+{
+	if (!arg || nr)
+		return -lx::EINVAL;
+	lx::io_uring_clock_register reg;
+	if (Status s = copy_in(&reg, arg); !s.ok())
+		return s.err;
+	if (!all_zero(reg.resv, sizeof(reg.resv)))
+		return -lx::EINVAL;
+	if (reg.clockid != lx::CLOCK_MONOTONIC_ && reg.clockid != lx::CLOCK_BOOTTIME_)
+		return -lx::EINVAL;
+	r.clockid = reg.clockid;
+	return 0;
+}
+
+// REGISTER_IOWQ_AFF: the CPUs the ring's async workers may run on. Linux takes at most cpumask_size() bytes
+// and refuses a mask with CPUs the task may not use (here: beyond the machine's CPUs). The mask is kept and
+// checked; the hosted OS's worker pool is shared by every ring and is not pinned to it (compat matrix).
+int64_t register_iowq_aff(Ring& r, uint64_t arg, uint32_t len)
+{
+	if (!arg || !len)
+		return -lx::EINVAL;
+	uint8_t mask[sizeof(r.iowq_aff)] = {};
+	uint32_t n = len < sizeof(mask) ? len : uint32_t(sizeof(mask));
+	if (rp_host_copy_from_user(mask, arg, n))
+		return -lx::EFAULT;
+	uint32_t cpus = rp_host_cpu_count();
+	for (uint32_t bit = cpus; bit < 8 * sizeof(mask); ++bit)
+		if (mask[bit / 8] & (1u << (bit % 8)))
+			return -lx::EINVAL;
+	__builtin_memcpy(r.iowq_aff, mask, sizeof(mask));
+	r.iowq_aff_set = true;
+	return 0;
+}
+
+// Writes n zero bytes at user address dst (a query's result structure beyond what was filled in).
+int clear_user(uint64_t dst, uint64_t n)
+{
+	static constexpr uint8_t kZero[64] = {};
+	for (uint64_t done = 0; done < n;) {
+		uint64_t chunk = n - done < sizeof(kZero) ? n - done : sizeof(kZero);
+		if (rp_host_copy_to_user(dst + done, kZero, chunk))
+			return -lx::EFAULT;
+		done += chunk;
+	}
+	return 0;
+}
+
+// One query header (Linux 6.18's io_handle_query_entry): a result in hdr.result, -errno only when the header
+// itself or the result structure cannot be read or written.
+int query_entry(uint64_t uhdr, uint64_t* next)
+{
+	lx::io_uring_query_hdr hdr;
+	if (Status s = copy_in(&hdr, uhdr); !s.ok())
+		return s.err;
+	uint32_t usize = hdr.size;
+	uint32_t size = hdr.size < lx::QUERY_OPCODE_SIZE_6_18 ? hdr.size : lx::QUERY_OPCODE_SIZE_6_18;
+	lx::io_uring_query_opcode data{};
+	uint32_t res_size = 0;
+	int32_t result = -lx::EINVAL;
+	if (hdr.query_op >= lx::QUERY_MAX_6_18) {
+		result = -lx::EOPNOTSUPP;
+	} else if (all_zero(hdr.resv, sizeof(hdr.resv)) && !hdr.result && size) {
+		if (rp_host_copy_from_user(&data, hdr.query_data, size))
+			return -lx::EFAULT;
+		// OPCODES: what this io_uring takes, from the same constants its checks use.
+		data.nr_request_opcodes = lx::OP_LAST;
+		data.nr_register_opcodes = lx::REGISTER_LAST;
+		data.feature_flags = advertised_features();
+		data.ring_setup_flags = honoured_setup_flags();
+		data.enter_flags = kEnterFlags;
+		data.sqe_flags = lx::SQE_VALID_FLAGS;
+		res_size = lx::QUERY_OPCODE_SIZE_6_18;
+		result = 0;
+	}
+	hdr.result = result;
+	hdr.size = usize < res_size ? usize : res_size;
+	// As copy_struct_to_user: what was produced, then zeroes up to the size the caller gave.
+	if (hdr.size && rp_host_copy_to_user(hdr.query_data, &data, hdr.size))
+		return -lx::EFAULT;
+	if (int e = clear_user(hdr.query_data + hdr.size, usize - hdr.size))
+		return e;
+	if (rp_host_copy_to_user(uhdr, &hdr, sizeof(hdr)))
+		return -lx::EFAULT;
+	*next = hdr.next_entry;
+	return 0;
+}
+
+// REGISTER_QUERY: a chain of headers, at most 1000 long (Linux's guard against a cycle: -ERANGE).
+int64_t query(uint64_t arg, uint32_t nr)
+{
+	if (nr)
+		return -lx::EINVAL;
+	int count = 0;
+	for (uint64_t uhdr = arg; uhdr;) {
+		uint64_t next = 0;
+		if (int e = query_entry(uhdr, &next))
+			return e;
+		uhdr = next;
+		if (++count >= 1000)
+			return -lx::ERANGE;
+	}
+	return 0;
 }
 
 int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
@@ -515,9 +646,22 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 		return unregister_pbuf_ring(r, arg, nr);
 	case lx::REGISTER_PBUF_STATUS:
 		return pbuf_status(r, arg, nr);
+	case lx::REGISTER_QUERY:
+		return query(arg, nr);
+	case lx::REGISTER_MEM_REGION:
+		return register_mem_region(r, arg, nr);
+	case lx::REGISTER_CLOCK:
+		return register_clock(r, arg, nr);
+	case lx::REGISTER_IOWQ_AFF:
+		return register_iowq_aff(r, arg, nr);
+	case lx::UNREGISTER_IOWQ_AFF:
+		if (arg || nr)
+			return -lx::EINVAL;
+		r.iowq_aff_set = false;
+		return 0;
 	default:
-		// Known but not implemented (personalities, io-wq tuning, buffer rings, NAPI, clocks, cloning,
-		// resizing, memory regions) and unknown opcodes alike: Linux's answer for an opcode it lacks.
+		// Known but not implemented (kRegisterOps says which) and unknown opcodes alike: Linux's answer for an
+		// opcode it lacks.
 		return -lx::EINVAL;
 	}
 }
@@ -554,6 +698,80 @@ int64_t files_update_from_op(Ring& r, uint32_t offset, uint64_t data, uint32_t n
 		}
 	}
 	return done ? done : err;
+}
+
+namespace {
+struct RegisterOpTable {
+	RegisterOpInfo e[lx::REGISTER_LAST];
+};
+constexpr RegisterOpTable build_register_ops()
+{
+	RegisterOpTable t{};
+#define RP_REG(ID, status) t.e[lx::ID] = {#ID, status, false}
+#define RP_REG_REFUSED(ID, why) t.e[lx::ID] = {#ID, "-EINVAL: " why, true}
+	RP_REG(REGISTER_BUFFERS, "supported");
+	RP_REG(UNREGISTER_BUFFERS, "supported");
+	RP_REG(REGISTER_FILES, "supported");
+	RP_REG(UNREGISTER_FILES, "supported");
+	RP_REG(REGISTER_EVENTFD, "supported");
+	RP_REG(UNREGISTER_EVENTFD, "supported");
+	RP_REG(REGISTER_FILES_UPDATE, "supported");
+	RP_REG(REGISTER_EVENTFD_ASYNC, "supported");
+	RP_REG(REGISTER_PROBE, "supported");
+	RP_REG_REFUSED(REGISTER_PERSONALITY, "the OS runs every op with the process's current credentials and cannot "
+	                                     "switch to registered ones");
+	RP_REG_REFUSED(UNREGISTER_PERSONALITY, "no personalities");
+	RP_REG(REGISTER_RESTRICTIONS, "supported");
+	RP_REG(REGISTER_ENABLE_RINGS, "supported");
+	RP_REG(REGISTER_FILES2, "supported");
+	RP_REG(REGISTER_FILES_UPDATE2, "supported");
+	RP_REG(REGISTER_BUFFERS2, "supported");
+	RP_REG(REGISTER_BUFFERS_UPDATE, "supported");
+	RP_REG(REGISTER_IOWQ_AFF, "accepted and checked; the OS's shared worker pool is not pinned to the mask");
+	RP_REG(UNREGISTER_IOWQ_AFF, "supported");
+	RP_REG(REGISTER_IOWQ_MAX_WORKERS, "supported (limits kept and reported; the OS's pool is bounded on its own)");
+	RP_REG(REGISTER_RING_FDS, "supported (libc glue: per-thread table)");
+	RP_REG(UNREGISTER_RING_FDS, "supported (libc glue)");
+	RP_REG(REGISTER_PBUF_RING, "supported (IOU_PBUF_RING_MMAP, IOU_PBUF_RING_INC)");
+	RP_REG(UNREGISTER_PBUF_RING, "supported");
+	RP_REG(REGISTER_SYNC_CANCEL, "supported");
+	RP_REG(REGISTER_FILE_ALLOC_RANGE, "supported");
+	RP_REG(REGISTER_PBUF_STATUS, "supported");
+	RP_REG_REFUSED(REGISTER_NAPI, "no NAPI busy polling");
+	RP_REG_REFUSED(UNREGISTER_NAPI, "no NAPI busy polling");
+	RP_REG(REGISTER_CLOCK, "supported (CLOCK_MONOTONIC, CLOCK_BOOTTIME for absolute wait timeouts)");
+	RP_REG_REFUSED(REGISTER_CLONE_BUFFERS, "not implemented");
+	RP_REG(REGISTER_SEND_MSG_RING, "supported with fd -1 only, as on Linux (DATA messages)");
+	RP_REG_REFUSED(REGISTER_ZCRX_IFQ, "no zero-copy receive queues (a NIC's hardware queue)");
+	RP_REG_REFUSED(REGISTER_RESIZE_RINGS, "not implemented");
+	RP_REG(REGISTER_MEM_REGION, "supported (user and shim-allocated regions, registered wait arguments)");
+	RP_REG(REGISTER_QUERY, "supported with or without a ring (OPCODES; later queries answer -EOPNOTSUPP)");
+#undef RP_REG
+#undef RP_REG_REFUSED
+	return t;
+}
+constexpr RegisterOpTable kRegisterOpTable = build_register_ops();
+} // namespace
+const RegisterOpInfo (&kRegisterOps)[lx::REGISTER_LAST] = kRegisterOpTable.e;
+
+int64_t register_blind(uint32_t opcode, uint64_t arg, uint32_t nr_args)
+{
+	switch (opcode) {
+	case lx::REGISTER_SEND_MSG_RING: {
+		if (!arg || nr_args != 1)
+			return -lx::EINVAL;
+		lx::io_uring_sqe sqe;
+		if (Status s = copy_in(&sqe, arg); !s.ok())
+			return s.err;
+		if (sqe.flags || sqe.opcode != lx::OP_MSG_RING)
+			return -lx::EINVAL; // a bare MSG_RING SQE: no SQE flags mean anything without a ring
+		return sync_msg_ring(sqe);
+	}
+	case lx::REGISTER_QUERY:
+		return query(arg, nr_args);
+	default:
+		return -lx::EINVAL;
+	}
 }
 
 int64_t register_op(Ring* rp, uint32_t opcode, uint64_t arg, uint32_t nr_args)

@@ -112,6 +112,7 @@ struct alignas(64) Req {
 			bool positional; // issued as pread/pwrite: a stream file retries without the offset
 		} rw;
 	} u;
+	uint64_t task; // rp_host_task_id of the submitter: exec cancels a task's own requests (cancel_task)
 };
 
 // Linux ring memory layout (struct io_rings of the kernel), as offsets into the rings region.
@@ -119,8 +120,9 @@ namespace layout {
 inline constexpr uint32_t sq_head = 0, sq_tail = 4, cq_head = 8, cq_tail = 12, sq_ring_mask = 16, cq_ring_mask = 20,
                           sq_ring_entries = 24, cq_ring_entries = 28, sq_dropped = 32, sq_flags = 36, cq_flags = 40,
                           cq_overflow = 44, cqes = 64;
-// Padding of io_rings between cq_overflow and the CQEs, which programs never touch: the words processes that
-// share the ring across fork synchronise with (shared_ring.cpp; docs/glue.md describes them).
+// Padding of io_rings between cq_overflow and the CQEs: where the words processes that share the ring across
+// fork synchronise with go only when the shim cannot have a page of its own for them (shared_ring.cpp), since
+// a program may write there.
 inline constexpr uint32_t shared_lock = 48, shared_wake = 52, shared_waiters = 56, shared_attached = 60;
 }
 
@@ -157,6 +159,7 @@ struct BufGroup {
 	uint8_t* ring_view;
 	rp_host_region* ring_region;
 	uint64_t ring_region_size;
+	rp_host_pin* ring_pin; // a ring in program memory, pinned (user_pages.cpp); ring_view is the shim's view of it
 };
 
 struct RegisteredBuffer {
@@ -188,6 +191,8 @@ struct Ring {
 
 	// Linux-visible memory.
 	rp_host_region* region; // rings, then the SQE array at sqes_offset (absent with NO_MMAP)
+	rp_host_pin* rings_pin; // NO_MMAP: the program's ring memory and SQE array, pinned (user_pages.cpp)
+	rp_host_pin* sqes_pin;
 	uint8_t* rings;
 	uint8_t* sqes;
 	uint32_t* sq_array;    // nullptr with NO_SQARRAY
@@ -263,6 +268,16 @@ struct Ring {
 	Req** poll_hash;  // armed polls by user_data: POLL_REMOVE and updates stay O(1) with thousands armed
 	uint32_t poll_hash_mask; // REGISTER_IOWQ_MAX_WORKERS (bounded, unbounded)
 	bool restrictions_registered; // enforced from ENABLE_RINGS on
+	// REGISTER_MEM_REGION (mem_region.cpp): the parameter region, the program's pages (param_user) or the
+	// shim's (param_region, mapped by the program at OFF_PARAM_REGION); param_size 0: none.
+	uint64_t param_user;
+	rp_host_region* param_region;
+	uint8_t* param_ptr;
+	uint64_t param_size;
+	uint64_t cq_wait_size; // registered wait arguments: the region's size, else 0
+	uint32_t clockid;       // REGISTER_CLOCK: the clock of absolute wait timeouts (0: CLOCK_MONOTONIC)
+	uint8_t iowq_aff[128];  // REGISTER_IOWQ_AFF: the mask asked for (kept, validated; see the compat matrix)
+	bool iowq_aff_set;
 
 	// Sharing across processes (shared_ring.cpp). Until the first fork a ring is private and none of this
 	// is used beyond wake_word, which points at wake_seq.
@@ -424,10 +439,23 @@ void forget_requests(Ring& r);
 // The ring's registry for the fork handlers (setup and destroy).
 void live_add(Ring* r);
 void live_remove(Ring* r);
+// Runs fn(ring, ctx) on every ring of the registry, each held by a reference while fn runs (no registry lock).
+void for_each_ring(void (*fn)(Ring&, void*), void* ctx);
 // The native ring's notify callback (native_queue.cpp).
 void on_native_notify(void* ctx);
 // destroy(): a shared ring this process lets go of while others may still use it.
 void shared_release(Ring& r);
+// ---- program memory the shim keeps using (user_pages.cpp) ----
+// IORING_SETUP_NO_MMAP: pins the rings (rings_size bytes at rings_user) and the SQE array; sets r.rings and
+// r.sqes to the shim's views. 0 or -EFAULT (a page missing or read-only anywhere in either range), -ENOMEM.
+int pin_ring_memory(Ring& r, uint64_t rings_user, uint64_t sqes_user, uint64_t sqes_bytes);
+void unpin_ring_memory(Ring& r);
+// A provided-buffer ring in program memory: pins bytes at addr and sets g.ring_view. 0, -EFAULT or -ENOMEM.
+int pin_buffer_ring(BufGroup& g, uint64_t addr, uint64_t bytes);
+void unpin_buffer_ring(BufGroup& g);
+
+// Unmaps the shared page (the cross-process words, the cancel mailbox); destroy calls it last.
+void shared_free(Ring& r);
 // ASYNC_CANCEL on a shared ring: asks the other processes to cancel their matching requests too; their
 // answer arrives as a TAG_CANCEL_RESULT completion of owner. false when it could not be asked.
 bool ask_other_processes(Ring& r, Req* owner, const struct CancelSpec& spec);

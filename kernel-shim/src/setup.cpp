@@ -28,7 +28,7 @@ constexpr uint32_t kHonoured = lx::SETUP_SQPOLL | lx::SETUP_SQ_AFF | lx::SETUP_I
 constexpr uint32_t kFeatures = lx::FEAT_SINGLE_MMAP | lx::FEAT_NODROP | lx::FEAT_SUBMIT_STABLE | lx::FEAT_CUR_PERSONALITY |
                                lx::FEAT_RSRC_TAGS | lx::FEAT_RW_CUR_POS | lx::FEAT_FAST_POLL | lx::FEAT_POLL_32BITS | lx::FEAT_EXT_ARG |
                                lx::FEAT_CQE_SKIP | lx::FEAT_LINKED_FILE | lx::FEAT_REG_REG_RING | lx::FEAT_SQPOLL_NONFIXED |
-                               lx::FEAT_MIN_TIMEOUT;
+                               lx::FEAT_MIN_TIMEOUT | lx::FEAT_NO_IOWAIT;
 
 Status fill_params(uint32_t entries, lx::io_uring_params& p)
 {
@@ -92,6 +92,8 @@ void destroy(Ring* r)
 		shared_release(*r);
 	if (r->native)
 		rp_host_ring_destroy(r->native); // cancels and waits for the OS; no callback after this
+	if (r->shared)
+		shared_free(*r); // the cross-process words' page, used up to here
 	while (r->overflow_head) {
 		OverflowCqe* o = r->overflow_head;
 		r->overflow_head = o->next;
@@ -109,6 +111,7 @@ void destroy(Ring* r)
 	if (r->buf_tags)
 		rp_host_free(r->buf_tags, sizeof(uint64_t) * r->nr_bufs);
 	free_buffer_groups(*r);
+	free_mem_region(*r);
 	for (OverflowCqe* m = r->inbox; m;) {
 		OverflowCqe* next = m->next;
 		rp_host_free(m, sizeof(*m));
@@ -123,6 +126,7 @@ void destroy(Ring* r)
 	free_req_chunks(*r);
 	if (r->region)
 		rp_host_region_destroy(r->region);
+	unpin_ring_memory(*r);
 	rp_host_free(r, sizeof(Ring));
 }
 
@@ -195,14 +199,11 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 			destroy(r);
 			return -lx::EFAULT;
 		}
-		uint8_t probe;
-		if (rp_host_copy_from_user(&probe, ru + r->rings_size - 1, 1) ||
-		    rp_host_copy_from_user(&probe, su + sqes_bytes - 1, 1)) {
+		// Pinned, as Linux pins them: every page checked, and the shim's views outlive the program's mappings.
+		if (int e = pin_ring_memory(*r, ru, su, sqes_bytes); e) {
 			destroy(r);
-			return -lx::EFAULT;
+			return e;
 		}
-		r->rings = reinterpret_cast<uint8_t*>(ru);
-		r->sqes = reinterpret_cast<uint8_t*>(su);
 		__builtin_memset(r->rings, 0, r->rings_size);
 	} else {
 		r->sqes_offset = align_up(r->rings_size, kPage);
@@ -279,8 +280,9 @@ void set_poll_cookie(Ring* r, void* cookie) { __atomic_store_n(&r->poll_cookie, 
 int64_t mmap_target(Ring* r, uint64_t pgoff, uint64_t length, MapTarget* out)
 {
 	uint64_t base, size;
-	if (!r->region && (pgoff & lx::OFF_MMAP_MASK) != lx::OFF_PBUF_RING)
-		return -lx::EINVAL; // NO_MMAP rings have no rings to map (buffer rings are still mappable)
+	if (!r->region && (pgoff & lx::OFF_MMAP_MASK) != lx::OFF_PBUF_RING &&
+	    (pgoff & lx::OFF_MMAP_MASK) != lx::OFF_PARAM_REGION)
+		return -lx::EINVAL; // NO_MMAP rings have no rings to map (buffer rings and regions are still mappable)
 	switch (pgoff & lx::OFF_MMAP_MASK) {
 	case lx::OFF_SQ_RING:
 	case lx::OFF_CQ_RING:
@@ -296,6 +298,15 @@ int64_t mmap_target(Ring* r, uint64_t pgoff, uint64_t length, MapTarget* out)
 		auto bgid = uint16_t((pgoff & ~lx::OFF_MMAP_MASK) >> lx::OFF_PBUF_SHIFT);
 		r->lock.lock();
 		int64_t e = pbuf_map_target(*r, bgid, length, &out->region);
+		unlock_ring(*r);
+		out->region_offset = 0;
+		return e;
+	}
+	case lx::OFF_PARAM_REGION: {
+		if (pgoff & ~lx::OFF_MMAP_MASK)
+			return -lx::EINVAL;
+		r->lock.lock();
+		int64_t e = mem_region_map_target(*r, length, &out->region);
 		unlock_ring(*r);
 		out->region_offset = 0;
 		return e;

@@ -4,8 +4,11 @@
 // memory (a MAP_SHARED region) is really shared: CQEs are posted and SQEs consumed under a lock word in that
 // memory, and waiters sleep on a wake word there with futexes that reach across processes.
 //
-// The words sit in the padding of struct io_rings between cq_overflow and the CQEs (layout::shared_*), which
-// no program touches. A ring becomes shared at its first fork and stays so; until then none of this runs.
+// The words sit in a page of the shim's own beside the ring (SharedPage below, mapped shared by every process
+// of the ring), never in the ring memory the program maps: a program that writes over the io_rings padding
+// (any byte of its mapping is the program's to write) must not be able to make another io_uring_enter sleep
+// forever on a lock word it set. A ring becomes shared at its first fork and stays so; until then none of this
+// runs.
 #include "optable.hpp"
 
 namespace ringport::shim {
@@ -59,6 +62,11 @@ struct CancelBox {
 	uint64_t in_use; // member numbers (bit n-1) held by processes that share the ring
 	uint64_t active; // members that have used the ring (only they can have requests to cancel)
 	CancelSlot slots[kCancelSlots];
+	// The ring's cross-process words (Ring::x_lock_word and the rest point here), out of the program's mapping.
+	uint32_t ring_lock; // the CQ/SQ lock
+	uint32_t ring_wake; // the wake word sleepers in io_uring_enter wait on
+	uint32_t ring_waiters;
+	uint32_t ring_attached;
 };
 static_assert(sizeof(CancelBox) <= 4096, "the mailbox fits its page");
 
@@ -201,22 +209,6 @@ void start_watch(Ring& r)
 // Switches a ring to shared mode and counts one more process on it (the child about to be forked). Lock held.
 void share(Ring& r)
 {
-	if (!r.shared) {
-		// Anything staged but unpublished goes out now: from here on nothing is staged privately.
-		if (r.cq_tail != __atomic_load_n(r.k_cq_tail, __ATOMIC_RELAXED))
-			store_release(r.k_cq_tail, r.cq_tail);
-		r.x_lock_word = ring_word(r, layout::shared_lock);
-		r.x_waiters = ring_word(r, layout::shared_waiters);
-		r.x_attached = ring_word(r, layout::shared_attached);
-		__atomic_store_n(r.x_attached, 1, __ATOMIC_RELAXED);
-		r.wake_word = ring_word(r, layout::shared_wake);
-		r.shared = true;
-		__atomic_fetch_add(&g_shared, 1, __ATOMIC_RELAXED);
-		// Threads of this process asleep on the private word re-check and sleep on the shared one.
-		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
-		rp_host_wake(&r.wake_seq, 1u << 30);
-	}
-	__atomic_fetch_add(r.x_attached, 1, __ATOMIC_SEQ_CST);
 	if (!r.x_region) {
 		void* page = nullptr;
 		if (rp_host_region_create(4096, &r.x_region, &page) == 0) {
@@ -226,6 +218,31 @@ void share(Ring& r)
 			r.x_box->active = 1;
 		}
 	}
+	if (!r.shared) {
+		// Anything staged but unpublished goes out now: from here on nothing is staged privately.
+		if (r.cq_tail != __atomic_load_n(r.k_cq_tail, __ATOMIC_RELAXED))
+			store_release(r.k_cq_tail, r.cq_tail);
+		if (CancelBox* b = r.x_box) {
+			r.x_lock_word = &b->ring_lock;
+			r.x_waiters = &b->ring_waiters;
+			r.x_attached = &b->ring_attached;
+			r.wake_word = &b->ring_wake;
+		} else {
+			// No page could be had (the host is out of memory): the io_rings padding is the only memory every
+			// process shares. A program that scribbles on it can then stall this ring, as before.
+			r.x_lock_word = ring_word(r, layout::shared_lock);
+			r.x_waiters = ring_word(r, layout::shared_waiters);
+			r.x_attached = ring_word(r, layout::shared_attached);
+			r.wake_word = ring_word(r, layout::shared_wake);
+		}
+		__atomic_store_n(r.x_attached, 1, __ATOMIC_RELAXED);
+		r.shared = true;
+		__atomic_fetch_add(&g_shared, 1, __ATOMIC_RELAXED);
+		// Threads of this process asleep on the private word re-check and sleep on the shared one.
+		__atomic_fetch_add(&r.wake_seq, 1, __ATOMIC_SEQ_CST);
+		rp_host_wake(&r.wake_seq, 1u << 30);
+	}
+	__atomic_fetch_add(r.x_attached, 1, __ATOMIC_SEQ_CST);
 	r.x_child_member = take_member(r.x_box);
 }
 
@@ -289,26 +306,7 @@ void drop_parents_work(Ring& r)
 	free_overflow_list(__atomic_exchange_n(&r.inbox, nullptr, __ATOMIC_ACQ_REL));
 }
 
-// Asks for every own request to end with -ECANCELED, as Linux's cancellation does; with keep_timeouts, plain
-// timeouts keep running. Lock held, submit context.
-void cancel_own(Ring& r, bool keep_timeouts)
-{
-	while (Req* q = r.deferred.pop_front())
-		complete(r, q, -lx::ECANCELED); // its chain fails with it
-	for (Req* q = r.ready.head; q; q = q->next)
-		if (!(q->state & REQ_COMPLETE_ONLY)) {
-			q->state |= REQ_COMPLETE_ONLY;
-			q->res = -lx::ECANCELED;
-		}
-	for (Req* q = r.inflight.head; q;) {
-		Req* next = q->next;
-		if (!(q->state & (REQ_DONE | REQ_CANCELING)) && !(keep_timeouts && plain_timeout(q)))
-			cancel_quietly(r, q);
-		q = next;
-	}
-}
-
-bool nothing_left(Ring& r, void*) { return r.inflight.empty() && r.ready.empty() && r.deferred.empty(); }
+bool nothing_left(Ring& r, void*) { return !has_requests_of(r, kEveryTask); }
 
 // A request whose native cancel did not come back in time: its process is going away, so it is completed
 // now (nothing of it can post afterwards).
@@ -341,12 +339,12 @@ void leave(Ring& r, Leaving why)
 		uint64_t now = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
 		bool done = false;
 		if (why == Leaving::exit) {
-			cancel_own(r, true);
+			cancel_requests_of(r, kEveryTask, true); // a process here has only its own
 			done = run_until(r, nothing_left, nullptr, now + kExitLinger) == 0;
 			now = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
 		}
 		if (!done) {
-			cancel_own(r, false);
+			cancel_requests_of(r, kEveryTask, false);
 			if (run_until(r, nothing_left, nullptr, now + kCancelWait) != 0)
 				force_complete(r);
 		}
@@ -359,11 +357,23 @@ void leave(Ring& r, Leaving why)
 	unlock_ring(r);
 }
 
-// Runs fn on every ring of this process, each held by a reference, without holding g_live_lock while fn runs.
+// Runs fn on every ring of this process, each held by a reference, when any was ever shared.
 void for_each_live(void (*fn)(Ring&, Leaving), Leaving why)
 {
 	if (!__atomic_load_n(&g_shared, __ATOMIC_RELAXED))
 		return; // never forked with a ring: nothing to leave (and no lock or allocation at exit)
+	struct Call {
+		void (*fn)(Ring&, Leaving);
+		Leaving why;
+	} call{fn, why};
+	for_each_ring([](Ring& r, void* c) { static_cast<Call*>(c)->fn(r, static_cast<Call*>(c)->why); }, &call);
+}
+
+} // namespace
+
+// Runs fn on every live ring, each held by a reference, without holding g_live_lock while fn runs.
+void for_each_ring(void (*fn)(Ring&, void*), void* ctx)
+{
 	if (!g_live_lock.lock_until(rp_host_now_ns(lx::CLOCK_MONOTONIC_) + kLockWait))
 		return;
 	uint32_t n = 0;
@@ -383,14 +393,12 @@ void for_each_live(void (*fn)(Ring&, Leaving), Leaving why)
 		}
 	g_live_lock.unlock();
 	for (uint32_t i = 0; i < k; ++i) {
-		fn(*rings[i], why);
+		fn(*rings[i], ctx);
 		ring_unref(rings[i]);
 	}
 	if (rings)
 		rp_host_free(rings, sizeof(Ring*) * n);
 }
-
-} // namespace
 
 int sleep_on_ring(Ring& r, uint32_t seq, uint64_t deadline, const void* sigmask, size_t sigmask_size)
 {
@@ -454,6 +462,11 @@ void shared_release(Ring& r)
 	leave(r, Leaving::exec);
 	rp_host_watch_stop(r.x_watch);
 	r.x_watch = nullptr;
+	// The page stays mapped until shared_free: the lock and wake words in it serve until the native ring is gone.
+}
+
+void shared_free(Ring& r)
+{
 	if (r.x_region)
 		rp_host_region_destroy(r.x_region);
 	r.x_region = nullptr;

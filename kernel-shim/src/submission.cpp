@@ -137,6 +137,7 @@ int submit_one(Ring& r, const lx::io_uring_sqe* src)
 	Req* q = alloc_req(r);
 	if (!q)
 		return -lx::EAGAIN;
+	q->task = rp_host_task_id();
 	__builtin_memcpy(&q->sqe, src, sizeof(lx::io_uring_sqe));
 	if (int err = init_req(r, q); err)
 		return fail_init(r, q, err);
@@ -215,9 +216,7 @@ int64_t consume_sqes(Ring& r, uint32_t to_submit)
 int64_t enter(Ring* rp, uint32_t to_submit, uint32_t min_complete, uint32_t flags, uint64_t arg, size_t argsz)
 {
 	Ring& r = *rp;
-	constexpr uint32_t kValid = lx::ENTER_GETEVENTS | lx::ENTER_SQ_WAKEUP | lx::ENTER_SQ_WAIT | lx::ENTER_EXT_ARG |
-	                            lx::ENTER_REGISTERED_RING | lx::ENTER_ABS_TIMER | lx::ENTER_EXT_ARG_REG;
-	if (flags & ~kValid)
+	if (flags & ~kEnterFlags)
 		return -lx::EINVAL;
 	if (__atomic_load_n(&r.disabled, __ATOMIC_ACQUIRE))
 		return -lx::EBADFD;

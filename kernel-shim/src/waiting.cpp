@@ -14,7 +14,7 @@ struct WaitArgs {
 	size_t sigmask_size;
 };
 
-int parse_wait_args(uint32_t flags, uint64_t arg, size_t argsz, WaitArgs* w)
+int parse_wait_args(Ring& r, uint32_t flags, uint64_t arg, size_t argsz, WaitArgs* w)
 {
 	*w = WaitArgs{};
 	if (!(flags & lx::ENTER_EXT_ARG)) {
@@ -25,9 +25,24 @@ int parse_wait_args(uint32_t flags, uint64_t arg, size_t argsz, WaitArgs* w)
 		return 0;
 	}
 	if (flags & lx::ENTER_EXT_ARG_REG) {
+		// arg is a byte offset into the registered wait region (REGISTER_MEM_REGION with REG_WAIT_ARG).
 		if (argsz != sizeof(lx::io_uring_reg_wait))
 			return -lx::EINVAL;
-		return -lx::EFAULT; // no registered wait region (REGISTER_MEM_REGION is refused)
+		lx::io_uring_reg_wait rw;
+		if (int e = read_reg_wait(r, arg, &rw))
+			return e;
+		if (rw.flags & ~lx::REG_WAIT_TS)
+			return -lx::EINVAL;
+		w->min_wait_ns = uint64_t(rw.min_wait_usec) * 1000;
+		w->sigmask = rw.sigmask;
+		w->sigmask_size = rw.sigmask_sz;
+		if (rw.sigmask && rw.sigmask_sz != lx::KERNEL_SIGSET_SIZE)
+			return -lx::EINVAL;
+		if (rw.flags & lx::REG_WAIT_TS) {
+			w->ts = rw.ts;
+			w->has_ts = true;
+		}
+		return 0;
 	}
 	if (argsz != sizeof(lx::io_uring_getevents_arg))
 		return -lx::EINVAL;
@@ -60,11 +75,22 @@ int wait_cq(Ring& r, uint32_t min_events, uint32_t flags, const WaitArgs& w)
 		return 0;
 	if (w.has_ts && (w.ts.tv_sec < 0 || w.ts.tv_nsec < 0 || w.ts.tv_nsec >= 1000000000))
 		return -lx::EINVAL;
+	if (w.sigmask) {
+		// Linux reads the mask here, once it is going to sleep: one it cannot read is -EFAULT.
+		uint64_t mask;
+		if (rp_host_copy_from_user(&mask, w.sigmask, sizeof(mask)))
+			return -lx::EFAULT;
+	}
 	uint64_t start = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
 	uint64_t deadline = UINT64_MAX;
 	if (w.has_ts) {
 		uint64_t t = uint64_t(w.ts.tv_sec) * 1000000000ull + uint64_t(w.ts.tv_nsec);
-		deadline = (flags & lx::ENTER_ABS_TIMER) ? t : start + t;
+		deadline = start + t;
+		if (flags & lx::ENTER_ABS_TIMER) {
+			// An absolute time on the ring's clock (REGISTER_CLOCK: MONOTONIC or BOOTTIME), made monotonic.
+			uint64_t now = r.clockid ? rp_host_now_ns(r.clockid) : start;
+			deadline = t > now ? start + (t - now) : start;
+		}
 	}
 	uint64_t min_deadline = w.min_wait_ns ? start + w.min_wait_ns : 0;
 	uint32_t cq_tail_at_start = load_acquire(r.k_cq_tail);
@@ -86,7 +112,9 @@ int wait_cq(Ring& r, uint32_t min_events, uint32_t flags, const WaitArgs& w)
 		__atomic_fetch_add(&r.waiters, 1, __ATOMIC_SEQ_CST);
 		r.in_submit = false;
 		unlock_ring(r);
-		uint64_t until = min_deadline && min_deadline < deadline ? min_deadline : deadline;
+		// A minimum wait runs its full length even past the general timeout (Linux arms only the min timer
+		// first, and when it fires with the timeout already due, the wait ends there).
+		uint64_t until = min_deadline ? min_deadline : deadline;
 		int rc = 0;
 		if (__atomic_load_n(r.wake_word, __ATOMIC_SEQ_CST) == seq &&
 		    !__atomic_load_n(&r.reap_request, __ATOMIC_SEQ_CST))
@@ -108,6 +136,10 @@ int wait_cq(Ring& r, uint32_t min_events, uint32_t flags, const WaitArgs& w)
 				run_pending(r);
 				if (cq_ready_user(r) || load_acquire(r.k_cq_tail) != cq_tail_at_start || deadline == UINT64_MAX)
 					break;
+				if (deadline <= until) { // the general timeout passed during the minimum wait
+					ret = -lx::ETIME;
+					break;
+				}
 				need = 1;
 				continue;
 			}
@@ -124,7 +156,7 @@ int wait_cq(Ring& r, uint32_t min_events, uint32_t flags, const WaitArgs& w)
 int wait_for_cqes(Ring& r, uint32_t min_events, uint32_t flags, uint64_t arg, size_t argsz)
 {
 	WaitArgs w;
-	int ret = parse_wait_args(flags, arg, argsz, &w);
+	int ret = parse_wait_args(r, flags, arg, argsz, &w);
 	if (!ret)
 		ret = wait_cq(r, min_events < r.cq_entries ? min_events : r.cq_entries, flags, w);
 	return ret;

@@ -24,12 +24,16 @@ done < "$srcdir/libc-glue/newlib/reference-tests.txt"
 libs_sum=$( (cd "$sysroot/lib" && cat crt0.o libringport-newlib.a libc.a libm.a libcompiler_rt.a;
              find "$sysroot/include" -type f | LC_ALL=C sort | xargs cat) | sha256sum)
 if [ "$(cat "$liburing/.reference-libs" 2>/dev/null)" != "$libs_sum" ]; then
-  rm -f "$liburing"/test/*.t "$liburing"/test/helpers.o "$liburing/examples/io_uring-test" "$liburing/examples/io_uring-cp"
+  rm -f "$liburing"/test/*.t "$liburing"/test/helpers.o "$liburing"/examples/{io_uring-test,io_uring-cp,link-cp,io_uring-close-test,ucontext-cp}
   echo "$libs_sum" > "$liburing/.reference-libs"
 fi
 # Upstream's own rules (test/Makefile: %.t from %.c + helpers.o, -luring -lpthread appended to LDFLAGS).
-make -s -C "$liburing/test" -j2 CC="$CC" CXX="$CXX" LDFLAGS="$LDFLAGS" "${tests[@]/%/.t}"
-make -s -C "$liburing/examples" -j2 CC="$CC" LDFLAGS="$LDFLAGS" io_uring-test io_uring-cp
+# CONFIG_HAVE_CXX: liburing's configure looks for C++ by linking a program that prints with std::cout, which
+# needs a compiled C++ library; the target has libc++'s headers and the ABI runtime only (enough for
+# sq-full-cpp, whose one C++ need is liburing's <atomic> barriers), so the tree is told C++ works.
+make -s -C "$liburing/test" -j2 CC="$CC" CXX="$CXX" LDFLAGS="$LDFLAGS" CONFIG_HAVE_CXX=y "${tests[@]/%/.t}"
+examples=(io_uring-test io_uring-cp link-cp io_uring-close-test ucontext-cp)
+make -s -C "$liburing/examples" -j2 CC="$CC" LDFLAGS="$LDFLAGS" "${examples[@]}"
 
 # Stripped copies in $out; a program is copied and checked again only when it was relinked.
 mkdir -p "$out/tests" "$out/examples"
@@ -56,9 +60,9 @@ install_checked() {
   fi
 }
 for t in "${tests[@]}"; do install_checked "$liburing/test/$t.t" "$out/tests/$t.t"; done
-for e in io_uring-test io_uring-cp; do install_checked "$liburing/examples/$e" "$out/examples/$e"; done
+for e in "${examples[@]}"; do install_checked "$liburing/examples/$e" "$out/examples/$e"; done
 [ "$bad" = 0 ] || exit 1
 
-echo "reference-userland: ${#tests[@]} tests in $out/tests, io_uring-test and io_uring-cp in $out/examples"
+echo "reference-userland: ${#tests[@]} tests in $out/tests, ${examples[*]} in $out/examples"
 echo "  static ELF64 x86-64, entry _start, no glibc (checked with llvm-readelf/llvm-nm)"
 for b in "${blocked[@]}"; do echo "  not built: ${b%%:*}: ${b#*:}"; done

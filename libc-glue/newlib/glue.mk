@@ -6,7 +6,8 @@
 #
 # Installs: lib/crt0.o, lib/libringport-newlib.a (the system call layer), lib/libpthread.a (the pthread layer:
 # liburing's test makefile links -lpthread), lib/libcompiler_rt.a (clang's builtins),
-# include/compat/ (headers newlib lacks), include/{linux,asm,asm-generic}/ (linux-libc-dev's uapi).
+# include/compat/ (headers newlib lacks), include/{linux,asm,asm-generic}/ (linux-libc-dev's uapi),
+# include/c++/v1/ (libc++'s headers with this target's __config_site: the C++ programs' standard library).
 
 GLUE := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 TOP := $(GLUE)/../..
@@ -29,12 +30,27 @@ CXXFLAGS_GLUE := $(COMMON) -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -
 
 C_SOURCES := start.c thread.c files.c paths.c stat.c time.c memory.c process.c signals.c fds.c dirent.c \
 	sockets.c syscall.c err.c pthread_cancel.c pthread_locks.c pthread_futex.c
+# What fio (ports/fio) needs that newlib lacks: dl* (always failing: static programs), syslog (LOG_CONS /
+# LOG_PERROR only), mount-table reading, numeric getaddrinfo, statfs/fstatfs, basename/dirname, select over
+# ppoll, popen, realpath, plain Linux calls (nice, setuid, umask, mlock, ...); reader-writer locks and the
+# contention scope for libpthread.a.
+C_SOURCES += dlfcn.c syslog.c mntent.c netdb.c statfs.c
+C_SOURCES += libgen.c select.c popen.c realpath.c linux_calls.c
+PTHREAD_SOURCES_FIO := pthread_rwlock.c pthread_attr_scope.c
 CXX_SOURCES := ring.cpp
-OBJECTS := $(addprefix $(OUT)/,$(C_SOURCES:.c=.o) $(CXX_SOURCES:.cpp=.o))
+# operator new/delete, static-local guards, __dso_handle: pulled in only by C++ programs.
+CXX_SOURCES += cxx_runtime.cpp
+# <ucontext.h>: getcontext/setcontext/swapcontext in assembly, makecontext in C.
+C_SOURCES += makecontext.c
+# <sys/timerfd.h>'s calls (ucontext-cp includes the header).
+C_SOURCES += timerfd.c
+ASM_SOURCES := ucontext.S
+OBJECTS := $(addprefix $(OUT)/,$(C_SOURCES:.c=.o) $(CXX_SOURCES:.cpp=.o) $(ASM_SOURCES:.S=.o))
 # The pthread layer (threads, mutexes, condition variables, barriers, semaphores): libpthread.a. newlib's
 # locks (pthread_locks.c) and the futex words under them (pthread_futex.c) are in libringport-newlib.a, ahead
 # of -lc, so every program gets them.
 PTHREAD_SOURCES := pthread_create.c pthread_mutex.c pthread_cond.c pthread_barrier.c semaphore.c
+PTHREAD_SOURCES += $(PTHREAD_SOURCES_FIO)
 PTHREAD_OBJECTS := $(addprefix $(OUT)/,$(PTHREAD_SOURCES:.c=.o))
 
 all: $(OUT)/crt0.o $(OUT)/libringport-newlib.a $(OUT)/libpthread.a $(OUT)/libcompiler_rt.a $(OUT)/uapi/.stamp
@@ -56,6 +72,10 @@ $(OUT)/%.o: $(GLUE)/src/%.cpp $(OUT)/uapi/.stamp
 	@mkdir -p $(OUT)
 	$(CXX) $(CXXFLAGS_GLUE) -c -o $@ $<
 
+$(OUT)/ucontext.o: $(GLUE)/src/ucontext.S
+	@mkdir -p $(OUT)
+	$(CC) --target=x86_64-elf -c -o $@ $<
+
 $(OUT)/crt0.o: $(GLUE)/src/crt0.S
 	@mkdir -p $(OUT)
 	$(CC) --target=x86_64-elf -c -o $@ $<
@@ -72,7 +92,14 @@ $(OUT)/libcompiler_rt.a:
 	@mkdir -p $(OUT)
 	cp "$$($(CC) --target=x86_64-linux-gnu --rtlib=compiler-rt -print-libgcc-file-name)" $@
 
+# libc++'s headers, from the libc++ matching the compiler (Debian's libc++-dev: <clang's prefix>/include/c++/v1).
+LIBCXX_HEADERS ?= $(abspath $(shell $(CXX) -print-resource-dir)/../../../include/c++/v1)
+
 install: all
+	@test -f $(LIBCXX_HEADERS)/atomic || { echo "glue.mk: no libc++ headers in $(LIBCXX_HEADERS) (install libc++-dev)" >&2; exit 1; }
+	rm -rf $(DESTDIR)$(PREFIX)/include/c++/v1 && mkdir -p $(DESTDIR)$(PREFIX)/include/c++
+	cp -rL $(LIBCXX_HEADERS) $(DESTDIR)$(PREFIX)/include/c++/v1
+	cp $(GLUE)/include/c++/__config_site $(DESTDIR)$(PREFIX)/include/c++/v1/__config_site
 	mkdir -p $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/compat $(DESTDIR)$(PREFIX)/include/ringport
 	cp $(OUT)/crt0.o $(OUT)/libringport-newlib.a $(OUT)/libpthread.a $(OUT)/libcompiler_rt.a $(DESTDIR)$(PREFIX)/lib/
 	cp -r $(GLUE)/include/compat/. $(DESTDIR)$(PREFIX)/include/compat/

@@ -47,24 +47,25 @@ void rp_host_free(void* ptr, size_t) { free(ptr); }
 int rp_host_region_create(size_t size, rp_host_region** out, void** addr)
 {
 	// A memfd, so each mmap of the ring fd is a fresh shared mapping of the same pages.
-	int fd = int(raw_syscall(SYS_memfd_create, long("[io_uring]"), MFD_CLOEXEC));
+	// One of the OS's private fds: out of the program's numbers and of its close sweeps.
+	int fd = int(rp_os_private_syscall(SYS_memfd_create, long("[io_uring]"), MFD_CLOEXEC, 0));
 	if (fd < 0)
 		return fd;
 	if (long r = raw_syscall(SYS_ftruncate, fd, long(size)); r < 0) {
-		raw_syscall(SYS_close, fd);
+		rp_os_private_close(fd);
 		return int(r);
 	}
 	// Not populated: pages are allocated as the rings first use them, so a 4096-entry ring that carries a few
 	// requests costs a few pages, not every slot (and the program's own mapping would count them again).
 	long m = raw_syscall(SYS_mmap, 0, long(size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m < 0 && m > -4096) {
-		raw_syscall(SYS_close, fd);
+		rp_os_private_close(fd);
 		return int(m);
 	}
 	auto* r = new (std::nothrow) rp_host_region{fd, reinterpret_cast<void*>(m), size};
 	if (!r) {
 		raw_syscall(SYS_munmap, m, long(size));
-		raw_syscall(SYS_close, fd);
+		rp_os_private_close(fd);
 		return -ENOMEM;
 	}
 	*out = r;
@@ -75,7 +76,7 @@ int rp_host_region_create(size_t size, rp_host_region** out, void** addr)
 void rp_host_region_destroy(rp_host_region* r)
 {
 	raw_syscall(SYS_munmap, long(r->addr), long(r->size));
-	raw_syscall(SYS_close, r->fd);
+	rp_os_private_close(r->fd);
 	delete r;
 }
 
@@ -302,14 +303,12 @@ void rp_host_ring_abandon(rp_host_ring* ring)
 
 int rp_host_file_get(int fd)
 {
-	// Keep the duplicate away from the low numbers programs expect open() to hand out.
-	long r = raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 512);
-	if (r < 0)
-		r = raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0);
-	return int(r);
+	// The reference is one of the OS's private fds: away from the program's numbers and its close sweeps.
+	// (fd may itself be one: the shim duplicates its own references, MSG_RING's file passing.)
+	return int(rp_os_private_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0));
 }
 
-void rp_host_file_put(int ref) { raw_syscall(SYS_close, ref); }
+void rp_host_file_put(int ref) { rp_os_private_close(ref); }
 
 int rp_host_eventfd_signal(int ref)
 {
@@ -367,6 +366,14 @@ int rp_host_check_pinnable(uint64_t addr, uint64_t len)
 	}
 	return cur >= end ? 0 : -EFAULT;
 }
+
+// The hosted OS moves the pages into memory it keeps a second mapping of (os/hosted/src/pinning.cpp).
+int rp_host_pin_user(uint64_t addr, uint64_t len, rp_host_pin** pin, void** view)
+{
+	return rp_os_pin_user(addr, len, reinterpret_cast<rp_os_pin**>(pin), view);
+}
+
+void rp_host_unpin_user(rp_host_pin* pin) { rp_os_unpin_user(reinterpret_cast<rp_os_pin*>(pin)); }
 
 void rp_host_defer(void (*fn)(void*), void* arg) { defer_to_helper(fn, arg); }
 

@@ -3,6 +3,7 @@
 // epoll_*, syscall, and the calls that make files ready (write, writev, send*, shutdown, eventfd_write). Each
 // does its ring-fd part and goes straight to the kernel (linux_syscall) for the rest.
 #include "glue_internal.hpp"
+#include "syscall_args.hpp"
 
 #include <ringport/glue.h>
 #include <ringport/hosted_os.h>
@@ -10,6 +11,8 @@
 
 #include <atomic>
 #include <cerrno>
+#include <dlfcn.h>
+#include <sys/uio.h>
 #include <cstdarg>
 #include <cstring>
 #include <fcntl.h>
@@ -51,10 +54,6 @@ static long woke(long r)
 	return set_errno(r);
 }
 
-ssize_t write(int fd, const void* buf, size_t n) { return woke(raw_syscall(SYS_write, fd, long(buf), long(n))); }
-
-ssize_t writev(int fd, const struct iovec* iov, int n) { return woke(raw_syscall(SYS_writev, fd, long(iov), n)); }
-
 ssize_t send(int fd, const void* buf, size_t n, int flags)
 {
 	return woke(raw_syscall(SYS_sendto, fd, long(buf), long(n), flags, 0, 0));
@@ -86,8 +85,26 @@ int eventfd_write(int fd, eventfd_t value)
 	return r == sizeof value ? 0 : -1;
 }
 
+// glibc 2.34's close_range and closefrom: a daemon's sweep of every fd it did not open leaves the OS's private
+// fds alone and lets requests keep the files they wait on.
+int close_range(unsigned int first, unsigned int last, int flags)
+{
+	return int(set_errno(rp_sys_close_range(first, last, unsigned(flags))));
+}
+
+void closefrom(int lowfd)
+{
+	// glibc's closefrom(3) never fails; it does nothing for a negative lowfd (its close_range would say EINVAL).
+	if (lowfd >= 0)
+		(void)rp_sys_close_range(unsigned(lowfd), ~0u, 0);
+}
+
+// The OS's private fds are not the program's: every call that names one as its own answers EBADF, as Linux
+// does for an fd the program never had (for dup2/dup3's newfd, as for a number beyond the fd limit).
 int dup(int fd)
 {
+	if (rp_os_is_private_fd(fd))
+		return int(set_errno(-EBADF));
 	long r = raw_syscall(SYS_dup, fd);
 	if (r >= 0)
 		if (RingFile* rf = lookup(fd))
@@ -97,6 +114,8 @@ int dup(int fd)
 
 int dup3(int oldfd, int newfd, int flags)
 {
+	if (oldfd != newfd && (rp_os_is_private_fd(oldfd) || rp_os_is_private_fd(newfd)))
+		return int(set_errno(-EBADF));
 	if (oldfd != newfd)
 		rp_os_fd_closing(newfd); // replacing newfd closes its file for the program, not for waiting requests
 	long r = raw_syscall(SYS_dup3, oldfd, newfd, flags);
@@ -111,6 +130,8 @@ int dup3(int oldfd, int newfd, int flags)
 
 int dup2(int oldfd, int newfd)
 {
+	if (rp_os_is_private_fd(oldfd) || rp_os_is_private_fd(newfd))
+		return int(set_errno(-EBADF));
 	if (oldfd == newfd) {
 		if (raw_syscall(SYS_fcntl, oldfd, F_GETFD) < 0)
 			return int(set_errno(-EBADF));
@@ -129,6 +150,8 @@ int dup2(int oldfd, int newfd)
 
 static int fcntl_impl(int fd, int cmd, long arg)
 {
+	if (rp_os_is_private_fd(fd))
+		return int(set_errno(-EBADF));
 	long r = raw_syscall(SYS_fcntl, fd, cmd, arg);
 	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
 		if (RingFile* rf = lookup(fd))
@@ -246,13 +269,167 @@ int epoll_pwait(int epfd, struct epoll_event* events, int maxevents, int timeout
 	return int(set_errno(raw_syscall(SYS_epoll_pwait, epfd, long(events), maxevents, timeout, long(mask), 8)));
 }
 
+// Reads and writes of a ring fd. Linux's io_uring file has no read or write method: read(2), write(2), readv(2)
+// and writev(2) on it fail with EINVAL whatever the buffer (pread/pwrite say ESPIPE, as the eventfd behind a
+// ring fd already does). Everything else goes on to libc's own entry points, cancellation points included.
+static void* next_symbol(const char* name) { return dlsym(RTLD_NEXT, name); }
+static bool ring_fd_io(int fd) { return lookup(fd) != nullptr; }
+
+extern ssize_t __read(int, void*, size_t);
+extern ssize_t __write(int, const void*, size_t);
+
+ssize_t read(int fd, void* buf, size_t n)
+{
+	if (ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	return __read(fd, buf, n);
+}
+
+ssize_t __read_chk(int fd, void* buf, size_t n, size_t buflen)
+{
+	if (ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	using fn = ssize_t (*)(int, void*, size_t, size_t);
+	static fn next = reinterpret_cast<fn>(next_symbol("__read_chk"));
+	if (!next)
+		return __read(fd, buf, n);
+	return next(fd, buf, n, buflen);
+}
+
+ssize_t write(int fd, const void* buf, size_t n)
+{
+	if (ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	ssize_t r = __write(fd, buf, n);
+	if (r >= 0)
+		readiness_after_call(); // Linux's poll wakeups ran inside the write (see woke)
+	return r;
+}
+
+ssize_t readv(int fd, const struct iovec* iov, int n)
+{
+	if (ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	using fn = ssize_t (*)(int, const struct iovec*, int);
+	static fn next = reinterpret_cast<fn>(next_symbol("readv"));
+	return next ? next(fd, iov, n) : set_errno(raw_syscall(SYS_readv, fd, long(iov), n));
+}
+
+ssize_t writev(int fd, const struct iovec* iov, int n)
+{
+	if (ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	using fn = ssize_t (*)(int, const struct iovec*, int);
+	static fn next = reinterpret_cast<fn>(next_symbol("writev"));
+	ssize_t r = next ? next(fd, iov, n) : set_errno(raw_syscall(SYS_writev, fd, long(iov), n));
+	if (r >= 0)
+		readiness_after_call(); // as write
+	return r;
+}
+
+// With offset -1 these are readv/writev at the file position (EINVAL on a ring fd); with an offset the
+// eventfd's ESPIPE is Linux's answer already.
+ssize_t preadv2(int fd, const struct iovec* iov, int n, off_t off, int flags)
+{
+	if (off == -1 && ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	using fn = ssize_t (*)(int, const struct iovec*, int, off_t, int);
+	static fn next = reinterpret_cast<fn>(next_symbol("preadv2"));
+	return next ? next(fd, iov, n, off, flags)
+	            : set_errno(raw_syscall(SYS_preadv2, fd, long(iov), n, long(off), 0, flags));
+}
+
+ssize_t pwritev2(int fd, const struct iovec* iov, int n, off_t off, int flags)
+{
+	if (off == -1 && ring_fd_io(fd))
+		return set_errno(-EINVAL);
+	using fn = ssize_t (*)(int, const struct iovec*, int, off_t, int);
+	static fn next = reinterpret_cast<fn>(next_symbol("pwritev2"));
+	return next ? next(fd, iov, n, off, flags)
+	            : set_errno(raw_syscall(SYS_pwritev2, fd, long(iov), n, long(off), 0, flags));
+}
+
+ssize_t preadv64v2(int fd, const struct iovec* iov, int n, off_t off, int flags)
+{
+	return preadv2(fd, iov, n, off, flags);
+}
+
+ssize_t pwritev64v2(int fd, const struct iovec* iov, int n, off_t off, int flags)
+{
+	return pwritev2(fd, iov, n, off, flags);
+}
+
+// glibc's sigaction, which this library's does not replace (exported since glibc 2.2.5).
+int __sigaction(int sig, const struct sigaction* act, struct sigaction* old);
+
+// The signal the hosted OS interrupts its blocked workers with is the OS's: the program's actions for it are
+// kept aside by the OS and run from its handler (rp_os_program_sigaction), so a program's own handler for that
+// signal cannot hang io_uring_queue_exit. Every other signal goes to glibc untouched.
+int sigaction(int sig, const struct sigaction* act, struct sigaction* old)
+{
+	if (rp_os_program_sigaction(sig, act, old))
+		return 0;
+	return __sigaction(sig, act, old);
+}
+
+// glibc's signal() calls its internal sigaction, which the interposer above cannot see: the same with BSD
+// semantics (SA_RESTART, the signal blocked during its handler), as glibc's signal() has.
+sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction sa {}, old {};
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sig > 0 && sig < NSIG)
+		sigaddset(&sa.sa_mask, sig);
+	if (sigaction(sig, &sa, &old) != 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+// The kernel's struct sigaction, as rt_sigaction(2) takes it (syscall() with SYS_rt_sigaction).
+struct KernelSigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+// rt_sigaction through syscall(): the OS's signal takes the same path as sigaction(); 1 when it was that.
+static bool program_rt_sigaction(long sig, long act, long old, long size, long* result)
+{
+	if (size != 8 || !rp_os_program_sigaction(int(sig), nullptr, nullptr))
+		return false;
+	struct sigaction in {}, out {};
+	const auto* k = reinterpret_cast<const KernelSigaction*>(act);
+	if (k) {
+		in.sa_handler = k->handler;
+		in.sa_flags = int(k->flags & ~0x04000000ul); // SA_RESTORER: the kernel's, not the program's
+		sigemptyset(&in.sa_mask);
+		std::memcpy(&in.sa_mask, &k->mask, sizeof(k->mask));
+	}
+	rp_os_program_sigaction(int(sig), k ? &in : nullptr, &out);
+	if (auto* ko = reinterpret_cast<KernelSigaction*>(old)) {
+		ko->handler = out.sa_handler;
+		ko->flags = unsigned(out.sa_flags);
+		ko->restorer = out.sa_restorer;
+		std::memcpy(&ko->mask, &out.sa_mask, sizeof(ko->mask));
+	}
+	*result = 0;
+	return true;
+}
+
 long syscall(long n, ...)
 {
+	// Only the arguments the call takes (syscall_args.hpp): a sixth read for a call with fewer is read from
+	// beyond the caller's stack arguments.
+	long args[6] = {};
 	va_list ap;
 	va_start(ap, n);
-	long a = va_arg(ap, long), b = va_arg(ap, long), c = va_arg(ap, long), d = va_arg(ap, long),
-	     e = va_arg(ap, long), f = va_arg(ap, long);
+	for (int i = 0, k = syscall_arg_count(n); i < k; ++i)
+		args[i] = va_arg(ap, long);
 	va_end(ap);
+	const long a = args[0], b = args[1], c = args[2], d = args[3], e = args[4], f = args[5];
 	long r;
 	switch (n) {
 	case __NR_io_uring_setup:
@@ -273,6 +450,10 @@ long syscall(long n, ...)
 		break;
 	case __NR_munmap:
 		r = rp_sys_munmap(reinterpret_cast<void*>(a), size_t(b));
+		break;
+	case __NR_rt_sigaction:
+		if (!program_rt_sigaction(a, b, c, d, &r))
+			r = raw_syscall(n, a, b, c, d);
 		break;
 	default:
 		r = raw_syscall(n, a, b, c, d, e, f);

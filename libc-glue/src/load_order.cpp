@@ -39,8 +39,10 @@ namespace {
 
 // The interposed libc names whose binding decides whether ring fds work (the exec family and fcntl64 and
 // mmap64 follow the same objects).
-constexpr const char* kInterposed[] = {"close", "dup", "dup2", "dup3", "fcntl", "mmap", "munmap", "poll", "ppoll",
-                                       "epoll_ctl", "epoll_wait", "epoll_pwait", "syscall", "execve"};
+constexpr const char* kInterposed[] = {"close", "close_range", "closefrom", "read",       "write",
+                                       "dup",   "dup2",        "dup3",      "fcntl",      "mmap",
+                                       "munmap", "poll",       "ppoll",     "epoll_ctl",  "epoll_wait",
+                                       "epoll_pwait", "syscall", "execve"};
 
 // Marker in the environment of a process this constructor re-executed: its value is the LD_PRELOAD the
 // process had before ("-" for none), to be restored.

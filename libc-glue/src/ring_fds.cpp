@@ -64,7 +64,7 @@ void rf_unref(RingFile* rf)
 	disarm(rf);
 	shim::ring_unref(rf->ring);
 	if (rf->signal_fd >= 0)
-		raw_syscall(SYS_close, rf->signal_fd);
+		rp_os_private_close(rf->signal_fd);
 	delete rf;
 }
 
@@ -252,9 +252,11 @@ int rp_sys_io_uring_setup(unsigned int entries, struct io_uring_params* p)
 		rf_unref(rf);
 		return fd;
 	}
-	rf->signal_fd = int(raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 512));
+	// The glue's own handle on the eventfd is one of the OS's private fds: out of the program's numbers, and
+	// of its close sweeps. Without it the ring fd still works, its readiness is only not mirrored.
+	rf->signal_fd = int(rp_os_private_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0));
 	if (rf->signal_fd < 0)
-		rf->signal_fd = int(raw_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0));
+		rf->signal_fd = -1;
 	if (fd >= kMaxTrackedFd) {
 		raw_syscall(SYS_close, fd);
 		rf->refs = 1;
@@ -269,7 +271,8 @@ int rp_sys_io_uring_enter2(unsigned int fd, unsigned int to_submit, unsigned int
                            void* arg, size_t argsz)
 {
 	constexpr uint32_t kValid = lx::ENTER_GETEVENTS | lx::ENTER_SQ_WAKEUP | lx::ENTER_SQ_WAIT | lx::ENTER_EXT_ARG |
-	                            lx::ENTER_REGISTERED_RING | lx::ENTER_ABS_TIMER | lx::ENTER_EXT_ARG_REG;
+	                            lx::ENTER_REGISTERED_RING | lx::ENTER_ABS_TIMER | lx::ENTER_EXT_ARG_REG |
+	                            lx::ENTER_NO_IOWAIT;
 	if (flags & ~kValid)
 		return -EINVAL;
 	RingFile* rf;
@@ -294,6 +297,12 @@ int rp_sys_io_uring_register(unsigned int fd, unsigned int opcode, const void* a
 {
 	bool registered = opcode & lx::REGISTER_USE_REGISTERED_RING;
 	opcode &= ~uint32_t(lx::REGISTER_USE_REGISTERED_RING);
+	// Linux checks the opcode before it looks at the fd, and fd -1 names no ring at all (6.13+): the opcodes
+	// that need none are served, the rest are -EINVAL (not -EBADF, which a feature probe would misread).
+	if (opcode >= lx::REGISTER_LAST)
+		return -EINVAL;
+	if (int(fd) == -1)
+		return int(shim::register_blind(opcode, reinterpret_cast<uint64_t>(arg), nr_args));
 	RingFile* rf;
 	if (long e = resolve_ring(fd, registered, &rf); e)
 		return int(e);
@@ -359,6 +368,9 @@ int rp_sys_madvise(void* addr, size_t length, int advice)
 
 int rp_sys_close(int fd)
 {
+	// The OS's own fds are not the program's: Linux answers EBADF for an fd the program never had.
+	if (rp_os_is_private_fd(fd))
+		return -EBADF;
 	// The table entry goes before the fd: once closed, another thread may get the same number for a new ring
 	// and track it, and that entry must not be the one removed here.
 	RingFile* old = (fd >= 0 && fd < kMaxTrackedFd) ? g_fd_table[fd].exchange(nullptr, std::memory_order_acq_rel)
@@ -375,6 +387,41 @@ int rp_sys_close(int fd)
 		rf_unref(old);
 	}
 	return int(r);
+}
+
+int rp_sys_close_range(unsigned int first, unsigned int last, unsigned int flags)
+{
+	constexpr unsigned kUnshare = 1u << 1, kCloexec = 1u << 2; // CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC
+	if ((flags & ~(kUnshare | kCloexec)) || first > last)
+		return -EINVAL;
+	const bool closes = !(flags & kCloexec);
+	if (closes) {
+		// As rp_sys_close does for one fd: the ring table entries go first, and requests waiting for a file
+		// in the range keep it.
+		unsigned top = last < unsigned(kMaxTrackedFd - 1) ? last : unsigned(kMaxTrackedFd - 1);
+		for (unsigned fd = first; fd <= top && first < unsigned(kMaxTrackedFd); ++fd)
+			if (g_fd_table[fd].load(std::memory_order_relaxed))
+				untrack(int(fd));
+		rp_os_fd_range_closing(first, last);
+	}
+	// The kernel's call over each stretch between the OS's private fds, which stay open.
+	unsigned cur = first;
+	for (;;) {
+		int p = cur > unsigned(INT32_MAX) ? -1 : rp_os_next_private_fd(int(cur));
+		if (p < 0 || unsigned(p) > last) {
+			long r = raw_syscall(SYS_close_range, cur, last, flags);
+			return r < 0 ? int(r) : 0;
+		}
+		if (unsigned(p) > cur) {
+			long r = raw_syscall(SYS_close_range, cur, unsigned(p) - 1, flags);
+			if (r < 0)
+				return int(r);
+			flags &= ~kUnshare; // the table is this thread's own from the first call on
+		}
+		if (unsigned(p) == last)
+			return 0;
+		cur = unsigned(p) + 1;
+	}
 }
 
 } // extern "C"

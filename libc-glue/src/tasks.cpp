@@ -65,7 +65,13 @@ void defer_to_helper(void (*fn)(void*), void* arg)
 		sigset_t all, old;
 		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
-		std::thread(helper_loop).detach();
+		// No thread to be had (thread limits, RLIMIT_AS): no exception may leave the library; the work stays
+		// queued and the next deferral tries again.
+		try {
+			std::thread(helper_loop).detach();
+		} catch (...) {
+			g_helper_started = false;
+		}
 		pthread_sigmask(SIG_SETMASK, &old, nullptr);
 	}
 	g_helper_cv->notify_one();

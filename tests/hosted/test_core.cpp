@@ -104,8 +104,10 @@ static void test_fifo_open_waits_for_peer(void**)
 	assert_true(wfd >= 0);
 	close(int(rfd));
 	close(int(wfd));
-	// Write-only with no reader: would block, so a worker waits until a reader opens.
-	r.push(open_sqe(RP_OP_OPEN, 0, path, O_WRONLY, 0, 3));
+	// Write-only with no reader: Linux's non-blocking first attempt is the answer, -ENXIO (not a blocked worker).
+	assert_int_equal(r.result(open_sqe(RP_OP_OPEN, 0, path, O_WRONLY, 0, 4)), -ENXIO);
+	// With O_CREAT Linux makes no such attempt (io-wq opens it, blocking): a worker waits until a reader opens.
+	r.push(open_sqe(RP_OP_OPEN, 0, path, O_WRONLY | O_CREAT, 0600, 3));
 	assert_int_equal(r.enter(0), 1);
 	usleep(20000);
 	Completion c;
@@ -314,8 +316,8 @@ static void test_cancel_running_is_ealready(void**)
 	snprintf(path, sizeof path, "/tmp/rp-fifo-c-%d", getpid());
 	unlink(path);
 	assert_int_equal(mkfifo(path, 0600), 0);
-	// A write-only FIFO open blocks inside a worker: running, so Cancel says -EALREADY.
-	r.push(open_sqe(RP_OP_OPEN, 0, path, O_WRONLY, 0, 30));
+	// A write-only FIFO open with O_CREAT blocks inside a worker: running, so Cancel says -EALREADY.
+	r.push(open_sqe(RP_OP_OPEN, 0, path, O_WRONLY | O_CREAT, 0600, 30));
 	assert_int_equal(r.enter(0), 1);
 	usleep(20000);
 	rp_sqe k = sqe(RP_OP_CANCEL, 31);

@@ -10,10 +10,11 @@
 
 using namespace hosted_test;
 
-static rp_sqe wait_sqe(idtype_t idtype, uint64_t id, int options, siginfo_t* info, uint64_t ud)
+// idtype is a plain number: a bad one (77) must reach the OS, and converting it to idtype_t would be undefined.
+static rp_sqe wait_sqe(uint32_t idtype, uint64_t id, int options, siginfo_t* info, uint64_t ud)
 {
 	rp_sqe s = sqe(RP_OP_WAITPID, ud);
-	s.syscall_flags = uint32_t(idtype);
+	s.syscall_flags = idtype;
 	s.fd = id;
 	s.len = uint64_t(options);
 	s.addr = uint64_t(uintptr_t(info));
@@ -143,7 +144,7 @@ static void test_wnohang_and_errors(void**)
 	assert_int_equal(r.result(wait_sqe(P_PID, uint64_t(pid), WEXITED | WNOHANG, &si, 1)), 0);
 	assert_int_equal(si.si_pid, 0);
 	assert_int_equal(r.result(wait_sqe(P_PID, 1, WEXITED, &si, 2)), -ECHILD); // init is not our child
-	assert_int_equal(r.result(wait_sqe(idtype_t(77), 0, WEXITED, &si, 3)), -EINVAL);
+	assert_int_equal(r.result(wait_sqe(77, 0, WEXITED, &si, 3)), -EINVAL);
 	assert_int_equal(r.result(wait_sqe(P_PID, uint64_t(pid), 0, &si, 4)), -EINVAL); // no event asked for
 	assert_int_equal(r.result(wait_sqe(P_PID, uint64_t(pid), WEXITED, (siginfo_t*)8, 5)), -EFAULT);
 }

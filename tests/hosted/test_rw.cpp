@@ -293,7 +293,7 @@ static void test_unknown_opcode_and_flags(void**)
 	rp_sqe s = sqe(RP_OP_NOP, 4);
 	s.flags = 0x80;
 	assert_int_equal(r.result(s), -EINVAL);
-	s.flags = 0x10; // the first bit after RP_SQE_DIRECT_ONLY
+	s.flags = 0x20; // the first bit after RP_SQE_REGISTERS
 	assert_int_equal(r.result(s), -EINVAL);
 	s.flags = RP_SQE_CHAIN;
 	assert_int_equal(r.result(s), -EINVAL);

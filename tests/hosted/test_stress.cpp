@@ -233,7 +233,8 @@ static void test_async_completions_from_many_threads(void**)
 
 static void test_teardown_interrupts_blocked_worker(void**)
 {
-	// A worker blocked for good (a FIFO open waiting for a reader) must not hold up destroy.
+	// A worker blocked for good (a FIFO open waiting for a reader; O_CREAT, so no non-blocking attempt first,
+	// as on Linux) must not hold up destroy.
 	char path[64];
 	snprintf(path, sizeof path, "/tmp/rp-fifo-td-%d", getpid());
 	unlink(path);
@@ -244,7 +245,8 @@ static void test_teardown_interrupts_blocked_worker(void**)
 		TestRing r;
 		rp_sqe s = sqe(RP_OP_OPEN, 1);
 		s.addr = uint64_t(uintptr_t(path));
-		s.syscall_flags = O_WRONLY;
+		s.syscall_flags = O_WRONLY | O_CREAT;
+		s.offset = 0600;
 		r.push(s);
 		assert_int_equal(r.enter(0), 1);
 		usleep(20000);

@@ -120,13 +120,14 @@ static void send_zc_flag_rules(void**)
 	s->buf_index = 1;
 	assert_int_equal(r.submit(), 1);
 	expect_result_then_notification(r, 6, -EFAULT);
-	// A message's iovecs cannot come from registered buffers.
+	// Since Linux 6.15 a message's iovecs may come from a registered buffer (shim_sendmsg_zc_fixed.cpp has
+	// the rules): an empty message sends nothing.
 	msghdr m{};
 	s = r.get_sqe();
 	prep(s, lx::OP_SENDMSG_ZC, sv[0], uint64_t(uintptr_t(&m)), 1, 0, 7);
 	s->ioprio = lx::RECVSEND_FIXED_BUF;
 	assert_int_equal(r.submit(), 1);
-	expect_result_then_notification(r, 7, -EINVAL);
+	expect_result_then_notification(r, 7, 0);
 	close(sv[0]);
 	close(sv[1]);
 }

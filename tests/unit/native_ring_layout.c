@@ -47,6 +47,9 @@ static void test_header_layout(void **state)
 	assert_int_equal(offsetof(struct rp_ring_header, status), 272);
 	assert_int_equal(offsetof(struct rp_ring_header, entry_size), 276);
 	assert_int_equal(offsetof(struct rp_ring_header, dropped), 280);
+	assert_int_equal(offsetof(struct rp_ring_header, registers), 288);
+	assert_int_equal(offsetof(struct rp_ring_header, registers_set), 320);
+	assert_int_equal(RP_RING_REGISTER_COUNT, 4);
 	/* head and tail never share a 64-byte line nor its adjacent-line prefetch pair */
 	assert_true(offsetof(struct rp_ring_header, tail) - offsetof(struct rp_ring_header, head) >= 128);
 }
@@ -72,9 +75,10 @@ static void test_opcode_numbers(void **state)
 	assert_int_equal(RP_OP_TIMEOUT, 48);
 	assert_int_equal(RP_OP_WAITPID, 50);
 	assert_int_equal(RP_OP_FUTEX, 51);
-	assert_int_equal(RP_OP_STANDARD_COUNT, 53);
+	assert_int_equal(RP_OP_STANDARD_COUNT, 55);
 	assert_int_equal(RP_OP_SCHEME_PRIVATE, 128);
-	assert_int_equal(RP_SQE_VALID_FLAGS, 15);
+	assert_int_equal(RP_SQE_VALID_FLAGS, 31);
+	assert_int_equal(RP_SQE_REGISTERS, 16);
 }
 
 int main(void)

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 namespace kernel {
 
@@ -15,10 +17,13 @@ struct Process {
 	int unused;
 };
 
+// A run is a memfd mapped once as the kernel's view, so that a MAP_FIXED mapping of it elsewhere (the shim's
+// pinning of program memory) can be a second view of the very same pages, as in the kernel.
 struct PageRun {
 	void *memory;
 	size_t size;
 	unsigned references;
+	int fd;
 };
 
 namespace {
@@ -78,7 +83,8 @@ bool user_range_ok(uint64_t address, size_t size)
 void drop_run(PageRun *run)
 {
 	if (--run->references == 0) {
-		free(run->memory);
+		munmap(run->memory, run->size);
+		close(run->fd);
 		free(run);
 		page_runs--;
 	}
@@ -238,15 +244,20 @@ PageRun *allocate_page_run(size_t size, void **kernel_address)
 {
 	if (size == 0 || size % page_size || size > (2u << 20))
 		return nullptr;
-	void *memory = aligned_alloc(page_size, size);
+	int fd = memfd_create("host-page-run", MFD_CLOEXEC);
+	void *memory = MAP_FAILED;
+	if (fd >= 0 && ftruncate(fd, off_t(size)) == 0)
+		memory = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	auto *run = static_cast<PageRun *>(malloc(sizeof(PageRun)));
-	if (!memory || !run) {
-		free(memory);
+	if (memory == MAP_FAILED || !run) {
+		if (memory != MAP_FAILED)
+			munmap(memory, size);
+		if (fd >= 0)
+			close(fd);
 		free(run);
 		return nullptr;
 	}
-	memset(memory, 0, size);
-	*run = {memory, size, 1};
+	*run = {memory, size, 1, fd};
 	page_runs++;
 	*kernel_address = memory;
 	return run;
@@ -262,13 +273,20 @@ Result<uint64_t> map_page_run(PageRun *run, uint64_t offset, size_t length, uint
 	(void)protections;
 	if (length == 0 || offset % page_size || offset > run->size || length > run->size - offset)
 		return Error(EINVAL);
-	// One address space on the host: the "user" address is the kernel's view. MAP_FIXED elsewhere cannot be
-	// honoured here, so it is refused rather than pretended.
+	// One address space on the host: the "user" address is the kernel's view, unless MAP_FIXED names another
+	// page-aligned address, which gets a second view of the run's memfd there (replacing what was mapped).
 	uint64_t address = reinterpret_cast<uint64_t>(run->memory) + offset;
-	if ((flags & map_fixed) && user_address != address)
-		return Error(EINVAL);
 	if (mapping_count == sizeof mappings / sizeof mappings[0])
 		return Error(ENOMEM);
+	if ((flags & map_fixed) && user_address != address) {
+		if (user_address % page_size)
+			return Error(EINVAL);
+		void *at = mmap(reinterpret_cast<void *>(user_address), length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		                run->fd, off_t(offset));
+		if (at == MAP_FAILED)
+			return Error(ENOMEM);
+		address = user_address;
+	}
 	run->references++;
 	mappings[mapping_count++] = {address, length, run};
 	return address;
@@ -283,6 +301,13 @@ int unmap_user(uint64_t user_address, size_t length)
 		Mapping &m = mappings[i];
 		if (m.address >= user_address && m.address + m.length <= end) {
 			PageRun *run = m.run;
+			// A second view (MAP_FIXED over test memory) becomes plain private memory again, so whatever owned
+			// those addresses before (the test's heap) still finds them mapped.
+			if (m.address != reinterpret_cast<uint64_t>(run->memory) &&
+			    (m.address < reinterpret_cast<uint64_t>(run->memory) ||
+			     m.address >= reinterpret_cast<uint64_t>(run->memory) + run->size))
+				mmap(reinterpret_cast<void *>(m.address), m.length, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 			m = mappings[--mapping_count];
 			drop_run(run);
 		} else {

@@ -2,6 +2,7 @@
 RP_RING_TEST_FLAGS = $(AM_CXXFLAGS) $(RP_TEST_CFLAGS) $(RP_X86_HOST_FLAGS) -fno-exceptions -fno-rtti
 
 RP_RING_FILES = \
+	os/x86_64/Ring/chains.cpp \
 	os/x86_64/Ring/completion.cpp \
 	os/x86_64/Ring/op_table.cpp \
 	os/x86_64/Ring/ops_core.cpp \
@@ -66,3 +67,11 @@ run-ring-smoke: os/x86_64/rpk.elf $(RPK_BUILD)/programs/hello.t $(RPK_BUILD)/pro
 	@$(SHELL) $(top_srcdir)/tests/x86_64/run-ring-smoke.sh os/x86_64/rpk.elf $(RPK_BUILD)/programs
 .PHONY: run-ring-smoke
 EXTRA_DIST += tests/x86_64/run-ring-smoke.sh
+
+# Chains and ring registers in the executor (Ring/chains.cpp), the hosted OS's cases plus a waiting step.
+UNIT_TESTS += tests/x86_64/test_ring_chains
+tests_x86_64_test_ring_chains_SOURCES = tests/x86_64/test_ring_chains.cpp tests/x86_64/test_ring_helpers.hpp \
+	$(RP_RING_FILES) $(RP_RING_TEST_FS_FILES) os/x86_64/Syscalls/weak_hooks.cpp \
+	tests/x86_64/host_platform_memory.cpp
+tests_x86_64_test_ring_chains_CXXFLAGS = $(RP_RING_TEST_FLAGS)
+tests_x86_64_test_ring_chains_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)

@@ -466,6 +466,10 @@ static void test_no_mmap_rings_in_program_memory(void **)
 	assert_int_equal(r.run(linux_sqe(lx::OP_NOP)), 0);
 	assert_int_equal(filesystem_close(uint64_t(fd)), 0);
 	run_deferred();
+	// The shim pinned both ranges: the program's view is now a mapping of the pinned pages, which holds them
+	// until the program unmaps it (its exit would): unmapping frees them (teardown checks none is left).
+	assert_int_equal(kernel::unmap_user(addr(sqes), 4096), 0);
+	assert_int_equal(kernel::unmap_user(addr(rings), 4096), 0);
 	free(sqes);
 	free(rings);
 }

@@ -31,6 +31,8 @@ void *rp_sys_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t 
 int rp_sys_munmap(void *addr, size_t length);
 int rp_sys_madvise(void *addr, size_t length, int advice);
 int rp_sys_close(int fd);
+/* close_range(2) that leaves the OS's private fds alone and lets requests keep the files they use. */
+int rp_sys_close_range(unsigned int first, unsigned int last, unsigned int flags);
 
 #ifdef __cplusplus
 }

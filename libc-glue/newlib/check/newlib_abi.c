@@ -5,7 +5,8 @@
  * (linux_values.in). Every name of abi_names.def must exist on both sides and have the same value: errno
  * (all of Linux's), O_*, F_*, AT_*, signal numbers and SIG_BLOCK..., CLOCK_* and TIMER_ABSTIME, and the
  * compat headers' hand-written RLIMIT_*, POSIX_FADV_* and RENAME_*. A missing name fails as an undeclared
- * identifier, a different value as a static assertion naming it.
+ * identifier, a different value as a static assertion naming it. struct rusage's size and offsets are
+ * compared with linux_layouts.h (a host program's view of the uapi struct) at the end.
  */
 #define _GNU_SOURCE 1
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "linux_layouts.h"
 #include "linux_values.h"
 
 #define RP_ABI(name) _Static_assert((name) == (RP_LINUX_##name), #name " differs from Linux's");
@@ -39,3 +41,17 @@ _Static_assert(sizeof(sigset_t) * 8 >= 64, "sigset_t holds 64 signals");
 #if !defined(__BYTE_ORDER) || !defined(__LITTLE_ENDIAN) || __BYTE_ORDER != __LITTLE_ENDIAN
 #error "<sys/types.h> must give glibc's __BYTE_ORDER == __LITTLE_ENDIAN"
 #endif
+
+/* Layouts (linux_layouts.h, from the uapi structs): struct rusage as Linux's getrusage(2) fills it. */
+#define RP_OFFSET(s, f) _Static_assert(__builtin_offsetof(struct s, f) == RP_LINUX_##s##_##f, #s "." #f " is not at Linux's offset");
+_Static_assert(sizeof(struct rusage) == RP_LINUX_rusage_size, "struct rusage is not Linux's size");
+RP_OFFSET(rusage, ru_utime)
+RP_OFFSET(rusage, ru_stime)
+RP_OFFSET(rusage, ru_maxrss)
+RP_OFFSET(rusage, ru_minflt)
+RP_OFFSET(rusage, ru_majflt)
+RP_OFFSET(rusage, ru_inblock)
+RP_OFFSET(rusage, ru_oublock)
+RP_OFFSET(rusage, ru_nsignals)
+RP_OFFSET(rusage, ru_nvcsw)
+RP_OFFSET(rusage, ru_nivcsw)

@@ -26,8 +26,8 @@
 #define RP_MIN_STACK 16384u
 
 extern const uint64_t *rp_auxv; /* start.c */
-/* The glue's ring layer may offer to destroy the calling thread's native ring (RP_SYS_RING_DESTROY) when the
-   thread ends; until it does, a thread's ring lives as long as the process. */
+/* The glue's ring layer (ring.cpp) destroys the calling thread's native ring (RP_SYS_RING_DESTROY) when the
+   thread ends; otherwise a thread's ring would live as long as the process. */
 extern void rp_thread_ring_release(void) __attribute__((weak));
 
 const void *rp_main_keys[RP_PTHREAD_KEYS];

@@ -11,14 +11,9 @@
 #include <errno.h>
 #include <stdlib.h>
 
-/* newlib declares mutex types only with _UNIX98_THREAD_MUTEX_ATTRIBUTES; without them an attribute can still
-   ask for recursion (its `recursive` field). The values are POSIX's usual ones. */
-#ifndef PTHREAD_MUTEX_NORMAL
-#define PTHREAD_MUTEX_NORMAL 0
-#define PTHREAD_MUTEX_RECURSIVE 1
-#define PTHREAD_MUTEX_ERRORCHECK 2
-#define PTHREAD_MUTEX_DEFAULT 3
-#endif
+/* newlib declares mutex types only with _UNIX98_THREAD_MUTEX_ATTRIBUTES; the compat <pthread.h> gives them
+   with glibc's values (DEFAULT is NORMAL), and an attribute without a type field asks for recursion with
+   its `recursive` field. */
 
 #define RP_MUTEX_HANDLE_BASE 16u
 #define RP_MUTEX_OBJECTS 1024u
@@ -79,7 +74,8 @@ int pthread_mutexattr_destroy(pthread_mutexattr_t *attr)
 
 int pthread_mutexattr_settype(pthread_mutexattr_t *attr, int type)
 {
-	if (!attr->is_initialized || type < PTHREAD_MUTEX_NORMAL || type > PTHREAD_MUTEX_DEFAULT)
+	if (!attr->is_initialized || (type != PTHREAD_MUTEX_NORMAL && type != PTHREAD_MUTEX_RECURSIVE &&
+	                              type != PTHREAD_MUTEX_ERRORCHECK && type != PTHREAD_MUTEX_DEFAULT))
 		return EINVAL;
 #if defined(_UNIX98_THREAD_MUTEX_ATTRIBUTES)
 	attr->type = type;

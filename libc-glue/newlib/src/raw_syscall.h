@@ -50,6 +50,7 @@ enum {
 	RP_NR_getcwd = 79,
 	RP_NR_chdir = 80,
 	RP_NR_getrlimit = 97,
+	RP_NR_getrusage = 98,
 	RP_NR_getuid = 102,
 	RP_NR_getgid = 104,
 	RP_NR_setpgid = 109,

@@ -86,6 +86,17 @@ extern "C" int64_t rp_native_call(rp_sqe* sqe)
 	}
 }
 
+// pthread_exit's last call into the glue: the thread's ring goes with it (RP_SYS_RING_DESTROY unmaps and frees
+// it). Without this a program that creates threads in a loop leaves one ring per ended thread in the
+// kernel, each costing a page run and a longer handle lookup on every later call.
+extern "C" void rp_thread_ring_release(void)
+{
+	ThreadRing& r = ring_of(rp_self());
+	if (r.handle > 0)
+		(void)rp_raw_syscall1(RP_SYS_RING_DESTROY, r.handle - 1);
+	r.handle = 0; // a later call (none is expected) would set up a new one
+}
+
 extern "C" long rp_result(int64_t r)
 {
 	if (r < 0) {

@@ -87,7 +87,14 @@ bool interrupt_worker(pthread_t t);
 bool to_fd(uint64_t field, int* fd);
 // Closes an fd the OS itself owns (the program's close would first ask the OS to keep the file waiting on it,
 // rp_os_fd_closing, which must not happen for the OS's own fds, nor under a ring lock).
+// Unrecords it first when it is one of the OS's private fds (private_fds.cpp).
 int close_owned(int fd);
+// Makes `count` private fds, fds[i] = make(i, ctx) (an fd or -errno), out of the program's way: above its soft
+// RLIMIT_NOFILE when the hard limit allows, recorded so that the glue refuses the program's close on them.
+// 0, or the first -errno (then none is left open).
+int make_private_fds(int* fds, int count, long (*make)(int i, void* ctx), void* ctx);
+// Whether fd is one of them.
+bool is_private_fd(int fd);
 
 // Where an in-flight operation currently waits. Every transition happens under Ring::mu.
 enum class Place : uint8_t { none, worker_queue, running, fd_watch, timer, futex, retry_timer, scheme };
@@ -315,11 +322,17 @@ struct Ring {
 	// Cancels the first in-flight op with user_data. Needs mu. 0, -ENOENT or -EALREADY.
 	int cancel_locked(uint64_t user_data);
 
+	// Makes the reactor's fds (epoll, wake eventfd, timerfds): at ring creation, so that a program at its fd
+	// limit gets the error from setup, as Linux's io_uring_setup, never from a later timer or poll. 0 or -errno.
+	int open_reactor_fds();
+	// Starts the reactor's thread (first use). 0 or -errno.
 	int start_reactor_locked();
 	void reactor_loop();
 	void worker_loop();
 	// Interrupts workers stuck in a system call (teardown) until none runs an op. Needs mu not held.
 	void interrupt_running_workers();
+	// Starts one more worker; 0 or -EAGAIN/-ENOMEM when the host has no thread to give (threads.hpp).
+	int add_worker_locked();
 	void handle_watch_event(uint32_t generation, int fd, uint32_t events);
 	// Takes every event epoll holds now (without waiting) and acts on it. Needs mu. Whether it posted.
 	// Events are consumed only under mu, so whoever takes mu after Linux queued an event finds it done or
@@ -335,6 +348,44 @@ struct Ring {
 	void keep_file_locked(int fd);
 	void notify();
 };
+
+// Inline completions of one enter call, posted to the CQ together: one lock and one publish per batch.
+class InlineBatch {
+public:
+	explicit InlineBatch(CompletionQueue& cq) : cq_(cq) {}
+	~InlineBatch() { flush(); }
+	void add(uint64_t user_data, int64_t result, uint32_t flags)
+	{
+		if (n_ == capacity)
+			flush();
+		items_[n_++] = CompletionQueue::Pending{user_data, result, flags};
+	}
+	void flush()
+	{
+		if (n_ == 0)
+			return;
+		std::lock_guard<std::mutex> g(cq_.mu);
+		cq_.flush_locked();
+		for (unsigned i = 0; i < n_; ++i)
+			cq_.post_locked(items_[i].user_data, items_[i].result, items_[i].flags);
+		cq_.publish_locked();
+		n_ = 0;
+	}
+
+private:
+	static constexpr unsigned capacity = 64;
+	CompletionQueue& cq_;
+	unsigned n_ = 0;
+	CompletionQueue::Pending items_[capacity];
+};
+
+// Chains and registers (op_chain.cpp). Whether the entry just consumed starts a chain (the next entry is flagged
+// RP_SQE_CHAIN) or uses registers: then issue_chain consumes the rest of the chain (decrementing *left, counting
+// *consumed), runs its steps inline for as long as they complete without waiting (their completions join
+// `batch`), and hands the rest to a worker.
+bool starts_chain(const rp_sqe& sqe, native::SqConsumer& sq);
+void issue_chain(Ring& ring, const rp_sqe& first, native::SqConsumer& sq, uint32_t* left, int* consumed,
+                 InlineBatch& batch);
 
 // Per-opcode entry point: runs inline; returns done, or queued after handing an Op on.
 using Handler = Issue (*)(Ring&, const rp_sqe&);
@@ -386,6 +437,8 @@ Issue op_splice(Ring&, const rp_sqe&);   // splice, tee
 Issue op_waitpid(Ring&, const rp_sqe&);
 Issue op_futex(Ring&, const rp_sqe&);
 Issue op_file_info(Ring&, const rp_sqe&);
+Issue op_pipe(Ring&, const rp_sqe&);
+Issue op_epoll_wait(Ring&, const rp_sqe&);
 
 // Copies a NUL-terminated string from caller memory without trusting it: -EFAULT or -ENAMETOOLONG.
 int copy_path(uint64_t addr, std::vector<char>& out);
@@ -406,7 +459,8 @@ void scheme_detach_locked(Ring& ring, Op* op);
 void scheme_stop_all(Ring& ring);
 
 // Futex internals (op_futex.cpp).
-void futex_attach_locked(Ring& ring, Op* op);
+// 0, or -EAGAIN/-ENOMEM when no waiting thread could be started (the op is then the caller's to finish).
+int futex_attach_locked(Ring& ring, Op* op);
 void futex_detach_locked(Ring& ring, Op* op);
 void futex_stop_all(Ring& ring);
 

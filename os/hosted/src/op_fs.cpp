@@ -45,29 +45,35 @@ int64_t fadvise_blocking(Op& op)
 }
 int64_t statx_blocking(Op& op)
 {
-	auto* out = reinterpret_cast<struct statx*>(uintptr_t(op.sqe.additional1));
-	return ret(statx(fd_of(op.sqe.fd), path1(op), int(op.sqe.syscall_flags), unsigned(op.sqe.len), out));
+	// Straight to the kernel: the buffer is the program's and the path may be NULL, which libc's statx (declared
+	// nonnull) must never see; the kernel answers -EFAULT for either, as Linux's io_uring does.
+	return ret(sys(SYS_statx, fd_of(op.sqe.fd), path1(op), int(op.sqe.syscall_flags), unsigned(op.sqe.len),
+	               op.sqe.additional1));
 }
 int64_t renameat_blocking(Op& op)
 {
-	return ret(renameat2(fd_of(op.sqe.fd), path1(op), fd_of(op.sqe.additional1), path2(op), op.sqe.syscall_flags));
+	return ret(sys(SYS_renameat2, fd_of(op.sqe.fd), path1(op), fd_of(op.sqe.additional1), path2(op),
+	               op.sqe.syscall_flags));
 }
-int64_t unlinkat_blocking(Op& op) { return ret(unlinkat(fd_of(op.sqe.fd), path1(op), int(op.sqe.syscall_flags))); }
-int64_t mkdirat_blocking(Op& op) { return ret(mkdirat(fd_of(op.sqe.fd), path1(op), mode_t(op.sqe.offset))); }
-int64_t symlinkat_blocking(Op& op) { return ret(symlinkat(path1(op), fd_of(op.sqe.fd), path2(op))); }
+int64_t unlinkat_blocking(Op& op) { return ret(sys(SYS_unlinkat, fd_of(op.sqe.fd), path1(op), int(op.sqe.syscall_flags))); }
+int64_t mkdirat_blocking(Op& op) { return ret(sys(SYS_mkdirat, fd_of(op.sqe.fd), path1(op), mode_t(op.sqe.offset))); }
+int64_t symlinkat_blocking(Op& op) { return ret(sys(SYS_symlinkat, path1(op), fd_of(op.sqe.fd), path2(op))); }
 int64_t linkat_blocking(Op& op)
 {
-	return ret(linkat(fd_of(op.sqe.fd), path1(op), fd_of(op.sqe.additional1), path2(op), int(op.sqe.syscall_flags)));
+	return ret(sys(SYS_linkat, fd_of(op.sqe.fd), path1(op), fd_of(op.sqe.additional1), path2(op),
+	               int(op.sqe.syscall_flags)));
 }
 int64_t xattr_blocking(Op& op)
 {
 	const rp_sqe& s = op.sqe;
-	void* value = reinterpret_cast<void*>(uintptr_t(s.additional1));
+	// The value buffer is the program's: only the kernel judges it (-EFAULT), never libc or a sanitizer's wrapper.
+	const uint64_t value = s.additional1;
 	switch (s.opcode) {
-	case RP_OP_GETXATTR: return ret(getxattr(path2(op), path1(op), value, size_t(s.len)));
-	case RP_OP_SETXATTR: return ret(setxattr(path2(op), path1(op), value, size_t(s.len), int(s.syscall_flags)));
-	case RP_OP_FGETXATTR: return ret(fgetxattr(fd_of(s.fd), path1(op), value, size_t(s.len)));
-	default: return ret(fsetxattr(fd_of(s.fd), path1(op), value, size_t(s.len), int(s.syscall_flags)));
+	case RP_OP_GETXATTR: return ret(sys(SYS_getxattr, path2(op), path1(op), value, size_t(s.len)));
+	case RP_OP_SETXATTR:
+		return ret(sys(SYS_setxattr, path2(op), path1(op), value, size_t(s.len), int(s.syscall_flags)));
+	case RP_OP_FGETXATTR: return ret(sys(SYS_fgetxattr, fd_of(s.fd), path1(op), value, size_t(s.len)));
+	default: return ret(sys(SYS_fsetxattr, fd_of(s.fd), path1(op), value, size_t(s.len), int(s.syscall_flags)));
 	}
 }
 

@@ -13,6 +13,7 @@
 // the group re-arms on the new value. A wake from outside the ring's ops (a plain futex call) that lands while
 // the group thread is not asleep is therefore not seen; the wait continues until the next wake.
 #include "internal.hpp"
+#include "threads.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -198,7 +199,7 @@ int64_t wake_queued_locked(Ring& ring, uint64_t addr, uint32_t bitset, int64_t n
 
 } // namespace
 
-void futex_attach_locked(Ring& ring, Op* op)
+int futex_attach_locked(Ring& ring, Op* op)
 {
 	const unsigned n = entry_count(*op);
 	FutexGroup* g = nullptr;
@@ -213,15 +214,19 @@ void futex_attach_locked(Ring& ring, Op* op)
 	if (!g) {
 		auto fresh = std::make_unique<FutexGroup>();
 		fresh->solo = n >= k_vector_max;
+		ring.futex_groups.reserve(ring.futex_groups.size() + 1); // nothing may throw once the thread runs
+		// The thread blocks on ring.mu (held here) until the group is listed.
+		if (int e = start_thread(fresh->thread, group_loop, &ring, fresh.get()); e)
+			return e; // no thread to wait in: the wait fails instead of aborting the program
 		g = fresh.get();
 		ring.futex_groups.push_back(std::move(fresh));
-		g->thread = std::thread(group_loop, &ring, g);
 	}
 	g->ops.push_back(op);
 	g->used += n;
 	op->futex_group = g;
 	op->place = Place::futex;
 	bump(g);
+	return 0;
 }
 
 void futex_detach_locked(Ring&, Op* op)
@@ -309,7 +314,8 @@ Issue op_futex(Ring& ring, const rp_sqe& sqe)
 	static const OpKind futex_kind{nullptr, nullptr, nullptr};
 	Op* o = ring.new_op(sqe, &futex_kind);
 	o->buf = std::move(vector);
-	futex_attach_locked(ring, o);
+	if (int e = futex_attach_locked(ring, o); e)
+		ring.finish_locked(o, e);
 	return Issue::later();
 }
 

@@ -9,6 +9,9 @@
 #include "internal.hpp"
 
 #include <cerrno>
+#include <cstring>
+#include <climits>
+#include <cstddef>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -32,11 +35,6 @@ ssize_t direct(long r)
 	}
 	return r;
 }
-ssize_t direct_send(int fd, const void* p, size_t n, int flags)
-{
-	return direct(linux_syscall(SYS_sendto, fd, long(p), long(n), flags, 0, 0));
-}
-ssize_t direct_sendmsg(int fd, const msghdr* m, int flags) { return direct(linux_syscall(SYS_sendmsg, fd, long(m), flags)); }
 
 int64_t ret(long r) { return r < 0 ? fail() : r; }
 
@@ -46,25 +44,55 @@ bool nonblocking(int fd)
 	return fl >= 0 && (fl & O_NONBLOCK);
 }
 
-// One non-blocking attempt of a transfer; op.accumulated bytes are already done (MSG_WAITALL).
-ssize_t transfer_once(const rp_sqe& s, int fd, int64_t done)
+// A MSG_WAITALL message transfer that continues after its first part works on a copy of the program's msghdr
+// and iovecs taken then (op.buf: the msghdr, then the iovecs), as Linux copies them when it prepares the
+// request: the program may unmap or reuse them meanwhile, and the OS never dereferences program memory.
+// false when they cannot be read.
+bool snapshot_msg(Op& op)
 {
+	if (!op.buf.empty())
+		return true;
+	msghdr m{};
+	if (copy_in(&m, op.sqe.addr, sizeof m) < 0 || m.msg_iovlen > IOV_MAX)
+		return false;
+	std::vector<char> copy(sizeof m + m.msg_iovlen * sizeof(iovec));
+	std::memcpy(copy.data(), &m, sizeof m);
+	if (copy_in(copy.data() + sizeof m, uint64_t(uintptr_t(m.msg_iov)), m.msg_iovlen * sizeof(iovec)) < 0)
+		return false;
+	op.buf = std::move(copy);
+	return true;
+}
+const msghdr& saved_msg(const Op& op) { return *reinterpret_cast<const msghdr*>(op.buf.data()); }
+const iovec* saved_iovs(const Op& op) { return reinterpret_cast<const iovec*>(op.buf.data() + sizeof(msghdr)); }
+
+// One non-blocking attempt of a transfer; op.accumulated bytes are already done (MSG_WAITALL).
+ssize_t transfer_once(Op& op, int fd)
+{
+	const rp_sqe& s = op.sqe;
+	const int64_t done = op.accumulated;
 	const int flags = int(s.syscall_flags) | MSG_DONTWAIT;
-	char* base = reinterpret_cast<char*>(uintptr_t(s.addr)) + done;
+	// Straight to the kernel: the buffers and the msghdr are the program's, and only the kernel judges them
+	// (-EFAULT), never libc or a sanitizer's wrapper.
+	const uint64_t base = s.addr + uint64_t(done);
 	switch (s.opcode) {
-	case RP_OP_SEND: return direct_send(fd, base, size_t(s.len) - size_t(done), flags);
-	case RP_OP_RECV: return recv(fd, base, size_t(s.len) - size_t(done), flags);
+	case RP_OP_SEND: return sys(SYS_sendto, fd, base, size_t(s.len) - size_t(done), flags, 0, 0);
+	case RP_OP_RECV: return sys(SYS_recvfrom, fd, base, size_t(s.len) - size_t(done), flags, 0, 0);
 	default: break;
 	}
-	auto* msg = reinterpret_cast<msghdr*>(uintptr_t(s.addr));
 	if (!done)
-		return s.opcode == RP_OP_SENDMSG ? direct_sendmsg(fd, msg, flags) : recvmsg(fd, msg, flags);
+		return sys(s.opcode == RP_OP_SENDMSG ? SYS_sendmsg : SYS_recvmsg, fd, s.addr, flags);
 	// MSG_WAITALL continues after the bytes already moved: the same message, its iovecs advanced past them.
 	// Ancillary data went with the first part.
+	if (!snapshot_msg(op)) {
+		errno = EFAULT;
+		return -1;
+	}
+	const msghdr& msg = saved_msg(op);
+	const iovec* iovs = saved_iovs(op);
 	std::vector<iovec> rest;
 	uint64_t skip = uint64_t(done);
-	for (size_t i = 0; i < msg->msg_iovlen; ++i) {
-		iovec v = msg->msg_iov[i];
+	for (size_t i = 0; i < msg.msg_iovlen; ++i) {
+		iovec v = iovs[i];
 		if (skip >= v.iov_len) {
 			skip -= v.iov_len;
 			continue;
@@ -78,25 +106,32 @@ ssize_t transfer_once(const rp_sqe& s, int fd, int64_t done)
 	part.msg_iov = rest.data();
 	part.msg_iovlen = rest.size();
 	if (s.opcode == RP_OP_SENDMSG) {
-		part.msg_name = msg->msg_name;
-		part.msg_namelen = msg->msg_namelen;
-		return direct_sendmsg(fd, &part, flags);
+		part.msg_name = msg.msg_name;
+		part.msg_namelen = msg.msg_namelen;
+		return sys(SYS_sendmsg, fd, &part, flags);
 	}
-	ssize_t r = recvmsg(fd, &part, flags);
-	if (r >= 0)
-		msg->msg_flags |= part.msg_flags;
+	ssize_t r = sys(SYS_recvmsg, fd, &part, flags);
+	if (r >= 0 && part.msg_flags) {
+		// recvmsg's flags go back into the program's msghdr, if it is still there.
+		int merged = 0;
+		if (copy_in(&merged, s.addr + offsetof(msghdr, msg_flags), sizeof merged) == 0) {
+			merged |= part.msg_flags;
+			(void)copy_out(s.addr + offsetof(msghdr, msg_flags), &merged, sizeof merged);
+		}
+	}
 	return r;
 }
 
-// Bytes a message transfer asks for (MSG_WAITALL's goal).
-uint64_t transfer_length(const rp_sqe& s)
+// Bytes a message transfer asks for (MSG_WAITALL's goal); a msghdr that cannot be read asks for nothing more.
+uint64_t transfer_length(Op& op)
 {
-	if (s.opcode == RP_OP_SEND || s.opcode == RP_OP_RECV)
-		return s.len;
-	const auto* msg = reinterpret_cast<const msghdr*>(uintptr_t(s.addr));
+	if (op.sqe.opcode == RP_OP_SEND || op.sqe.opcode == RP_OP_RECV)
+		return op.sqe.len;
+	if (!snapshot_msg(op))
+		return 0;
 	uint64_t total = 0;
-	for (size_t i = 0; i < msg->msg_iovlen; ++i)
-		total += msg->msg_iov[i].iov_len;
+	for (size_t i = 0; i < saved_msg(op).msg_iovlen; ++i)
+		total += saved_iovs(op)[i].iov_len;
 	return total;
 }
 
@@ -119,7 +154,7 @@ Issue transfer_step(Op& op, int fd)
 	const rp_sqe& s = op.sqe;
 	const bool waitall = s.syscall_flags & MSG_WAITALL, dontwait = s.syscall_flags & MSG_DONTWAIT;
 	for (;;) {
-		ssize_t r = transfer_once(s, fd, op.accumulated);
+		ssize_t r = transfer_once(op, fd);
 		if (r < 0) {
 			if (errno == EAGAIN && !dontwait)
 				return Issue::later();
@@ -128,7 +163,7 @@ Issue transfer_step(Op& op, int fd)
 			return Issue::complete(op.accumulated > 0 ? op.accumulated : fail());
 		}
 		op.accumulated += r;
-		if (!waitall || r == 0 || uint64_t(op.accumulated) >= transfer_length(s) || !gathers_all(fd))
+		if (!waitall || r == 0 || uint64_t(op.accumulated) >= transfer_length(op) || !gathers_all(fd))
 			return Issue::complete(op.accumulated);
 		if (!dontwait)
 			return Issue::later();
@@ -141,8 +176,9 @@ const OpKind transfer_kind{transfer_retry, nullptr, nullptr};
 int64_t accept_blocking(Op& op)
 {
 	const rp_sqe& s = op.sqe;
-	return ret(accept4(op.fd, reinterpret_cast<sockaddr*>(uintptr_t(s.addr)),
-	                   reinterpret_cast<socklen_t*>(uintptr_t(s.additional1)), int(s.syscall_flags)));
+	// Straight to the kernel: the address and its length word are the program's, and libc's accept4 (or a
+	// sanitizer's wrapper, which reads *addrlen first) must not touch a bad one; the kernel says -EFAULT.
+	return ret(sys(SYS_accept4, op.fd, s.addr, s.additional1, int(s.syscall_flags)));
 }
 
 Issue accept_retry(Ring& ring, Op& op)
@@ -205,14 +241,13 @@ Issue op_socket_private(Ring&, const rp_sqe& sqe)
 	switch (sqe.opcode) {
 	case RP_OP_SOCKET_GETOPT: {
 		auto len = socklen_t(sqe.additional1);
-		if (getsockopt(fd, int(sqe.offset), int(sqe.len), reinterpret_cast<void*>(uintptr_t(sqe.addr)), &len) < 0)
+		if (sys(SYS_getsockopt, fd, int(sqe.offset), int(sqe.len), sqe.addr, &len) < 0)
 			return Issue::complete(fail());
 		return Issue::complete(len);
 	}
 	case RP_OP_SOCKET_SETOPT:
-		return Issue::complete(ret(setsockopt(fd, int(sqe.offset), int(sqe.len),
-		                                      reinterpret_cast<const void*>(uintptr_t(sqe.addr)),
-		                                      socklen_t(sqe.additional1))));
+		return Issue::complete(
+		    ret(sys(SYS_setsockopt, fd, int(sqe.offset), int(sqe.len), sqe.addr, socklen_t(sqe.additional1))));
 	case RP_OP_SOCKET_QUEUED: {
 		if (sqe.syscall_flags > RP_SOCKET_QUEUED_OUT)
 			return Issue::complete(-EINVAL);
@@ -231,7 +266,7 @@ Issue op_bind(Ring&, const rp_sqe& sqe)
 	int fd;
 	if (!to_fd(sqe.fd, &fd))
 		return Issue::complete(-EBADF);
-	return Issue::complete(ret(bind(fd, reinterpret_cast<const sockaddr*>(uintptr_t(sqe.addr)), socklen_t(sqe.len))));
+	return Issue::complete(ret(sys(SYS_bind, fd, sqe.addr, socklen_t(sqe.len)))); // the kernel judges the address
 }
 
 Issue op_listen(Ring&, const rp_sqe& sqe)
@@ -263,6 +298,7 @@ Issue op_sendrecv(Ring& ring, const rp_sqe& sqe)
 	std::lock_guard<std::mutex> g(ring.mu);
 	Op* op = ring.new_op(sqe, &transfer_kind);
 	op->accumulated = probe.accumulated;
+	op->buf = std::move(probe.buf); // the msghdr copy a MSG_WAITALL continuation works on
 	return ring.watch_or_drop_locked(op, fd, is_send(sqe.opcode) ? EPOLLOUT : EPOLLIN);
 }
 
@@ -293,9 +329,8 @@ Issue op_connect(Ring& ring, const rp_sqe& sqe)
 		return Issue::complete(-EBADF);
 	if (sqe.len > 4096)
 		return Issue::complete(-EINVAL);
-	const auto* addr = reinterpret_cast<const sockaddr*>(uintptr_t(sqe.addr));
 	if (nonblocking(fd)) {
-		int r = connect(fd, addr, socklen_t(sqe.len));
+		int r = int(sys(SYS_connect, fd, sqe.addr, socklen_t(sqe.len))); // the kernel judges the address
 		if (r == 0 || (errno != EINPROGRESS && errno != EAGAIN))
 			return Issue::complete(ret(r));
 		const bool again = errno == EAGAIN;

@@ -2,12 +2,14 @@
 //
 // An open is tried inline with RESOLVE_CACHED | O_NONBLOCK (the path walk only uses cached dentries and a FIFO
 // does not wait for its peer); O_NONBLOCK is then cleared again unless the caller asked for it. What cannot be
-// done that way (an uncached path, O_CREAT/O_TRUNC/O_TMPFILE, a FIFO that would wait) runs on a worker.
+// done that way (an uncached path, O_CREAT/O_TRUNC/O_TMPFILE) runs on a worker; any other error of the quick
+// attempt is the answer, as in Linux's io_openat (a FIFO opened for writing without a reader: -ENXIO).
 #include "internal.hpp"
 
 #include <cerrno>
 #include <climits>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -88,7 +90,10 @@ Issue op_open(Ring& ring, const rp_sqe& sqe)
 				return forwarded;
 			return Issue::complete(-ENOENT);
 		}
-		if (err != EAGAIN && !(err == ENXIO && !(how.flags & O_NONBLOCK)))
+		// Only EAGAIN (an uncached path, a device that would block) goes on to a blocking open, as Linux's
+		// io_openat retries only that on io-wq: a FIFO opened for writing without a reader fails -ENXIO
+		// (its O_NONBLOCK attempt's answer) whether or not the caller asked for O_NONBLOCK.
+		if (err != EAGAIN)
 			return Issue::complete(-err);
 	}
 
@@ -112,8 +117,8 @@ Issue op_open(Ring& ring, const rp_sqe& sqe)
 Issue op_close(Ring&, const rp_sqe& sqe)
 {
 	int fd;
-	if (!to_fd(sqe.fd, &fd))
-		return Issue::complete(-EBADF);
+	if (!to_fd(sqe.fd, &fd) || is_private_fd(fd))
+		return Issue::complete(-EBADF); // the OS's own fds are not the program's to close
 	// Operations still waiting for the file keep it, as Linux's requests hold theirs.
 	rp_os_fd_closing(fd);
 	int r = close_owned(fd);
@@ -124,9 +129,21 @@ Issue op_close_range(Ring&, const rp_sqe& sqe)
 {
 	if (sqe.fd > UINT_MAX)
 		return Issue::complete(-EINVAL);
-	unsigned last = sqe.offset > UINT_MAX ? UINT_MAX : unsigned(sqe.offset);
-	long r = sys(SYS_close_range, unsigned(sqe.fd), last, sqe.syscall_flags);
-	return Issue::complete(r < 0 ? fail() : 0);
+	unsigned first = unsigned(sqe.fd), last = sqe.offset > UINT_MAX ? UINT_MAX : unsigned(sqe.offset);
+	const unsigned flags = sqe.syscall_flags;
+	if ((flags & ~unsigned(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) || first > last)
+		return Issue::complete(-EINVAL);
+	// Each stretch between the OS's private fds, which stay open.
+	for (unsigned cur = first;;) {
+		int p = cur > unsigned(INT_MAX) ? -1 : rp_os_next_private_fd(int(cur));
+		if (p < 0 || unsigned(p) > last)
+			return Issue::complete(sys(SYS_close_range, cur, last, flags) < 0 ? fail() : 0);
+		if (unsigned(p) > cur && sys(SYS_close_range, cur, unsigned(p) - 1, flags) < 0)
+			return Issue::complete(fail());
+		if (unsigned(p) == last)
+			return Issue::complete(0);
+		cur = unsigned(p) + 1;
+	}
 }
 
 } // namespace ringport::hosted

@@ -18,6 +18,11 @@ namespace {
 // *ready says whether the wait is over; the return value is then its result.
 int64_t try_reap(const rp_sqe& s, bool* ready)
 {
+	*ready = true;
+	// Linux's waitid refuses an idtype beyond P_PIDFD with EINVAL; such a value cannot even be converted to
+	// idtype_t (outside the enum's range: undefined behaviour, which UBSan reports).
+	if (s.syscall_flags > uint32_t(P_PIDFD))
+		return -EINVAL;
 	const idtype_t idtype = idtype_t(s.syscall_flags);
 	const id_t id = id_t(s.fd);
 	const int options = int(s.len);

@@ -73,6 +73,8 @@ constexpr OpcodeTable build()
 	RP_RUN(WAITPID, op_waitpid);
 	RP_RUN(FUTEX, op_futex);
 	RP_RUN(FILE_INFO, op_file_info);
+	RP_RUN(PIPE, op_pipe);
+	RP_RUN(EPOLL_WAIT, op_epoll_wait);
 #undef RP_RUN
 	return t;
 }

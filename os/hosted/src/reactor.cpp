@@ -2,6 +2,7 @@
 // (edge-triggered, one epoll entry per fd shared by every op waiting on it), for timers (one timerfd per
 // clock, armed at the earliest deadline) and for the periodic retry tick.
 #include "internal.hpp"
+#include "threads.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -34,31 +35,52 @@ int add_internal(int epfd, int fd, uint32_t low)
 
 } // namespace
 
+int Ring::open_reactor_fds()
+{
+	// Six fds, made together out of the program's way (private_fds.cpp): 0 epoll, 1 wake, 2 retry, 3..5 clocks.
+	int fds[6];
+	int r = make_private_fds(
+	    fds, 6,
+	    [](int i, void*) -> long {
+		    if (i == 0)
+			    return linux_syscall(SYS_epoll_create1, EPOLL_CLOEXEC);
+		    if (i == 1)
+			    return linux_syscall(SYS_eventfd2, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+		    return linux_syscall(SYS_timerfd_create, i == 2 ? CLOCK_MONOTONIC : clocks[i - 3],
+		                         TFD_CLOEXEC | TFD_NONBLOCK);
+	    },
+	    nullptr);
+	if (r < 0)
+		return r;
+	epfd = fds[0];
+	wake_fd = fds[1];
+	retry_fd = fds[2];
+	bool ok = add_internal(epfd, wake_fd, tag_wake) == 0 && add_internal(epfd, retry_fd, tag_retry) == 0;
+	for (int i = 0; ok && i < 3; ++i) {
+		timer_fds[i] = fds[3 + i];
+		ok = add_internal(epfd, timer_fds[i], tag_timer0 + i) == 0;
+	}
+	if (!ok) {
+		int err = errno ? errno : ENOMEM;
+		for (int i = 0; i < 6; ++i)
+			close_owned(fds[i]);
+		epfd = wake_fd = retry_fd = timer_fds[0] = timer_fds[1] = timer_fds[2] = -1;
+		return -err;
+	}
+	return 0;
+}
+
 int Ring::start_reactor_locked()
 {
 	if (reactor.joinable())
 		return 0;
 	if (stopping)
 		return -ECANCELED;
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	bool ok = epfd >= 0 && wake_fd >= 0 && retry_fd >= 0 && add_internal(epfd, wake_fd, tag_wake) == 0 &&
-	          add_internal(epfd, retry_fd, tag_retry) == 0;
-	for (int i = 0; ok && i < 3; ++i) {
-		timer_fds[i] = timerfd_create(clocks[i], TFD_CLOEXEC | TFD_NONBLOCK);
-		ok = timer_fds[i] >= 0 && add_internal(epfd, timer_fds[i], tag_timer0 + i) == 0;
-	}
-	if (!ok) {
-		int err = errno ? errno : ENOMEM;
-		for (int* fd : {&epfd, &wake_fd, &retry_fd, &timer_fds[0], &timer_fds[1], &timer_fds[2]})
-			if (*fd >= 0) {
-				close_owned(*fd);
-				*fd = -1;
-			}
-		return -err;
-	}
-	reactor = std::thread([this] { reactor_loop(); });
+	if (epfd < 0)
+		return -EBADF; // the ring was made without its fds: cannot happen after rp_os_ring_create succeeded
+	// No thread to run it (threads.hpp): the op gets the error; the fds stay, made with the ring.
+	if (int e = start_thread(reactor, [this] { reactor_loop(); }); e)
+		return e;
 	return 0;
 }
 
@@ -173,8 +195,10 @@ void Ring::keep_file_locked(int fd)
 	auto it = watches.find(fd);
 	if (it == watches.end())
 		return;
-	int own = int(linux_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0));
-	if (own < 0)
+	int own = -1;
+	if (make_private_fds(
+	        &own, 1, [](int, void* ctx) { return linux_syscall(SYS_fcntl, *static_cast<int*>(ctx), F_DUPFD_CLOEXEC, 0); },
+	        &fd) < 0)
 		return; // the waits stay on the program's number: they end when its file goes
 	FdWatch moved = std::move(it->second); // the waiters' list positions stay valid across the move
 	epoll_control(epfd, EPOLL_CTL_DEL, fd, nullptr);

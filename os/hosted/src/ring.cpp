@@ -106,8 +106,6 @@ void registry_remove(Ring* ring)
 }
 } // namespace
 
-int close_owned(int fd) { return int(linux_syscall(SYS_close, fd)); }
-
 bool to_fd(uint64_t field, int* fd)
 {
 	int64_t v = int64_t(field);
@@ -272,36 +270,6 @@ void Ring::notify()
 
 namespace {
 
-// Inline completions of one enter call, posted to the CQ together: one lock and one publish per batch.
-class InlineBatch {
-public:
-	explicit InlineBatch(CompletionQueue& cq) : cq_(cq) {}
-	~InlineBatch() { flush(); }
-	void add(uint64_t user_data, int64_t result, uint32_t flags)
-	{
-		if (n_ == capacity)
-			flush();
-		items_[n_++] = CompletionQueue::Pending{user_data, result, flags};
-	}
-	void flush()
-	{
-		if (n_ == 0)
-			return;
-		std::lock_guard<std::mutex> g(cq_.mu);
-		cq_.flush_locked();
-		for (unsigned i = 0; i < n_; ++i)
-			cq_.post_locked(items_[i].user_data, items_[i].result, items_[i].flags);
-		cq_.publish_locked();
-		n_ = 0;
-	}
-
-private:
-	static constexpr unsigned capacity = 64;
-	CompletionQueue& cq_;
-	unsigned n_ = 0;
-	CompletionQueue::Pending items_[capacity];
-};
-
 int64_t now_ns(clockid_t clock)
 {
 	timespec ts{};
@@ -358,6 +326,11 @@ extern "C" int rp_os_ring_create(const struct rp_os_ring_params* params, rp_os_r
 	ring->cq.producer = native::CqProducer(ring->view.cq, ring->view.cqes);
 	unsigned cpus = unsigned(sysconf(_SC_NPROCESSORS_ONLN));
 	ring->max_workers = cpus * 4 < 8 ? 8 : (cpus * 4 > 64 ? 64 : cpus * 4);
+	if (int e = ring->open_reactor_fds(); e < 0) {
+		delete ring;
+		os_munmap(mem, total);
+		return e;
+	}
 	*view = ring->view;
 	*out = ring;
 	registry_add(ring);
@@ -389,9 +362,14 @@ extern "C" int rp_os_ring_enter(rp_os_ring* ring, uint32_t min_complete, uint32_
 				batch.add(sqe.user_data, -EINVAL, 0);
 				continue;
 			}
-			// Ordering between entries is the submitter's business: the shim links and drains itself.
+			// DRAIN is refused (the shim drains itself). CHAIN joins an entry to the one before it in the same
+			// enter; one with nothing before it here is refused.
 			if (sqe.flags & (RP_SQE_DRAIN | RP_SQE_CHAIN)) {
 				batch.add(sqe.user_data, -EINVAL, 0);
+				continue;
+			}
+			if (starts_chain(sqe, ring->sq)) {
+				issue_chain(*ring, sqe, ring->sq, &left, &consumed, batch);
 				continue;
 			}
 			if (ring->scheme_fd_count.load(std::memory_order_relaxed)) {
@@ -548,6 +526,27 @@ extern "C" void rp_os_fd_closing(int fd)
 			continue;
 		std::lock_guard<std::mutex> m(ring->mu);
 		ring->keep_file_locked(fd);
+	}
+}
+
+extern "C" void rp_os_fd_range_closing(unsigned first, unsigned last)
+{
+	if (!g_watched_fds.load(std::memory_order_relaxed))
+		return;
+	std::lock_guard<std::recursive_mutex> g(g_registry_mu);
+	if (!g_registry)
+		return;
+	std::vector<int> in_range;
+	for (Ring* ring : *g_registry) {
+		if (!ring->watch_count.load(std::memory_order_relaxed))
+			continue;
+		std::lock_guard<std::mutex> m(ring->mu);
+		in_range.clear();
+		for (auto& [fd, w] : ring->watches)
+			if (!w.owned && unsigned(fd) >= first && unsigned(fd) <= last)
+				in_range.push_back(fd);
+		for (int fd : in_range)
+			ring->keep_file_locked(fd);
 	}
 }
 

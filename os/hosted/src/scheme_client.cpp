@@ -4,6 +4,7 @@
 // data moves through the request's slot in the shared data area (at most 64 KiB per request, so a larger
 // transfer is short). One relay thread per server connection takes the replies and completes the ops.
 #include "internal.hpp"
+#include "threads.hpp"
 #include "scheme_protocol.hpp"
 
 #include <cerrno>
@@ -252,7 +253,13 @@ SchemeLink* connect_locked(Ring& ring, const std::string& name)
 	link->slot_busy.assign(scheme::slot_count, 0);
 	link->conn = sock;
 	SchemeLink* raw = link.get();
-	raw->relay = std::thread(relay_loop, &ring, raw);
+	// The relay that takes the replies; without one the link is useless (threads.hpp: no exception escapes).
+	if (start_thread(raw->relay, relay_loop, &ring, raw) != 0) {
+		close_owned(sock);
+		os_munmap(link->data, scheme::data_bytes);
+		rp_shared_ring_detach(&link->ring);
+		return nullptr;
+	}
 	ring.schemes.emplace(name, std::move(link));
 	return raw;
 }

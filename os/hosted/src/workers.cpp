@@ -1,12 +1,22 @@
 // The bounded worker pool: threads that run blocking work (regular-file IO that would block, fsync, open, path
 // operations). Threads are started on demand up to Ring::max_workers and live until the ring is destroyed.
 #include "internal.hpp"
+#include "threads.hpp"
 
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <unistd.h>
+
+// glibc's own sigaction, which the glue's interposer (libc-glue/src/interposers.cpp) does not replace.
+extern "C" int __sigaction(int sig, const struct sigaction* act, struct sigaction* old);
 
 namespace ringport::hosted {
+
+namespace {
+thread_local bool t_interruptible; // this thread is a worker in a blocking call the OS may interrupt
+constexpr int kInterruptOffset = 2; // the interrupt is SIGRTMAX - 2: far from the signals programs usually take
+}
 
 void Ring::to_worker_locked(Op* op)
 {
@@ -22,10 +32,35 @@ void Ring::to_worker_locked(Op* op)
 		++serial_queued[op->serial_key];
 		serial_total.fetch_add(1, std::memory_order_relaxed);
 	}
-	if (work.size() > idle_workers && workers.size() < max_workers)
-		workers.emplace_back([this] { worker_loop(); });
-	else
+	if (work.size() > idle_workers && workers.size() < max_workers) {
+		if (int e = add_worker_locked(); e) {
+			if (workers.empty()) {
+				// No thread will ever take it: the op fails as Linux's io-wq fails work it has no worker for.
+				detach_locked(op);
+				finish_locked(op, e);
+				return;
+			}
+			work_cv.notify_one(); // the pool that exists takes it in turn
+		}
+	} else {
 		work_cv.notify_one();
+	}
+}
+
+int Ring::add_worker_locked()
+{
+	// The slot first, so that nothing can throw once the thread runs (a running std::thread must be kept).
+	try {
+		if (workers.capacity() < max_workers)
+			workers.reserve(max_workers);
+	} catch (...) {
+		return -ENOMEM;
+	}
+	std::thread t;
+	if (int e = start_thread(t, [this] { worker_loop(); }); e)
+		return e;
+	workers.push_back(std::move(t));
+	return 0;
 }
 
 void Ring::serial_release_locked(Op* op)
@@ -41,6 +76,17 @@ void Ring::serial_release_locked(Op* op)
 
 void Ring::worker_loop()
 {
+	{
+		// The program's signals are not a worker's business (Linux's io-wq threads take none), and a mask the
+		// submitting thread had must not keep the OS's interrupt out: everything blocked but the interrupt (and
+		// SIGSYS, which the glue's system-call trap needs on every thread). Straight to the kernel: the glue
+		// defines pthread_sigmask.
+		sigset_t mask;
+		sigfillset(&mask);
+		sigdelset(&mask, SIGRTMAX - kInterruptOffset);
+		sigdelset(&mask, SIGSYS);
+		sys(SYS_rt_sigprocmask, SIG_SETMASK, &mask, nullptr, 8);
+	}
 	std::unique_lock<std::mutex> lk(mu);
 	// The oldest queued op that may run now: a write waits while an earlier one to its file runs.
 	auto next_runnable = [this]() -> std::list<Op*>::iterator {
@@ -66,7 +112,9 @@ void Ring::worker_loop()
 		if (op->serial_key)
 			serial_running[op->serial_key] = true;
 		lk.unlock();
+		t_interruptible = true;
 		int64_t r = op->kind->blocking(*op);
+		t_interruptible = false;
 		lk.lock();
 		if (__atomic_load_n(&op->cancelling, __ATOMIC_ACQUIRE))
 			r = -ECANCELED; // the Cancel that interrupted it was told it succeeded
@@ -89,21 +137,96 @@ void Ring::worker_loop()
 
 namespace {
 
-// A signal whose (empty) handler is installed without SA_RESTART, so a worker's blocking system call returns
-// EINTR when the ring is torn down. Only installed if nobody else handles that signal.
+// Interrupting a worker blocked in a system call (teardown): a signal whose handler is installed without
+// SA_RESTART, so the call returns EINTR. The signal is the OS's, whatever the program does: the glue's sigaction
+// and signal interposers hand the program's calls for it to rp_os_program_sigaction, which keeps the program's
+// action aside (the shadow) and leaves the real one in place. The real handler does nothing on a worker the OS
+// is interrupting and runs the program's action everywhere else, so a program that uses the same signal (or
+// sends it to itself) sees its own handler run. What differs from a signal of its own: the real action never has
+// SA_RESTART, so a slow call of the program interrupted by this signal returns EINTR even when the program asked
+// for SA_RESTART; a program that installs a handler with a raw rt_sigaction instruction bypasses the shadow.
+
+std::mutex g_sig_lock;      // guards the shadow and the installation
+struct sigaction g_shadow{}; // the program's action for the signal (SIG_DFL until it sets one)
+bool g_installed;
+
+int interrupt_signo() { return SIGRTMAX - kInterruptOffset; }
+
+void run_program_action(int sig, siginfo_t* info, void* ctx)
+{
+	struct sigaction a;
+	{
+		// No lock in a signal handler: the shadow is read racily, as the kernel would read a sigaction being
+		// replaced by another thread (either action may run).
+		a = g_shadow;
+	}
+	if (!(a.sa_flags & SA_SIGINFO) && a.sa_handler == SIG_IGN)
+		return;
+	if (!(a.sa_flags & SA_SIGINFO) && a.sa_handler == SIG_DFL) {
+		// The default action of a real-time signal ends the process: let the kernel do it, as it would have.
+		struct sigaction dfl{};
+		dfl.sa_handler = SIG_DFL;
+		sigemptyset(&dfl.sa_mask);
+		__sigaction(sig, &dfl, nullptr);
+		sigset_t only;
+		sigemptyset(&only);
+		sigaddset(&only, sig);
+		pthread_sigmask(SIG_UNBLOCK, &only, nullptr);
+		raise(sig);
+		return;
+	}
+	if (a.sa_flags & SA_RESETHAND) {
+		struct sigaction dfl{};
+		dfl.sa_handler = SIG_DFL;
+		g_shadow = dfl;
+	}
+	// The program's sa_mask for the duration of its handler (the kernel would have added it on delivery).
+	sigset_t old;
+	pthread_sigmask(SIG_BLOCK, &a.sa_mask, &old);
+	if (a.sa_flags & SA_SIGINFO)
+		a.sa_sigaction(sig, info, ctx);
+	else
+		a.sa_handler(sig);
+	pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+void on_interrupt(int sig, siginfo_t* info, void* ctx)
+{
+	// A worker in a blocking call, and the signal came from this process's pthread_kill (a kill of the
+	// process would say SI_USER): the OS's interrupt, whose EINTR is all that was wanted.
+	if (t_interruptible && info && info->si_code == SI_TKILL && info->si_pid == getpid())
+		return;
+	int saved = errno;
+	run_program_action(sig, info, ctx);
+	errno = saved;
+}
+
+// Installs the real handler once. What was installed before (a handler the program set before this library
+// took the signal over, or through a path the glue does not interpose) becomes the program's shadow action.
+// Needs g_sig_lock.
+bool install_locked()
+{
+	if (g_installed)
+		return true;
+	int s = interrupt_signo();
+	struct sigaction before{};
+	if (__sigaction(s, nullptr, &before) != 0)
+		return false;
+	struct sigaction sa{};
+	sa.sa_sigaction = on_interrupt;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	if (__sigaction(s, &sa, nullptr) != 0)
+		return false;
+	g_shadow = before;
+	g_installed = true;
+	return true;
+}
+
 int interrupt_signal()
 {
-	static const int sig = [] {
-		int s = SIGRTMAX - 2;
-		struct sigaction old{};
-		if (sigaction(s, nullptr, &old) != 0 || old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO))
-			return 0;
-		struct sigaction sa{};
-		sa.sa_handler = [](int) {};
-		sigemptyset(&sa.sa_mask);
-		return sigaction(s, &sa, nullptr) == 0 ? s : 0;
-	}();
-	return sig;
+	std::lock_guard<std::mutex> g(g_sig_lock);
+	return install_locked() ? interrupt_signo() : 0;
 }
 
 } // namespace
@@ -130,7 +253,7 @@ void Ring::interrupt_running_workers()
 		if (round >= 2) {
 			int sig = interrupt_signal();
 			if (!sig)
-				return; // the signal is the program's: wait for the calls to return by themselves
+				return; // no signal could be installed: wait for the calls to return by themselves
 			for (pthread_t t : busy)
 				pthread_kill(t, sig); // workers live until joined, so the handle is valid
 		}
@@ -147,3 +270,18 @@ Issue run_on_worker(Ring& ring, const rp_sqe& sqe, const OpKind* kind)
 }
 
 } // namespace ringport::hosted
+
+extern "C" int rp_os_program_sigaction(int sig, const struct sigaction* act, struct sigaction* old)
+{
+	using namespace ringport::hosted;
+	if (sig != interrupt_signo())
+		return 0;
+	std::lock_guard<std::mutex> g(g_sig_lock);
+	if (!install_locked())
+		return 0; // the OS could not take the signal: the program's call goes to the kernel as it is
+	if (old)
+		*old = g_shadow;
+	if (act)
+		g_shadow = *act;
+	return 1;
+}

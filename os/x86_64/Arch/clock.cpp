@@ -7,7 +7,7 @@
 
 namespace kernel {
 
-void timer_interrupt(); // Tasks/: per-tick work (the running test's timeout)
+void timer_interrupt(bool from_user); // Tasks/: per-tick work (CPU-time samples, the running test's timeout)
 
 namespace clock {
 namespace {
@@ -117,10 +117,10 @@ void init()
 	      static_cast<uint64_t>(realtime_at_boot_ns / 1000000000u));
 }
 
-void tick()
+void tick(bool from_user)
 {
 	ticks = ticks + 1;
-	timer_interrupt();
+	timer_interrupt(from_user);
 }
 
 uint64_t monotonic_ms() { return now_ns(1) / 1000000; }

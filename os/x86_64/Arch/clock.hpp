@@ -9,7 +9,7 @@ namespace kernel::clock {
 
 void init();
 // IRQ 0: counts the tick (Tasks/ is told, for test timeouts).
-void tick();
+void tick(bool from_user); // from_user: the tick interrupted user mode
 // Milliseconds since boot on the monotonic clock.
 uint64_t monotonic_ms();
 uint64_t tsc_hz();

@@ -89,7 +89,7 @@ extern "C" void interrupt_dispatch(Frame *frame)
 		if (!pic::spurious(irq)) {
 			pic::end_of_interrupt(irq);
 			if (irq == 0)
-				clock::tick();
+				clock::tick((frame->cs & 3) == 3);
 		}
 	} else {
 		exception(frame);

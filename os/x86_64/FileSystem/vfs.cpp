@@ -110,6 +110,8 @@ Result<void> check_new_entry(const Walk &w)
 
 // ---- open ---------------------------------------------------------------------------------------------------
 
+constinit SchemeOpenHook vfs_scheme_open_hook = nullptr;
+
 Result<FileRef> vfs_open(int dirfd, const char *path, uint32_t flags, uint32_t mode)
 {
 	if ((flags & O_TMPFILE_) == O_TMPFILE_)
@@ -119,7 +121,15 @@ Result<FileRef> vfs_open(int dirfd, const char *path, uint32_t flags, uint32_t m
 	// O_CREAT|O_EXCL never follows a final symlink: an existing symlink is EEXIST even when dangling.
 	bool follow = !(flags & O_NOFOLLOW_) && !(creat && (flags & O_EXCL_));
 	Walk w;
-	TRY(lookup(dirfd, path, follow, w));
+	Result<void> found = lookup(dirfd, path, follow, w);
+	if (vfs_scheme_open_hook && (found.ok() ? !w.node : found.error() == ENOENT)) {
+		bool claimed = false; // "name:rest" of a registered scheme, where no such file exists
+		Result<FileRef> forwarded = vfs_scheme_open_hook(path, flags, mode, &claimed);
+		if (claimed)
+			return forwarded;
+	}
+	if (!found.ok())
+		return Error(found.error());
 	Inode *node = w.node;
 
 	if (creat) {

@@ -35,6 +35,11 @@ uint32_t vfs_umask(uint32_t mask);
 // O_APPEND/O_DIRECTORY/O_NOFOLLOW/O_PATH/O_NONBLOCK/O_DIRECT/O_CLOEXEC are honoured, O_CLOEXEC being the
 // installer's business; O_TMPFILE is EOPNOTSUPP).
 Result<FileRef> vfs_open(int dirfd, const char *path, uint32_t flags, uint32_t mode);
+// Userspace schemes (os/x86_64/Schemes): when set, an open whose path names no existing file is offered to
+// this hook, which claims "name:rest" paths of registered schemes (their server opens them) and leaves the
+// rest alone (claimed false). Set by the first scheme registration, so the VFS alone knows nothing of schemes.
+using SchemeOpenHook = Result<FileRef> (*)(const char *path, uint32_t flags, uint32_t mode, bool *claimed);
+extern constinit SchemeOpenHook vfs_scheme_open_hook;
 // openat(2): installs the file at the lowest free fd of the current table (close-on-exec with O_CLOEXEC).
 Result<int> vfs_openat(int dirfd, const char *path, uint32_t flags, uint32_t mode);
 Result<void> vfs_mkdirat(int dirfd, const char *path, uint32_t mode);

@@ -186,6 +186,10 @@ long futex_wait(uint64_t address, uint32_t expected, uint64_t deadline_ns, uint3
 long futex_wake(uint64_t address, uint32_t count, uint32_t bitset, bool is_private);
 // entries: struct futex_waitv[count] in user memory; the index of the woken entry.
 long futex_waitv(uint64_t user_entries, uint32_t count, uint64_t deadline_ns);
+// Wakes up to count waiters on a shared futex word that lies in a page run user space maps, named by the run
+// and the word's offset: the kernel's own wake, with no user address (Schemes/ wakes a server sleeping on its
+// request ring's tail). Returns how many were woken.
+long futex_wake_page_run(PageRun *run, size_t offset, uint32_t count);
 
 // ---- console --------------------------------------------------------------------------------------------
 

@@ -69,6 +69,8 @@ constexpr OpTable build_table()
 	OP(RP_OP_WAITPID, op_waitpid);
 	OP(RP_OP_FUTEX, op_futex_native);
 	OP(RP_OP_FILE_INFO, op_file_info);
+	OP(RP_OP_PIPE, op_not_yet);
+	OP(RP_OP_EPOLL_WAIT, op_not_yet);
 #undef OP
 	return t;
 }
@@ -90,7 +92,7 @@ static_assert(table_complete(), "every standard opcode has its own entry, at its
 
 const OpDef *find_op(uint8_t opcode)
 {
-	// Scheme-private opcodes (128..255) need a scheme, and the kernel has none yet: like 52..127, -EINVAL.
+	// Scheme-private opcodes (128..255) need a scheme, and the kernel has none yet: like 55..127, -EINVAL.
 	if (opcode >= RP_OP_STANDARD_COUNT)
 		return nullptr;
 	return &table.entries[opcode];

@@ -4,6 +4,7 @@
 // only marks the op and queues it; run_ready_ops() retries it at a safe point: after the op that woke it,
 // at the end of every enter and as deferred work before any system call returns. So the parked op still
 // completes inside the waker's system call, as Linux's wait-queue callbacks do, without re-entering a file.
+#include "Ring/chains.hpp"
 #include "Ring/ring_internal.hpp"
 
 namespace kernel {
@@ -89,8 +90,12 @@ void finish_pending(PendingOp &op, int64_t result, uint32_t flags)
 {
 	NativeRing &ring = *op.ring;
 	uint64_t user_data = op.sqe.user_data;
+	void *chain = op.chain;
+	op.chain = nullptr;
 	drop_pending(op);
 	post_async_completion(ring, user_data, result, flags);
+	if (chain)
+		chain_step_finished(chain, result);
 }
 
 void cancel_all_pending(NativeRing &ring)

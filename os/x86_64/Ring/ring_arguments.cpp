@@ -2,6 +2,7 @@
 #include "FileSystem/fd_table.hpp"
 #include "FileSystem/vfs.hpp"
 #include "Library/string.hpp"
+#include "Ring/chains.hpp"
 #include "Ring/ring_internal.hpp"
 
 namespace kernel {
@@ -50,6 +51,12 @@ Result<char *> path_argument(uint64_t user_path)
 	auto *buffer = static_cast<char *>(allocate(PATH_MAX_));
 	if (!buffer)
 		return Error(ENOMEM);
+	// A chain step's path was copied when its entry was consumed (chains.cpp): that copy, not user memory now.
+	if (const char *kept = chain_path(user_path)) {
+		size_t n = strlen(kept);
+		memcpy(buffer, kept, n + 1);
+		return buffer;
+	}
 	Result<size_t> copied = copy_path_from_user(buffer, user_path);
 	if (!copied.ok()) {
 		deallocate(buffer);

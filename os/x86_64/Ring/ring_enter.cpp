@@ -2,6 +2,7 @@
 // indices), execute it through the op table, post the inline completions with one tail update, then wait for
 // min_complete unconsumed completions in the kernel's one way of blocking (Platform's wait_for_event: run
 // deferred work, halt until an interrupt), acting on timers and woken ops between halts.
+#include "Ring/chains.hpp"
 #include "Ring/ring_internal.hpp"
 
 namespace kernel {
@@ -10,10 +11,10 @@ namespace {
 
 void execute(NativeRing &ring, const rp_sqe &sqe)
 {
-	// Ordering between entries is the submitter's business (the shim links and drains itself): DRAIN and
-	// CHAIN are refused rather than half honoured, as the hosted OS does. WAIT_READY and DIRECT_ONLY concern
-	// only the transfers (ops_rw.cpp) and are ignored elsewhere.
-	if ((sqe.flags & ~RP_SQE_VALID_FLAGS) || (sqe.flags & (RP_SQE_DRAIN | RP_SQE_CHAIN))) {
+	// DRAIN is refused rather than half honoured (the shim drains itself). CHAIN and REGISTERS never get here
+	// from a chain (chains.cpp runs those), so a CHAIN entry here has no predecessor in this enter: refused.
+	// WAIT_READY and DIRECT_ONLY concern only the transfers (ops_rw.cpp) and are ignored elsewhere.
+	if ((sqe.flags & ~RP_SQE_VALID_FLAGS) || (sqe.flags & (RP_SQE_DRAIN | RP_SQE_CHAIN | RP_SQE_REGISTERS))) {
 		post_completion(ring, sqe.user_data, -EINVAL, 0);
 		return;
 	}
@@ -43,7 +44,11 @@ long consume(NativeRing &ring)
 		if (ring.sq.pop(&sqe) != RP_RING_OK)
 			break;
 		++consumed;
-		execute(ring, sqe);
+		bool plain = (sqe.flags & ~RP_SQE_VALID_FLAGS) || (sqe.flags & (RP_SQE_DRAIN | RP_SQE_CHAIN));
+		if (!plain && starts_chain(ring, sqe))
+			consumed += run_chain(ring, sqe, &left); // the entries chained to it too
+		else
+			execute(ring, sqe);
 		// What this op made ready (a write to a pipe a parked read waits on) completes now, before the next.
 		run_ready_ops();
 	}

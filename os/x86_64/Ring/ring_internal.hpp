@@ -67,6 +67,7 @@ struct PendingOp {
 	IoVec *iov = nullptr;
 	uint32_t iov_count = 0;
 	IoVec single_iov{};
+	void *chain = nullptr; // a step of a chain (chains.cpp): finishing it runs the rest
 };
 
 struct NativeRing {

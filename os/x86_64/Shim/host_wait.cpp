@@ -58,7 +58,10 @@ void rp_host_watch_stop(rp_host_watch *) {}
 
 uint32_t rp_host_cpu_count(void) { return 1; }
 
-// One thread per process: the process is the task.
+// The process is the task (Platform shows the Shim processes, not threads): SINGLE_ISSUER and exec's
+// cancellation (shim_process_exec) work per process. Linux's task is the thread; what differs: another thread
+// of the submitter passes the SINGLE_ISSUER check, and exec also cancels what the process's other threads,
+// already ended by then, left running.
 uint64_t rp_host_task_id(void) { return uint64_t(reinterpret_cast<uintptr_t>(current_process())); }
 
 // Linux's task work: Platform's deferred work runs before the system call returns and in every wait.

@@ -222,7 +222,8 @@ long io_uring_enter(uint64_t fd, uint64_t to_submit, uint64_t min_complete, uint
                     uint64_t arg_size)
 {
 	constexpr uint64_t valid = lx::ENTER_GETEVENTS | lx::ENTER_SQ_WAKEUP | lx::ENTER_SQ_WAIT | lx::ENTER_EXT_ARG |
-	                           lx::ENTER_REGISTERED_RING | lx::ENTER_ABS_TIMER | lx::ENTER_EXT_ARG_REG;
+	                           lx::ENTER_REGISTERED_RING | lx::ENTER_ABS_TIMER | lx::ENTER_EXT_ARG_REG |
+	                           lx::ENTER_NO_IOWAIT;
 	if (flags & ~valid)
 		return -EINVAL;
 	shim::Ring *ring = nullptr;
@@ -243,6 +244,11 @@ long io_uring_register(uint64_t fd, uint64_t opcode, uint64_t user_arg, uint64_t
 {
 	bool registered = opcode & lx::REGISTER_USE_REGISTERED_RING;
 	uint32_t op = uint32_t(opcode) & ~uint32_t(lx::REGISTER_USE_REGISTERED_RING);
+	// As Linux: the opcode is checked first, and fd -1 names no ring (the shim serves the ring-less opcodes).
+	if (op >= lx::REGISTER_LAST)
+		return -EINVAL;
+	if (uint32_t(fd) == ~0u)
+		return long(shim::register_blind(op, user_arg, uint32_t(nr_args)));
 	shim::Ring *ring = nullptr;
 	if (long e = resolve_ring(fd, registered, &ring); e)
 		return e;
@@ -259,16 +265,38 @@ long io_uring_register(uint64_t fd, uint64_t opcode, uint64_t user_arg, uint64_t
 	return result;
 }
 
-void shim_process_exit()
+namespace {
+// Linux's io_uring_unreg_ringfd: the registered ring fds go at exit and at exec.
+void drop_registered_rings(ShimProcess *process)
 {
-	ShimProcess *process = shim_process(false);
-	if (!process)
-		return;
 	for (int slot = 0; slot < ShimProcess::registered_max; ++slot)
 		if (IoUringFile *file = process->registered[slot]) {
 			process->registered[slot] = nullptr;
 			file->unref();
 		}
+}
+} // namespace
+
+// exec: Linux's io_uring_task_cancel. Every request this process submitted, on any ring (its own or one shared
+// with a parent across fork), completes with -ECANCELED before the old image goes; requests other processes
+// submitted on the same rings go on. The registered ring fds go too; the ring fds themselves are O_CLOEXEC
+// unless the program changed that, and the fd table closes them next.
+void shim_process_exec()
+{
+	ShimProcess *process = shim_process(false);
+	if (process)
+		drop_registered_rings(process);
+	shim::cancel_task(rp_host_task_id());
+	// Polls on ring fds that the cancellations made readable complete now, inside this call.
+	run_ready_ops();
+}
+
+void shim_process_exit()
+{
+	ShimProcess *process = shim_process(false);
+	if (!process)
+		return;
+	drop_registered_rings(process);
 	// Every ring goes now, while the fd table its registered files live in still exists; the files stay in
 	// the table as empty shells until the table closes them.
 	while (IoUringFile *file = process->files.pop_front())

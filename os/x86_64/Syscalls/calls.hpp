@@ -33,6 +33,7 @@ long sys_execve(Frame *frame, uint64_t user_path, uint64_t user_argv, uint64_t u
 long sys_wait4(int64_t pid, uint64_t user_status, uint64_t options, uint64_t user_rusage);
 long sys_waitid(uint64_t idtype, uint64_t id, uint64_t user_info, uint64_t options, uint64_t user_rusage);
 long sys_getppid();
+long sys_getrusage(int64_t who, uint64_t user_usage); // Tasks/usage.cpp
 long sys_prctl(uint64_t option, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4);
 long sys_setpgid(int64_t pid, int64_t pgid);
 long sys_getpgid(int64_t pid);
@@ -53,6 +54,12 @@ long sys_getuid();
 long sys_getrlimit(uint64_t resource, uint64_t user_limit);
 long sys_setrlimit(uint64_t resource, uint64_t user_limit);
 long sys_prlimit64(uint64_t pid, uint64_t resource, uint64_t user_new, uint64_t user_old);
+
+// scheduler_calls.cpp
+long sys_getpriority(uint64_t which, uint64_t who);
+long sys_setpriority(uint64_t which, uint64_t who, uint64_t value);
+long sys_sched_getaffinity(uint64_t pid, uint64_t length, uint64_t user_mask);
+long sys_sched_setaffinity(uint64_t pid, uint64_t length, uint64_t user_mask);
 
 // file_calls.cpp: Linux's file system calls onto FileSystem/syscalls.hpp; -ENOSYS for other numbers
 long file_call(uint64_t number, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4);

@@ -26,6 +26,9 @@ void ring_process_exit();
 // Cheap when nothing is due. (Added by the ring engineer.)
 void ring_timer_tick();
 
+// ---- Schemes/: userspace scheme servers (kernel-to-userspace attachment) ----
+long scheme_create(uint64_t user_name, uint64_t user_view); // RP_SYS_SCHEME_CREATE
+
 // ---- Shim/: Linux io_uring (425, 426, 427) ----
 long io_uring_setup(uint64_t entries, uint64_t user_params);
 long io_uring_enter(uint64_t fd, uint64_t to_submit, uint64_t min_complete, uint64_t flags, uint64_t user_arg,

@@ -96,6 +96,8 @@ long dispatch(Frame *frame, uint64_t number, uint64_t a0, uint64_t a1, uint64_t 
 		return sys_futex_waitv(a0, a1, a2, a3, a4);
 	case 97:
 		return sys_getrlimit(a0, a1);
+	case 98:
+		return sys_getrusage(int64_t(a0), a1);
 	case 102: // getuid
 	case 104: // getgid
 	case 107: // geteuid
@@ -105,6 +107,14 @@ long dispatch(Frame *frame, uint64_t number, uint64_t a0, uint64_t a1, uint64_t 
 		return sys_arch_prctl(a0, a1);
 	case 160:
 		return sys_setrlimit(a0, a1);
+	case 140:
+		return sys_getpriority(a0, a1);
+	case 141:
+		return sys_setpriority(a0, a1, a2);
+	case 203:
+		return sys_sched_setaffinity(a0, a1, a2);
+	case 204:
+		return sys_sched_getaffinity(a0, a1, a2);
 	case 186:
 		return sys_gettid();
 	case 202:
@@ -125,6 +135,8 @@ long dispatch(Frame *frame, uint64_t number, uint64_t a0, uint64_t a1, uint64_t 
 		return ring_enter(a0, a1, a2, a3);
 	case RP_SYS_RING_DESTROY:
 		return ring_destroy(a0);
+	case RP_SYS_SCHEME_CREATE:
+		return scheme_create(a0, a1);
 	default: {
 		// The file and time families keep their own tables (file_calls.cpp, time_calls.cpp).
 		long result = file_call(number, a0, a1, a2, a3, a4);

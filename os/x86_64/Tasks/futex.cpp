@@ -4,6 +4,7 @@
 #include "Tasks/futex.hpp"
 #include "Library/errno.hpp"
 #include "Memory/address_space.hpp"
+#include "Memory/page_run.hpp"
 #include "Memory/paging.hpp"
 #include "Tasks/process.hpp"
 
@@ -116,6 +117,12 @@ unsigned wake_key(const Key &key, uint32_t count, uint32_t bitset)
 	return woken;
 }
 } // namespace
+
+long futex_wake_page_run(PageRun *run, size_t offset, uint32_t count)
+{
+	// The key a shared futex in that run has in every process mapping it (key_for): its physical address.
+	return wake_key(Key{0, page_run_physical(run) + offset}, count, ~0u);
+}
 
 long futex_wake(uint64_t address, uint32_t count, uint32_t bitset, bool is_private)
 {

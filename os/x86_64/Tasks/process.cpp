@@ -96,6 +96,7 @@ void process_teardown(Process *p)
 			futex_wake_address(self->clear_child_tid, 1);
 	}
 	cpu::disable_interrupts();
+	account_thread_exit(self);
 	p->threads.remove(self);
 	if (--p->live_threads == 0)
 		process_teardown(p);
@@ -243,10 +244,11 @@ void return_to_user(Frame *frame)
 	}
 }
 
-// Tasks/ part of the 1 kHz tick (interrupts off): scheduling, the test's timeout, alarms.
-void timer_interrupt()
+// Tasks/ part of the 1 kHz tick (interrupts off): CPU-time samples, scheduling, the test's timeout, alarms.
+void timer_interrupt(bool from_user)
 {
 	check_thread_stack(current_thread()); // an overflow of the interrupted thread's kernel stack panics here
+	account_tick(from_user);
 	scheduler_tick();
 	uint64_t now = clock::monotonic_ms();
 	if (test_root && !test_killed && test_deadline_ms && now >= test_deadline_ms) {
@@ -290,6 +292,7 @@ Process *new_process(Process *parent)
 		p->test = parent->test;
 		memcpy(p->name, parent->name, sizeof p->name);
 		memcpy(p->limits, parent->limits, sizeof p->limits);
+		p->nice = parent->nice;
 		memcpy(p->actions, parent->actions, sizeof p->actions);
 		parent->children.push_back(p);
 	} else {

@@ -60,6 +60,9 @@ struct Process {
 	SignalAction actions[signal_count];
 	uint64_t alarm_deadline_ns; // 0: no alarm
 	int parent_death_signal;    // PR_SET_PDEATHSIG
+	int nice;                   // getpriority/setpriority (Syscalls/scheduler_calls.cpp)
+	Usage exited_threads;       // what its ended threads used (RUSAGE_SELF adds the live ones)
+	Usage children_usage;       // RUSAGE_CHILDREN: the reaped children and their reaped descendants
 };
 
 // What a finished program left: exit status (0..255) and the signal that killed it (0: a normal exit).
@@ -102,7 +105,8 @@ long clone_thread(const Frame &frame, uint64_t flags, uint64_t stack, uint64_t p
 
 // wait4/waitid's core: finds a child matching (idtype: 0 any, 1 pid, 2 pgid; id), waits unless no_hang.
 // Returns the reaped child's pid (its status in *status, raw Linux encoding), 0 with no_hang and nothing to
-// report, -ECHILD, -EINTR. keep: leave it a zombie (WNOWAIT).
-long wait_child(int idtype, int id, bool no_hang, bool keep, int *status, int *uid_unused);
+// report, -ECHILD, -EINTR. keep: leave it a zombie (WNOWAIT). usage (may be nullptr): the child's resource
+// usage, its own and its waited-for descendants' (wait4's rusage).
+long wait_child(int idtype, int id, bool no_hang, bool keep, int *status, Usage *usage);
 
 } // namespace kernel

@@ -65,6 +65,7 @@ void switch_to_next()
 		return;
 	}
 	check_thread_stack(previous);
+	account_switch(previous, next);
 	if (previous->process)
 		asm volatile("fxsave %0" : "=m"(previous->fpu));
 	if (previous->state == ThreadState::dead)

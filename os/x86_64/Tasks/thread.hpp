@@ -13,6 +13,7 @@
 #include "Arch/frame.hpp"
 #include "Library/list.hpp"
 #include "Platform/platform.hpp"
+#include "Tasks/usage.hpp"
 
 namespace kernel {
 
@@ -42,6 +43,8 @@ struct Thread {
 	uint64_t syscall_number{};   // of the system call in progress (SA_RESTART re-issues it)
 	uint64_t signal_mask{};      // blocked signals (bit n-1 for signal n)
 	uint64_t saved_signal_mask{}; // rt_sigsuspend-style temporary masks (unused: 0)
+	Usage usage;                 // CPU time and switches (usage.hpp)
+	uint64_t switched_in_ns{};    // when it last got the CPU
 	alignas(16) uint8_t fpu[512] = {}; // FXSAVE image of its user FPU/SSE state while it is switched out
 
 	Frame *user_frame() const { return reinterpret_cast<Frame *>(stack + stack_size - sizeof(Frame)); }

@@ -24,7 +24,7 @@ bool matches(const Process *child, int idtype, int id)
 }
 } // namespace
 
-long wait_child(int idtype, int id, bool no_hang, bool keep, int *status, int *)
+long wait_child(int idtype, int id, bool no_hang, bool keep, int *status, Usage *usage)
 {
 	Process *self = current();
 	for (;;) {
@@ -36,6 +36,9 @@ long wait_child(int idtype, int id, bool no_hang, bool keep, int *status, int *)
 			if (child->state == ProcessState::zombie) {
 				int pid = child->pid;
 				*status = child->wait_status;
+				Usage used = keep ? account_reap(nullptr, child) : account_reap(self, child);
+				if (usage)
+					*usage = used;
 				if (!keep)
 					reap_zombie(child);
 				return pid;
@@ -73,11 +76,14 @@ long sys_wait4(int64_t pid, uint64_t user_status, uint64_t options, uint64_t use
 		idtype = 2, id = int(-pid);
 	}
 	int status = 0;
-	long r = wait_child(idtype, id, options & wnohang, false, &status, nullptr);
+	Usage usage;
+	long r = wait_child(idtype, id, options & wnohang, false, &status, &usage);
 	if (r > 0) {
 		if (user_status && copy_to_user(user_status, &status, sizeof status))
 			return -EFAULT;
-		if (user_rusage && clear_user(user_rusage, 144)) // struct rusage: no accounting, all zero
+		uint8_t rusage[144];
+		linux_rusage(usage, rusage);
+		if (user_rusage && copy_to_user(user_rusage, rusage, sizeof rusage))
 			return -EFAULT;
 	}
 	return r;
@@ -107,7 +113,8 @@ long sys_waitid(uint64_t idtype, uint64_t id, uint64_t user_info, uint64_t optio
 		return -ECHILD;
 	}
 	int status = 0;
-	long r = wait_child(type, target, options & wnohang, options & wnowait, &status, nullptr);
+	Usage usage; // stays zero when nothing was reported (WNOHANG), as Linux clears it
+	long r = wait_child(type, target, options & wnohang, options & wnowait, &status, &usage);
 	if (r < 0)
 		return r;
 	if (user_info) {
@@ -132,7 +139,9 @@ long sys_waitid(uint64_t idtype, uint64_t id, uint64_t user_info, uint64_t optio
 		if (copy_to_user(user_info, &info, sizeof info))
 			return -EFAULT;
 	}
-	if (user_rusage && clear_user(user_rusage, 144))
+	uint8_t rusage[144];
+	linux_rusage(usage, rusage);
+	if (user_rusage && copy_to_user(user_rusage, rusage, sizeof rusage))
 		return -EFAULT;
 	return 0;
 }

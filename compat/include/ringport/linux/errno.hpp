@@ -33,6 +33,7 @@ enum errno_value : int {
 	EBADFD = 77,
 	EBADR = 53,
 	ETIME = 62,
+	EMSGSIZE = 90,
 	ENOBUFS = 105,
 	EOPNOTSUPP = 95,
 	ETIMEDOUT = 110,

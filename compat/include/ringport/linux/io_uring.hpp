@@ -1,4 +1,4 @@
-// Linux io_uring user ABI (as of liburing 2.9 / Linux 6.13), restated for ringport.
+// Linux io_uring user ABI (as of liburing 2.15 / Linux 6.18), restated for ringport.
 //
 // Everything lives in namespace ringport::lx with the IORING_/IOSQE_ prefixes dropped, so a translation unit
 // may include this header together with liburing's <liburing/io_uring.h> (whose names are macros and global
@@ -60,6 +60,7 @@ struct io_uring_sqe {
 		uint32_t futex_flags;
 		uint32_t install_fd_flags;
 		uint32_t nop_flags;
+		uint32_t pipe_flags;
 		uint32_t op_flags; // ringport's neutral name for the word
 	};
 	uint64_t user_data;
@@ -118,6 +119,8 @@ inline constexpr uint32_t SETUP_NO_MMAP = 1u << 14;
 inline constexpr uint32_t SETUP_REGISTERED_FD_ONLY = 1u << 15;
 inline constexpr uint32_t SETUP_NO_SQARRAY = 1u << 16;
 inline constexpr uint32_t SETUP_HYBRID_IOPOLL = 1u << 17;
+inline constexpr uint32_t SETUP_CQE_MIXED = 1u << 18; // 16- and 32-byte CQEs in one ring (CQE_F_32 marks the big ones)
+inline constexpr uint32_t SETUP_SQE_MIXED = 1u << 19; // 64- and 128-byte SQEs in one ring (the 128-byte opcodes)
 
 // Opcodes, in uapi order: the value is the index into every per-op table.
 enum op : uint8_t {
@@ -179,6 +182,13 @@ enum op : uint8_t {
 	OP_FTRUNCATE,
 	OP_BIND,
 	OP_LISTEN,
+	OP_RECV_ZC,
+	OP_EPOLL_WAIT,
+	OP_READV_FIXED,
+	OP_WRITEV_FIXED,
+	OP_PIPE,
+	OP_NOP128,
+	OP_URING_CMD128,
 	OP_LAST, // one past the highest opcode
 };
 
@@ -223,6 +233,7 @@ inline constexpr uint16_t RECV_MULTISHOT = 1u << 1;
 inline constexpr uint16_t RECVSEND_FIXED_BUF = 1u << 2;
 inline constexpr uint16_t SEND_ZC_REPORT_USAGE = 1u << 3;
 inline constexpr uint16_t RECVSEND_BUNDLE = 1u << 4;
+inline constexpr uint16_t SEND_VECTORIZED = 1u << 5;
 // In the res of a zero-copy notification CQE: the data was copied after all.
 inline constexpr uint32_t NOTIF_USAGE_ZC_COPIED = 1u << 31;
 
@@ -242,6 +253,7 @@ inline constexpr uint32_t FIXED_FD_NO_CLOEXEC = 1u << 0;
 
 // NOP flags.
 inline constexpr uint32_t NOP_INJECT_RESULT = 1u << 0;
+inline constexpr uint32_t NOP_CQE32 = 1u << 5; // post a 32-byte CQE (CQE32 or CQE_MIXED rings)
 
 // ---- completion queue entry (16 bytes; 32 with SETUP_CQE32) ----
 struct io_uring_cqe {
@@ -260,6 +272,8 @@ inline constexpr uint32_t CQE_F_MORE = 1u << 1;
 inline constexpr uint32_t CQE_F_SOCK_NONEMPTY = 1u << 2;
 inline constexpr uint32_t CQE_F_NOTIF = 1u << 3;
 inline constexpr uint32_t CQE_F_BUF_MORE = 1u << 4;
+inline constexpr uint32_t CQE_F_SKIP = 1u << 5; // CQE_MIXED: padding before a 32-byte CQE that would wrap
+inline constexpr uint32_t CQE_F_32 = 1u << 15;  // CQE_MIXED: this CQE is 32 bytes
 inline constexpr uint32_t CQE_BUFFER_SHIFT = 16;
 
 // mmap offsets of a ring fd.
@@ -269,6 +283,9 @@ inline constexpr uint64_t OFF_SQES = 0x10000000ull;
 inline constexpr uint64_t OFF_PBUF_RING = 0x80000000ull;
 inline constexpr uint32_t OFF_PBUF_SHIFT = 16;
 inline constexpr uint64_t OFF_MMAP_MASK = 0xf8000000ull;
+// Linux's IORING_MAP_OFF_PARAM_REGION (io_uring/memmap.h, not in the uapi header): a REGISTER_MEM_REGION
+// region the kernel allocated is mapped here; the kernel reports it in io_uring_region_desc.mmap_offset.
+inline constexpr uint64_t OFF_PARAM_REGION = 0x20000000ull;
 
 // Where each SQ ring field lives, relative to the SQ ring mapping.
 struct io_sqring_offsets {
@@ -311,6 +328,7 @@ inline constexpr uint32_t ENTER_EXT_ARG = 1u << 3;
 inline constexpr uint32_t ENTER_REGISTERED_RING = 1u << 4;
 inline constexpr uint32_t ENTER_ABS_TIMER = 1u << 5;
 inline constexpr uint32_t ENTER_EXT_ARG_REG = 1u << 6;
+inline constexpr uint32_t ENTER_NO_IOWAIT = 1u << 7; // the wait is not accounted as iowait (FEAT_NO_IOWAIT)
 
 struct io_uring_params {
 	uint32_t sq_entries;
@@ -342,6 +360,8 @@ inline constexpr uint32_t FEAT_LINKED_FILE = 1u << 12;
 inline constexpr uint32_t FEAT_REG_REG_RING = 1u << 13;
 inline constexpr uint32_t FEAT_RECVSEND_BUNDLE = 1u << 14;
 inline constexpr uint32_t FEAT_MIN_TIMEOUT = 1u << 15;
+inline constexpr uint32_t FEAT_RW_ATTR = 1u << 16;
+inline constexpr uint32_t FEAT_NO_IOWAIT = 1u << 17;
 
 // io_uring_register opcodes.
 enum register_op : uint32_t {
@@ -376,9 +396,12 @@ enum register_op : uint32_t {
 	UNREGISTER_NAPI = 28,
 	REGISTER_CLOCK = 29,
 	REGISTER_CLONE_BUFFERS = 30,
+	REGISTER_SEND_MSG_RING = 31, // ring-less (fd -1): a MSG_RING DATA message from no ring
+	REGISTER_ZCRX_IFQ = 32,
 	REGISTER_RESIZE_RINGS = 33,
 	REGISTER_MEM_REGION = 34,
-	REGISTER_LAST,
+	REGISTER_QUERY = 35, // ring-less or not: what this io_uring supports
+	REGISTER_LAST,       // 36 in Linux 6.18 (liburing 2.15 adds BPF_FILTER = 37 for a later kernel)
 	REGISTER_USE_REGISTERED_RING = 1u << 31,
 };
 
@@ -596,6 +619,31 @@ inline constexpr uint32_t SOCKET_URING_OP_SIOCINQ = 0;
 inline constexpr uint32_t SOCKET_URING_OP_SIOCOUTQ = 1;
 inline constexpr uint32_t SOCKET_URING_OP_GETSOCKOPT = 2;
 inline constexpr uint32_t SOCKET_URING_OP_SETSOCKOPT = 3;
+inline constexpr uint32_t SOCKET_URING_OP_TX_TIMESTAMP = 4;
+inline constexpr uint32_t SOCKET_URING_OP_GETSOCKNAME = 5;
+
+// REGISTER_QUERY (liburing's <liburing/io_uring/query.h>): a chain of headers, each naming one query.
+struct io_uring_query_hdr {
+	uint64_t next_entry; // the next header's address, 0 ends the chain
+	uint64_t query_data; // the query's result structure
+	uint32_t query_op;
+	uint32_t size;       // in: the result structure's size; out: how much was written
+	int32_t result;      // out: 0 or -errno
+	uint32_t resv[3];
+};
+inline constexpr uint32_t QUERY_OPCODES = 0;
+inline constexpr uint32_t QUERY_MAX_6_18 = 1; // Linux 6.18 knows only OPCODES (ZCRX = 1 and SCQ = 2 came later)
+struct io_uring_query_opcode {
+	uint32_t nr_request_opcodes;
+	uint32_t nr_register_opcodes;
+	uint64_t feature_flags;
+	uint64_t ring_setup_flags;
+	uint64_t enter_flags;
+	uint64_t sqe_flags;
+	uint32_t nr_query_opcodes; // filled from Linux 6.19 on; 6.18 writes the first 40 bytes only
+	uint32_t pad;
+};
+inline constexpr uint32_t QUERY_OPCODE_SIZE_6_18 = 40;
 
 // ---- layout pins: a mismatch here is an ABI break ----
 static_assert(sizeof(io_uring_sqe) == 64);
@@ -631,6 +679,9 @@ static_assert(sizeof(io_uring_getevents_arg) == 24 && offsetof(io_uring_getevent
 static_assert(sizeof(io_uring_sync_cancel_reg) == 64 && offsetof(io_uring_sync_cancel_reg, timeout) == 16);
 static_assert(offsetof(io_uring_sync_cancel_reg, opcode) == 32);
 static_assert(sizeof(io_uring_file_index_range) == 16 && sizeof(io_uring_recvmsg_out) == 16);
-static_assert(OP_LAST == 58, "liburing 2.9 knows 58 opcodes");
+static_assert(sizeof(io_uring_query_hdr) == 40 && offsetof(io_uring_query_hdr, result) == 24);
+static_assert(sizeof(io_uring_query_opcode) == 48 && offsetof(io_uring_query_opcode, nr_query_opcodes) == 40);
+static_assert(OP_LAST == 65, "Linux 6.18 (liburing 2.15) knows 65 opcodes");
+static_assert(REGISTER_LAST == 36, "Linux 6.18 knows 36 register opcodes");
 
 } // namespace ringport::lx

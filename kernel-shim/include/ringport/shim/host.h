@@ -51,6 +51,19 @@ int rp_host_copy_to_user(uint64_t user_dst, const void *src, size_t size);
  * Not an op: a question about the program's address space asked synchronously by io_uring_register. */
 int rp_host_check_pinnable(uint64_t addr, uint64_t len);
 
+/*
+ * Pins [addr, addr + len) of the program's memory for as long as the shim uses it (IORING_SETUP_NO_MMAP rings,
+ * provided-buffer rings in program memory), as Linux's pin_user_pages(FOLL_WRITE | FOLL_LONGTERM) at set-up:
+ * 0, or -EFAULT when any page of the range is unmapped or not writable (-ENOMEM when the host is out of
+ * memory). *view is the shim's address for the same bytes: the program's writes show there and the shim's
+ * show to the program, and it stays valid until unpin even when the program unmaps its range. A kernel
+ * references the frames; a hosted OS gives the pages a second mapping (each implementation says what differs).
+ * Not an op: io_uring_setup and io_uring_register pin synchronously, before any native ring exists.
+ */
+struct rp_host_pin;
+int rp_host_pin_user(uint64_t addr, uint64_t len, struct rp_host_pin **pin, void **view);
+void rp_host_unpin_user(struct rp_host_pin *pin);
+
 /* ---- time, waiting, tasks ---- */
 /* Nanoseconds on a Linux clock id (CLOCK_REALTIME 0, CLOCK_MONOTONIC 1, CLOCK_BOOTTIME 7).
  * Not an op: read on every wait and timeout computation; a clock read, not an operation. */

@@ -26,6 +26,9 @@ int64_t enter(Ring* ring, uint32_t to_submit, uint32_t min_complete, uint32_t fl
 // io_uring_register(2) for the opcodes the shim owns (RING_FDS are the caller's: they name fds).
 int64_t register_op(Ring* ring, uint32_t opcode, uint64_t arg, uint32_t nr_args);
 
+// io_uring_register(2) with fd -1: the opcodes that need no ring (SEND_MSG_RING, QUERY); -EINVAL for the rest.
+int64_t register_blind(uint32_t opcode, uint64_t arg, uint32_t nr_args);
+
 // References: one per fd (dup) and one per mapping; the ring is torn down when the last one goes.
 void ring_ref(Ring* ring);
 void ring_unref(Ring* ring);
@@ -69,5 +72,13 @@ enum class Leaving { exec, exit };
 void leave_shared_rings(Leaving why);
 // exec failed: the process goes on using its rings.
 void rejoin_shared_rings();
+
+// ---- tasks ----
+// Linux's io_uring_task_cancel, which exec runs: every request that `task` (the rp_host_task_id of the thread
+// that submitted it) has on any ring of this shim ends with -ECANCELED, link successors with it, and the call
+// returns once their CQEs are in the rings. Requests of other tasks on the same rings go on. A kernel, whose
+// one shim serves every process, calls it at exec; a hosted process, whose shim copy goes with its image,
+// leaves its shared rings instead (leave_shared_rings, which cancels every request of the process).
+void cancel_task(uint64_t task);
 
 } // namespace ringport::shim

@@ -109,6 +109,8 @@ constexpr OpArgsTable build()
 	RP_ARGS(WAITPID,         V, O,   V,  _,     _,  _,  true);
 	RP_ARGS(FUTEX,           _, X,   X,  X,     X,  _,  true);
 	RP_ARGS(FILE_INFO,       F, _,   _,  _,     F,  _,  false);
+	RP_ARGS(PIPE,            _, O,   _,  _,     _,  _,  true);
+	RP_ARGS(EPOLL_WAIT,      F, O,   V,  _,     _,  _,  false);
 #undef RP_ARGS
 	return t;
 }

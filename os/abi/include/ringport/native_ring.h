@@ -66,8 +66,42 @@ enum {
 	RP_SQE_WAIT_READY = 1u << 2,
 	/* Polled I/O (an IOPOLL ring): the file must be open for direct I/O (O_DIRECT), else -EOPNOTSUPP. */
 	RP_SQE_DIRECT_ONLY = 1u << 3,
+	/*
+	 * Result passing between entries: `priority` is not a priority but a register specifier (RP_REG_*): up to
+	 * two fields are loaded from the ring's registers (rp_ring_header.registers of the SQ) when the entry
+	 * starts, and the result is stored into one when it succeeds. With RP_SQE_CHAIN, a chain such as
+	 * open -> read -> write -> close runs without a round trip to the program between its steps.
+	 */
+	RP_SQE_REGISTERS = 1u << 4,
 };
-#define RP_SQE_VALID_FLAGS ((uint8_t)(RP_SQE_DRAIN | RP_SQE_CHAIN | RP_SQE_WAIT_READY | RP_SQE_DIRECT_ONLY))
+#define RP_SQE_VALID_FLAGS \
+	((uint8_t)(RP_SQE_DRAIN | RP_SQE_CHAIN | RP_SQE_WAIT_READY | RP_SQE_DIRECT_ONLY | RP_SQE_REGISTERS))
+
+/*
+ * The register specifier (rp_sqe.priority when RP_SQE_REGISTERS is set). A load names an SQE field and a
+ * register; the field must be one the opcode reads as a number or an fd or caller memory (not a path or string,
+ * which the OS copies when it consumes the entry, and not an unused field). Loading a register that holds no
+ * value (its bit in registers_set is clear) completes the entry with -EINVAL. A successful result is stored
+ * whole (64 bits) and sets the register's bit; a failure stores nothing.
+ *   bits 0-2 first load's field (RP_REG_FIELD_*, 0 none)   bits 3-4 its register
+ *   bits 5-7 second load's field                           bits 8-9 its register
+ *   bit 10   store the result                              bits 11-12 the register it goes to
+ *   bits 13-15 must be zero
+ */
+#define RP_RING_REGISTER_COUNT 4u
+enum rp_reg_field {
+	RP_REG_FIELD_NONE = 0,
+	RP_REG_FIELD_FD = 1,
+	RP_REG_FIELD_ADDR = 2,
+	RP_REG_FIELD_LEN = 3,
+	RP_REG_FIELD_OFFSET = 4,
+	RP_REG_FIELD_A1 = 5,
+	RP_REG_FIELD_A2 = 6,
+};
+#define RP_REG_LOAD(field, reg) ((uint16_t)(((field) & 7u) | (((reg) & 3u) << 3)))
+#define RP_REG_LOAD2(field, reg) ((uint16_t)((((field) & 7u) << 5) | (((reg) & 3u) << 8)))
+#define RP_REG_STORE(reg) ((uint16_t)((1u << 10) | (((reg) & 3u) << 11)))
+#define RP_REG_SPEC_VALID_BITS 0x1fffu
 
 /* Completion entry flags. */
 enum {
@@ -154,7 +188,9 @@ enum rp_opcode {
 	RP_OP_WAITPID = 50,     /* fd=id flags=idtype (P_*) len=options (W*) addr=siginfo_t* -> 0 */
 	RP_OP_FUTEX = 51,       /* flags=RP_FUTEX_* op; see enum rp_futex_op */
 	RP_OP_FILE_INFO = 52,   /* fd a1=another fd or UINT64_MAX -> RP_FILE_* bits */
-	RP_OP_STANDARD_COUNT = 53,
+	RP_OP_PIPE = 53,        /* addr=int[2] (read end, write end) flags=O_* -> 0 */
+	RP_OP_EPOLL_WAIT = 54,  /* fd=epoll fd addr=struct epoll_event* len=maxevents -> events (never 0: waits) */
+	RP_OP_STANDARD_COUNT = 55,
 
 	RP_OP_SCHEME_PRIVATE = 128 /* 128..255: meaning defined by the scheme that owns the fd */
 };
@@ -237,7 +273,11 @@ struct rp_ring_header {
 	uint32_t status;      /* RP_RING_DROP */
 	uint32_t entry_size;  /* sizeof(rp_sqe) or sizeof(rp_cqe) */
 	uint64_t dropped;     /* entries refused by the consumer (bad indirect index) */
-	uint8_t pad_end[RP_RING_INDEX_ALIGN - 32];
+	/* SQ only: the registers of RP_SQE_REGISTERS. The program may set them (then set their bit) before it
+	 * submits; the OS stores results into them. Unused in a CQ header. */
+	int64_t registers[RP_RING_REGISTER_COUNT];
+	uint32_t registers_set; /* bit i: registers[i] holds a value */
+	uint8_t pad_end[RP_RING_INDEX_ALIGN - 68];
 };
 
 /* Errors of ring operations (not of opcodes): returned negated by the C++ helpers' Result. */
@@ -285,14 +325,22 @@ RP_STATIC_ASSERT(offsetof(struct rp_ring_header, flags) == 2 * RP_RING_INDEX_ALI
 RP_STATIC_ASSERT(offsetof(struct rp_ring_header, status) == 2 * RP_RING_INDEX_ALIGN + 16, "status");
 RP_STATIC_ASSERT(offsetof(struct rp_ring_header, entry_size) == 2 * RP_RING_INDEX_ALIGN + 20, "entry_size");
 RP_STATIC_ASSERT(offsetof(struct rp_ring_header, dropped) == 2 * RP_RING_INDEX_ALIGN + 24, "dropped");
+RP_STATIC_ASSERT(offsetof(struct rp_ring_header, registers) == 2 * RP_RING_INDEX_ALIGN + 32, "registers");
+RP_STATIC_ASSERT(offsetof(struct rp_ring_header, registers_set) == 2 * RP_RING_INDEX_ALIGN + 64, "registers_set");
 RP_STATIC_ASSERT(sizeof(struct rp_ring_header) == 3 * RP_RING_INDEX_ALIGN, "header is three index lines");
 /* Flag and opcode values are ABI too (docs/native-abi.md lists them). */
-RP_STATIC_ASSERT(RP_SQE_DRAIN == 1 && RP_SQE_CHAIN == 2 && RP_SQE_WAIT_READY == 4 && RP_SQE_DIRECT_ONLY == 8,
+RP_STATIC_ASSERT(RP_SQE_DRAIN == 1 && RP_SQE_CHAIN == 2 && RP_SQE_WAIT_READY == 4 && RP_SQE_DIRECT_ONLY == 8 &&
+                     RP_SQE_REGISTERS == 16,
                  "submission flags");
-RP_STATIC_ASSERT(RP_SQE_VALID_FLAGS == 15, "every submission flag is valid, nothing else");
+RP_STATIC_ASSERT(RP_SQE_VALID_FLAGS == 31, "every submission flag is valid, nothing else");
+RP_STATIC_ASSERT(RP_REG_LOAD(RP_REG_FIELD_A2, 3) == 0x1e && RP_REG_LOAD2(RP_REG_FIELD_A2, 3) == 0x3c0 &&
+                     RP_REG_STORE(3) == 0x1c00,
+                 "register specifier bits");
 RP_STATIC_ASSERT(RP_CQE_EXTENDED == 1 && RP_CQE_EVENT == 2 && RP_CQE_LAST_UPDATE == 4 && RP_CQE_SHORT_STREAM == 8,
                  "completion flags");
-RP_STATIC_ASSERT(RP_OP_FUTEX == 51 && RP_OP_FILE_INFO == 52 && RP_OP_STANDARD_COUNT == 53, "standard opcodes");
+RP_STATIC_ASSERT(RP_OP_FUTEX == 51 && RP_OP_FILE_INFO == 52 && RP_OP_PIPE == 53 && RP_OP_EPOLL_WAIT == 54 &&
+                     RP_OP_STANDARD_COUNT == 55,
+                 "standard opcodes");
 RP_STATIC_ASSERT(RP_FILE_POLLABLE == 1 && RP_FILE_SAME == 2, "FILE_INFO result bits");
 
 #ifdef __cplusplus

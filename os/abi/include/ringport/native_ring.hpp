@@ -192,6 +192,23 @@ public:
 		return take(out);
 	}
 
+	// Copies the next entry into *out without consuming it (RP_RING_EMPTY when there is none). An indirect
+	// index out of range gives RP_RING_BAD_INDEX and leaves the slot for pop() to count and skip.
+	rp_ring_error peek(Entry* out)
+	{
+		if (rp_ring_error err = want(1); err != RP_RING_OK)
+			return err;
+		uint32_t s = slot(head_);
+		if (indirect_) {
+			uint32_t named = __atomic_load_n(&indirect_[s], __ATOMIC_RELAXED);
+			if (named > mask_)
+				return RP_RING_BAD_INDEX;
+			s = named;
+		}
+		__builtin_memcpy(out, &entries_[s], sizeof(Entry));
+		return RP_RING_OK;
+	}
+
 	// Pops a completion that may be extended: *wide receives the full 64-bit result either way.
 	template <class Ext>
 	rp_ring_error pop_wide(Entry* out, int64_t* wide)

@@ -83,6 +83,46 @@ void rp_os_set_readiness_hook(void (*fn)(int fd));
  * glue calls this from close, dup2 and dup3. Not under a ring's lock, not for the OS's own fds.
  */
 void rp_os_fd_closing(int fd);
+/* The same for every fd in [first, last] (close_range, closefrom). */
+void rp_os_fd_range_closing(unsigned first, unsigned last);
+
+/*
+ * The OS's private fds (os/hosted/src/private_fds.cpp): the descriptors the OS and its embedding keep for
+ * themselves (epoll, eventfd, timerfds, ring memory, the duplicates that hold a program's files) live in the
+ * process's fd table but are not the program's. They are made above the program's soft RLIMIT_NOFILE when the
+ * hard limit allows it (so they neither take the program's numbers nor count against its limit), else at the
+ * top of its range. The libc glue refuses the program's close, close_range, dup2 and dup3 on them with EBADF,
+ * as Linux answers for an fd the program never had.
+ *
+ * rp_os_private_syscall makes one: the fd-returning system call n(a, b, c) (memfd_create, eventfd2,
+ * F_DUPFD_CLOEXEC of a program fd, ...) runs with the limit raised; returns the fd or -errno.
+ * rp_os_private_close closes one (0 or -errno); rp_os_is_private_fd says whether fd is one.
+ */
+long rp_os_private_syscall(long n, long a, long b, long c);
+int rp_os_private_close(int fd);
+int rp_os_is_private_fd(int fd);
+/* The lowest private fd >= from, or -1: close_range walks around them. */
+int rp_os_next_private_fd(int from);
+
+/*
+ * The program's sigaction for the signal the OS interrupts its blocked workers with (teardown). Returns 0 when
+ * sig is not that signal (the caller does the real sigaction), else 1 after reading the program's action into
+ * *old and recording *act (either may be NULL): the program's action is kept aside and run by the OS's handler
+ * whenever the signal is not the OS's own interrupt, so a program's handler can neither take the signal from
+ * the OS nor hang its teardown (os/hosted/src/workers.cpp). The glue's sigaction and signal interposers call it.
+ */
+struct sigaction;
+int rp_os_program_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+/*
+ * Pins [addr, addr + len) of the program's memory for the shim's lasting use (host.h rp_host_pin_user): every
+ * page mapped readable and writable, else -EFAULT. *view is the OS's alias of the same bytes, valid until
+ * rp_os_unpin_user even after the program unmaps its range (os/hosted/src/pinning.cpp says how, and what
+ * differs from Linux).
+ */
+struct rp_os_pin;
+int rp_os_pin_user(uint64_t addr, uint64_t len, struct rp_os_pin **pin, void **view);
+void rp_os_unpin_user(struct rp_os_pin *pin);
 
 /* Cancels what is in flight, waits for every worker to let go of the ring, frees it. */
 void rp_os_ring_destroy(rp_os_ring *ring);

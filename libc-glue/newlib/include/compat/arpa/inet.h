@@ -8,6 +8,7 @@ extern "C" {
 int inet_pton(int af, const char *__restrict src, void *__restrict dst);
 const char *inet_ntop(int af, const void *__restrict src, char *__restrict dst, socklen_t size);
 in_addr_t inet_addr(const char *cp);
+in_addr_t inet_network(const char *cp);
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,10 @@ int mprotect(void *addr, size_t len, int prot);
 int madvise(void *addr, size_t len, int advice);
 int posix_madvise(void *addr, size_t len, int advice);
 int msync(void *addr, size_t len, int flags);
+int mlock(const void *addr, size_t len);
+int munlock(const void *addr, size_t len);
+int mlockall(int flags);
+int munlockall(void);
 #ifdef __cplusplus
 }
 #endif

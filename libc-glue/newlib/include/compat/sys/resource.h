@@ -1,7 +1,13 @@
 /* <sys/resource.h> for newlib on the reference kernel: newlib's (getrusage) plus Linux's rlimits. */
 #ifndef RP_COMPAT_SYS_RESOURCE_H
 #define RP_COMPAT_SYS_RESOURCE_H
+/* newlib's struct rusage has only the two times; Linux's (below) has the fourteen counters after them, which
+   programs read (fio: context switches, page faults). newlib's declarations are renamed out of the way. */
+#define rusage rp_newlib_rusage
+#define getrusage rp_newlib_getrusage
 #include_next <sys/resource.h>
+#undef rusage
+#undef getrusage
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -32,6 +38,30 @@ struct rlimit {
 #define RLIMIT_NLIMITS 16
 #define RLIM_NLIMITS RLIMIT_NLIMITS
 #define RUSAGE_THREAD 1
+struct rusage {
+	struct timeval ru_utime;
+	struct timeval ru_stime;
+	long ru_maxrss;
+	long ru_ixrss;
+	long ru_idrss;
+	long ru_isrss;
+	long ru_minflt;
+	long ru_majflt;
+	long ru_nswap;
+	long ru_inblock;
+	long ru_oublock;
+	long ru_msgsnd;
+	long ru_msgrcv;
+	long ru_nsignals;
+	long ru_nvcsw;
+	long ru_nivcsw;
+};
+int getrusage(int who, struct rusage *usage);
+#define PRIO_PROCESS 0
+#define PRIO_PGRP 1
+#define PRIO_USER 2
+int getpriority(int which, id_t who);
+int setpriority(int which, id_t who, int prio);
 int getrlimit(int resource, struct rlimit *rlim);
 int setrlimit(int resource, const struct rlimit *rlim);
 #ifdef __cplusplus
