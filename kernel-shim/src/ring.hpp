@@ -298,6 +298,7 @@ struct Ring {
 	Ring* live_next;       // every ring of this process (fork handlers)
 	Ring* live_prev;
 	rp_host_ring_params native_params; // what the native ring was created with (a forked child makes its own)
+	struct SqPoll* sqpoll; // SQPOLL's submission thread (sqpoll.cpp); nullptr without one
 };
 
 // ---- core services used by the op families (requests.cpp, chains.cpp, submission.cpp, waiting.cpp,
@@ -384,6 +385,17 @@ void run_deferred_work(void* ring);
 
 // Unlocks, taking over reaping the notify callback asked for.
 void unlock_ring(Ring& r);
+
+// ---- SQPOLL (sqpoll.cpp) ----
+// Starts the submission thread of an SQPOLL ring (idle_ms: sq_thread_idle, 0 for Linux's one second).
+int sqpoll_start(Ring& r, uint32_t idle_ms);
+// Stops and joins it (destroy); a forked child's copy only forgets the parent's thread (sqpoll_forget).
+void sqpoll_stop(Ring& r);
+void sqpoll_forget(Ring& r);
+// io_uring_enter on a ring with a submission thread: SQ_WAKEUP wakes it, SQ_WAIT waits for SQ space. No lock.
+void sqpoll_enter(Ring& r, uint32_t flags);
+// The thread's pass: consumes the whole SQ and runs the ring. Lock held (submission.cpp).
+int64_t sqpoll_submit(Ring& r);
 
 // ---- sharing across processes (shared_ring.cpp) ----
 

@@ -86,6 +86,7 @@ void destroy(Ring* r)
 {
 	// No reference may be taken for deferred work from here on (the count is already zero).
 	__atomic_store_n(&r->kick_pending, 1, __ATOMIC_RELEASE);
+	sqpoll_stop(*r); // before anything it uses goes
 	live_remove(r);
 	if (r->shared)
 		shared_release(*r);
@@ -230,8 +231,6 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 	*word(layout::sq_ring_mask) = r->sq_entries - 1;
 	*word(layout::cq_ring_mask) = r->cq_entries - 1;
 	*word(layout::sq_ring_entries) = r->sq_entries;
-	if (p.flags & lx::SETUP_SQPOLL)
-		*r->k_sq_flags = lx::SQ_NEED_WAKEUP; // the SQ thread only runs when woken by enter
 	*word(layout::cq_ring_entries) = r->cq_entries;
 
 	// The native ring: room for every SQE plus its timer/cancel companions, and a CQ that is drained often.
@@ -247,6 +246,12 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 	r->nsq = native::SqProducer(view.sq, view.sqes);
 	r->ncq = native::CqConsumer(view.cq, view.cqes);
 	rp_host_ring_set_notify(r->native, on_native_notify, r);
+	if (p.flags & lx::SETUP_SQPOLL) {
+		if (int e = sqpoll_start(*r, p.sq_thread_idle); e) {
+			destroy(r);
+			return e;
+		}
+	}
 
 	p.features = kFeatures;
 	if (Status s = copy_out(user_params, p); !s.ok()) {

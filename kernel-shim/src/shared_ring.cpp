@@ -280,6 +280,7 @@ void adopt_in_child(Ring& r)
 	r.cq_tail = __atomic_load_n(r.k_cq_tail, __ATOMIC_ACQUIRE);
 	rp_host_watch_stop(r.x_watch); // the parent's thread: the child's copy is only forgotten
 	r.x_watch = nullptr;
+	sqpoll_forget(r); // likewise the SQPOLL thread: the child's enter submits for itself
 	r.x_member = r.x_child_member;
 	r.left = false;
 }

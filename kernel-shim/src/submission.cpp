@@ -225,6 +225,10 @@ int64_t enter(Ring* rp, uint32_t to_submit, uint32_t min_complete, uint32_t flag
 	    (to_submit || (r.flags & lx::SETUP_DEFER_TASKRUN)))
 		return -lx::EEXIST;
 	int64_t ret = 0;
+	// A ring with a submission thread: enter wakes it or waits for SQ space, and submits nothing itself.
+	const bool sq_thread = (r.flags & lx::SETUP_SQPOLL) && __atomic_load_n(&r.sqpoll, __ATOMIC_ACQUIRE);
+	if (sq_thread)
+		sqpoll_enter(r, flags);
 	r.lock.lock();
 	if (int e = own_native(r); e) {
 		unlock_ring(r);
@@ -234,9 +238,12 @@ int64_t enter(Ring* rp, uint32_t to_submit, uint32_t min_complete, uint32_t flag
 	// Linux runs poll wakeups in the waker: an event that happened before this call is acted on within it,
 	// except on a DEFER_TASKRUN ring, where what a wakeup queued runs only when the caller asks for events.
 	r.collect_due = !(r.flags & lx::SETUP_DEFER_TASKRUN) || (flags & lx::ENTER_GETEVENTS);
-	if (r.flags & lx::SETUP_SQPOLL) {
-		// The SQ thread of this shim sleeps until woken (SQ_NEED_WAKEUP stays set), and every enter wakes
-		// it: it consumes the whole SQ, and enter reports to_submit, as Linux does for SQPOLL rings.
+	if (sq_thread) {
+		run_pending(r);
+		ret = to_submit;
+	} else if (r.flags & lx::SETUP_SQPOLL) {
+		// No thread here (a forked child; the parent's thread is not ours): enter consumes the whole SQ
+		// and reports to_submit, as Linux does for SQPOLL rings.
 		(void)submit_sqes(r, r.sq_entries);
 		run_pending(r);
 		ret = to_submit;
@@ -259,6 +266,17 @@ int64_t enter(Ring* rp, uint32_t to_submit, uint32_t min_complete, uint32_t flag
 	r.in_submit = false;
 	unlock_ring(r);
 	return ret;
+}
+
+int64_t sqpoll_submit(Ring& r)
+{
+	bool was = r.in_submit;
+	r.in_submit = true;
+	r.collect_due = true;
+	int64_t n = submit_sqes(r, r.sq_entries);
+	run_pending(r);
+	r.in_submit = was;
+	return n;
 }
 
 void run_deferred_work(void* arg)

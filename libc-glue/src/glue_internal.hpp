@@ -59,8 +59,13 @@ void arm(RingFile* rf);
 void disarm(RingFile* rf);
 void sync_readiness(RingFile* rf);
 void sync_all_armed();
-// Whether this thread made a polled ring fd readable during its current io_uring_enter (cleared).
+// Whether this thread made a polled ring fd or a registered eventfd readable since last asked (cleared).
 bool take_ring_fd_posted();
+// The shim signalled a registered eventfd on this thread: polls on it are owed a wakeup (take_ring_fd_posted).
+void eventfd_signalled();
+// A program call that can make files ready (write, send, close, ...) returned: the wakeups Linux runs inside
+// it take effect now, on this thread, including those on ring fds and eventfds the completions signalled.
+void readiness_after_call();
 
 // The ring behind a ring fd, or nullptr.
 shim::Ring* ring_of_fd(int fd);

@@ -314,6 +314,8 @@ int rp_host_eventfd_signal(int ref)
 {
 	uint64_t one = 1;
 	long r = raw_syscall(SYS_write, ref, long(&one), 8);
+	if (r > 0)
+		eventfd_signalled(); // a poll on the eventfd completes before the enter that signalled it returns
 	return r < 0 ? int(r) : 0;
 }
 

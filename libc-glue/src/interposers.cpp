@@ -1,6 +1,7 @@
 // The libc interposers: libc entry points that must know about ring fds, defined here so that they win over
 // libc's at link time (docs/glue.md, Link-time interposition): close, dup*, fcntl, mmap*, munmap, poll, ppoll,
-// epoll_*, syscall. Each does its ring-fd part and goes straight to the kernel (linux_syscall) for the rest.
+// epoll_*, syscall, and the calls that make files ready (write, writev, send*, shutdown, eventfd_write). Each
+// does its ring-fd part and goes straight to the kernel (linux_syscall) for the rest.
 #include "glue_internal.hpp"
 #include "syscall_args.hpp"
 
@@ -25,6 +26,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <vector>
 
@@ -33,7 +36,54 @@ using namespace ringport::glue;
 
 extern "C" {
 
-int close(int fd) { return int(set_errno(rp_sys_close(fd))); }
+int close(int fd)
+{
+	long r = rp_sys_close(fd);
+	readiness_after_call(); // the last writer of a pipe or a socket gone: the other end's polls see POLLHUP
+	return int(set_errno(r));
+}
+
+// Calls that make another file ready. Linux runs a poll wakeup inside the waker's call: a pipe written and read
+// back at once has already completed the io_uring poll armed on it. The hosted OS's reactor would learn of it
+// later, on its own thread, after the read drained the pipe; so each of these acts on readiness before it
+// returns (readiness_after_call, a load of one counter while nothing waits on any fd).
+static long woke(long r)
+{
+	if (r >= 0)
+		readiness_after_call();
+	return set_errno(r);
+}
+
+ssize_t send(int fd, const void* buf, size_t n, int flags)
+{
+	return woke(raw_syscall(SYS_sendto, fd, long(buf), long(n), flags, 0, 0));
+}
+
+ssize_t sendto(int fd, const void* buf, size_t n, int flags, const struct sockaddr* to, socklen_t tolen)
+{
+	return woke(raw_syscall(SYS_sendto, fd, long(buf), long(n), flags, long(to), long(tolen)));
+}
+
+ssize_t sendmsg(int fd, const struct msghdr* m, int flags) { return woke(raw_syscall(SYS_sendmsg, fd, long(m), flags)); }
+
+int sendmmsg(int fd, struct mmsghdr* v, unsigned int n, int flags)
+{
+	return int(woke(raw_syscall(SYS_sendmmsg, fd, long(v), long(n), flags)));
+}
+
+int shutdown(int fd, int how) { return int(woke(raw_syscall(SYS_shutdown, fd, how))); }
+
+int eventfd_write(int fd, eventfd_t value)
+{
+	long r = raw_syscall(SYS_write, fd, long(&value), sizeof value);
+	if (r >= 0)
+		readiness_after_call();
+	if (r < 0) {
+		errno = int(-r);
+		return -1;
+	}
+	return r == sizeof value ? 0 : -1;
+}
 
 // glibc 2.34's close_range and closefrom: a daemon's sweep of every fd it did not open leaves the OS's private
 // fds alone and lets requests keep the files they wait on.
@@ -250,7 +300,10 @@ ssize_t write(int fd, const void* buf, size_t n)
 {
 	if (ring_fd_io(fd))
 		return set_errno(-EINVAL);
-	return __write(fd, buf, n);
+	ssize_t r = __write(fd, buf, n);
+	if (r >= 0)
+		readiness_after_call(); // Linux's poll wakeups ran inside the write (see woke)
+	return r;
 }
 
 ssize_t readv(int fd, const struct iovec* iov, int n)
@@ -268,7 +321,10 @@ ssize_t writev(int fd, const struct iovec* iov, int n)
 		return set_errno(-EINVAL);
 	using fn = ssize_t (*)(int, const struct iovec*, int);
 	static fn next = reinterpret_cast<fn>(next_symbol("writev"));
-	return next ? next(fd, iov, n) : set_errno(raw_syscall(SYS_writev, fd, long(iov), n));
+	ssize_t r = next ? next(fd, iov, n) : set_errno(raw_syscall(SYS_writev, fd, long(iov), n));
+	if (r >= 0)
+		readiness_after_call(); // as write
+	return r;
 }
 
 // With offset -1 these are readv/writev at the file position (EINVAL on a ring fd); with an offset the

@@ -2,7 +2,8 @@
 // program's poll/epoll, or by the hosted OS through its readiness hook), every CQ publish adds to its eventfd
 // (ring_fd_posted) and before each wait the eventfd's counter is set to match the CQ (sync_readiness). The
 // readiness of every other file is the OS's: the glue only lets it act on what Linux already signalled
-// (rp_os_collect_readiness) before the program's own poll and epoll waits.
+// (rp_os_collect_readiness) before the program's own poll and epoll waits, and after the program's own calls
+// that make files ready (readiness_after_call: write, send, close ...), where Linux runs the wakeups.
 #include "glue_internal.hpp"
 
 #include <ringport/glue.h>
@@ -98,6 +99,20 @@ void watch_fd(int fd)
 	if (RingFile* rf = lookup(fd)) {
 		arm(rf);
 		sync_readiness(rf);
+	}
+}
+
+void eventfd_signalled() { t_ring_fd_posted = true; }
+
+void readiness_after_call()
+{
+	// Each round may complete polls whose CQEs make another ring fd or eventfd readable (a poll on a ring fd
+	// watched by a second ring): Linux runs that chain of wakeups inside the call too. Bounded: a cycle of rings
+	// polling each other stops here and goes on on the reactors' threads.
+	for (int round = 0; round < 8; ++round) {
+		rp_os_collect_readiness();
+		if (!take_ring_fd_posted())
+			break;
 	}
 }
 

@@ -282,7 +282,7 @@ int rp_sys_io_uring_enter2(unsigned int fd, unsigned int to_submit, unsigned int
 	if (take_ring_fd_posted()) {
 		// A polled ring got completions: Linux completes the polls on it before this call returns (their
 		// wakeups run inside it), so the OS acts on the ring fd's readiness now rather than on its thread.
-		rp_os_collect_readiness();
+		readiness_after_call();
 	}
 	return r;
 }

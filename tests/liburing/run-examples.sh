@@ -129,7 +129,7 @@ else
   verdict FAIL "exit status $last_rc"
 fi
 
-if run poll-bench "one second of poll requests on a pipe" "$examples/poll-bench" &&
+if run poll-bench "ten seconds of poll requests on a pipe" "$examples/poll-bench" &&
    grep -q 'requests/s' poll-bench.out; then
   verdict OK "$(grep 'requests/s' poll-bench.out)"
 else

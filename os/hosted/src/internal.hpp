@@ -79,6 +79,10 @@ int epoll_control(int epfd, int op, int fd, epoll_event* ev);
 // The OS is about to look at fd's readiness (Poll's inline check, a new reactor registration): the embedding's
 // hook (rp_os_set_readiness_hook) makes a file it emulates report its own readiness first.
 void readiness_hook(int fd);
+
+// Interrupts the blocking system call of the worker thread t (an interruptible op's); false when the
+// interrupt signal is the program's (workers.cpp).
+bool interrupt_worker(pthread_t t);
 // Converts a 64-bit fd field to an int fd; AT_FDCWD arrives sign-extended. Out of range gives -1 (EBADF).
 bool to_fd(uint64_t field, int* fd);
 // Closes an fd the OS itself owns (the program's close would first ask the OS to keep the file waiting on it,
@@ -104,6 +108,9 @@ struct OpKind {
 	int64_t (*blocking)(Op&) = nullptr;
 	// Called when the op is released (cancelled or completed) to free what it owns.
 	void (*release)(Op&) = nullptr;
+	// The blocking call returns EINTR when a signal reaches its worker (connect): a Cancel interrupts it and
+	// the op completes -ECANCELED, as Linux cancels a connect that waits for the socket.
+	bool interruptible = false;
 };
 
 // One asynchronous operation. Allocated only when a submission cannot complete inline.
@@ -112,7 +119,7 @@ struct Op {
 	const OpKind* kind = nullptr;
 	Place place = Place::none;
 	bool stream = false;     // RegisterEvents: completions carry RP_CQE_EVENT, the last one LAST_UPDATE
-	bool cancelling = false; // a Cancel found it running: its own completion is still to come
+	bool cancelling = false; // a Cancel found it running: its own completion is still to come (atomic access)
 	int fd = -1;             // the fd the op waits on (reactor)
 	uint32_t events = 0;     // epoll interest for the reactor
 	int owned_fd = -1;       // an fd the op owns (pidfd), closed on release
@@ -269,6 +276,9 @@ struct Ring {
 	int retry_fd = -1;         // periodic timerfd, armed while retry_list is not empty
 	int dispatching_fd = -1;   // the watch being walked by the reactor: its removal waits until the walk ends
 	bool os_posted = false;    // an OS thread posted completions since it last notified
+	// The reactor took events under mu and is calling notify after letting mu go: a program thread that
+	// collects readiness inside its own write() waits for that notify too, so the CQEs are there on return.
+	std::atomic<uint32_t> reactor_notifying{0};
 	// Fds with a watch (watches.size()), readable without mu: collecting readiness is skipped while it is 0.
 	std::atomic<uint32_t> watch_count{0};
 

@@ -18,11 +18,23 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <vector>
 
 namespace ringport::hosted {
 
 namespace {
+
+// Sends and shutdowns are direct system calls: libringport's send/sendmsg/shutdown (libc-glue) act on readiness
+// after the call, which the OS, possibly under a ring's lock, must not do. Returns like libc's (-1 and errno).
+ssize_t direct(long r)
+{
+	if (r < 0) {
+		errno = int(-r);
+		return -1;
+	}
+	return r;
+}
 
 int64_t ret(long r) { return r < 0 ? fail() : r; }
 
@@ -185,6 +197,10 @@ const OpKind accept_kind{accept_retry, accept_blocking, nullptr};
 // buf holds a private copy of the address.
 int64_t connect_blocking(Op& op)
 {
+	// A Cancel interrupts the call with a signal; one that came just before the call started is seen here
+	// (a few instructions of window remain: the signal cannot be unblocked atomically with connect).
+	if (__atomic_load_n(&op.cancelling, __ATOMIC_ACQUIRE))
+		return -ECANCELED;
 	return ret(connect(op.fd, reinterpret_cast<const sockaddr*>(op.buf.data()), socklen_t(op.buf.size())));
 }
 
@@ -204,7 +220,7 @@ Issue connect_retry(Ring&, Op& op)
 	}
 	return Issue::complete(0);
 }
-const OpKind connect_kind{connect_retry, connect_blocking, nullptr};
+const OpKind connect_kind{connect_retry, connect_blocking, nullptr, true};
 
 } // namespace
 
@@ -266,7 +282,7 @@ Issue op_shutdown(Ring&, const rp_sqe& sqe)
 	int fd;
 	if (!to_fd(sqe.fd, &fd))
 		return Issue::complete(-EBADF);
-	return Issue::complete(ret(shutdown(fd, int(sqe.len))));
+	return Issue::complete(ret(direct(linux_syscall(SYS_shutdown, fd, long(sqe.len)))));
 }
 
 Issue op_sendrecv(Ring& ring, const rp_sqe& sqe)

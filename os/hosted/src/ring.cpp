@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -241,6 +242,15 @@ int Ring::cancel_locked(uint64_t user_data)
 	bool running = false;
 	for (auto it = first; it != last; ++it) {
 		Op* op = it->second;
+		if (op->place == Place::running && op->kind->interruptible) {
+			// A connect blocked on a worker: interrupting it cancels it (its worker completes it).
+			if (__atomic_load_n(&op->cancelling, __ATOMIC_ACQUIRE))
+				return -EALREADY;
+			__atomic_store_n(&op->cancelling, true, __ATOMIC_RELEASE);
+			if (interrupt_worker(op->runner))
+				return 0;
+			__atomic_store_n(&op->cancelling, false, __ATOMIC_RELEASE);
+		}
 		if (op->place == Place::running || op->place == Place::scheme) { // a scheme server has it: running
 			running = true;
 			continue;
@@ -439,7 +449,7 @@ extern "C" void rp_os_ring_destroy(rp_os_ring* ring)
 		t.join();
 	if (ring->reactor.joinable()) {
 		uint64_t one = 1;
-		(void)!write(ring->wake_fd, &one, sizeof one);
+		(void)ringport::linux_syscall(SYS_write, ring->wake_fd, long(&one), sizeof one); // not the glue's write()
 		ring->reactor.join();
 	}
 	futex_stop_all(*ring);
@@ -454,6 +464,28 @@ extern "C" void rp_os_ring_destroy(rp_os_ring* ring)
 
 extern "C" void rp_os_set_readiness_hook(void (*fn)(int fd)) { g_readiness_hook.store(fn, std::memory_order_release); }
 
+namespace {
+// The ring's lock for a program thread acting on readiness, which may be a signal handler that interrupted this
+// very thread inside the OS (a self-pipe write): a bounded wait, after which the reactor delivers the event.
+bool lock_for_readiness(std::mutex& mu)
+{
+	for (int i = 0; i < 256; ++i) {
+		if (mu.try_lock())
+			return true;
+		sched_yield();
+	}
+	return false;
+}
+
+// A reactor that took events before this thread could is notifying their completions: wait for it (bounded,
+// as above), so what the wakeup completed is in the ring's CQ when the program's call returns, as on Linux.
+void await_reactor_notify(Ring* ring)
+{
+	for (int i = 0; i < 256 && ring->reactor_notifying.load(std::memory_order_acquire); ++i)
+		sched_yield();
+}
+} // namespace
+
 extern "C" void rp_os_collect_readiness(void)
 {
 	if (!g_watched_fds.load(std::memory_order_relaxed))
@@ -461,15 +493,17 @@ extern "C" void rp_os_collect_readiness(void)
 	std::lock_guard<std::recursive_mutex> g(g_registry_mu);
 	if (!g_registry)
 		return;
+	const int saved_errno = errno; // called from the glue's libc wrappers after their own call set errno
 	for (size_t i = 0; i < g_registry->size(); ++i) {
 		Ring* ring = (*g_registry)[i];
 		if (!ring->watch_count.load(std::memory_order_relaxed))
 			continue;
-		bool posted;
-		{
-			std::lock_guard<std::mutex> m(ring->mu);
+		bool posted = false;
+		if (lock_for_readiness(ring->mu)) {
 			posted = ring->collect_locked();
+			ring->mu.unlock();
 		}
+		await_reactor_notify(ring);
 		if (!posted)
 			continue;
 		const uint64_t generation = g_registry_generation;
@@ -477,6 +511,7 @@ extern "C" void rp_os_collect_readiness(void)
 		if (g_registry_generation != generation)
 			i = size_t(-1); // the set changed under the callback: walk again (collecting twice is harmless)
 	}
+	errno = saved_errno;
 }
 
 extern "C" void rp_os_fd_closing(int fd)

@@ -236,7 +236,7 @@ SchemeLink* connect_locked(Ring& ring, const std::string& name)
 		c->cmsg_len = CMSG_LEN(2 * sizeof(int));
 		int fds[2] = {link->ring.memfd, data_fd};
 		memcpy(CMSG_DATA(c), fds, sizeof fds);
-		ok = sendmsg(sock, &m, MSG_NOSIGNAL) == 1;
+		ok = linux_syscall(SYS_sendmsg, sock, long(&m), MSG_NOSIGNAL) == 1; // not the glue's sendmsg
 	}
 	if (data_fd >= 0)
 		close_owned(data_fd);

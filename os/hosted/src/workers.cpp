@@ -116,6 +116,8 @@ void Ring::worker_loop()
 		int64_t r = op->kind->blocking(*op);
 		t_interruptible = false;
 		lk.lock();
+		if (__atomic_load_n(&op->cancelling, __ATOMIC_ACQUIRE))
+			r = -ECANCELED; // the Cancel that interrupted it was told it succeeded
 		op->place = Place::none;
 		if (op->serial_key) {
 			serial_running.erase(op->serial_key);
@@ -228,6 +230,12 @@ int interrupt_signal()
 }
 
 } // namespace
+
+bool interrupt_worker(pthread_t t)
+{
+	int sig = interrupt_signal();
+	return sig && pthread_kill(t, sig) == 0;
+}
 
 void Ring::interrupt_running_workers()
 {
