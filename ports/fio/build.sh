@@ -20,6 +20,10 @@ if [ "$COOK_TARGET" = reference ]; then
   LDFLAGS="$LDFLAGS -L$PWD/ringport-lib" ./configure --prefix="$COOK_PREFIX" \
     --extra-cflags="-DCONFIG_RINGPORT_REFERENCE -DFIO_NO_HAVE_SHM_H" --disable-shm --disable-libnfs \
     "${common_flags[@]}"
+  # The glue declares and defines timerfd_create (liburing's examples include <sys/timerfd.h>), but the kernel
+  # has no timerfd yet (ENOSYS), so configure's link probe is a false positive: fio's helper thread would
+  # abort on its first timerfd. Without CONFIG_HAVE_TIMERFD_CREATE it ticks with its poll loop instead.
+  sed -i '/CONFIG_HAVE_TIMERFD_CREATE/d' config-host.h config-host.mak
   # configure wrote LDFLAGS into config-host.mak, which the Makefile appends to the environment's: without
   # this the crt0 object would be linked twice. Only fio itself is built (not the t/ tools or man pages).
   env -u LDFLAGS make -j"$COOK_JOBS" fio

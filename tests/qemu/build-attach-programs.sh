@@ -26,5 +26,8 @@ link "$tests/attach-scheme.t" $CXX $cxxflags "$attach/attach-scheme.cpp" "$tests
 rm -f "$tests/scheme_uring.o"
 link "$tests/attach-shared.t" $CXX $cxxflags "$attach/attach-shared.cpp" $LDFLAGS
 link "$tests/attach-shim.t" $CC $cflags "$attach/attach-shim.c" $LDFLAGS -luring
+# The native executor over the kernel's ring (os/abi/include/ringport/executor_reference.hpp): coroutines
+# need <coroutine> (libc++'s headers, which the toolchain's CXX has) and operator new (the glue's C++ runtime).
+link "$tests/exec-guest.t" $CXX $cxxflags "$srcdir/tests/x86_64/programs/executor/exec-guest.cpp" $LDFLAGS
 link "$bench/ring-vs-syscalls.t" $CXX $cxxflags "$srcdir/bench/qemu/ring_vs_syscalls.cpp" $LDFLAGS
-echo "qemu-attach-programs: attach-scheme, attach-shared, attach-shim in $tests; ring-vs-syscalls in $bench"
+echo "qemu-attach-programs: attach-scheme, attach-shared, attach-shim, exec-guest in $tests; ring-vs-syscalls in $bench"

@@ -214,6 +214,10 @@ int sched_setaffinity(pid_t pid, size_t size, const void *set) { return (int)rp_
 int sched_getaffinity(pid_t pid, size_t size, void *set)
 {
 	long r = rp_raw_syscall3(204, pid, size, set);
-	return r < 0 ? (int)rp_result(r) : 0;
+	if (r < 0)
+		return (int)rp_result(r);
+	/* The kernel wrote its mask's size; the rest of the caller's set means "not allowed" (glibc clears it). */
+	memset((char *)set + r, 0, size - (size_t)r);
+	return 0;
 }
 int sched_getcpu(void) { return 0; }
