@@ -14,6 +14,7 @@
 #include "internal.hpp"
 
 #include <ringport/native_ops.hpp>
+#include <ringport/native_registers.hpp>
 #include <ringport/native_ring_linux.hpp>
 
 #include <cerrno>
@@ -44,54 +45,6 @@ struct Chain {
 };
 
 Chain* chain_of(Op& op) { return reinterpret_cast<Chain*>(uintptr_t(op.scratch[0])); }
-
-uint64_t* field(rp_sqe& s, uint32_t which)
-{
-	switch (which) {
-	case RP_REG_FIELD_FD: return &s.fd;
-	case RP_REG_FIELD_ADDR: return &s.addr;
-	case RP_REG_FIELD_LEN: return &s.len;
-	case RP_REG_FIELD_OFFSET: return &s.offset;
-	case RP_REG_FIELD_A1: return &s.additional1;
-	case RP_REG_FIELD_A2: return &s.additional2;
-	default: return nullptr;
-	}
-}
-
-native::Arg arg_kind(const native::OpArgs& a, uint32_t which)
-{
-	switch (which) {
-	case RP_REG_FIELD_FD: return a.fd;
-	case RP_REG_FIELD_ADDR: return a.addr;
-	case RP_REG_FIELD_LEN: return a.len;
-	case RP_REG_FIELD_OFFSET: return a.offset;
-	case RP_REG_FIELD_A1: return a.a1;
-	case RP_REG_FIELD_A2: return a.a2;
-	default: return native::Arg::unused;
-	}
-}
-
-// A register may feed a field the op reads as a number, an fd or caller memory; never a path or string (those
-// were copied at consumption) or a field the op does not use.
-bool loadable(uint8_t opcode, uint32_t which)
-{
-	if (opcode >= RP_OP_STANDARD_COUNT)
-		return which >= RP_REG_FIELD_FD && which <= RP_REG_FIELD_A2; // scheme-private: any field
-	using native::Arg;
-	Arg k = arg_kind(native::kOpArgs[opcode], which);
-	return k != Arg::unused && k != Arg::path && k != Arg::string;
-}
-
-bool spec_valid(const rp_sqe& s)
-{
-	uint32_t spec = s.priority;
-	if (spec & ~RP_REG_SPEC_VALID_BITS)
-		return false;
-	uint32_t f1 = spec & 7, f2 = (spec >> 5) & 7;
-	if (f1 > RP_REG_FIELD_A2 || f2 > RP_REG_FIELD_A2 || (f1 && f1 == f2))
-		return false;
-	return (!f1 || loadable(s.opcode, f1)) && (!f2 || loadable(s.opcode, f2));
-}
 
 // Copies the path fields the table names, so the program may reuse their memory once enter returns.
 int64_t copy_paths(Step& st)
@@ -176,28 +129,8 @@ bool stopping(Ring& ring)
 	return ring.stopping;
 }
 
-int64_t load(Chain& c, rp_sqe& s, uint32_t which, uint32_t reg)
-{
-	uint32_t set = __atomic_load_n(&c.regs->registers_set, __ATOMIC_ACQUIRE);
-	if (!(set & (1u << reg)))
-		return -EINVAL; // read before anything was written to it
-	*field(s, which) = uint64_t(__atomic_load_n(&c.regs->registers[reg], __ATOMIC_RELAXED));
-	return 0;
-}
-
-void store(Chain& c, uint32_t reg, int64_t value)
-{
-	__atomic_store_n(&c.regs->registers[reg], value, __ATOMIC_RELAXED);
-	__atomic_fetch_or(&c.regs->registers_set, 1u << reg, __ATOMIC_RELEASE);
-}
-
 // A step's result is known: store it if asked to.
-void step_ended(Chain& c, size_t i, int64_t r)
-{
-	const rp_sqe& s = c.steps[i].sqe;
-	if (r >= 0 && (s.flags & RP_SQE_REGISTERS) && (s.priority & (1u << 10)))
-		store(c, (s.priority >> 11) & 3, r);
-}
+void step_ended(Chain& c, size_t i, int64_t r) { native::store_register(c.regs, c.steps[i].sqe, r); }
 
 bool take_result(StepRing& sr, int64_t* result)
 {
@@ -218,20 +151,11 @@ bool start_step(Chain& c, size_t i, StepRing& sr, int64_t* result)
 		return true;
 	}
 	rp_sqe s = st.sqe;
-	if (s.flags & RP_SQE_REGISTERS) {
-		uint32_t spec = s.priority;
-		int64_t e = 0;
-		if (uint32_t f1 = spec & 7; f1)
-			e = load(c, s, f1, (spec >> 3) & 3);
-		if (uint32_t f2 = (spec >> 5) & 7; f2 && e == 0)
-			e = load(c, s, f2, (spec >> 8) & 3);
-		if (e < 0) {
-			*result = e;
-			return true;
-		}
+	if (int64_t e = native::load_registers(c.regs, s); e < 0) {
+		*result = e;
+		return true;
 	}
-	s.flags &= uint8_t(~(RP_SQE_CHAIN | RP_SQE_REGISTERS));
-	s.priority = 0;
+	native::strip_chain_flags(s);
 	s.user_data = 1;
 	if (sr.sq.push(s) != RP_RING_OK) { // a 2-entry ring with at most one step in it: cannot happen
 		*result = -EAGAIN;
@@ -330,7 +254,7 @@ void issue_chain(Ring& ring, const rp_sqe& first, native::SqConsumer& sq, uint32
 	auto add = [&](const rp_sqe& s) {
 		Step st;
 		st.sqe = s;
-		if ((s.flags & ~RP_SQE_VALID_FLAGS) || (s.flags & RP_SQE_DRAIN) || ((s.flags & RP_SQE_REGISTERS) && !spec_valid(s)))
+		if ((s.flags & ~RP_SQE_VALID_FLAGS) || (s.flags & RP_SQE_DRAIN) || ((s.flags & RP_SQE_REGISTERS) && !native::register_spec_valid(s)))
 			st.early = -EINVAL;
 		c->steps.push_back(std::move(st));
 	};

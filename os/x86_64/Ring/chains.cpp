@@ -11,6 +11,7 @@
 #include "Ring/chains.hpp"
 
 #include <ringport/native_ops.hpp>
+#include <ringport/native_registers.hpp>
 
 namespace kernel {
 
@@ -34,53 +35,6 @@ struct Chain {
 // The step a handler runs now (its copied paths answer path_argument), or nullptr. One CPU, one thread, and
 // handlers do not run other handlers, so one slot is enough.
 constinit ChainStep *running_step = nullptr;
-
-uint64_t *field_of(rp_sqe &s, uint32_t which)
-{
-	switch (which) {
-	case RP_REG_FIELD_FD: return &s.fd;
-	case RP_REG_FIELD_ADDR: return &s.addr;
-	case RP_REG_FIELD_LEN: return &s.len;
-	case RP_REG_FIELD_OFFSET: return &s.offset;
-	case RP_REG_FIELD_A1: return &s.additional1;
-	case RP_REG_FIELD_A2: return &s.additional2;
-	default: return nullptr;
-	}
-}
-
-native::Arg kind_of(const native::OpArgs &a, uint32_t which)
-{
-	switch (which) {
-	case RP_REG_FIELD_FD: return a.fd;
-	case RP_REG_FIELD_ADDR: return a.addr;
-	case RP_REG_FIELD_LEN: return a.len;
-	case RP_REG_FIELD_OFFSET: return a.offset;
-	case RP_REG_FIELD_A1: return a.a1;
-	case RP_REG_FIELD_A2: return a.a2;
-	default: return native::Arg::unused;
-	}
-}
-
-// A register may feed a number, an fd or caller memory; never a path or string (copied at consumption, so a
-// later value could not reach the op) nor a field the op ignores. Scheme-private opcodes: any field.
-bool loadable(uint8_t opcode, uint32_t which)
-{
-	if (opcode >= RP_OP_STANDARD_COUNT)
-		return which >= RP_REG_FIELD_FD && which <= RP_REG_FIELD_A2;
-	native::Arg k = kind_of(native::kOpArgs[opcode], which);
-	return k != native::Arg::unused && k != native::Arg::path && k != native::Arg::string;
-}
-
-bool spec_valid(const rp_sqe &s)
-{
-	uint32_t spec = s.priority;
-	if (spec & ~RP_REG_SPEC_VALID_BITS)
-		return false;
-	uint32_t f1 = spec & 7, f2 = (spec >> 5) & 7;
-	if (f1 > RP_REG_FIELD_A2 || f2 > RP_REG_FIELD_A2 || (f1 && f1 == f2))
-		return false;
-	return (!f1 || loadable(s.opcode, f1)) && (!f2 || loadable(s.opcode, f2));
-}
 
 // Copies the path and string fields kOpArgs names, so the program may reuse that memory once enter returns.
 int64_t copy_paths(ChainStep &st)
@@ -135,29 +89,16 @@ bool add_step(Chain &c, const rp_sqe &s)
 	ChainStep &st = c.steps[c.count++];
 	memset(&st, 0, sizeof st);
 	st.sqe = s;
-	if ((s.flags & ~RP_SQE_VALID_FLAGS) || (s.flags & RP_SQE_DRAIN) || ((s.flags & RP_SQE_REGISTERS) && !spec_valid(s)))
+	if ((s.flags & ~RP_SQE_VALID_FLAGS) || (s.flags & RP_SQE_DRAIN) || ((s.flags & RP_SQE_REGISTERS) && !native::register_spec_valid(s)))
 		st.early = -EINVAL;
 	else
 		st.early = copy_paths(st);
 	return true;
 }
 
-int64_t load(NativeRing &ring, rp_sqe &s, uint32_t which, uint32_t reg)
-{
-	uint32_t set = __atomic_load_n(&ring.sq_header->registers_set, __ATOMIC_ACQUIRE);
-	if (!(set & (1u << reg)))
-		return -EINVAL; // read before anything was written to it
-	*field_of(s, which) = uint64_t(__atomic_load_n(&ring.sq_header->registers[reg], __ATOMIC_RELAXED));
-	return 0;
-}
-
 void store(NativeRing &ring, const ChainStep &st, int64_t result)
 {
-	if (result < 0 || !(st.sqe.flags & RP_SQE_REGISTERS) || !(st.sqe.priority & (1u << 10)))
-		return;
-	uint32_t reg = (st.sqe.priority >> 11) & 3;
-	__atomic_store_n(&ring.sq_header->registers[reg], result, __ATOMIC_RELAXED);
-	__atomic_fetch_or(&ring.sq_header->registers_set, 1u << reg, __ATOMIC_RELEASE);
+	native::store_register(ring.sq_header, st.sqe, result);
 }
 
 // Starts step c.next: its result, or parked (the PendingOp now carries the chain).
@@ -168,18 +109,10 @@ OpOutcome start_step(Chain &c)
 	if (st.early < 0)
 		return OpOutcome::done(st.early);
 	rp_sqe s = st.sqe;
-	if (s.flags & RP_SQE_REGISTERS) {
-		uint32_t spec = s.priority;
-		if (uint32_t f1 = spec & 7)
-			if (int64_t e = load(ring, s, f1, (spec >> 3) & 3); e < 0)
-				return OpOutcome::done(e);
-		if (uint32_t f2 = (spec >> 5) & 7)
-			if (int64_t e = load(ring, s, f2, (spec >> 8) & 3); e < 0)
-				return OpOutcome::done(e);
-	}
+	if (int64_t e = native::load_registers(ring.sq_header, s); e < 0)
+		return OpOutcome::done(e);
 	// The handler sees a plain entry: the same behaviour as when it is submitted alone.
-	s.flags &= uint8_t(~(RP_SQE_CHAIN | RP_SQE_REGISTERS));
-	s.priority = 0;
+	native::strip_chain_flags(s);
 	const OpDef *op = find_op(s.opcode);
 	if (!op)
 		return OpOutcome::done(-EINVAL);
