@@ -386,6 +386,13 @@ uint32_t finish_buffer(Ring& r, Req& q, int64_t res)
 	return flags;
 }
 
+void drop_selected_buffer(Req& q)
+{
+	if (q.selected)
+		rp_host_free(q.selected, sizeof(ProvidedBuf));
+	q.selected = nullptr;
+}
+
 void recycle_buffer(Ring& r, Req& q)
 {
 	ProvidedBuf* b = q.selected;

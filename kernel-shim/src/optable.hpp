@@ -181,6 +181,9 @@ bool select_buffer(Ring& r, Req& q, uint64_t* addr, uint32_t* len);
 uint32_t finish_buffer(Ring& r, Req& q, int64_t res);
 // Gives the selected buffer back unused (the op will wait for readiness and select again), where possible.
 void recycle_buffer(Ring& r, Req& q);
+// The ring is going with the request still pending: frees the record of the buffer it took, if any (the buffer
+// itself is the program's memory).
+void drop_selected_buffer(Req& q);
 void free_buffer_groups(Ring& r);
 void finish_selected_msg(Req& q);
 // Provided-buffer rings (io_uring_register and mmap at OFF_PBUF_RING).

@@ -38,13 +38,16 @@ void free_req_chunks(Ring& r)
 {
 	while (ReqChunk* c = r.req_chunks) {
 		r.req_chunks = c->next;
-		// Requests that never finished (held back by IO_DRAIN, waiting in a chain) still own their copies
-		// (a SEND's destination address, an iovec array): the ring is going, so nothing else will free them.
-		for (Req& q : c->reqs)
+		// Requests that never finished (held back by IO_DRAIN, waiting in a chain or for readiness) still own
+		// their copies (a SEND's destination address, an iovec array) and the record of a provided buffer they
+		// took: the ring is going, so nothing else will free them.
+		for (Req& q : c->reqs) {
 			if (q.heap) {
 				rp_host_free(q.heap, q.heap_size);
 				q.heap = nullptr;
 			}
+			drop_selected_buffer(q);
+		}
 		rp_host_free(c, sizeof(ReqChunk));
 	}
 }
