@@ -81,18 +81,19 @@ struct StepRing {
 	native::CqConsumer cq;
 };
 
+// A plain array, not a container: the pool must not be destroyed at exit, or the rings in it would look
+// leaked to LeakSanitizer (they stay reachable from here until the process ends, as the OS's threads do).
 std::mutex g_pool_mu;
-std::vector<StepRing*> g_pool;
+constexpr size_t kPoolSize = 16;
+StepRing* g_pool[kPoolSize];
+size_t g_pooled;
 
 StepRing* borrow_step_ring()
 {
 	{
 		std::lock_guard<std::mutex> g(g_pool_mu);
-		if (!g_pool.empty()) {
-			StepRing* r = g_pool.back();
-			g_pool.pop_back();
-			return r;
-		}
+		if (g_pooled)
+			return g_pool[--g_pooled];
 	}
 	auto* r = new (std::nothrow) StepRing;
 	if (!r)
@@ -114,8 +115,8 @@ void return_step_ring(StepRing* r, bool idle)
 		return;
 	if (idle) {
 		std::lock_guard<std::mutex> g(g_pool_mu);
-		if (g_pool.size() < 16) {
-			g_pool.push_back(r);
+		if (g_pooled < kPoolSize) {
+			g_pool[g_pooled++] = r;
 			return;
 		}
 	}
