@@ -25,7 +25,13 @@ int open_below(int limit)
 // Sanitizer runtimes check memory with a pipe of their own (UBSan's vptr check, ASan's reports): with no fd
 // left they report false errors. Under them the table is left two fds short of full, still fewer than the
 // reactor's six, so the lost timers this test pins would still show.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+// gcc says __SANITIZE_*__; clang (before 15) says so only through __has_feature.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define RP_TEST_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(RP_TEST_SANITIZED)
 constexpr int kSpareForSanitizer = 2;
 #else
 constexpr int kSpareForSanitizer = 0;
