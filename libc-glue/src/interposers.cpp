@@ -365,7 +365,9 @@ int __sigaction(int sig, const struct sigaction* act, struct sigaction* old);
 // The signal the hosted OS interrupts its blocked workers with is the OS's: the program's actions for it are
 // kept aside by the OS and run from its handler (rp_os_program_sigaction), so a program's own handler for that
 // signal cannot hang io_uring_queue_exit. Every other signal goes to glibc untouched.
-int sigaction(int sig, const struct sigaction* act, struct sigaction* old)
+// Not instrumented by ThreadSanitizer: its runtime installs its handlers through this interposer while it
+// initializes, before instrumented code may run (the same for rp_os_program_sigaction).
+__attribute__((no_sanitize("thread"))) int sigaction(int sig, const struct sigaction* act, struct sigaction* old)
 {
 	if (rp_os_program_sigaction(sig, act, old))
 		return 0;
