@@ -405,11 +405,20 @@ int sleep_on_ring(Ring& r, uint32_t seq, uint64_t deadline, const void* sigmask,
 	if (!r.shared)
 		return rp_host_wait(r.wake_word, seq, deadline, sigmask, sigmask_size);
 	uint32_t* word = r.wake_word;
+	// Bounded: a ring shared across fork is woken by whichever process posts, and a wake that goes missing
+	// there (seen once under clang ASan in shim_fork's child_reaps_parent_request) must cost a slice, never a
+	// hang. The slice's end is a spurious wake-up (0): the caller looks at the CQ again.
+	constexpr uint64_t kSlice = 100000000; // 100 ms
+	uint64_t now = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
+	bool sliced = deadline > now + kSlice; // UINT64_MAX (none) included
+	uint64_t until = sliced ? now + kSlice : deadline;
 	__atomic_fetch_add(r.x_waiters, 1, __ATOMIC_SEQ_CST);
 	int rc = 0;
 	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) == seq)
-		rc = rp_host_wait_shared(word, seq, deadline, sigmask, sigmask_size);
+		rc = rp_host_wait_shared(word, seq, until, sigmask, sigmask_size);
 	__atomic_fetch_sub(r.x_waiters, 1, __ATOMIC_SEQ_CST);
+	if (rc == -lx::ETIME && sliced)
+		rc = 0;
 	return rc;
 }
 
