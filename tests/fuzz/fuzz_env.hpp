@@ -698,3 +698,20 @@ struct Input {
 };
 
 } // namespace fuzzenv
+
+// A harness's libFuzzer entry points: the sandbox once, then each input run through RUN(Input&) over ARENA,
+// inside Input's per-input begin/end (sweeps, limits).
+#define RP_FUZZ_TARGET(RUN, ARENA)                                                                      \
+	extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv)                                        \
+	{                                                                                                  \
+		fuzzenv::sandbox_init(argc, argv);                                                             \
+		return 0;                                                                                      \
+	}                                                                                                  \
+	extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)                             \
+	{                                                                                                  \
+		fuzzenv::Input in(data, size, ARENA);                                                          \
+		in.begin();                                                                                    \
+		RUN(in);                                                                                       \
+		in.end();                                                                                      \
+		return 0;                                                                                      \
+	}

@@ -233,17 +233,4 @@ void run(Input& in)
 
 } // namespace
 
-extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv)
-{
-	sandbox_init(argc, argv);
-	return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
-{
-	Input in(data, size, g_arena);
-	in.begin();
-	run(in);
-	in.end();
-	return 0;
-}
+RP_FUZZ_TARGET(run, g_arena)
