@@ -109,7 +109,7 @@ int main()
 	            "  a send takes its buffers at once and gathers them, going on with F_MORE while buffers remain. One\n"
 	            "  receive maps every buffer there is (up to 256, or what the length needs) where Linux maps one and\n"
 	            "  retries with the socket's queue size; the data and CQEs come out the same. A send bundle needs\n"
-	            "  IOSQE_BUFFER_SELECT (-EINVAL), as Linux 6.10-6.17 required; a send bundle that had to wait for\n"
+	            "  IOSQE_BUFFER_SELECT (-EINVAL, as Linux 6.10 ruled; 6.18 no longer checks); one that had to wait for\n"
 	            "  room still goes on with further buffers (Linux ends it there). SENDMSG/RECVMSG bundles: -EINVAL.\n"
 	            "- ACCEPT reports IORING_CQE_F_SOCK_NONEMPTY when more connections wait on a TCP listener (the hosted\n"
 	            "  OS asks the listener after the accept; the reference kernel cannot tell and never reports it), not\n"
