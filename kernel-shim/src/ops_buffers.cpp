@@ -419,8 +419,7 @@ bool select_bundle(Ring& r, Req& q, uint64_t max_len, bool send)
 		iov[2 * n + 1] = len;
 		max_len -= len;
 		if (!max_len) {
-			++n;
-			++pos;
+			++n; // Linux stops its head on this last buffer: a bundle cut by its length never reaches the tail
 			break;
 		}
 	}

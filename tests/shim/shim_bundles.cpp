@@ -249,6 +249,35 @@ static void send_bundle_gathers_buffers(void**)
 	close(sv[1]);
 }
 
+// A send bundle cut by its length stops short of the ring's tail even when its last buffer is the last one there
+// (Linux's head stays on it): the CQE says F_MORE, and the next round finds no buffer (-ENOBUFS ends it).
+static void send_bundle_cut_by_length_goes_on(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	static char buf[8];
+	std::memcpy(buf, "wxyzWXYZ", 8);
+	BufRing br;
+	br.make(4);
+	br.add(buf, 2, 4, 30);
+	assert_int_equal(br.reg(r, 9), 0);
+	int sv[2];
+	stream_pair(sv);
+	prep_bundle(r, lx::OP_SEND, sv[0], 8, 9, 1);
+	assert_int_equal(r.submit(), 1);
+	lx::io_uring_cqe c = must_next(r);
+	assert_int_equal(c.res, 8);
+	assert_int_equal(c.flags, bid_flags(30) | lx::CQE_F_MORE);
+	c = must_next(r);
+	assert_int_equal(c.res, -ENOBUFS);
+	assert_int_equal(c.flags, 0);
+	char got[8];
+	assert_int_equal(read(sv[1], got, sizeof(got)), 8);
+	assert_memory_equal(got, "wxyzWXYZ", 8);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 // More buffers than one bundle maps (256): the first CQE says F_MORE and the bundle goes on with the rest.
 static void send_bundle_continues_past_one_map(void**)
 {
@@ -457,6 +486,7 @@ int main(void)
 	    cmocka_unit_test(recv_bundle_incremental_ring),
 	    cmocka_unit_test(recv_bundle_multishot_ends_at_tail),
 	    cmocka_unit_test(send_bundle_gathers_buffers),
+	    cmocka_unit_test(send_bundle_cut_by_length_goes_on),
 	    cmocka_unit_test(send_bundle_continues_past_one_map),
 	    cmocka_unit_test(send_bundle_that_waited_ends),
 	    cmocka_unit_test(bundle_argument_errors),
