@@ -390,6 +390,9 @@ void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 	if (tag != TAG_READY && q.selected && q.selected->bundle && done_bundle(r, q, res, nflags))
 		return;
 	if (q.state & REQ_MULTISHOT) {
+		// A multishot accept's items say SOCK_NONEMPTY as a single accept's CQE does.
+		q.item_cflags = q.opcode == lx::OP_ACCEPT && res >= 0 && (nflags & RP_CQE_MORE_PENDING) ? lx::CQE_F_SOCK_NONEMPTY
+		                                                                                       : 0;
 		done_multishot(r, q, tag, res);
 		return;
 	}

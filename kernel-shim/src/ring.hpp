@@ -81,6 +81,7 @@ struct alignas(64) Req {
 	bool sel_nowait;
 	bool sel_waited; // readiness was awaited once: the next attempt may block
 	bool sel_stream; // the file has no offsets (a pipe or socket): reads use the stream position
+	uint32_t item_cflags; // CQE flags the op's native completion adds to a multishot item (accept's SOCK_NONEMPTY)
 	union {
 		struct {
 			uint64_t target_seq; // count timeouts: complete after this many CQEs

@@ -477,6 +477,40 @@ static void accept_reports_more_connections(void**)
 	close(u);
 }
 
+// A multishot accept's items say SOCK_NONEMPTY as single accepts do.
+static void multishot_accept_reports_more_connections(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	sockaddr_in addr;
+	int l = tcp_listener(&addr);
+	int c[3];
+	for (int& fd : c) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		assert_int_equal(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+	}
+	auto* s = r.get_sqe();
+	prep(s, lx::OP_ACCEPT, l, 0, 0, 0, 4);
+	s->ioprio = lx::ACCEPT_MULTISHOT;
+	assert_int_equal(r.submit(), 1);
+	for (uint32_t want : {lx::CQE_F_SOCK_NONEMPTY, lx::CQE_F_SOCK_NONEMPTY, 0u}) {
+		lx::io_uring_cqe cqe = must_next(r);
+		assert_true(cqe.res >= 0);
+		assert_int_equal(cqe.flags, want | lx::CQE_F_MORE);
+		close(cqe.res);
+	}
+	s = r.get_sqe();
+	prep(s, lx::OP_ASYNC_CANCEL, -1, 4, 0, 0, 5);
+	assert_int_equal(r.submit(), 1);
+	for (int i = 0; i < 2; ++i) {
+		lx::io_uring_cqe cqe = must_next(r);
+		assert_int_equal(cqe.res, cqe.user_data == 4 ? -ECANCELED : 0);
+	}
+	for (int fd : c)
+		close(fd);
+	close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +525,7 @@ int main(void)
 	    cmocka_unit_test(send_bundle_that_waited_ends),
 	    cmocka_unit_test(bundle_argument_errors),
 	    cmocka_unit_test(accept_reports_more_connections),
+	    cmocka_unit_test(multishot_accept_reports_more_connections),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
