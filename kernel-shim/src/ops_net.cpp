@@ -86,21 +86,101 @@ Status prep_recv_multishot(Req& q)
 Status prep_sendrecv(Ring&, Req& q)
 {
 	const auto& s = q.sqe;
-	uint16_t allowed = lx::RECVSEND_POLL_FIRST | (is_send(q.opcode) ? 0 : lx::RECV_MULTISHOT);
+	const bool send = is_send(q.opcode);
+	uint16_t allowed = lx::RECVSEND_POLL_FIRST | lx::RECVSEND_BUNDLE | (send ? 0 : lx::RECV_MULTISHOT);
 	if (s.ioprio & ~allowed)
-		return Status::fail(-lx::EINVAL); // bundles and fixed buffers are not implemented
-	if (is_send(q.opcode))
+		return Status::fail(-lx::EINVAL); // fixed buffers and vectorized sends are not implemented
+	// A send bundle gathers provided buffers; without them there is nothing to gather (liburing's man page: bundles
+	// are used with provided buffers).
+	if (send && (s.ioprio & lx::RECVSEND_BUNDLE) && !(s.flags & lx::SQE_BUFFER_SELECT))
+		return Status::fail(-lx::EINVAL);
+	if (send)
 		RP_TRY(prep_destination(q));
 	else if (s.addr2 || s.file_index)
 		return Status::fail(-lx::EINVAL);
+	if ((s.ioprio & lx::RECVSEND_BUNDLE) && (s.flags & lx::SQE_BUFFER_SELECT) && !q.heap) {
+		// The bundle's message header (its iovecs are the selected buffers).
+		auto* d = alloc_zeroed<Destination>();
+		if (!d)
+			return Status::fail(-lx::ENOMEM);
+		q.heap = d;
+		q.heap_size = sizeof(Destination);
+	}
 	RP_TRY(prep_recv_multishot(q));
 	short_transfer_fails_with_waitall(q);
 	return kOk;
 }
 
+namespace {
+bool is_bundle(const Req& q)
+{
+	return (q.sqe.ioprio & lx::RECVSEND_BUNDLE) && (q.sqe.flags & lx::SQE_BUFFER_SELECT);
+}
+
+// A bundle is one message over the buffers select_bundle took: a receive fills them in order (the CQE names the
+// first, res the total), a send gathers them. A receive first tries without waiting, as any buffer-selecting one
+// (the buffers go back while readiness is awaited); a send's buffers are its own once taken, and it sends them
+// all (Linux sets MSG_WAITALL on a send bundle) before it completes.
+Issued issue_bundle(Ring& r, Req& q)
+{
+	const auto& s = q.sqe;
+	const bool send = is_send(q.opcode);
+	auto* d = static_cast<Destination*>(q.heap);
+	if (!q.selected && !select_bundle(r, q, send ? (s.len ? s.len : 0x7fffffffu) : s.len, send))
+		return Issued::now(-lx::ENOBUFS);
+	if (!send) {
+		d->msg.name = 0;
+		d->msg.namelen = 0;
+	}
+	d->msg.iov = reinterpret_cast<uint64_t>(q.selected->iov);
+	d->msg.iovlen = q.selected->nbufs;
+	d->msg.control = 0;
+	d->msg.controllen = 0;
+	d->msg.flags = 0;
+	rp_sqe n = native_op(send ? RP_OP_SENDMSG : RP_OP_RECVMSG);
+	n.fd = nfd(q.fd);
+	n.addr = reinterpret_cast<uint64_t>(&d->msg);
+	n.syscall_flags = s.msg_flags | (send ? lx::MSG_NOSIGNAL_ | lx::MSG_WAITALL_ : 0);
+	q.sel_nowait = !send && !q.sel_waited;
+	if (q.sel_nowait)
+		n.syscall_flags |= lx::MSG_DONTWAIT_;
+	return to_native(r, q, n);
+}
+
+// A bundle's native completion; true when it took care of it. A send whose buffers did not reach the ring's tail
+// posts its CQE with F_MORE and goes on with the next buffers (Linux loops while buffers remain, stopping when the
+// CQ is full); a multishot receive whose buffers reached the tail ends with that CQE (Linux's BL_EMPTY).
+bool done_bundle(Ring& r, Req& q, int64_t res)
+{
+	if (q.state & REQ_CANCELING)
+		return false;
+	if (is_send(q.opcode)) {
+		if (res <= 0 || q.selected->to_tail)
+			return false;
+		uint32_t cflags = finish_buffer(r, q, res);
+		if (!post_cqe_if_room(r, q.sqe.user_data, int32_t(res), cflags | lx::CQE_F_MORE)) {
+			complete(r, &q, res, cflags);
+			return true;
+		}
+		++r.cq_extra;
+		Issued again = issue_bundle(r, q);
+		if (!again.pending)
+			complete(r, &q, again.res, again.cflags);
+		return true;
+	}
+	if ((q.state & REQ_MULTISHOT) && bundle_used_to_tail(q, res)) {
+		complete(r, &q, res);
+		return true;
+	}
+	return false;
+}
+} // namespace
+
 Issued issue_sendrecv(Ring& r, Req& q)
 {
 	const auto& s = q.sqe;
+	if (is_bundle(q))
+		return issue_bundle(r, q);
 	if (is_send(q.opcode) && q.heap) {
 		auto* d = static_cast<Destination*>(q.heap);
 		d->iov[0] = s.addr + q.done_bytes; // MSG_WAITALL continues where a partial transfer stopped
@@ -258,6 +338,8 @@ void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 {
 	if (q.state & REQ_DONE)
 		return;
+	if (tag != TAG_READY && q.selected && q.selected->bundle && res != -lx::EAGAIN && done_bundle(r, q, res))
+		return;
 	if (q.state & REQ_MULTISHOT) {
 		done_multishot(r, q, tag, res);
 		return;
@@ -269,7 +351,7 @@ void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 	const bool accept = q.opcode == lx::OP_ACCEPT;
 	// MSG_WAITALL on a stream: Linux keeps going until the whole length moved (or EOF / an error).
 	bool waitall = (q.opcode == lx::OP_SEND || q.opcode == lx::OP_RECV || q.opcode == lx::OP_SEND_ZC) &&
-	               (q.sqe.msg_flags & lx::MSG_WAITALL_);
+	               (q.sqe.msg_flags & lx::MSG_WAITALL_) && !is_bundle(q); // a bundle's native op gathers itself
 	if (waitall && res > 0 && q.done_bytes + uint64_t(res) < q.expected && !(q.state & REQ_CANCELING) &&
 	    (nflags & RP_CQE_SHORT_STREAM)) { // the OS stopped short only because it was not to wait
 		q.done_bytes += uint64_t(res);
@@ -280,8 +362,10 @@ void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 	}
 	if (q.opcode == lx::OP_RECVMSG && (q.sqe.flags & lx::SQE_BUFFER_SELECT) && res >= 0)
 		finish_selected_msg(q);
+	// Linux reports whether more connections wait on the listener (TCP), for a plain and a direct accept alike.
+	const uint32_t nonempty = accept && res >= 0 && (nflags & RP_CQE_MORE_PENDING) ? lx::CQE_F_SOCK_NONEMPTY : 0;
 	if (accept && q.sqe.file_index && res >= 0 && !(q.state & REQ_CANCELING)) {
-		complete(r, &q, install_direct(r, res, q.sqe.file_index));
+		complete(r, &q, install_direct(r, res, q.sqe.file_index), nonempty);
 		return;
 	}
 	if (waitall && q.done_bytes && res != -lx::EAGAIN) {
@@ -292,7 +376,7 @@ void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 	const bool nowait = accept ? (q.sqe.ioprio & lx::ACCEPT_DONTWAIT) : (q.sqe.msg_flags & lx::MSG_DONTWAIT_);
 	if (q.sel_nowait && selected_would_block(r, q, res, nowait))
 		return;
-	complete(r, &q, res);
+	complete(r, &q, res, nonempty);
 }
 
 int64_t recvmsg_mshot_result(Ring&, Req& q, int64_t res) { return finish_recvmsg_out(q, res); }

@@ -141,8 +141,10 @@ constexpr OpTable build()
 	                   M::op_flags, Z_BUF_INDEX | Z_SPLICE_FD_IN));
 	OP(MADVISE, mapped(F::fs, false, RP_OP_MADVISE, M::zero, M::addr, M::off_or_len, M::zero, M::zero, M::zero,
 	                   M::op_flags, Z_BUF_INDEX | Z_SPLICE_FD_IN));
-	OP(SEND, io(kOut, F::net, prep_sendrecv, issue_sendrecv, "SEND / SENDMSG (to a destination)", done_net));
-	OP(RECV, receives(selects_buffers(io(kIn, F::net, prep_sendrecv, issue_sendrecv, "RECV", done_net, "no bundles"))));
+	OP(SEND, selects_buffers(io(kOut, F::net, prep_sendrecv, issue_sendrecv, "SEND / SENDMSG (to a destination, a bundle)",
+	                            done_net, "bundles (RECVSEND_BUNDLE) gather up to 256 ring buffers per CQE")));
+	OP(RECV, receives(selects_buffers(io(kIn, F::net, prep_sendrecv, issue_sendrecv, "RECV / RECVMSG (a bundle)", done_net,
+	                                     "bundles (RECVSEND_BUNDLE) fill up to 256 ring buffers per CQE"))));
 	OP(OPENAT2, run(F::fs, false, prep_openat2, issue_openat2, "OPENAT (resolve)", done_direct));
 	OP(EPOLL_CTL, refuse(F::core, "no native epoll_ctl opcode"));
 	OP(SPLICE, run(F::rw, true, prep_splice, issue_splice, "SPLICE"));

@@ -179,6 +179,12 @@ int64_t install_direct(Ring& r, int64_t fd, uint32_t file_index);
 // CQE flags naming it (or puts it back when nothing was consumed).
 bool select_buffer(Ring& r, Req& q, uint64_t* addr, uint32_t* len);
 uint32_t finish_buffer(Ring& r, Req& q, int64_t res);
+// Bundles: takes several buffers at once (q.selected->iov); max_len 0 means no limit. A send's buffers are
+// consumed at once, as Linux commits them when it maps them; a receive's when its result is known.
+bool select_bundle(Ring& r, Req& q, uint64_t max_len, bool send);
+// After a bundle receive's result: true when the buffers it used reached the ring's tail (Linux ends a bundle
+// there, BL_EMPTY). Call before finish_buffer.
+bool bundle_used_to_tail(const Req& q, int64_t res);
 // Gives the selected buffer back unused (the op will wait for readiness and select again), where possible.
 void recycle_buffer(Ring& r, Req& q);
 // The ring is going with the request still pending: frees the record of the buffer it took, if any (the buffer

@@ -142,6 +142,13 @@ struct ProvidedBuf {
 	uint16_t bid;
 	bool from_ring;
 	uint16_t ring_pos; // the ring head the buffer was taken at
+	// A bundle (IORING_RECVSEND_BUNDLE): nbufs consecutive ring entries from ring_pos on, as iovecs (base, len
+	// pairs); bid is the first one's. to_tail: the entries mapped reached the ring's tail (Linux's BL_EMPTY).
+	uint64_t* iov;
+	uint16_t nbufs;
+	uint16_t iov_cap; // entries allocated at iov
+	bool bundle;
+	bool to_tail;
 };
 struct BufGroup {
 	BufGroup* next;

@@ -28,7 +28,7 @@ constexpr uint32_t kHonoured = lx::SETUP_SQPOLL | lx::SETUP_SQ_AFF | lx::SETUP_I
 constexpr uint32_t kFeatures = lx::FEAT_SINGLE_MMAP | lx::FEAT_NODROP | lx::FEAT_SUBMIT_STABLE | lx::FEAT_CUR_PERSONALITY |
                                lx::FEAT_RSRC_TAGS | lx::FEAT_RW_CUR_POS | lx::FEAT_FAST_POLL | lx::FEAT_POLL_32BITS | lx::FEAT_EXT_ARG |
                                lx::FEAT_CQE_SKIP | lx::FEAT_LINKED_FILE | lx::FEAT_REG_REG_RING | lx::FEAT_SQPOLL_NONFIXED |
-                               lx::FEAT_MIN_TIMEOUT | lx::FEAT_NO_IOWAIT;
+                               lx::FEAT_MIN_TIMEOUT | lx::FEAT_NO_IOWAIT | lx::FEAT_RECVSEND_BUNDLE;
 
 Status fill_params(uint32_t entries, lx::io_uring_params& p)
 {

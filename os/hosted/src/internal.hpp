@@ -141,6 +141,7 @@ struct Op {
 	uint64_t seq = 0;        // unique per ring: tells a reused address from the op it replaced
 	uint64_t serial_key = 0; // writes to one regular file run one at a time, in order (0: any order)
 	uint64_t scratch[4]{};
+	uint32_t done_flags = 0; // RP_CQE_* a blocking execution reports with its result (Accept's MORE_PENDING)
 };
 
 // The CQ producer side. One logical producer: every poster takes `mu`. Completions that find the CQ full wait

@@ -124,7 +124,7 @@ void Ring::worker_loop()
 			serial_release_locked(op);
 			work_cv.notify_all(); // a write to the same file may be next
 		}
-		finish_locked(op, r);
+		finish_locked(op, r, op->done_flags);
 		bool posted = os_posted;
 		os_posted = false;
 		if (posted) {

@@ -113,6 +113,11 @@ enum {
 	 * stopped only because it was not to wait (MSG_DONTWAIT): the rest may still come (MSG_WAITALL's goal).
 	 */
 	RP_CQE_SHORT_STREAM = 1u << 3,
+	/*
+	 * Accept: more connections wait on the listening socket after this one (Linux's IORING_CQE_F_SOCK_NONEMPTY,
+	 * which Linux reports for TCP listeners). A hint: an OS that cannot tell never sets it.
+	 */
+	RP_CQE_MORE_PENDING = 1u << 4,
 };
 
 /* Ring status word bits. */
@@ -336,7 +341,8 @@ RP_STATIC_ASSERT(RP_SQE_VALID_FLAGS == 31, "every submission flag is valid, noth
 RP_STATIC_ASSERT(RP_REG_LOAD(RP_REG_FIELD_A2, 3) == 0x1e && RP_REG_LOAD2(RP_REG_FIELD_A2, 3) == 0x3c0 &&
                      RP_REG_STORE(3) == 0x1c00,
                  "register specifier bits");
-RP_STATIC_ASSERT(RP_CQE_EXTENDED == 1 && RP_CQE_EVENT == 2 && RP_CQE_LAST_UPDATE == 4 && RP_CQE_SHORT_STREAM == 8,
+RP_STATIC_ASSERT(RP_CQE_EXTENDED == 1 && RP_CQE_EVENT == 2 && RP_CQE_LAST_UPDATE == 4 && RP_CQE_SHORT_STREAM == 8 &&
+                     RP_CQE_MORE_PENDING == 16,
                  "completion flags");
 RP_STATIC_ASSERT(RP_OP_FUTEX == 51 && RP_OP_FILE_INFO == 52 && RP_OP_PIPE == 53 && RP_OP_EPOLL_WAIT == 54 &&
                      RP_OP_STANDARD_COUNT == 55,
