@@ -30,6 +30,7 @@ enum : uint32_t {
 	REQ_HASHED = 1u << 17,        // an armed poll on Ring::poll_hash
 	REQ_NOTIF = 1u << 18,         // zero-copy send: a notification CQE follows its result
 	REQ_FILE_CHECKED = 1u << 19,  // the OS answered the request's FILE_INFO probe: the file may be used
+	REQ_CREDS = 1u << 20,         // the SQE named a registered personality (Linux's REQ_F_CREDS)
 };
 
 // Tags in the low bits of a native user_data: which of a request's native operations completed.
@@ -174,6 +175,14 @@ struct RegisteredBuffer {
 	uint64_t len;
 };
 
+// A registered personality (REGISTER_PERSONALITY): the credentials of the task that registered it. Kept in a
+// list sorted by id, which makes the cyclic allocation one walk.
+struct Personality {
+	Personality* next;
+	uint32_t id;
+	rp_host_creds creds;
+};
+
 struct Restrictions {
 	bool active;
 	uint8_t sqe_op[32];      // bitmap over opcodes
@@ -285,6 +294,8 @@ struct Ring {
 	uint32_t clockid;       // REGISTER_CLOCK: the clock of absolute wait timeouts (0: CLOCK_MONOTONIC)
 	uint8_t iowq_aff[128];  // REGISTER_IOWQ_AFF: the mask asked for (kept, validated; see the compat matrix)
 	bool iowq_aff_set;
+	Personality* personalities; // sorted by id (personality.cpp)
+	uint32_t pers_next;         // where the cyclic id allocation looks first (Linux's pers_next)
 
 	// Sharing across processes (shared_ring.cpp). Until the first fork a ring is private and none of this
 	// is used beyond wake_word, which points at wake_seq.

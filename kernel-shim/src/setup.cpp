@@ -100,6 +100,7 @@ void destroy(Ring* r)
 		rp_host_free(o, sizeof(*o));
 	}
 	rsrc_teardown(*r);
+	free_personalities(*r);
 	if (r->files) {
 		for (uint32_t i = 0; i < r->nr_files; ++i)
 			if (r->files[i] >= 0)

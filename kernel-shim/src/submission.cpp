@@ -97,8 +97,11 @@ int init_req(Ring& r, Req* q)
 		return -lx::EINVAL;
 	if ((r.flags & lx::SETUP_IOPOLL) && !d.iopoll)
 		return -lx::EINVAL;
-	if (s.personality)
-		return -lx::EINVAL; // no personalities registered (REGISTER_PERSONALITY is refused)
+	if (s.personality) {
+		// Before the op's prep, as Linux: prep may refuse to run under borrowed credentials (FIXED_FD_INSTALL).
+		if (int err = personality_check(r, *q); err)
+			return err;
+	}
 	Status st = d.prep(r, *q);
 	return st.err;
 }

@@ -69,6 +69,9 @@ void readiness_after_call();
 
 // The ring behind a ring fd, or nullptr.
 shim::Ring* ring_of_fd(int fd);
+// The ring a register argument names (an fd, or a registered index of this thread), with a reference taken
+// (shim::ring_ref); nullptr with *err = -EBADF, -EINVAL or -EOPNOTSUPP as Linux's io_uring_register_get_file.
+shim::Ring* ring_get(unsigned fd, bool registered, int* err);
 // rp_host_ring_posted lands here: make the ring's eventfd readable.
 void ring_fd_posted(void* cookie);
 // The hosted OS's readiness hook (rp_os_set_readiness_hook): a ring fd about to be polled starts mirroring its CQ.

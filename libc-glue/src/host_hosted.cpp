@@ -323,6 +323,47 @@ void rp_host_ring_posted(void* cookie) { ring_fd_posted(cookie); }
 
 void* rp_host_ring_of_fd(int fd) { return ring_of_fd(fd); }
 
+void* rp_host_ring_get(uint32_t fd, int registered, int* err) { return ring_get(fd, registered != 0, err); }
+
+int rp_host_current_creds(rp_host_creds* out)
+{
+	// The calling thread's own credentials, straight from the kernel (they are per thread there; libc keeps
+	// a process's threads in step). setfsuid/setfsgid with -1 change nothing and answer the current value.
+	uint32_t ids[3];
+	if (long e = raw_syscall(SYS_getresuid, long(&ids[0]), long(&ids[1]), long(&ids[2])); e < 0)
+		return int(e);
+	out->uid = ids[0], out->euid = ids[1], out->suid = ids[2];
+	if (long e = raw_syscall(SYS_getresgid, long(&ids[0]), long(&ids[1]), long(&ids[2])); e < 0)
+		return int(e);
+	out->gid = ids[0], out->egid = ids[1], out->sgid = ids[2];
+	out->fsuid = uint32_t(raw_syscall(SYS_setfsuid, -1));
+	out->fsgid = uint32_t(raw_syscall(SYS_setfsgid, -1));
+	// Up to 65536 supplementary groups: read whole (getgroups has no partial reads) and hashed, FNV-1a over
+	// the kernel's sorted list.
+	long n = raw_syscall(SYS_getgroups, 0, 0);
+	if (n < 0)
+		return int(n);
+	uint64_t h = 1469598103934665603ull;
+	if (n) {
+		auto* groups = static_cast<uint32_t*>(std::malloc(sizeof(uint32_t) * size_t(n)));
+		if (!groups)
+			return -ENOMEM;
+		long got = raw_syscall(SYS_getgroups, n, long(groups));
+		for (long i = 0; i < got; ++i) {
+			h ^= groups[i];
+			h *= 1099511628211ull;
+		}
+		std::free(groups);
+		if (got < 0)
+			return int(got); // -EINVAL: the set grew between the two calls
+		n = got;
+	}
+	out->ngroups = uint32_t(n);
+	out->reserved = 0;
+	out->groups_hash = h;
+	return 0;
+}
+
 int rp_host_check_pinnable(uint64_t addr, uint64_t len)
 {
 	// Walk /proc/self/maps over the range: every byte mapped, none backed by an ordinary file.

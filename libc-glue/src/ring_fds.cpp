@@ -215,6 +215,17 @@ shim::Ring* ring_of_fd(int fd)
 	return rf ? rf->ring : nullptr;
 }
 
+shim::Ring* ring_get(unsigned fd, bool registered, int* err)
+{
+	RingFile* rf;
+	if (long e = resolve_ring(fd, registered, &rf); e) {
+		*err = int(e);
+		return nullptr;
+	}
+	shim::ring_ref(rf->ring);
+	return rf->ring;
+}
+
 } // namespace ringport::glue
 
 using namespace ringport;
