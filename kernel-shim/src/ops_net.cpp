@@ -185,6 +185,15 @@ Issued issue_sendrecv(Ring& r, Req& q)
 		auto* d = static_cast<Destination*>(q.heap);
 		d->iov[0] = s.addr + q.done_bytes; // MSG_WAITALL continues where a partial transfer stopped
 		d->iov[1] = s.len - q.done_bytes;
+		if (s.flags & lx::SQE_BUFFER_SELECT) {
+			// A provided buffer sent to a destination: the buffer is the request's once taken.
+			uint64_t addr;
+			uint32_t blen;
+			if (!q.selected && !select_buffer(r, q, &addr, &blen))
+				return Issued::now(-lx::ENOBUFS);
+			d->iov[0] = q.selected->addr + q.done_bytes;
+			d->iov[1] = ((!s.len || s.len > q.selected->len) ? q.selected->len : s.len) - q.done_bytes;
+		}
 		d->msg.iov = reinterpret_cast<uint64_t>(d->iov);
 		d->msg.iovlen = 1;
 		rp_sqe n = native_op(RP_OP_SENDMSG);
