@@ -28,6 +28,14 @@ inline void keep_for_leak_checkers(const void* p)
 		__lsan_ignore_object(p);
 }
 
+// Whether [addr, addr + len) touches the shim's private heap (private_heap.cpp): memory the program must not
+// aim io_uring at, as on Linux it cannot aim it at the kernel's.
+bool private_heap_overlaps(uint64_t addr, uint64_t len);
+// The shim's private heap (private_heap.cpp) around fork: its lock is held across fork and made anew in the child.
+void private_heap_fork_prepare();
+void private_heap_fork_parent();
+void private_heap_fork_child();
+
 // -errno to libc's convention: -1 with errno set.
 inline long set_errno(long r)
 {

@@ -33,16 +33,7 @@ using namespace ringport::glue;
 
 extern "C" {
 
-void* rp_host_alloc(size_t size)
-{
-	size_t rounded = (size + 63) & ~size_t(63);
-	void* p = aligned_alloc(64, rounded ? rounded : 64);
-	if (p)
-		memset(p, 0, rounded ? rounded : 64);
-	return p;
-}
-
-void rp_host_free(void* ptr, size_t) { free(ptr); }
+// rp_host_alloc and rp_host_free: private_heap.cpp (the shim's memory is kept out of the program's heap).
 
 int rp_host_region_create(size_t size, rp_host_region** out, void** addr)
 {
@@ -84,8 +75,8 @@ int rp_host_copy_from_user(void* dst, uint64_t src, size_t size)
 {
 	if (!size)
 		return 0;
-	if (src < 4096)
-		return -EFAULT;
+	if (src < 4096 || private_heap_overlaps(src, size))
+		return -EFAULT; // (the shim's own memory is the kernel's as far as the program is concerned)
 	// process_vm_readv on ourselves: a bad address is an error, not a crash.
 	iovec local{dst, size}, remote{reinterpret_cast<void*>(src), size};
 	long n = raw_syscall(SYS_process_vm_readv, raw_syscall(SYS_getpid), long(&local), 1, long(&remote), 1, 0);
@@ -102,7 +93,7 @@ int rp_host_copy_to_user(uint64_t dst, const void* src, size_t size)
 {
 	if (!size)
 		return 0;
-	if (dst < 4096)
+	if (dst < 4096 || private_heap_overlaps(dst, size))
 		return -EFAULT;
 	iovec local{const_cast<void*>(src), size}, remote{reinterpret_cast<void*>(dst), size};
 	long n = raw_syscall(SYS_process_vm_writev, raw_syscall(SYS_getpid), long(&local), 1, long(&remote), 1, 0);
@@ -366,6 +357,8 @@ int rp_host_current_creds(rp_host_creds* out)
 
 int rp_host_check_pinnable(uint64_t addr, uint64_t len)
 {
+	if (private_heap_overlaps(addr, len))
+		return -EFAULT; // the shim's own memory, out of the program's reach as the kernel's is
 	// Walk /proc/self/maps over the range: every byte mapped, none backed by an ordinary file.
 	int fd = int(raw_syscall(SYS_openat, AT_FDCWD, long("/proc/self/maps"), O_RDONLY | O_CLOEXEC));
 	if (fd < 0)
@@ -396,6 +389,8 @@ int rp_host_check_pinnable(uint64_t addr, uint64_t len)
 		if (hi <= cur || lo > cur)
 			continue;
 		const char* name = name_at ? line.c_str() + name_at : "";
+		if (strncmp(name, "[anon:ringport-private]", 23) == 0)
+			return -EFAULT; // the shim's own memory (private_heap.cpp): out of the program's reach, as the kernel's
 		// Private file mappings (a program's .data/.bss, MAP_PRIVATE files) pin as anonymous copies.
 		bool file_backed = perms[3] == 's' && inode != 0 && name[0] == '/' && strncmp(name, "/memfd:", 7) != 0 &&
 		                   strncmp(name, "/dev/shm/", 9) != 0 && strncmp(name, "/SYSV", 5) != 0 &&
@@ -411,6 +406,8 @@ int rp_host_check_pinnable(uint64_t addr, uint64_t len)
 // The hosted OS moves the pages into memory it keeps a second mapping of (os/hosted/src/pinning.cpp).
 int rp_host_pin_user(uint64_t addr, uint64_t len, rp_host_pin** pin, void** view)
 {
+	if (private_heap_overlaps(addr, len))
+		return -EFAULT; // a ring laid over the shim's own memory: Linux's answer for kernel memory
 	return rp_os_pin_user(addr, len, reinterpret_cast<rp_os_pin**>(pin), view);
 }
 
