@@ -605,6 +605,10 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 		rp_host_file_put(r.eventfd);
 		r.eventfd = -1;
 		return 0;
+	case lx::REGISTER_RESIZE_RINGS:
+		if (!arg || nr != 1)
+			return -lx::EINVAL;
+		return resize_rings(r, arg);
 	case lx::REGISTER_PERSONALITY:
 		if (arg || nr)
 			return -lx::EINVAL;
@@ -768,7 +772,7 @@ constexpr RegisterOpTable build_register_ops()
 	RP_REG(REGISTER_CLONE_BUFFERS, "supported (ring fd or registered index, offsets, DST_REPLACE)");
 	RP_REG(REGISTER_SEND_MSG_RING, "supported with fd -1 only, as on Linux (DATA messages)");
 	RP_REG_REFUSED(REGISTER_ZCRX_IFQ, "no zero-copy receive queues (a NIC's hardware queue)");
-	RP_REG_REFUSED(REGISTER_RESIZE_RINGS, "not implemented");
+	RP_REG(REGISTER_RESIZE_RINGS, "supported (DEFER_TASKRUN rings, as on Linux; pending SQEs and CQEs carried over)");
 	RP_REG(REGISTER_MEM_REGION, "supported (user and shim-allocated regions, registered wait arguments)");
 	RP_REG(REGISTER_QUERY, "supported with or without a ring (OPCODES; later queries answer -EOPNOTSUPP)");
 #undef RP_REG

@@ -294,6 +294,7 @@ struct Ring {
 	uint32_t clockid;       // REGISTER_CLOCK: the clock of absolute wait timeouts (0: CLOCK_MONOTONIC)
 	uint8_t iowq_aff[128];  // REGISTER_IOWQ_AFF: the mask asked for (kept, validated; see the compat matrix)
 	bool iowq_aff_set;
+	struct RetiredRings* retired; // ring memory a resize replaced, kept for unlocked readers (resize_rings.cpp)
 	Personality* personalities; // sorted by id (personality.cpp)
 	uint32_t pers_next;         // where the cyclic id allocation looks first (Linux's pers_next)
 
@@ -466,6 +467,24 @@ void shared_release(Ring& r);
 // ---- program memory the shim keeps using (user_pages.cpp) ----
 // IORING_SETUP_NO_MMAP: pins the rings (rings_size bytes at rings_user) and the SQE array; sets r.rings and
 // r.sqes to the shim's views. 0 or -EFAULT (a page missing or read-only anywhere in either range), -ENOMEM.
+// The Linux ring memory's layout for given sizes (setup.cpp; io_uring_setup and REGISTER_RESIZE_RINGS).
+struct RingLayout {
+	uint64_t rings_size;  // header, CQEs, SQ index array
+	uint64_t array_off;   // the SQ index array (when has_array)
+	uint64_t sqes_bytes;
+	uint64_t sqes_offset; // in the region (mmapped rings)
+	uint64_t region_size;
+	bool has_array;
+};
+RingLayout ring_layout(uint32_t flags, uint32_t sq_entries, uint32_t cq_entries);
+// Points the ring's k_* words, CQE and SQ index arrays into the given memory; writes the masks and sizes.
+void point_into_rings(Ring& r, uint8_t* rings, uint8_t* sqes, const RingLayout& l);
+void write_ring_sizes(uint8_t* rings, uint32_t sq_entries, uint32_t cq_entries);
+// io_uring_setup's entries and CQSIZE/CLAMP rules and the offsets (setup.cpp).
+Status fill_ring_params(uint32_t entries, lx::io_uring_params& p);
+// REGISTER_RESIZE_RINGS (resize_rings.cpp; lock held) and the ring memory it replaced (freed at destroy).
+int64_t resize_rings(Ring& r, uint64_t arg);
+void free_retired_rings(Ring& r);
 int pin_ring_memory(Ring& r, uint64_t rings_user, uint64_t sqes_user, uint64_t sqes_bytes);
 void unpin_ring_memory(Ring& r);
 // A provided-buffer ring in program memory: pins bytes at addr and sets g.ring_view. 0, -EFAULT or -ENOMEM.
