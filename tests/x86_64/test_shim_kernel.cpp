@@ -445,11 +445,12 @@ static void test_registered_eventfd_wakes_a_linked_poll(void **)
 
 // upstream multicqes_drain.c: drained requests run as soon as the completions before them are in, not at the
 // program's next enter. A one-shot poll is followed by two drained NOPs; the pipe's write completes the poll, that
-// releases the first NOP, whose completion releases the second. On Linux all three CQEs are there when write(2)
-// returns (the drained requests are task work, run before the return). The shim once left a released chain on
-// its ready list: when the notify's publish released it (nothing asked for a run), and when a run's final
-// publish released it (the run had ended). Upstream's test then saw a drained request of one batch complete in
-// the next, ahead of that batch's first requests ("drain failed").
+// releases the first NOP, whose completion releases the second. Linux issues released drained requests from task
+// work that runs before write(2) returns (each then completes at once on an io-wq worker); here they complete
+// within the write's deferred work. The shim once left a released chain on its ready list: when the notify's
+// publish released it (nothing asked for a run), and when a run's final publish released it (the run had ended).
+// Upstream's test then saw a drained request of one batch complete in the next, ahead of that batch's first
+// requests ("drain failed").
 static void test_released_drains_run_before_the_write_returns(void **)
 {
 	LinuxRing r = LinuxRing::make(8);
