@@ -118,9 +118,10 @@ bool is_bundle(const Req& q)
 }
 
 // A bundle is one message over the buffers select_bundle took: a receive fills them in order (the CQE names the
-// first, res the total), a send gathers them. A receive first tries without waiting, as any buffer-selecting one
-// (the buffers go back while readiness is awaited); a send's buffers are its own once taken, and it sends them
-// all (Linux sets MSG_WAITALL on a send bundle) before it completes.
+// first, res the total), a send gathers them. Both first try without waiting, as Linux's first issue does: a
+// receive's buffers go back while readiness is awaited (as for any buffer-selecting receive); a send's are its
+// own once taken, and it sends them all (Linux sets MSG_WAITALL on a send bundle), waiting for room if it must,
+// which ends the bundle with that CQE (Linux's REQ_F_POLLED). For a send, sel_waited says it waited.
 Issued issue_bundle(Ring& r, Req& q)
 {
 	const auto& s = q.sqe;
@@ -142,33 +143,72 @@ Issued issue_bundle(Ring& r, Req& q)
 	n.addr = reinterpret_cast<uint64_t>(&d->msg);
 	n.syscall_flags = s.msg_flags | (send ? lx::MSG_NOSIGNAL_ | lx::MSG_WAITALL_ : 0);
 	q.sel_nowait = !send && !q.sel_waited;
-	if (q.sel_nowait)
+	if (q.sel_nowait || (send && !q.sel_waited))
 		n.syscall_flags |= lx::MSG_DONTWAIT_;
 	return to_native(r, q, n);
 }
 
-// A bundle's native completion; true when it took care of it. A send whose buffers did not reach the ring's tail
-// posts its CQE with F_MORE and goes on with the next buffers (Linux loops while buffers remain, stopping when the
-// CQ is full); a multishot receive whose buffers reached the tail ends with that CQE (Linux's BL_EMPTY).
-bool done_bundle(Ring& r, Req& q, int64_t res)
+// A send bundle's iovecs after res more bytes went: the sent part is cut off the front (the array is the request's).
+void skip_sent(ProvidedBuf& b, uint64_t res)
+{
+	for (uint32_t i = 0; i < b.nbufs && res; ++i) {
+		uint64_t k = res < b.iov[2 * i + 1] ? res : b.iov[2 * i + 1];
+		b.iov[2 * i] += k;
+		b.iov[2 * i + 1] -= k;
+		res -= k;
+	}
+}
+
+void reissue(Ring& r, Req& q)
+{
+	Issued again = issue_bundle(r, q);
+	if (!again.pending)
+		complete(r, &q, again.res, again.cflags);
+}
+
+// A send bundle's native completion. Nothing sent or part sent without waiting: the rest waits for room. Then the
+// CQE: while buffers remain past the ones sent and the send never waited, it says F_MORE and the bundle goes on
+// (Linux loops so, stopping when the CQ is full).
+void done_send_bundle(Ring& r, Req& q, int64_t res, uint32_t nflags)
+{
+	const bool may_wait = !(q.sqe.msg_flags & lx::MSG_DONTWAIT_);
+	if (may_wait && !q.sel_waited && (res == -lx::EAGAIN || (res > 0 && (nflags & RP_CQE_SHORT_STREAM)))) {
+		if (res > 0) {
+			q.done_bytes += uint64_t(res);
+			skip_sent(*q.selected, uint64_t(res));
+		}
+		q.sel_waited = true;
+		reissue(r, q);
+		return;
+	}
+	if (q.done_bytes) {
+		res = int64_t(q.done_bytes) + (res > 0 ? res : 0); // progress before an error is what the CQE reports
+		q.done_bytes = 0;
+	}
+	if (res <= 0 || q.selected->to_tail || q.sel_waited) {
+		complete(r, &q, res);
+		return;
+	}
+	uint32_t cflags = finish_buffer(r, q, res);
+	if (!post_cqe_if_room(r, q.sqe.user_data, int32_t(res), cflags | lx::CQE_F_MORE)) {
+		complete(r, &q, res, cflags);
+		return;
+	}
+	++r.cq_extra;
+	reissue(r, q);
+}
+
+// A bundle's native completion; true when it took care of it. A multishot receive whose buffers reached the
+// ring's tail ends with that CQE (Linux's BL_EMPTY).
+bool done_bundle(Ring& r, Req& q, int64_t res, uint32_t nflags)
 {
 	if (q.state & REQ_CANCELING)
 		return false;
 	if (is_send(q.opcode)) {
-		if (res <= 0 || q.selected->to_tail)
-			return false;
-		uint32_t cflags = finish_buffer(r, q, res);
-		if (!post_cqe_if_room(r, q.sqe.user_data, int32_t(res), cflags | lx::CQE_F_MORE)) {
-			complete(r, &q, res, cflags);
-			return true;
-		}
-		++r.cq_extra;
-		Issued again = issue_bundle(r, q);
-		if (!again.pending)
-			complete(r, &q, again.res, again.cflags);
+		done_send_bundle(r, q, res, nflags);
 		return true;
 	}
-	if ((q.state & REQ_MULTISHOT) && bundle_used_to_tail(q, res)) {
+	if (res != -lx::EAGAIN && (q.state & REQ_MULTISHOT) && bundle_used_to_tail(q, res)) {
 		complete(r, &q, res);
 		return true;
 	}
@@ -347,7 +387,7 @@ void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 {
 	if (q.state & REQ_DONE)
 		return;
-	if (tag != TAG_READY && q.selected && q.selected->bundle && res != -lx::EAGAIN && done_bundle(r, q, res))
+	if (tag != TAG_READY && q.selected && q.selected->bundle && done_bundle(r, q, res, nflags))
 		return;
 	if (q.state & REQ_MULTISHOT) {
 		done_multishot(r, q, tag, res);

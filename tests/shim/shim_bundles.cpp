@@ -284,6 +284,49 @@ static void send_bundle_continues_past_one_map(void**)
 	close(sv[1]);
 }
 
+// A send bundle that had to wait for room ends with that CQE (Linux's REQ_F_POLLED), buffers left or not; the
+// next bundle starts after the ones it mapped.
+static void send_bundle_that_waited_ends(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	constexpr uint32_t kBufs = 300, kLen = 16;
+	static char buf[kBufs * kLen];
+	for (uint32_t i = 0; i < sizeof(buf); ++i)
+		buf[i] = char('A' + i % 26);
+	BufRing br;
+	br.make(512);
+	br.add(buf, kBufs, kLen, 0);
+	assert_int_equal(br.reg(r, 8), 0);
+	int sv[2];
+	stream_pair(sv);
+	static char fill[4096];
+	size_t filled = 0;
+	for (;;) {
+		ssize_t k = send(sv[0], fill, sizeof(fill), MSG_DONTWAIT);
+		if (k < 0)
+			break;
+		filled += size_t(k);
+	}
+	prep_bundle(r, lx::OP_SEND, sv[0], 0, 8, 6);
+	assert_int_equal(r.submit(), 1);
+	static char got[1 << 20];
+	size_t want = filled + 256 * kLen, n = 0;
+	assert_true(want <= sizeof(got));
+	while (n < want) {
+		ssize_t k = read(sv[1], got + n, want - n);
+		assert_true(k > 0);
+		n += size_t(k);
+	}
+	lx::io_uring_cqe c = must_next(r);
+	assert_int_equal(c.res, 256 * kLen);
+	assert_int_equal(c.flags, bid_flags(0));
+	assert_memory_equal(got + filled, buf, 256 * kLen);
+	assert_int_equal(ring_head(r, 8), 256);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 // The argument rules: SENDMSG, RECVMSG and SEND_ZC take no bundle, a send bundle needs provided buffers, a
 // receive bundle with an empty ring has no buffer.
 static void bundle_argument_errors(void**)
@@ -415,6 +458,7 @@ int main(void)
 	    cmocka_unit_test(recv_bundle_multishot_ends_at_tail),
 	    cmocka_unit_test(send_bundle_gathers_buffers),
 	    cmocka_unit_test(send_bundle_continues_past_one_map),
+	    cmocka_unit_test(send_bundle_that_waited_ends),
 	    cmocka_unit_test(bundle_argument_errors),
 	    cmocka_unit_test(accept_reports_more_connections),
 	};
