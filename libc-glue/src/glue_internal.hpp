@@ -58,6 +58,11 @@ extern std::mutex g_lock;
 void rf_ref(RingFile* rf);
 void rf_unref(RingFile* rf);
 RingFile* lookup(int fd); // the ring fd's file, or nullptr
+// For the mmap and munmap interposers, which run uninstrumented (ThreadSanitizer's runtime maps memory through
+// them while it initializes, before any instrumented code may run): whether fd may be a ring fd, and whether
+// any mapping of a ring exists. Plain loads, neither instrumented nor calling anything that is.
+bool may_be_ring_fd(int fd);
+bool ring_mappings_exist();
 void track(int fd, RingFile* rf);
 void untrack(int fd);
 
