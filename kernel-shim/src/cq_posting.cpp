@@ -116,16 +116,6 @@ void flush_overflow(Ring& r)
 
 void commit(Ring& r)
 {
-	if (!r.in_submit && (r.native_staged || !r.ready.empty())) {
-		// Work that needs a native enter (link successors, retries, re-armed timers): a waiter in enter does
-		// it; otherwise a host thread is asked to, as Linux runs task work without the program entering.
-		wake_waiters(r);
-		if (!__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST) && !(r.flags & lx::SETUP_DEFER_TASKRUN) &&
-		    !__atomic_exchange_n(&r.kick_pending, 1, __ATOMIC_ACQ_REL)) {
-			ring_ref(&r);
-			rp_host_defer(run_deferred_work, &r);
-		}
-	}
 	uint32_t published = __atomic_load_n(r.k_cq_tail, __ATOMIC_RELAXED);
 	for (int round = 0; round < 64; ++round) {
 		uint64_t before = r.cq_posted;
@@ -135,6 +125,18 @@ void commit(Ring& r)
 			flush_deferred(r);
 		if (r.cq_posted == before)
 			break;
+	}
+	// After the flushes above, which can make drained chains ready.
+	if (!r.in_submit && (r.native_staged || !r.ready.empty())) {
+		// Work that needs a native enter (link successors, retries, re-armed timers, released drains): a waiter
+		// in enter does it; otherwise a host thread is asked to, as Linux runs task work without the program
+		// entering.
+		wake_waiters(r);
+		if (!__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST) && !(r.flags & lx::SETUP_DEFER_TASKRUN) &&
+		    !__atomic_exchange_n(&r.kick_pending, 1, __ATOMIC_ACQ_REL)) {
+			ring_ref(&r);
+			rp_host_defer(run_deferred_work, &r);
+		}
 	}
 	bool fresh = r.shared ? r.x_unsignalled != 0 : r.cq_tail != published;
 	if (!fresh && !r.overflow_head)

@@ -151,8 +151,22 @@ void on_native_notify(void* ctx)
 	if (!r.lock.try_lock())
 		return; // the holder reaps before it unlocks (unlock_ring)
 	r.posted_async = true;
+	if (r.shared || own_native(r)) {
+		reap_native(r);
+		commit(r);
+		unlock_ring(r);
+		return;
+	}
+	// Linux runs what a completion sets off (a multishot read's next attempt, its wait for readiness, a link's
+	// successor) as task work right away, inside the waker's call. Handing it to the helper thread instead
+	// (commit's deferral) let a pipe written every millisecond merge two writes into one read whenever the
+	// helper ran late, so the thread that posted (the writer's own call collecting readiness, the reactor, a
+	// worker; none holds an OS lock here) does the native enter itself.
+	bool was = r.in_submit;
+	r.in_submit = true;
 	reap_native(r);
-	commit(r);
+	run_pending(r);
+	r.in_submit = was;
 	unlock_ring(r);
 }
 

@@ -42,6 +42,8 @@ Status prep_fixed_fd_install(Ring&, Req& q)
 		return Status::fail(-lx::EBADF); // only a fixed file can be installed
 	if (s.install_fd_flags & ~lx::FIXED_FD_NO_CLOEXEC)
 		return Status::fail(-lx::EINVAL);
+	if (q.state & REQ_CREDS)
+		return Status::fail(-lx::EPERM); // an fd is installed for the task itself, never under a personality
 	return kOk;
 }
 

@@ -13,25 +13,32 @@ void run_pending(Ring& r)
 	if (__atomic_load_n(&r.inbox, __ATOMIC_ACQUIRE))
 		drain_inbox(r);
 	for (;;) {
-		run_ready(r);
-		flush_native(r);
-		if (r.collect_due && r.inflight.empty())
-			r.collect_due = false; // nothing waits in the OS, so no readiness can be owed to this ring
-		if (r.collect_due) {
-			// Until the OS has nothing more: what it parked while the native CQ was full comes out as the
-			// reaping frees space (thousands of polls woken at once).
-			r.collect_due = false;
-			for (int round = 0; round < 1024; ++round) {
-				rp_host_ring_collect(r.native);
-				if (!reap_native(r))
-					break;
+		for (;;) {
+			run_ready(r);
+			flush_native(r);
+			if (r.collect_due && r.inflight.empty())
+				r.collect_due = false; // nothing waits in the OS, so no readiness can be owed to this ring
+			if (r.collect_due) {
+				// Until the OS has nothing more: what it parked while the native CQ was full comes out as the
+				// reaping frees space (thousands of polls woken at once).
+				r.collect_due = false;
+				for (int round = 0; round < 1024; ++round) {
+					rp_host_ring_collect(r.native);
+					if (!reap_native(r))
+						break;
+				}
 			}
+			reap_native(r);
+			if (r.ready.empty() && !r.native_staged)
+				break;
 		}
-		reap_native(r);
+		commit(r);
+		// Publishing can release work: drained chains whose earlier completions were just counted, the links
+		// after count timeouts that fired. Linux queues those as task work that runs before this call returns,
+		// so they run now too; left on the ready list they would wait for the program's next enter.
 		if (r.ready.empty() && !r.native_staged)
 			break;
 	}
-	commit(r);
 }
 
 namespace {
@@ -90,8 +97,11 @@ int init_req(Ring& r, Req* q)
 		return -lx::EINVAL;
 	if ((r.flags & lx::SETUP_IOPOLL) && !d.iopoll)
 		return -lx::EINVAL;
-	if (s.personality)
-		return -lx::EINVAL; // no personalities registered (REGISTER_PERSONALITY is refused)
+	if (s.personality) {
+		// Before the op's prep, as Linux: prep may refuse to run under borrowed credentials (FIXED_FD_INSTALL).
+		if (int err = personality_check(r, *q); err)
+			return err;
+	}
 	Status st = d.prep(r, *q);
 	return st.err;
 }

@@ -95,8 +95,12 @@ int survey(uint64_t start, uint64_t end, MapsEntry* only, bool* single, bool* mo
 			continue;
 		if (lo > cur || perms[0] != 'r' || perms[1] != 'w')
 			return -EFAULT; // a hole, or a page the program could not write either
-		// A memfd this file made for an earlier pin, since let go, is private to the program: it moves again.
+		// The shim's own memory (libc-glue/src/private_heap.cpp names it) is the kernel's memory as far as the
+		// program is concerned: Linux answers -EFAULT for a ring laid over kernel addresses.
 		const char* name = name_at ? line.c_str() + name_at : "";
+		if (std::strncmp(name, "[anon:ringport-private]", 23) == 0)
+			return -EFAULT;
+		// A memfd this file made for an earlier pin, since let go, is private to the program: it moves again.
 		bool ours = std::strncmp(name, "/memfd:ringport-pinned", 22) == 0;
 		if ((perms[3] != 'p' && !ours) || std::strstr(name, "huge"))
 			*movable = false;
