@@ -93,6 +93,7 @@ Status prep_poll_add(Ring&, Req& q)
 	if (flags & lx::POLL_ADD_MULTI)
 		q.state |= REQ_POLL_MULTI;
 	q.u.poll.events = s.poll32_events;
+	q.u.poll.held = 0;
 	return kOk;
 }
 
@@ -143,17 +144,46 @@ void done_poll_add(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 		return;
 	}
 	if (nflags & RP_CQE_EVENT) {
-		// A multishot event: keep going while the CQ has room, else end the stream with this event.
-		if (post_cqe_if_room(r, q.sqe.user_data, int32_t(mask), lx::CQE_F_MORE)) {
-			++r.cq_extra;
+		// On a DEFER_TASKRUN ring Linux queues a multishot poll's wakeup as task work, run only when the
+		// program asks for events (an enter with GETEVENTS), where it polls the file once for everything that
+		// happened meanwhile. An event met in a submit-only enter waits for that (flush_held_polls), and what
+		// arrives before it merges into one CQE, as the file's readiness then would.
+		if (r.hold_task_work) {
+			if (!q.u.poll.held)
+				++r.held_polls;
+			q.u.poll.held |= mask;
 			return;
 		}
-		if (!(q.state & REQ_CANCELING))
-			(void)cancel_native(r, &q, &q, TAG_CANCEL_QUIET);
-		complete(r, &q, mask);
+		post_poll_event(r, q, mask | q.u.poll.held);
 		return;
 	}
 	complete(r, &q, res ? mask : -lx::ECANCELED);
+}
+
+void post_poll_event(Ring& r, Req& q, uint32_t mask)
+{
+	q.u.poll.held = 0;
+	// A multishot event: keep going while the CQ has room, else end the stream with this event.
+	if (post_cqe_if_room(r, q.sqe.user_data, int32_t(mask), lx::CQE_F_MORE)) {
+		++r.cq_extra;
+		return;
+	}
+	if (!(q.state & REQ_CANCELING))
+		(void)cancel_native(r, &q, &q, TAG_CANCEL_QUIET);
+	complete(r, &q, mask);
+}
+
+void flush_held_polls(Ring& r)
+{
+	if (!r.held_polls)
+		return;
+	r.held_polls = 0;
+	for (Req* c = r.inflight.head; c;) {
+		Req* next = c->next; // completing c (a full CQ ends its stream) takes it off the list
+		if (c->opcode == lx::OP_POLL_ADD && c->u.poll.held && !(c->state & REQ_DONE))
+			post_poll_event(r, *c, c->u.poll.held);
+		c = next;
+	}
 }
 
 Status prep_poll_remove(Ring&, Req& q)

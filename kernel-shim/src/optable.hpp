@@ -167,6 +167,10 @@ int64_t recvmsg_mshot_result(Ring&, Req&, int64_t);
 int64_t accept_mshot_result(Ring&, Req&, int64_t);
 
 void done_poll_add(Ring&, Req&, NativeTag, int64_t, uint32_t);
+// A multishot poll's event posted (F_MORE while the CQ has room, else the stream's end). Lock held.
+void post_poll_event(Ring& r, Req& q, uint32_t mask);
+// DEFER_TASKRUN: posts the multishot poll events a submit-only enter held back (Ring::hold_task_work). Lock held.
+void flush_held_polls(Ring& r);
 void done_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_link_timeout(Ring&, Req&, NativeTag, int64_t, uint32_t);
 void done_async_cancel(Ring&, Req&, NativeTag, int64_t, uint32_t);

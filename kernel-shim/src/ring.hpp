@@ -95,6 +95,7 @@ struct alignas(64) Req {
 			uint32_t events;
 			uint8_t phase;   // which native poll (TAG_MAIN / TAG_RETRY) is current
 			bool probing;    // the FILE_INFO answer (is it the ring's own eventfd?) arms the native poll
+			uint32_t held;   // multishot events kept as task work of a DEFER_TASKRUN ring (flush_held_polls)
 		} poll;
 		struct {
 			uint64_t addr;
@@ -246,6 +247,8 @@ struct Ring {
 	native::CqConsumer ncq;
 	uint32_t native_staged; // SQEs pushed but not yet entered
 	bool collect_due;       // this io_uring_enter has yet to make the OS act on readiness that already happened
+	bool hold_task_work;    // DEFER_TASKRUN enter without GETEVENTS: multishot poll events wait (ops_poll.cpp)
+	uint32_t held_polls;    // multishot polls holding such events (a hint: flush_held_polls recounts)
 
 	// Requests.
 	Req* free_reqs;

@@ -32,6 +32,10 @@ void run_pending(Ring& r)
 			if (r.ready.empty() && !r.native_staged)
 				break;
 		}
+		// Multishot poll events a DEFER_TASKRUN ring held back: the reaping above merged newer events of the
+		// same poll into them; what is left goes out now (ops_poll.cpp).
+		if (!r.hold_task_work)
+			flush_held_polls(r);
 		commit(r);
 		// Publishing can release work: drained chains whose earlier completions were just counted, the links
 		// after count timeouts that fired. Linux queues those as task work that runs before this call returns,
@@ -248,6 +252,8 @@ int64_t enter(Ring* rp, uint32_t to_submit, uint32_t min_complete, uint32_t flag
 	// Linux runs poll wakeups in the waker: an event that happened before this call is acted on within it,
 	// except on a DEFER_TASKRUN ring, where what a wakeup queued runs only when the caller asks for events.
 	r.collect_due = !(r.flags & lx::SETUP_DEFER_TASKRUN) || (flags & lx::ENTER_GETEVENTS);
+	// And what such a wakeup queued for a multishot poll is posted only then too (ops_poll.cpp).
+	r.hold_task_work = (r.flags & lx::SETUP_DEFER_TASKRUN) && !(flags & lx::ENTER_GETEVENTS);
 	if (sq_thread) {
 		run_pending(r);
 		ret = to_submit;
@@ -261,6 +267,7 @@ int64_t enter(Ring* rp, uint32_t to_submit, uint32_t min_complete, uint32_t flag
 		ret = submit_sqes(r, to_submit);
 		run_pending(r);
 		if (ret != int64_t(to_submit)) {
+			r.hold_task_work = false;
 			r.in_submit = false;
 			unlock_ring(r);
 			return ret;
@@ -268,6 +275,9 @@ int64_t enter(Ring* rp, uint32_t to_submit, uint32_t min_complete, uint32_t flag
 	} else {
 		run_pending(r);
 	}
+	r.hold_task_work = false;
+	if (r.held_polls && !(flags & lx::ENTER_GETEVENTS))
+		on_native_notify(&r); // held events are queued task work: a waiter, a poller, the eventfd hear of it
 	if (flags & lx::ENTER_GETEVENTS) {
 		int ret2 = wait_for_cqes(r, min_complete, flags, arg, argsz);
 		if (!ret)

@@ -86,6 +86,34 @@ static void defer_taskrun_posts_on_getevents(void**)
 	close(p[1]);
 }
 
+// DEFER_TASKRUN, multishot: the readiness found when the poll is armed is task work too (Linux queues it rather
+// than posting it in the submitting call), so a submit-only enter posts nothing, and the enter that asks for
+// events polls once for all that happened meanwhile: one CQE with both POLLOUT (there at arming) and POLLIN
+// (written since), as liburing's poll.t (test_missing_events) needs.
+static void defer_taskrun_mshot_arming_event_waits(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8, lx::SETUP_SINGLE_ISSUER | lx::SETUP_DEFER_TASKRUN), 0);
+	int efd = eventfd(0, EFD_NONBLOCK);
+	assert_true(efd >= 0);
+	prep_poll(r, efd, POLLIN | POLLOUT, true, 4);
+	assert_int_equal(r.submit(), 1);
+	// Time for the OS to have seen POLLOUT, then an enter that submits nothing and asks for nothing.
+	usleep(20000);
+	assert_int_equal(rp_sys_io_uring_enter(r.fd, 0, 0, 0, nullptr), 0);
+	assert_int_equal(r.ready(), 0);
+	uint64_t one = 1;
+	assert_int_equal(write(efd, &one, 8), 8);
+	assert_int_equal(r.ready(), 0);
+	assert_int_equal(get_events(r), 0);
+	lx::io_uring_cqe c{};
+	assert_true(r.pop(&c));
+	assert_int_equal(c.user_data, 4);
+	assert_int_equal(c.res & (POLLIN | POLLOUT), POLLIN | POLLOUT);
+	assert_true(c.flags & lx::CQE_F_MORE);
+	close(efd);
+}
+
 // TASKRUN_FLAG on a DEFER_TASKRUN ring: set once the wakeup is there to run (seen at the program's next poll),
 // with nothing posted yet; cleared by the enter that runs it.
 static void defer_taskrun_flag(void**)
@@ -230,7 +258,7 @@ int main(void)
 	    cmocka_unit_test(mshot_event_before_enter), cmocka_unit_test(defer_taskrun_posts_on_getevents),
 	    cmocka_unit_test(defer_taskrun_flag),       cmocka_unit_test(poll_on_ring_fd),
 	    cmocka_unit_test(many_self_polls),          cmocka_unit_test(mshot_full_cq_ends),
-	    cmocka_unit_test(mshot_after_overflow_ends),
+	    cmocka_unit_test(mshot_after_overflow_ends), cmocka_unit_test(defer_taskrun_mshot_arming_event_waits),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
