@@ -187,7 +187,7 @@ void* alloc_small(unsigned c)
 		if (__lsan_register_root_region)
 			__lsan_register_root_region(slab, kSlabBytes);
 		poison(slab, kSlabBytes);
-		g_slab_next = slab; // the rest of the old slab is abandoned (less than one block of this class)
+		g_slab_next = slab; // what was left of the old slab (too little for this block) is abandoned
 		g_slab_end = slab + kSlabBytes;
 	}
 	void* p = g_slab_next; // 64-byte aligned (host.h): slabs are page aligned and every class a multiple of 64

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <string>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 using namespace shimtest;
 
@@ -180,11 +181,80 @@ static void rings_and_buffers_over_shim_memory_are_efault(void**)
 	munmap(sqes, kPage);
 }
 
+// A provided-buffer ring laid over heap memory shares its page with whatever else the program keeps there. The
+// OS moves the page into a memfd to pin it; after fork the child's writes to that page (its malloc, its data)
+// must stay the child's, as Linux gives a child copies of pinned pages, never rewrite the parent's heap.
+static void buffer_ring_page_stays_private_across_fork(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	void* mem = nullptr;
+	assert_int_equal(posix_memalign(&mem, kPage, kPage), 0);
+	auto* page = static_cast<uint8_t*>(mem);
+	memset(page, 0, kPage);
+	char* neighbour = reinterpret_cast<char*>(page + 2048); // program data beside an 8-entry ring (128 bytes)
+	strcpy(neighbour, "parent data");
+	lx::io_uring_buf_reg reg{};
+	reg.ring_addr = uint64_t(page);
+	reg.ring_entries = 8;
+	reg.bgid = 4;
+	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::REGISTER_PBUF_RING, &reg, 1), 0);
+	assert_string_equal(neighbour, "parent data"); // moved with its bytes
+
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		bool saw = strcmp(neighbour, "parent data") == 0; // the child starts from the parent's bytes
+		strcpy(neighbour, "child wrote");
+		char c = saw ? 'y' : 'n';
+		if (write(ready[1], &c, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	char c = 0;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(c, 'y');
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_string_equal(neighbour, "parent data");
+
+	// The ring is still the parent's to use: a buffer it adds is selected.
+	auto* ring = reinterpret_cast<lx::io_uring_buf*>(page);
+	static char data[16];
+	ring[0].addr = uint64_t(data);
+	ring[0].len = sizeof data;
+	ring[0].bid = 3;
+	__atomic_store_n(&reinterpret_cast<lx::io_uring_buf_ring*>(ring)->tail, uint16_t(1), __ATOMIC_RELEASE);
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], "heap", 4), 4);
+	lx::io_uring_sqe* s = r.get_sqe();
+	prep(s, lx::OP_READ, fds[0], 0, 0, 0, 5);
+	s->flags = lx::SQE_BUFFER_SELECT;
+	s->buf_group = 4;
+	assert_int_equal(r.submit(1), 1);
+	lx::io_uring_cqe cqe{};
+	assert_true(r.next(&cqe));
+	assert_int_equal(cqe.res, 4);
+	assert_int_equal(cqe.flags >> lx::CQE_BUFFER_SHIFT, 3);
+	assert_memory_equal(data, "heap", 4);
+	close(fds[0]);
+	close(fds[1]);
+	close(ready[0]);
+	close(ready[1]);
+	assert_int_equal(rp_sys_io_uring_register(r.fd, lx::UNREGISTER_PBUF_RING, &reg, 1), 0);
+	free(mem);
+}
+
 int main()
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(freed_program_blocks_never_become_shim_state),
 	    cmocka_unit_test(rings_and_buffers_over_shim_memory_are_efault),
+	    cmocka_unit_test(buffer_ring_page_stays_private_across_fork),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
