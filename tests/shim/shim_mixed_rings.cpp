@@ -7,6 +7,8 @@
 
 #include "shim_ring.hpp"
 
+#include <sys/socket.h>
+
 using namespace shimtest;
 
 namespace {
@@ -314,6 +316,39 @@ static void nop128_needs_sqe_mixed_or_sqe128(void**)
 	expect_cqe(big, 5, 0, 0);
 }
 
+// URING_CMD128 is URING_CMD in a 128-byte SQE: on a mixed SQ its socket commands run from two slots.
+static void uring_cmd128_socket_command(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8, lx::SETUP_SQE_MIXED), 0);
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(send(sv[0], "12345", 5, 0), 5);
+	nop(r, 1);
+	lx::io_uring_sqe* s = r.get_sqe();
+	prep(s, lx::OP_URING_CMD128, sv[1], 0, 0, 0, 2);
+	s->cmd_op = lx::SOCKET_URING_OP_SIOCINQ;
+	std::memset(r.get_sqe(), 0, sizeof(lx::io_uring_sqe)); // the command's second 64 bytes
+	nop(r, 3);
+	assert_int_equal(r.submit(), 4);
+	// The command goes to the OS, so the NOPs may complete first: results by user_data.
+	int32_t res[4] = {1, 1, 1, 1};
+	for (int n = 0; n < 3; ++n) {
+		MixedCqe c{};
+		for (int i = 0; i < 1000 && !peek_mixed(r, &c); ++i)
+			r.wait(1);
+		assert_in_range(c.cqe.user_data, 1, 3);
+		assert_int_equal(c.cqe.flags, 0);
+		res[c.cqe.user_data] = c.cqe.res;
+		advance(r, c.slots);
+	}
+	assert_int_equal(res[1], 0);
+	assert_int_equal(res[2], 5);
+	assert_int_equal(res[3], 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 // A failed NOP128 fails its link like any SQE that fails init.
 static void nop128_failure_breaks_its_link(void**)
 {
@@ -341,6 +376,7 @@ int main()
 		cmocka_unit_test(nop128_cut_by_batch_fails),
 		cmocka_unit_test(nop128_at_last_physical_sqe_fails),
 		cmocka_unit_test(nop128_needs_sqe_mixed_or_sqe128),
+		cmocka_unit_test(uring_cmd128_socket_command),
 		cmocka_unit_test(nop128_failure_breaks_its_link),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
