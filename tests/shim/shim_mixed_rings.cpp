@@ -8,6 +8,7 @@
 #include "shim_ring.hpp"
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 using namespace shimtest;
 
@@ -213,6 +214,43 @@ static void skip_filler_then_slot_zero(void**)
 	assert_false(r.sq_flags() & lx::SQ_CQ_OVERFLOW);
 }
 
+// A ring shared with a forked child posts under the cross-process lock: the same filler and two-slot rule, and the
+// filler is published with the big CQE after it.
+static void shared_ring_posts_the_same(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(4, lx::SETUP_CQE_MIXED | lx::SETUP_CQSIZE, 4), 0);
+	for (uint64_t i = 1; i <= 3; ++i)
+		nop(r, i);
+	assert_int_equal(r.submit(), 3);
+	advance(r, 2); // the tail is at the last slot
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		lx::io_uring_sqe* s = r.get_sqe();
+		prep(s, lx::OP_NOP, -1, 8, 0, 7, 9);
+		s->nop_flags = lx::NOP_CQE32;
+		_exit(r.submit() == 1 ? 0 : 1);
+	}
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	expect_cqe(r, 3, 0, 0);
+	MixedCqe m{};
+	assert_true(peek_mixed(r, &m));
+	assert_int_equal(m.cqe.flags, lx::CQE_F_SKIP);
+	advance(r, 1);
+	assert_true(peek_mixed(r, &m));
+	assert_int_equal(m.cqe.user_data, 9);
+	assert_int_equal(m.cqe.flags, lx::CQE_F_32);
+	assert_int_equal(m.extra[0], 7);
+	assert_int_equal(m.extra[1], 8);
+	advance(r, 2);
+	assert_int_equal(r.ready(), 0u);
+}
+
 static void nop128_takes_two_slots(void**)
 {
 	Ring r;
@@ -371,6 +409,7 @@ int main()
 		cmocka_unit_test(nop_cqe32_needs_a_big_cq),
 		cmocka_unit_test(skip_filler_at_wrap_and_overflow),
 		cmocka_unit_test(skip_filler_then_slot_zero),
+		cmocka_unit_test(shared_ring_posts_the_same),
 		cmocka_unit_test(nop128_takes_two_slots),
 		cmocka_unit_test(nop128_in_last_slot_fails),
 		cmocka_unit_test(nop128_cut_by_batch_fails),
