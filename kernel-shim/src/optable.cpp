@@ -204,8 +204,11 @@ constexpr OpTable build()
 	OP(READV_FIXED, io(kIn, F::rw, prep_rwv_fixed, issue_rw, "READV / PREADV", done_rw));
 	OP(WRITEV_FIXED, io(kOut, F::rw, prep_rwv_fixed, issue_rw, "WRITEV / PWRITEV", done_rw));
 	OP(PIPE, run(F::fs, false, prep_pipe, issue_pipe, "PIPE", done_pipe));
-	OP(NOP128, refuse(F::core, "a 128-byte SQE opcode: needs IORING_SETUP_SQE_MIXED, which setup refuses"));
-	OP(URING_CMD128, refuse(F::net, "a 128-byte SQE opcode: needs IORING_SETUP_SQE_MIXED, which setup refuses"));
+	// The 128-byte SQE opcodes (Linux 6.18): NOP and URING_CMD in an SQE that takes two slots of a SQE_MIXED ring
+	// (submission.cpp consumes the second slot), or one slot of an SQE128 ring; -EINVAL on any other ring.
+	OP(NOP128, pollable_ring(run(F::core, false, prep_nop, issue_nop, "(none: completes in the shim)")));
+	OP(URING_CMD128, run(F::net, true, prep_uring_cmd, issue_uring_cmd, "SOCKET_QUEUED / SOCKET_GETOPT / SOCKET_SETOPT",
+	                     done_uring_cmd, "as URING_CMD: the socket commands read only the SQE's first 64 bytes"));
 	return t;
 }
 

@@ -16,12 +16,13 @@ constexpr uint32_t kKnown = lx::SETUP_IOPOLL | lx::SETUP_SQPOLL | lx::SETUP_SQ_A
                             lx::SETUP_CLAMP | lx::SETUP_ATTACH_WQ | lx::SETUP_R_DISABLED | lx::SETUP_SUBMIT_ALL |
                             lx::SETUP_COOP_TASKRUN | lx::SETUP_TASKRUN_FLAG | lx::SETUP_SQE128 | lx::SETUP_CQE32 |
                             lx::SETUP_SINGLE_ISSUER | lx::SETUP_DEFER_TASKRUN | lx::SETUP_NO_MMAP |
-                            lx::SETUP_REGISTERED_FD_ONLY | lx::SETUP_NO_SQARRAY | lx::SETUP_HYBRID_IOPOLL;
+                            lx::SETUP_REGISTERED_FD_ONLY | lx::SETUP_NO_SQARRAY | lx::SETUP_HYBRID_IOPOLL |
+                            lx::SETUP_CQE_MIXED | lx::SETUP_SQE_MIXED;
 constexpr uint32_t kHonoured = lx::SETUP_SQPOLL | lx::SETUP_SQ_AFF | lx::SETUP_IOPOLL | lx::SETUP_CQSIZE | lx::SETUP_CLAMP | lx::SETUP_R_DISABLED | lx::SETUP_SUBMIT_ALL |
                                lx::SETUP_COOP_TASKRUN | lx::SETUP_TASKRUN_FLAG | lx::SETUP_SQE128 |
                                lx::SETUP_CQE32 | lx::SETUP_SINGLE_ISSUER | lx::SETUP_DEFER_TASKRUN |
                                lx::SETUP_NO_MMAP | lx::SETUP_REGISTERED_FD_ONLY | lx::SETUP_NO_SQARRAY |
-                               lx::SETUP_ATTACH_WQ;
+                               lx::SETUP_ATTACH_WQ | lx::SETUP_CQE_MIXED | lx::SETUP_SQE_MIXED;
 
 // Feature bits the shim actually delivers (see docs/compat-matrix.md).
 // CUR_PERSONALITY: the OS runs every op with the credentials of the submitting process.
@@ -202,6 +203,12 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 	if ((p.flags & lx::SETUP_SQ_AFF) && p.sq_thread_cpu >= rp_host_cpu_count())
 		return -lx::EINVAL;
 	if ((p.flags & (lx::SETUP_IOPOLL | lx::SETUP_HYBRID_IOPOLL)) == lx::SETUP_HYBRID_IOPOLL)
+		return -lx::EINVAL;
+	// A mixed ring keeps the small entry size and places big entries in two slots; with every entry already big
+	// there is nothing to mix, and Linux refuses the pair.
+	if ((p.flags & lx::SETUP_CQE_MIXED) && (p.flags & lx::SETUP_CQE32))
+		return -lx::EINVAL;
+	if ((p.flags & lx::SETUP_SQE_MIXED) && (p.flags & lx::SETUP_SQE128))
 		return -lx::EINVAL;
 	if (p.flags & ~kHonoured)
 		return -lx::EINVAL;

@@ -126,7 +126,8 @@ static void query_opcodes(void**)
 	assert_int_equal(r.init(4), 0);
 	assert_int_equal(q.feature_flags, r.p.features);
 	assert_true(q.ring_setup_flags & lx::SETUP_DEFER_TASKRUN);
-	assert_false(q.ring_setup_flags & lx::SETUP_SQE_MIXED);
+	assert_true(q.ring_setup_flags & lx::SETUP_SQE_MIXED);
+	assert_true(q.ring_setup_flags & lx::SETUP_CQE_MIXED);
 	assert_true(q.enter_flags & lx::ENTER_EXT_ARG_REG);
 	// The same through a ring fd.
 	lx::io_uring_query_opcode q2{};
