@@ -18,6 +18,7 @@
 
 #include "internal.hpp"
 
+#include <csignal>
 #include <cstdlib>
 #include <sys/syscall.h>
 
@@ -109,11 +110,10 @@ CredsScope::CredsScope(const Creds* target)
 	}
 	// No program signal handler may run while the thread wears other credentials. SIGSYS stays open (the
 	// glue's system-call trap needs it on every thread), and so does the OS's interrupt (a Cancel of a
-	// blocking call), whose handler is the OS's own.
-	sigset_t all;
-	sigfillset(&all);
-	sigdelset(&all, SIGSYS);
-	sigdelset(&all, SIGRTMAX - 2); // workers.cpp's interrupt signal
+	// blocking call), whose handler is the OS's own. The kernel's 64-bit mask is built by hand: libc's
+	// sigfillset leaves out its internal signals, and the one libc uses to apply another thread's setuid to
+	// this one must wait until the thread wears its own credentials again, or the restore would undo it.
+	uint64_t all = ~0ull & ~(1ull << (SIGSYS - 1)) & ~(1ull << (SIGRTMAX - 2 - 1)); // workers.cpp's interrupt
 	(void)raw(SYS_rt_sigprocmask, SIG_SETMASK, long(&all), long(&saved_mask_), 8);
 	switched_ = true;
 	target_ = target;

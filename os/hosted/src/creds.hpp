@@ -9,8 +9,6 @@
 #include <memory>
 #include <vector>
 
-#include <signal.h>
-
 #include <ringport/native_ring.h>
 
 namespace ringport::hosted {
@@ -44,7 +42,7 @@ private:
 	const Creds* target_ = nullptr;
 	CredsScope* outer_ = nullptr;
 	Creds saved_;
-	sigset_t saved_mask_;
+	uint64_t saved_mask_ = 0; // the kernel's signal mask before the switch
 	bool switched_ = false;
 	int err_ = 0;
 };
