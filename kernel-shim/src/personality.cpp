@@ -1,13 +1,16 @@
 // Personalities (REGISTER_PERSONALITY, UNREGISTER_PERSONALITY, sqe->personality): a registration snapshots the
 // calling task's credentials under an id; an SQE naming the id runs with them.
 //
-// How they are honoured: the OS executes every native op with the process's credentials of the moment and
-// has no way to take others for one op (the hosted OS runs ops on threads it shares between rings and
-// requests; switching a shared thread's credentials would leak them to whatever it runs next). So an SQE runs
-// under its personality only while that personality equals the current credentials, which is then exactly
-// Linux's behaviour; when they differ (the program changed uid, gid or groups since it registered), the
-// request completes -EPERM at submission instead of running with credentials it does not have (docs/
-// compat-matrix.md). Capabilities and security labels are not compared: they follow uid changes on Linux.
+// How they are honoured: while the personality equals the current credentials, the SQE simply runs (exactly
+// Linux's behaviour, at no cost). When the program changed uid, gid or groups since it registered, the OS runs
+// the request's native ops with the personality's credentials: registration also snapshots them in the native
+// ring under the same id (rp_host_ring_creds), and each native SQE of such a request carries RP_SQE_CREDS with
+// the id (native_queue.cpp). The hosted OS switches the credentials of the one thread that executes the op, for
+// that op only (os/hosted/src/creds.cpp). An OS without credential registration (the reference kernel, whose
+// single identity never changes), a native ring made anew after fork, or a host that will not let the process
+// take those credentials back (it dropped root for good) completes the request -EPERM instead: it never runs
+// with credentials it was not given (docs/compat-matrix.md). Capabilities and security labels are not
+// compared: they follow uid changes on Linux, and on the host they follow the switched uids the same way.
 #include "optable.hpp"
 
 namespace ringport::shim {
@@ -66,6 +69,8 @@ int64_t register_personality(Ring& r)
 		return -lx::EBUSY;
 	}
 	p->id = id;
+	// Same snapshot, same id, in the native ring: what lets the OS run an SQE with it later.
+	p->native_creds = rp_host_ring_creds(r.native, uint16_t(id)) == 0 ? r.native : nullptr;
 	Personality** at = &r.personalities;
 	while (*at && (*at)->id < id)
 		at = &(*at)->next;
@@ -104,7 +109,12 @@ int personality_check(Ring& r, Req& q)
 	rp_host_creds now;
 	if (int e = rp_host_current_creds(&now); e)
 		return e;
-	return same_creds(p->creds, now) ? 0 : -lx::EPERM;
+	if (same_creds(p->creds, now))
+		return 0;
+	if (!p->native_creds || p->native_creds != r.native)
+		return -lx::EPERM;
+	q.state |= REQ_BORROW_CREDS;
+	return 0;
 }
 
 } // namespace ringport::shim

@@ -747,8 +747,9 @@ constexpr RegisterOpTable build_register_ops()
 	RP_REG(REGISTER_FILES_UPDATE, "supported");
 	RP_REG(REGISTER_EVENTFD_ASYNC, "supported");
 	RP_REG(REGISTER_PROBE, "supported");
-	RP_REG(REGISTER_PERSONALITY, "supported; an SQE runs under its personality while it equals the current "
-	                             "credentials, else completes -EPERM (the OS cannot borrow other credentials)");
+	RP_REG(REGISTER_PERSONALITY, "supported; an SQE runs with its personality's credentials (the OS switches "
+	                             "the executing thread's own for the op); -EPERM when the process could not take "
+	                             "them back (it dropped root for good) or the OS cannot switch them");
 	RP_REG(UNREGISTER_PERSONALITY, "supported");
 	RP_REG(REGISTER_RESTRICTIONS, "supported");
 	RP_REG(REGISTER_ENABLE_RINGS, "supported");

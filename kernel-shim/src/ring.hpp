@@ -31,6 +31,7 @@ enum : uint32_t {
 	REQ_NOTIF = 1u << 18,         // zero-copy send: a notification CQE follows its result
 	REQ_FILE_CHECKED = 1u << 19,  // the OS answered the request's FILE_INFO probe: the file may be used
 	REQ_CREDS = 1u << 20,         // the SQE named a registered personality (Linux's REQ_F_CREDS)
+	REQ_BORROW_CREDS = 1u << 21,  // ...whose credentials are not the current ones: native SQEs carry RP_SQE_CREDS
 };
 
 // Tags in the low bits of a native user_data: which of a request's native operations completed.
@@ -183,6 +184,9 @@ struct Personality {
 	Personality* next;
 	uint32_t id;
 	rp_host_creds creds;
+	// The native ring that holds the same snapshot under id (rp_host_ring_creds), or null: then the personality
+	// can only be used while it equals the current credentials. A native ring made anew (after fork) has none.
+	rp_host_ring* native_creds;
 };
 
 struct Restrictions {

@@ -284,6 +284,11 @@ void rp_host_ring_set_notify(rp_host_ring* ring, void (*fn)(void*), void* ctx)
 	rp_os_ring_set_notify(reinterpret_cast<rp_os_ring*>(ring), fn, ctx);
 }
 
+int rp_host_ring_creds(rp_host_ring* ring, uint16_t id)
+{
+	return rp_os_ring_register_creds(reinterpret_cast<rp_os_ring*>(ring), id);
+}
+
 void rp_host_ring_destroy(rp_host_ring* ring) { rp_os_ring_destroy(reinterpret_cast<rp_os_ring*>(ring)); }
 
 void rp_host_ring_abandon(rp_host_ring* ring)

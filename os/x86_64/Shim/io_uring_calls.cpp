@@ -323,6 +323,10 @@ extern "C" void *rp_host_ring_get(uint32_t fd, int registered, int *err)
 
 // The kernel has one identity (Syscalls/identity_calls.cpp: uid and gid 1000, no supplementary groups) and no
 // call that changes it, so a registered personality always equals the current credentials.
+// With one identity there are no other credentials to run with: the kernel has no RP_SQE_CREDS (it refuses
+// the flag with -EINVAL as any unknown one) and nothing to register.
+extern "C" int rp_host_ring_creds(struct rp_host_ring *, uint16_t) { return -EOPNOTSUPP; }
+
 extern "C" int rp_host_current_creds(struct rp_host_creds *out)
 {
 	*out = {1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 0, 0, 0};

@@ -162,6 +162,15 @@ void rp_host_ring_destroy(struct rp_host_ring *ring);
  */
 void rp_host_ring_abandon(struct rp_host_ring *ring);
 
+/*
+ * Snapshots the calling thread's credentials in the native ring under id (1..65535; a second registration of
+ * an id replaces the first), for native entries flagged RP_SQE_CREDS: REGISTER_PERSONALITY, so an SQE under a
+ * personality runs with it after the program changed its credentials. 0, -ENOMEM, or -EOPNOTSUPP when the OS
+ * has no credential registration (then the shim runs an SQE under a personality only while it equals the
+ * current credentials). Not an op: Linux snapshots them inside io_uring_register.
+ */
+int rp_host_ring_creds(struct rp_host_ring *ring, uint16_t id);
+
 /* ---- handles the shim holds for the program ---- */
 /*
  * A reference that keeps fd's file alive after the program closes fd (registered files, the registered

@@ -74,6 +74,13 @@ enum {
 	 */
 	RP_SQE_REGISTERS = 1u << 4,
 };
+/*
+ * Run with registered credentials (the hosted OS's rp_os_ring_register_creds): `priority` is not a priority but
+ * the id they were registered under, as Linux's sqe->personality. Not in RP_SQE_VALID_FLAGS: only an OS that
+ * offers credential registration accepts it; any other refuses the entry with -EINVAL like any unknown flag.
+ * Not with RP_SQE_REGISTERS or in a chain (-EINVAL).
+ */
+#define RP_SQE_CREDS 0x20u
 #define RP_SQE_VALID_FLAGS \
 	((uint8_t)(RP_SQE_DRAIN | RP_SQE_CHAIN | RP_SQE_WAIT_READY | RP_SQE_DIRECT_ONLY | RP_SQE_REGISTERS))
 
@@ -338,6 +345,7 @@ RP_STATIC_ASSERT(RP_SQE_DRAIN == 1 && RP_SQE_CHAIN == 2 && RP_SQE_WAIT_READY == 
                      RP_SQE_REGISTERS == 16,
                  "submission flags");
 RP_STATIC_ASSERT(RP_SQE_VALID_FLAGS == 31, "every submission flag is valid, nothing else");
+RP_STATIC_ASSERT(RP_SQE_CREDS == 32 && !(RP_SQE_CREDS & RP_SQE_VALID_FLAGS), "RP_SQE_CREDS: its own bit, outside the flags every OS takes");
 RP_STATIC_ASSERT(RP_REG_LOAD(RP_REG_FIELD_A2, 3) == 0x1e && RP_REG_LOAD2(RP_REG_FIELD_A2, 3) == 0x3c0 &&
                      RP_REG_STORE(3) == 0x1c00,
                  "register specifier bits");
