@@ -191,6 +191,29 @@ long futex_waitv(uint64_t user_entries, uint32_t count, uint64_t deadline_ns);
 // request ring's tail). Returns how many were woken.
 long futex_wake_page_run(PageRun *run, size_t offset, uint32_t count);
 
+// Parked waits: what the native ring's FUTEX and WAITPID ops use instead of blocking the submitting thread
+// (Ring/ops_process.cpp). Nothing here sleeps. `woken(context, index)` is called from inside the call that
+// caused the wake (a futex wake, a child's exit - possibly in another process's context) and must only queue
+// work; it may be called more than once. The handle stays valid until its unpark/unwatch.
+using ParkWoken = void (*)(void *context, uint32_t index);
+struct FutexPark; // Tasks/futex.cpp's (the host tests' own in tests/x86_64/)
+// Queues a wait on the word at address of the current process that calls woken(context, 0) on a matching
+// wake: 0 with *park set, or -EAGAIN (the word differs), -EFAULT, -EINVAL (misaligned), -ENOMEM.
+long futex_park(uint64_t address, uint32_t expected, uint32_t bitset, bool is_private, ParkWoken woken,
+                void *context, FutexPark **park);
+// futex_waitv's entries parked the same way: woken(context, index of the woken entry).
+long futex_park_vector(uint64_t user_entries, uint32_t count, ParkWoken woken, void *context, FutexPark **park);
+// Takes every waiter of park off its futexes and frees it.
+void futex_unpark(FutexPark *park);
+struct ChildWatch;
+// Calls woken(context, 0) whenever a child of the current process may have changed state (it exited, or left
+// the process's children), until unwatch_children. nullptr when memory is exhausted.
+ChildWatch *watch_children(ParkWoken woken, void *context);
+void unwatch_children(ChildWatch *watch);
+// wait_child_info without blocking: -EAGAIN (user_info untouched) when nothing is to be reported yet, else what
+// wait_child_info answers. options must not hold WNOHANG.
+long try_wait_child_info(uint32_t idtype, uint64_t id, uint64_t user_info, uint32_t options);
+
 // ---- console --------------------------------------------------------------------------------------------
 
 // Writes to the console (COM1; host tests: a capture buffer). Also what /dev/console and fds 0-2 use.
