@@ -28,8 +28,10 @@ void make_ready(PendingOp &op)
 	op.ready = true;
 	ready_queue.push_back(&op);
 	// A wake from outside the executor (a plain close of a pipe's write end) still gets its ops run before
-	// that system call returns.
-	if (!ready_scheduled && !ready_running)
+	// that system call returns. A wake from another process (a shared futex, a child's exit) is left to the
+	// owner's next wait, tick or system call: work deferred here would belong to the waker, could not run the
+	// op, and would be dropped unrun if the waker is exiting (leaving ready_scheduled stuck).
+	if (!ready_scheduled && !ready_running && in_owner_context(*op.ring))
 		ready_scheduled = defer(run_ready_deferred, nullptr);
 }
 
