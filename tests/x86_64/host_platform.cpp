@@ -180,6 +180,7 @@ void wait_for_event(uint64_t deadline_ns)
 }
 
 bool stop_requested() { return stop_flag; }
+bool signal_pending() { return false; } // the host tests send no signals
 
 uint64_t file_size_limit() { return host_file_size_limit; }
 void signal_current(int signal) { host_last_signal = signal; }

@@ -95,6 +95,9 @@ void wait_for_event(uint64_t deadline_ns);
 // True when the current process is being killed (SIGKILL, exit_group by another thread, its test timed out):
 // every wait loop must give up (-EINTR) so the system call returns and the thread can exit on the way out.
 bool stop_requested();
+// True when the current thread has a signal pending that it does not block: a wait that a signal interrupts
+// (a user ring's enter, as Linux's io_uring_enter) gives up with -EINTR so the handler runs on the way out.
+bool signal_pending();
 
 // Queues fn(arg) to run soon in the current process's context (never inside an interrupt): before a system
 // call of that process returns to user space, and in its wait_for_event; never in another process's address

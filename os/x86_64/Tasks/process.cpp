@@ -162,6 +162,11 @@ bool stop_requested()
 	Process *p = current();
 	return p && (p->dying || current_thread()->exit_requested);
 }
+bool signal_pending()
+{
+	Process *p = current();
+	return p && (p->pending_signals & ~current_thread()->signal_mask);
+}
 const char *current_program_name()
 {
 	Process *p = current();
