@@ -180,6 +180,7 @@ void wait_for_event(uint64_t deadline_ns)
 }
 
 bool stop_requested() { return stop_flag; }
+bool signal_pending() { return false; } // the host tests send no signals
 
 uint64_t file_size_limit() { return host_file_size_limit; }
 void signal_current(int signal) { host_last_signal = signal; }
@@ -207,12 +208,195 @@ long futex_wait(uint64_t address, uint32_t expected, uint64_t deadline_ns, uint3
 	}
 	return -ETIMEDOUT;
 }
-long futex_wake(uint64_t address, uint32_t, uint32_t, bool)
+struct FutexPark;
+namespace {
+long wake_parked(uint64_t address, uint32_t count, uint32_t bitset);
+}
+long futex_wake(uint64_t address, uint32_t count, uint32_t bitset, bool)
 {
 	uint32_t value;
-	return copy_from_user(&value, address, sizeof value) ? -EFAULT : 0;
+	if (copy_from_user(&value, address, sizeof value))
+		return -EFAULT;
+	return wake_parked(address, count, bitset ? bitset : ~0u);
 }
 long futex_waitv(uint64_t, uint32_t count, uint64_t) { return count == 0 || count > 128 ? -EINVAL : -EAGAIN; }
+
+// Parked futex waits and child watches (the native ring's FUTEX and WAITPID): a list of each, woken by the
+// test through futex_wake and host::child_exits.
+struct FutexPark {
+	FutexPark *next;
+	uint64_t address[128];
+	uint32_t count, bitset;
+	ParkWoken woken;
+	void *context;
+	bool queued;
+};
+struct ChildWatch {
+	ChildWatch *next;
+	ParkWoken woken;
+	void *context;
+};
+namespace {
+FutexPark *parks;
+ChildWatch *watches;
+struct HostChild {
+	int pid;
+	bool exited;
+	int code;
+};
+HostChild children[8];
+unsigned child_count;
+
+void unqueue(FutexPark *park)
+{
+	for (FutexPark **p = &parks; *p; p = &(*p)->next)
+		if (*p == park) {
+			*p = park->next;
+			break;
+		}
+	park->queued = false;
+}
+long wake_parked(uint64_t address, uint32_t count, uint32_t bitset)
+{
+	long woken = 0;
+	for (FutexPark *park = parks, *next; park && uint32_t(woken) < count; park = next) {
+		next = park->next;
+		if (!(park->bitset & bitset))
+			continue;
+		for (uint32_t i = 0; i < park->count; i++)
+			if (park->address[i] == address) {
+				unqueue(park);
+				park->woken(park->context, i);
+				woken++;
+				break;
+			}
+	}
+	return woken;
+}
+} // namespace
+
+long futex_park(uint64_t address, uint32_t expected, uint32_t bitset, bool, ParkWoken woken, void *context,
+                FutexPark **out)
+{
+	uint32_t value;
+	if (address % 4)
+		return -EINVAL;
+	if (copy_from_user(&value, address, sizeof value))
+		return -EFAULT;
+	if (value != expected)
+		return -EAGAIN;
+	auto *park = static_cast<FutexPark *>(calloc(1, sizeof(FutexPark)));
+	if (!park)
+		return -ENOMEM;
+	park->address[0] = address;
+	park->count = 1;
+	park->bitset = bitset ? bitset : ~0u;
+	park->woken = woken;
+	park->context = context;
+	park->next = parks;
+	park->queued = true;
+	parks = park;
+	*out = park;
+	return 0;
+}
+
+long futex_park_vector(uint64_t user_entries, uint32_t count, ParkWoken woken, void *context, FutexPark **out)
+{
+	struct Entry {
+		uint64_t value, address;
+		uint32_t flags, reserved;
+	};
+	if (count == 0 || count > 128)
+		return -EINVAL;
+	auto *park = static_cast<FutexPark *>(calloc(1, sizeof(FutexPark)));
+	if (!park)
+		return -ENOMEM;
+	long result = 0;
+	for (uint32_t i = 0; i < count && result == 0; i++) {
+		Entry e;
+		uint32_t value;
+		if (copy_from_user(&e, user_entries + i * sizeof e, sizeof e))
+			result = -EFAULT;
+		else if ((e.flags & ~(2u | 128u)) || (e.flags & 3) != 2 || e.reserved || e.value > 0xFFFFFFFFull ||
+		         e.address % 4)
+			result = -EINVAL;
+		else if (copy_from_user(&value, e.address, sizeof value))
+			result = -EFAULT;
+		else if (value != uint32_t(e.value))
+			result = -EAGAIN;
+		park->address[i] = e.address;
+	}
+	if (result < 0) {
+		free(park);
+		return result;
+	}
+	park->count = count;
+	park->bitset = ~0u;
+	park->woken = woken;
+	park->context = context;
+	park->next = parks;
+	park->queued = true;
+	parks = park;
+	*out = park;
+	return 0;
+}
+
+void futex_unpark(FutexPark *park)
+{
+	if (!park)
+		return;
+	if (park->queued)
+		unqueue(park);
+	free(park);
+}
+
+ChildWatch *watch_children(ParkWoken woken, void *context)
+{
+	auto *watch = static_cast<ChildWatch *>(calloc(1, sizeof(ChildWatch)));
+	if (!watch)
+		return nullptr;
+	watch->woken = woken;
+	watch->context = context;
+	watch->next = watches;
+	watches = watch;
+	return watch;
+}
+
+void unwatch_children(ChildWatch *watch)
+{
+	for (ChildWatch **w = &watches; *w; w = &(*w)->next)
+		if (*w == watch) {
+			*w = watch->next;
+			break;
+		}
+	free(watch);
+}
+
+long try_wait_child_info(uint32_t idtype, uint64_t id, uint64_t user_info, uint32_t options)
+{
+	if (idtype > 2 || !(options & (2 | 4 | 8)))
+		return -EINVAL;
+	bool any = false;
+	for (unsigned i = 0; i < child_count; i++) {
+		HostChild &c = children[i];
+		if (idtype == 1 && uint64_t(c.pid) != id)
+			continue;
+		any = true;
+		if (!c.exited)
+			continue;
+		int32_t info[32] = {};
+		info[0] = 17; // SIGCHLD
+		info[2] = 1;  // CLD_EXITED
+		info[4] = c.pid;
+		info[5] = 1000;
+		info[6] = c.code;
+		if (user_info && copy_to_user(user_info, info, sizeof info))
+			return -EFAULT;
+		children[i] = children[--child_count]; // reaped
+		return 0;
+	}
+	return any ? -EAGAIN : -ECHILD;
+}
 
 bool defer(void (*fn)(void *arg), void *arg)
 {
@@ -380,8 +564,42 @@ uint64_t wait_count() { return waits; }
 size_t live_page_runs() { return page_runs; }
 size_t live_mappings() { return mapping_count; }
 
+void add_child(int pid)
+{
+	if (child_count < 8)
+		children[child_count++] = HostChild{pid, false, 0};
+}
+
+void child_exits(int pid, int code)
+{
+	for (unsigned i = 0; i < child_count; i++)
+		if (children[i].pid == pid) {
+			children[i].exited = true;
+			children[i].code = code;
+		}
+	for (ChildWatch *w = watches; w; w = w->next)
+		w->woken(w->context, 0);
+}
+
+size_t parked_futex_waits()
+{
+	size_t n = 0;
+	for (FutexPark *p = parks; p; p = p->next)
+		n++;
+	return n;
+}
+
+size_t child_watch_count()
+{
+	size_t n = 0;
+	for (ChildWatch *w = watches; w; w = w->next)
+		n++;
+	return n;
+}
+
 void reset()
 {
+	child_count = 0;
 	disarm_faults();
 	clear_console();
 	stop_flag = false;

@@ -44,6 +44,14 @@ uint64_t wait_count();
 size_t live_page_runs();
 size_t live_mappings();
 
+// Children for try_wait_child_info (up to 8, reaped by it): a live child, and its exit with code, which tells
+// every watch_children watcher.
+void add_child(int pid);
+void child_exits(int pid, int code);
+// Futex waits parked with futex_park* and not yet woken or unparked; live watch_children registrations.
+size_t parked_futex_waits();
+size_t child_watch_count();
+
 // Resets everything above (and the process slots, deferred queue) between tests.
 void reset();
 

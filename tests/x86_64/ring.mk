@@ -53,6 +53,14 @@ tests_x86_64_test_ring_executor_SOURCES = tests/x86_64/test_ring_executor.cpp te
 tests_x86_64_test_ring_executor_CXXFLAGS = $(RP_RING_TEST_FLAGS)
 tests_x86_64_test_ring_executor_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
 
+# Parked FUTEX and WAITPID ops of the executor (the host Platform's futex and child doubles).
+UNIT_TESTS += tests/x86_64/test_ring_park
+tests_x86_64_test_ring_park_SOURCES = tests/x86_64/test_ring_park.cpp tests/x86_64/test_ring_helpers.hpp \
+	$(RP_RING_FILES) $(RP_RING_TEST_FS_FILES) os/x86_64/Syscalls/weak_hooks.cpp \
+	tests/x86_64/host_platform_memory.cpp
+tests_x86_64_test_ring_park_CXXFLAGS = $(RP_RING_TEST_FLAGS)
+tests_x86_64_test_ring_park_LDADD = $(RP_X86_HOST_LIBS) $(RP_TEST_LIBS)
+
 # The unmodified kernel-shim (RP_SHIM_SOURCES) over Shim/'s host.h and the executor: io_uring as a program
 # sees it, on the host.
 UNIT_TESTS += tests/x86_64/test_shim_kernel

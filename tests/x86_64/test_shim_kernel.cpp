@@ -512,6 +512,62 @@ static void test_no_mmap_rings_in_program_memory(void **)
 	free(rings);
 }
 
+// IORING_OP_FUTEX_WAIT through the shim parks on the native FUTEX op: the enter returns at once, a FUTEX_WAKE
+// of a later enter completes it, and a LINK_TIMEOUT cancels one that nobody wakes (no waiter is left behind).
+static void test_futex_wait_parks_through_the_shim(void **)
+{
+	LinuxRing r = LinuxRing::make(8);
+	volatile uint32_t word = 0;
+	lx::io_uring_sqe wait = linux_sqe(lx::OP_FUTEX_WAIT);
+	wait.fd = 2 | 128; // FUTEX2_SIZE_U32 | FUTEX2_PRIVATE
+	wait.addr = addr(const_cast<uint32_t *>(&word));
+	wait.addr2 = 0;          // the value expected
+	wait.addr3 = 0xFFFFFFFF; // FUTEX_BITSET_MATCH_ANY
+	wait.user_data = 1;
+	r.push(wait);
+	assert_int_equal(r.enter(1, 0), 1);
+	lx::io_uring_cqe cqe{};
+	assert_false(r.pop(&cqe));
+
+	word = 1;
+	lx::io_uring_sqe wake = wait;
+	wake.opcode = lx::OP_FUTEX_WAKE;
+	wake.addr2 = 1; // wake one
+	wake.user_data = 2;
+	r.push(wake);
+	assert_int_equal(r.enter(1, 2), 1);
+	unsigned seen = 0;
+	while (r.pop(&cqe)) {
+		seen |= 1u << cqe.user_data;
+		assert_int_equal(cqe.res, cqe.user_data == 1 ? 0 : 1);
+	}
+	assert_int_equal(seen, (1u << 1) | (1u << 2));
+
+	struct {
+		int64_t tv_sec;
+		long long tv_nsec;
+	} ts = {0, 10000000};
+	wait.addr2 = 1;
+	wait.flags = lx::SQE_IO_LINK;
+	wait.user_data = 3;
+	lx::io_uring_sqe lt = linux_sqe(lx::OP_LINK_TIMEOUT);
+	lt.addr = addr(&ts);
+	lt.len = 1;
+	lt.user_data = 4;
+	r.push(wait);
+	r.push(lt);
+	assert_int_equal(r.enter(2, 2), 2);
+	seen = 0;
+	while (r.pop(&cqe)) {
+		seen |= 1u << cqe.user_data;
+		// The timeout's res is its cancel's answer, and Linux's futex cancel answers the count it ended (1),
+		// not -ETIME (upstream's waitid.t checks the same for WAITID).
+		assert_int_equal(cqe.res, cqe.user_data == 3 ? -ECANCELED : 1);
+	}
+	assert_int_equal(seen, (1u << 3) | (1u << 4));
+	assert_int_equal(host::parked_futex_waits(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -525,6 +581,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_released_drains_run_before_the_write_returns, setup_process,
 	                                    teardown_process),
 	    cmocka_unit_test_setup_teardown(test_no_mmap_rings_in_program_memory, setup_process, teardown_process),
+	    cmocka_unit_test_setup_teardown(test_futex_wait_parks_through_the_shim, setup_process, teardown_process),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

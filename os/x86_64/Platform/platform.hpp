@@ -95,6 +95,9 @@ void wait_for_event(uint64_t deadline_ns);
 // True when the current process is being killed (SIGKILL, exit_group by another thread, its test timed out):
 // every wait loop must give up (-EINTR) so the system call returns and the thread can exit on the way out.
 bool stop_requested();
+// True when the current thread has a signal pending that it does not block: a wait that a signal interrupts
+// (a user ring's enter, as Linux's io_uring_enter) gives up with -EINTR so the handler runs on the way out.
+bool signal_pending();
 
 // Queues fn(arg) to run soon in the current process's context (never inside an interrupt): before a system
 // call of that process returns to user space, and in its wait_for_event; never in another process's address
@@ -190,6 +193,29 @@ long futex_waitv(uint64_t user_entries, uint32_t count, uint64_t deadline_ns);
 // and the word's offset: the kernel's own wake, with no user address (Schemes/ wakes a server sleeping on its
 // request ring's tail). Returns how many were woken.
 long futex_wake_page_run(PageRun *run, size_t offset, uint32_t count);
+
+// Parked waits: what the native ring's FUTEX and WAITPID ops use instead of blocking the submitting thread
+// (Ring/ops_process.cpp). Nothing here sleeps. `woken(context, index)` is called from inside the call that
+// caused the wake (a futex wake, a child's exit - possibly in another process's context) and must only queue
+// work; it may be called more than once. The handle stays valid until its unpark/unwatch.
+using ParkWoken = void (*)(void *context, uint32_t index);
+struct FutexPark; // Tasks/futex.cpp's (the host tests' own in tests/x86_64/)
+// Queues a wait on the word at address of the current process that calls woken(context, 0) on a matching
+// wake: 0 with *park set, or -EAGAIN (the word differs), -EFAULT, -EINVAL (misaligned), -ENOMEM.
+long futex_park(uint64_t address, uint32_t expected, uint32_t bitset, bool is_private, ParkWoken woken,
+                void *context, FutexPark **park);
+// futex_waitv's entries parked the same way: woken(context, index of the woken entry).
+long futex_park_vector(uint64_t user_entries, uint32_t count, ParkWoken woken, void *context, FutexPark **park);
+// Takes every waiter of park off its futexes and frees it.
+void futex_unpark(FutexPark *park);
+struct ChildWatch;
+// Calls woken(context, 0) whenever a child of the current process may have changed state (it exited, or left
+// the process's children), until unwatch_children. nullptr when memory is exhausted.
+ChildWatch *watch_children(ParkWoken woken, void *context);
+void unwatch_children(ChildWatch *watch);
+// wait_child_info without blocking: -EAGAIN (user_info untouched) when nothing is to be reported yet, else what
+// wait_child_info answers. options must not hold WNOHANG.
+long try_wait_child_info(uint32_t idtype, uint64_t id, uint64_t user_info, uint32_t options);
 
 // ---- console --------------------------------------------------------------------------------------------
 

@@ -28,8 +28,10 @@ void make_ready(PendingOp &op)
 	op.ready = true;
 	ready_queue.push_back(&op);
 	// A wake from outside the executor (a plain close of a pipe's write end) still gets its ops run before
-	// that system call returns.
-	if (!ready_scheduled && !ready_running)
+	// that system call returns. A wake from another process (a shared futex, a child's exit) is left to the
+	// owner's next wait, tick or system call: work deferred here would belong to the waker, could not run the
+	// op, and would be dropped unrun if the waker is exiting (leaving ready_scheduled stuck).
+	if (!ready_scheduled && !ready_running && in_owner_context(*op.ring))
 		ready_scheduled = defer(run_ready_deferred, nullptr);
 }
 
@@ -41,6 +43,21 @@ void on_readiness(ReadinessWaiter *waiter, uint32_t events)
 }
 
 } // namespace
+
+void futex_op_woken(void *context, uint32_t index)
+{
+	auto *op = static_cast<PendingOp *>(context);
+	if (op->woken_events)
+		return; // a WAITV woken on a second word: the first wake is its result
+	op->woken_events = 1;
+	op->futex_index = index;
+	make_ready(*op);
+}
+
+void child_op_woken(void *context, uint32_t)
+{
+	make_ready(*static_cast<PendingOp *>(context));
+}
 
 bool in_owner_context(const NativeRing &ring) { return current_process() == ring.owner; }
 
@@ -75,6 +92,14 @@ void drop_pending(PendingOp &op)
 		op.waiter.file->remove_waiter(&op.waiter);
 	if (op.timer_node.linked())
 		disarm_timer(op);
+	if (op.futex) {
+		futex_unpark(op.futex);
+		op.futex = nullptr;
+	}
+	if (op.child_watch) {
+		unwatch_children(op.child_watch);
+		op.child_watch = nullptr;
+	}
 	if (op.ready) {
 		ready_queue.remove(&op);
 		op.ready = false;
@@ -131,6 +156,12 @@ void run_ready_ops()
 		}
 		case PendingKind::timeout:
 			break; // timers are not woken by readiness
+		case PendingKind::futex:
+			finish_pending(*op, op->futex_index, 0); // WAIT's 0, WAITV's woken index
+			break;
+		case PendingKind::waitpid:
+			retry_waitpid(*op); // may finish (free) op
+			break;
 		}
 	}
 	while (PendingOp *op = not_now.pop_front())

@@ -42,7 +42,7 @@ void destroy_ring(NativeRing *ring);
 // every enter, and as deferred work, so a parked op completes inside the call that made it ready.
 void run_ready_ops();
 // Fires the timers whose deadline has passed (timer_queue.cpp); the earliest pending deadline (UINT64_MAX:
-// none) tells a wait loop when it must look again.
+// none; only the current process's timers, the ones it can fire) tells a wait loop when it must look again.
 void run_due_timers();
 uint64_t next_timer_deadline();
 

@@ -84,7 +84,10 @@ long enter_ring(NativeRing &ring, uint32_t min_complete, uint64_t timeout_ns)
 			return consumed ? consumed : -EINVAL;
 		if (uint64_t(waiting) >= min_complete)
 			return consumed;
-		if (stop_requested())
+		// A user ring's wait ends for a signal too (Linux's io_uring_enter: -EINTR, the handler runs on the way
+		// out), now that FUTEX and WAITPID park instead of sleeping interruptibly in their handlers. What stays
+		// parked completes later; the C library's synchronous call enters again after the handler.
+		if (stop_requested() || (!ring.internal && signal_pending()))
 			return consumed ? consumed : -EINTR;
 		uint64_t now = now_ns(1);
 		if (now >= deadline)

@@ -44,6 +44,8 @@ enum class PendingKind : uint8_t {
 	events,    // REGISTER_EVENTS: a stream of readiness results until cancelled
 	transfer,  // a READ/WRITE family op on a file that had nothing to move (empty pipe, eventfd at 0)
 	timeout,   // TIMEOUT: -ETIME at the deadline
+	futex,     // FUTEX WAIT / WAITV: 0 or the woken entry's index when a wake reaches it
+	waitpid,   // WAITPID without WNOHANG: re-tried whenever a child of the owner may have changed state
 };
 
 // An op that could not finish inside the enter that consumed it. It sits on its ring's pending list (oldest
@@ -68,6 +70,9 @@ struct PendingOp {
 	uint32_t iov_count = 0;
 	IoVec single_iov{};
 	void *chain = nullptr; // a step of a chain (chains.cpp): finishing it runs the rest
+	FutexPark *futex = nullptr;         // futex: its waiters on the futex words (Platform's futex_park)
+	uint32_t futex_index = 0;           // futex: the first woken entry (WAITV's result)
+	ChildWatch *child_watch = nullptr;  // waitpid: its registration on the owner's child changes
 };
 
 struct NativeRing {
@@ -178,6 +183,8 @@ OpOutcome op_not_yet(NativeRing &, const rp_sqe &);
 OpOutcome retry_transfer(PendingOp &op);
 // Re-examining a parked poll or event stream after a wake-up (ops_readiness.cpp).
 void recheck_readiness(PendingOp &op);
+// Re-trying a parked WAITPID after a child changed state (ops_process.cpp): finishes op or leaves it parked.
+void retry_waitpid(PendingOp &op);
 
 // ---- completions (completion.cpp) ----
 
@@ -198,6 +205,10 @@ int64_t unconsumed_completions(NativeRing &ring);
 PendingOp *park(NativeRing &ring, const rp_sqe &sqe, PendingKind kind);
 // Waits for readiness of op->file (registers op's waiter).
 void wait_for_readiness(PendingOp &op);
+// Platform callbacks (ParkWoken) of parked futex waits and WAITPIDs: context is the PendingOp; they only
+// queue it on the ready queue, whatever context the wake comes from.
+void futex_op_woken(void *context, uint32_t index);
+void child_op_woken(void *context, uint32_t index);
 // Ends a parked op: unregisters it everywhere, posts its completion (async) and frees it.
 void finish_pending(PendingOp &op, int64_t result, uint32_t flags);
 // Unregisters and frees a parked op without posting anything.

@@ -35,7 +35,10 @@ void disarm_timer(PendingOp &op) { timers.remove(&op); }
 
 uint64_t next_timer_deadline()
 {
-	PendingOp *first = earliest();
+	// Only the current process's timers: the caller is a wait loop of this process, and another process's
+	// due timer fires only in that process, so waking for it would spin this thread without end (a parked
+	// FUTEX/WAITPID keeps a thread in its enter while another process sleeps on a TIMEOUT).
+	PendingOp *first = earliest(true);
 	return first ? first->deadline : no_deadline;
 }
 

@@ -24,6 +24,9 @@ struct Waiter {
 	Thread *thread;
 	bool woken;
 	unsigned index; // futex_waitv's entry
+	// A parked wait of the native ring (futex_park): no thread sleeps; the wake calls this instead.
+	ParkWoken park_woken;
+	void *park_context;
 };
 
 constinit List<Waiter, &Waiter::node> waiters;
@@ -109,7 +112,10 @@ unsigned wake_key(const Key &key, uint32_t count, uint32_t bitset)
 		if (w->key == key && (w->bitset & bitset)) {
 			waiters.remove(w);
 			w->woken = true;
-			wake(w->thread); // a waitv sleeper woken twice is simply ready already
+			if (w->park_woken)
+				w->park_woken(w->park_context, w->index); // queues the parked op; never sleeps
+			else
+				wake(w->thread); // a waitv sleeper woken twice is simply ready already
 			woken++;
 		}
 		w = next;
@@ -160,20 +166,20 @@ long futex_requeue(uint64_t address, uint64_t address2, uint32_t wake_count, uin
 	return woken + moved;
 }
 
-long futex_waitv(uint64_t user_entries, uint32_t count, uint64_t deadline_ns)
+namespace {
+// Reads and queues futex_waitv's entries as waiters ws[0..count) (parked when woken is set): 0, or the error
+// with *queued of them on the list for the caller to take off.
+long queue_vector(Waiter *ws, uint64_t user_entries, uint32_t count, ParkWoken woken, void *context,
+                  unsigned *queued_out)
 {
 	constexpr uint32_t size_u32 = 2, private_flag = 128;
-	if (count == 0 || count > 128)
-		return -EINVAL;
 	struct Entry {
 		uint64_t value, address;
 		uint32_t flags, reserved;
 	};
-	Waiter *ws = static_cast<Waiter *>(allocate(sizeof(Waiter) * count));
-	if (!ws)
-		return -ENOMEM;
 	long result = 0;
-	unsigned queued = 0;
+	unsigned &queued = *queued_out;
+	queued = 0;
 	for (uint32_t i = 0; i < count && result == 0; i++) {
 		Entry e;
 		if (copy_from_user(&e, user_entries + i * sizeof(Entry), sizeof e)) {
@@ -194,13 +200,28 @@ long futex_waitv(uint64_t user_entries, uint32_t count, uint64_t deadline_ns)
 		ws[i] = Waiter{};
 		ws[i].key = key.value();
 		ws[i].bitset = ~0u;
-		ws[i].thread = current_thread();
+		ws[i].thread = woken ? nullptr : current_thread();
 		ws[i].index = i;
+		ws[i].park_woken = woken;
+		ws[i].park_context = context;
 		waiters.push_back(&ws[i]);
 		queued = i + 1;
 		if (value != uint32_t(e.value))
 			result = -EAGAIN;
 	}
+	return result;
+}
+} // namespace
+
+long futex_waitv(uint64_t user_entries, uint32_t count, uint64_t deadline_ns)
+{
+	if (count == 0 || count > 128)
+		return -EINVAL;
+	Waiter *ws = static_cast<Waiter *>(allocate(sizeof(Waiter) * count));
+	if (!ws)
+		return -ENOMEM;
+	unsigned queued = 0;
+	long result = queue_vector(ws, user_entries, count, nullptr, nullptr, &queued);
 	if (result == 0)
 		result = sleep_on(ws, count, deadline_ns);
 	for (unsigned j = 0; j < queued; j++)
@@ -216,6 +237,86 @@ void futex_wake_address(uint64_t address, unsigned count)
 {
 	futex_wake(address, count, ~0u, true);
 	futex_wake(address, count, ~0u, false);
+}
+
+} // namespace kernel
+
+namespace kernel {
+
+// A parked wait: its waiters, queued like a sleeping thread's but woken through a callback (futex.hpp).
+struct FutexPark {
+	unsigned count;
+	Waiter *waiters;
+};
+
+namespace {
+FutexPark *new_park(unsigned count)
+{
+	auto *park = create<FutexPark>();
+	if (!park)
+		return nullptr;
+	park->waiters = static_cast<Waiter *>(allocate(sizeof(Waiter) * count));
+	if (!park->waiters) {
+		destroy(park);
+		return nullptr;
+	}
+	park->count = count;
+	for (unsigned i = 0; i < count; i++)
+		new (&park->waiters[i]) Waiter{};
+	return park;
+}
+} // namespace
+
+void futex_unpark(FutexPark *park)
+{
+	if (!park)
+		return;
+	for (unsigned i = 0; i < park->count; i++)
+		if (park->waiters[i].node.linked())
+			waiters.remove(&park->waiters[i]);
+	deallocate(park->waiters);
+	destroy(park);
+}
+
+long futex_park(uint64_t address, uint32_t expected, uint32_t bitset, bool is_private, ParkWoken woken,
+                void *context, FutexPark **out)
+{
+	if (bitset == 0)
+		bitset = ~0u;
+	uint32_t value;
+	Result<Key> key = key_for(address, is_private, &value);
+	if (!key.ok())
+		return -key.error();
+	if (value != expected)
+		return -EAGAIN;
+	FutexPark *park = new_park(1);
+	if (!park)
+		return -ENOMEM;
+	Waiter &w = park->waiters[0];
+	w.key = key.value();
+	w.bitset = bitset;
+	w.park_woken = woken;
+	w.park_context = context;
+	waiters.push_back(&w); // nothing runs between the word's read and this (no kernel preemption)
+	*out = park;
+	return 0;
+}
+
+long futex_park_vector(uint64_t user_entries, uint32_t count, ParkWoken woken, void *context, FutexPark **out)
+{
+	if (count == 0 || count > 128)
+		return -EINVAL;
+	FutexPark *park = new_park(count);
+	if (!park)
+		return -ENOMEM;
+	unsigned queued = 0;
+	long result = queue_vector(park->waiters, user_entries, count, woken, context, &queued);
+	if (result < 0) {
+		futex_unpark(park);
+		return result;
+	}
+	*out = park;
+	return 0;
 }
 
 } // namespace kernel

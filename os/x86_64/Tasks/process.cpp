@@ -71,12 +71,14 @@ void process_teardown(Process *p)
 			parent->children.remove(p);
 			p->parent = nullptr;
 			wake_all(&parent->child_events);
+			notify_child_watches(parent);
 		}
 	}
 	if (p->parent) {
 		if (p->exit_signal)
 			send_signal(p->parent, p->exit_signal);
 		wake_all(&p->parent->child_events);
+		notify_child_watches(p->parent);
 	} else {
 		wake_all(&runner_events);
 	}
@@ -159,6 +161,11 @@ bool stop_requested()
 {
 	Process *p = current();
 	return p && (p->dying || current_thread()->exit_requested);
+}
+bool signal_pending()
+{
+	Process *p = current();
+	return p && (p->pending_signals & ~current_thread()->signal_mask);
 }
 const char *current_program_name()
 {

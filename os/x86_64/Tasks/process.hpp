@@ -33,6 +33,14 @@ struct SignalAction {
 
 enum class ProcessState : uint8_t { alive, zombie };
 
+// A parked WAITPID of the native ring (Platform's watch_children): told when a child may have changed state.
+struct ChildWatch {
+	ListNode node;
+	ParkWoken woken;
+	void *context;
+	Process *process; // whose children it watches
+};
+
 struct Process {
 	ListNode all_node;   // every process (the runner's and kill()'s view)
 	ListNode child_node; // its parent's children
@@ -45,6 +53,7 @@ struct Process {
 	List<Thread, &Thread::process_node> threads;
 	unsigned live_threads;
 	WaitQueue child_events; // threads in wait4/waitid for a child of this process
+	List<ChildWatch, &ChildWatch::node> child_watches; // parked WAITPID ops of its rings
 	AddressSpace *space;
 	FdTable *files;
 	void *slots[static_cast<unsigned>(ProcessSlot::count)];
@@ -108,5 +117,7 @@ long clone_thread(const Frame &frame, uint64_t flags, uint64_t stack, uint64_t p
 // report, -ECHILD, -EINTR. keep: leave it a zombie (WNOWAIT). usage (may be nullptr): the child's resource
 // usage, its own and its waited-for descendants' (wait4's rusage).
 long wait_child(int idtype, int id, bool no_hang, bool keep, int *status, Usage *usage);
+// Tells parent's parked WAITPID ops (child_watches) that a child may have changed state (wait.cpp).
+void notify_child_watches(Process *parent);
 
 } // namespace kernel

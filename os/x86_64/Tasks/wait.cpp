@@ -89,7 +89,20 @@ long sys_wait4(int64_t pid, uint64_t user_status, uint64_t options, uint64_t use
 	return r;
 }
 
+namespace {
+// waitid(2)'s body; none_yet: with WNOHANG, -EAGAIN (nothing written) instead of 0 when nothing is to report.
+long waitid_common(uint64_t idtype, uint64_t id, uint64_t user_info, uint64_t options, uint64_t user_rusage,
+                   bool none_yet);
+} // namespace
+
 long sys_waitid(uint64_t idtype, uint64_t id, uint64_t user_info, uint64_t options, uint64_t user_rusage)
+{
+	return waitid_common(idtype, id, user_info, options, user_rusage, false);
+}
+
+namespace {
+long waitid_common(uint64_t idtype, uint64_t id, uint64_t user_info, uint64_t options, uint64_t user_rusage,
+                   bool none_yet)
 {
 	constexpr uint64_t wnohang = 1, wstopped = 2, wexited = 4, wcontinued = 8, wnowait = 0x01000000,
 	                   wnothread = 0x20000000, wall = 0x40000000, wclone = 0x80000000;
@@ -107,8 +120,8 @@ long sys_waitid(uint64_t idtype, uint64_t id, uint64_t user_info, uint64_t optio
 	if (idtype == 2 && id == 0)
 		target = current()->pgid;
 	if (!(options & wexited)) {
-		// Only stops/continues asked for: there are none to report.
-		if (options & wnohang)
+		// Only stops/continues asked for: there are none to report, and none will come (no job control).
+		if ((options & wnohang) && !none_yet)
 			return 0;
 		return -ECHILD;
 	}
@@ -117,6 +130,8 @@ long sys_waitid(uint64_t idtype, uint64_t id, uint64_t user_info, uint64_t optio
 	long r = wait_child(type, target, options & wnohang, options & wnowait, &status, &usage);
 	if (r < 0)
 		return r;
+	if (r == 0 && none_yet)
+		return -EAGAIN;
 	if (user_info) {
 		struct {
 			int32_t signo, error, code, pad;
@@ -145,6 +160,7 @@ long sys_waitid(uint64_t idtype, uint64_t id, uint64_t user_info, uint64_t optio
 		return -EFAULT;
 	return 0;
 }
+} // namespace
 
 long sys_getppid()
 {
@@ -195,6 +211,39 @@ namespace kernel {
 long wait_child_info(uint32_t idtype, uint64_t id, uint64_t user_info, uint32_t options)
 {
 	return sys_waitid(idtype, id, user_info, options, 0);
+}
+
+long try_wait_child_info(uint32_t idtype, uint64_t id, uint64_t user_info, uint32_t options)
+{
+	constexpr uint32_t wnohang = 1;
+	return waitid_common(idtype, id, user_info, options | wnohang, 0, true);
+}
+
+ChildWatch *watch_children(ParkWoken woken, void *context)
+{
+	auto *watch = create<ChildWatch>();
+	if (!watch)
+		return nullptr;
+	watch->woken = woken;
+	watch->context = context;
+	watch->process = current();
+	watch->process->child_watches.push_back(watch);
+	return watch;
+}
+
+void unwatch_children(ChildWatch *watch)
+{
+	if (!watch)
+		return;
+	watch->process->child_watches.remove(watch);
+	destroy(watch);
+}
+
+void notify_child_watches(Process *parent)
+{
+	// The callbacks only queue their ops (nothing is unlinked while this walks).
+	for (ChildWatch *watch : parent->child_watches)
+		watch->woken(watch->context, 0);
 }
 } // namespace kernel
 
