@@ -321,6 +321,8 @@ int rp_host_eventfd_signal(int ref)
 
 void rp_host_ring_posted(void* cookie) { ring_fd_posted(cookie); }
 
+uint64_t rp_host_uring_wakes(int fd) { return uring_wakes(fd); }
+
 void* rp_host_ring_of_fd(int fd) { return ring_of_fd(fd); }
 
 int rp_host_check_pinnable(uint64_t addr, uint64_t len)
