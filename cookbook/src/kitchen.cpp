@@ -391,11 +391,17 @@ void Kitchen::cook(const Recipe &recipe, const std::string &position) {
     }
     stage(recipe, stage_dir);
     if (path_source) {
-        // A tree that is rebuilt every time: its dependents must rebuild when its interface (headers,
-        // pkg-config files) changed, so its fingerprint is what it staged there.
+        // A tree that is rebuilt every time: its dependents must rebuild when what they compile or link
+        // against changed, so its fingerprint is what it staged there: headers, pkg-config files, and the
+        // static archives and start files (lib/*.a, lib/*.o) that end up inside every dependent's binaries.
+        // Shared libraries are left out: a dependent picks a new one up at run time without relinking.
         std::string interface;
+        auto linked_in = [](const std::string &line) {
+            return line.starts_with("lib/") && line.find('/', 4) == std::string::npos &&
+                   (line.ends_with(".a") || line.ends_with(".o"));
+        };
         for (const std::string &line : split_lines(read_text_file(work + "/manifest.txt"))) {
-            if (line.starts_with("include/") || line.starts_with("lib/pkgconfig/")) {
+            if (line.starts_with("include/") || line.starts_with("lib/pkgconfig/") || linked_in(line)) {
                 interface += line + "=" + sha256_of_file(sysroot() + "/" + line) + "\n";
             }
         }

@@ -52,7 +52,8 @@ void complete(Ring& r, Req* q, int64_t res, uint32_t cflags)
 	if (q->state & REQ_NOTIF)
 		cflags |= lx::CQE_F_MORE;
 	if (!(q->state & (REQ_SKIP_CQE | REQ_NO_CQE)))
-		post_cqe(r, q->sqe.user_data, int32_t(res), cflags, (r.cqe_size == 32) ? q->big : nullptr);
+		post_cqe(r, q->sqe.user_data, int32_t(res), cflags,
+		         (r.cqe_size == 32 || (cflags & lx::CQE_F_32)) ? q->big : nullptr);
 	else if (q->state & REQ_SKIP_CQE)
 		--r.cq_extra;
 	if (q->state & REQ_NOTIF)

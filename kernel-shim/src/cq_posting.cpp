@@ -25,6 +25,37 @@ inline void write_cqe(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags,
 	++r.cq_posted;
 }
 
+// A 32-byte CQE on a CQE_MIXED ring (cflags carry CQE_F_32): two consecutive 16-byte slots that never straddle the
+// ring's end. With one slot left before the wrap that slot first gets a 16-byte CQE_F_SKIP filler (user_data 0,
+// res 0) for the program to step over, as Linux does even when the big CQE itself then finds no room and
+// overflows. The filler is not a completion: drain and count timeouts do not see it. false: no room, overflow it.
+bool write_big_cqe(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const uint32_t* big)
+{
+	uint32_t slot = r.cq_tail & (r.cq_entries - 1);
+	if (slot + 1 == r.cq_entries) {
+		if (cq_used(r) >= r.cq_entries)
+			return false;
+		auto* pad = reinterpret_cast<lx::io_uring_cqe*>(r.cqes + uint64_t(slot) * 16);
+		pad->user_data = 0;
+		pad->res = 0;
+		pad->flags = lx::CQE_F_SKIP;
+		++r.cq_tail;
+		slot = 0;
+	}
+	if (cq_used(r) + 2 > r.cq_entries)
+		return false;
+	auto* c = reinterpret_cast<lx::io_uring_cqe*>(r.cqes + uint64_t(slot) * 16);
+	c->user_data = user_data;
+	c->res = res;
+	c->flags = cflags;
+	auto* extra = reinterpret_cast<uint32_t*>(c + 1);
+	for (int i = 0; i < 4; ++i)
+		extra[i] = big ? big[i] : 0;
+	r.cq_tail += 2;
+	++r.cq_posted;
+	return true;
+}
+
 void overflow(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const uint32_t* big)
 {
 	auto* o = alloc_zeroed<OverflowCqe>();
@@ -55,9 +86,14 @@ bool post_shared(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, cons
 {
 	x_lock(r);
 	r.cq_tail = __atomic_load_n(r.k_cq_tail, __ATOMIC_RELAXED);
+	uint32_t tail_before = r.cq_tail;
 	bool room = cq_used(r) < r.cq_entries;
-	if (room) {
+	if (room && (cflags & lx::CQE_F_32))
+		room = write_big_cqe(r, user_data, res, cflags, big);
+	else if (room)
 		write_cqe(r, user_data, res, cflags, big);
+	if (r.cq_tail != tail_before) {
+		// Published at once, a SKIP filler too (it stays even when the big CQE after it found no room).
 		store_release(r.k_cq_tail, r.cq_tail);
 		++r.x_unsignalled;
 	}
@@ -75,8 +111,10 @@ void post_cqe(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const u
 			overflow(r, user_data, res, cflags, big);
 	} else if (cq_used(r) >= r.cq_entries)
 		overflow(r, user_data, res, cflags, big);
-	else
-		write_cqe(r, user_data, res, cflags, big);
+	else if (__builtin_expect(!(cflags & lx::CQE_F_32), 1))
+		write_cqe(r, user_data, res, cflags, big); // the one test a 16-byte CQE pays for mixed rings
+	else if (!write_big_cqe(r, user_data, res, cflags, big))
+		overflow(r, user_data, res, cflags, big);
 }
 
 bool post_cqe_if_room(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags)
@@ -102,7 +140,10 @@ void flush_overflow(Ring& r)
 		} else {
 			if (cq_used(r) >= r.cq_entries)
 				break;
-			write_cqe(r, o->cqe.user_data, o->cqe.res, o->cqe.flags, big);
+			if (!(o->cqe.flags & lx::CQE_F_32))
+				write_cqe(r, o->cqe.user_data, o->cqe.res, o->cqe.flags, big);
+			else if (!write_big_cqe(r, o->cqe.user_data, o->cqe.res, o->cqe.flags, big))
+				break; // the same wrap rule as a fresh post; it stays first in line
 		}
 		r.overflow_head = o->next;
 		if (!r.overflow_head)
@@ -116,16 +157,6 @@ void flush_overflow(Ring& r)
 
 void commit(Ring& r)
 {
-	if (!r.in_submit && (r.native_staged || !r.ready.empty())) {
-		// Work that needs a native enter (link successors, retries, re-armed timers): a waiter in enter does
-		// it; otherwise a host thread is asked to, as Linux runs task work without the program entering.
-		wake_waiters(r);
-		if (!__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST) && !(r.flags & lx::SETUP_DEFER_TASKRUN) &&
-		    !__atomic_exchange_n(&r.kick_pending, 1, __ATOMIC_ACQ_REL)) {
-			ring_ref(&r);
-			rp_host_defer(run_deferred_work, &r);
-		}
-	}
 	uint32_t published = __atomic_load_n(r.k_cq_tail, __ATOMIC_RELAXED);
 	for (int round = 0; round < 64; ++round) {
 		uint64_t before = r.cq_posted;
@@ -135,6 +166,18 @@ void commit(Ring& r)
 			flush_deferred(r);
 		if (r.cq_posted == before)
 			break;
+	}
+	// After the flushes above, which can make drained chains ready.
+	if (!r.in_submit && (r.native_staged || !r.ready.empty())) {
+		// Work that needs a native enter (link successors, retries, re-armed timers, released drains): a waiter
+		// in enter does it; otherwise a host thread is asked to, as Linux runs task work without the program
+		// entering.
+		wake_waiters(r);
+		if (!__atomic_load_n(&r.waiters, __ATOMIC_SEQ_CST) && !(r.flags & lx::SETUP_DEFER_TASKRUN) &&
+		    !__atomic_exchange_n(&r.kick_pending, 1, __ATOMIC_ACQ_REL)) {
+			ring_ref(&r);
+			rp_host_defer(run_deferred_work, &r);
+		}
 	}
 	bool fresh = r.shared ? r.x_unsignalled != 0 : r.cq_tail != published;
 	if (!fresh && !r.overflow_head)

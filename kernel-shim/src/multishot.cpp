@@ -33,7 +33,7 @@ void done_multishot(Ring& r, Req& q, NativeTag tag, int64_t res)
 	} else {
 		if (d.mshot_result)
 			res = d.mshot_result(r, q, res);
-		uint32_t cflags = q.selected ? finish_buffer(r, q, res) : 0;
+		uint32_t cflags = (q.selected ? finish_buffer(r, q, res) : 0) | q.item_cflags;
 		if (res < 0 || !post_cqe_if_room(r, q.sqe.user_data, int32_t(res), cflags | lx::CQE_F_MORE)) {
 			complete(r, &q, res, cflags);
 			return;

@@ -22,6 +22,13 @@ Status push_native(Ring& r, Req* q, NativeTag tag, const rp_sqe& in)
 {
 	rp_sqe s = in;
 	s.user_data = native_user_data(q, tag);
+	if ((q->state & REQ_BORROW_CREDS) && s.opcode != RP_OP_CANCEL && s.opcode != RP_OP_TIMEOUT) {
+		// Under a personality the process no longer has: the OS runs the request's operations with the snapshot
+		// it took under the same id (personality.cpp). Its cancels and timers need none, and must work even
+		// when the OS could no longer take the credentials.
+		s.flags |= RP_SQE_CREDS;
+		s.priority = uint16_t(q->sqe.personality);
+	}
 	rp_ring_error e = r.nsq.push(s);
 	if (e == RP_RING_FULL && r.in_submit) {
 		flush_native(r);

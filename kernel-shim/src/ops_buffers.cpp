@@ -97,29 +97,52 @@ bool select_ring_buffer(BufGroup& g, Req& q)
 	return true;
 }
 
-// Incremental consumption: res bytes of the buffer at the head were used. True when the buffer is used up; false
-// when it has room left and will serve later requests too (the CQE then says CQE_F_BUF_MORE). A transfer of
-// nothing consumed nothing, so the buffer stays, and is reported as still in use (Linux 6.18, and stable kernels
-// since the fix for liburing issue 1553); an entry whose length is 0 is never advanced past, as on Linux.
+// Incremental consumption: res bytes from the buffer at the head on were used (a bundle's may span several). True
+// when the last buffer touched is used up; false when it has room left and will serve later requests too (the
+// CQE then says CQE_F_BUF_MORE). A transfer of nothing consumed nothing, so the buffer stays, and is reported as
+// still in use (Linux 6.18, and stable kernels since the fix for liburing issue 1553); an entry whose length is 0
+// is never advanced past, as on Linux.
 bool consume_incremental(BufGroup& g, uint64_t res)
 {
-	lx::io_uring_buf e;
-	uint64_t off = entry_offset(g, g.ring_head);
-	if (!ring_read(g, off, &e, sizeof(e)))
-		return true;
-	uint32_t used = res < e.len ? uint32_t(res) : e.len;
-	uint32_t left = e.len - used;
-	if (left || !used) {
-		e.addr += used;
-		e.len = left;
+	do {
+		lx::io_uring_buf e;
+		uint64_t off = entry_offset(g, g.ring_head);
+		if (!ring_read(g, off, &e, sizeof(e)))
+			return true;
+		uint32_t used = res < e.len ? uint32_t(res) : e.len;
+		uint32_t left = e.len - used;
+		if (left || !used) {
+			e.addr += used;
+			e.len = left;
+			(void)ring_write(g, off, &e, 12);
+			return false;
+		}
+		e.len = 0;
 		(void)ring_write(g, off, &e, 12);
-		return false;
-	}
-	e.len = 0;
-	(void)ring_write(g, off, &e, 12);
-	++g.ring_head;
+		++g.ring_head;
+		res -= used;
+	} while (res);
 	return true;
 }
+
+void free_selected(ProvidedBuf* b)
+{
+	if (b->iov)
+		rp_host_free(b->iov, uint32_t(b->iov_cap) * 16);
+	rp_host_free(b, sizeof(*b));
+}
+
+// How many of a bundle's buffers res bytes touched (Linux's io_bundle_nbufs: a partly filled one counts).
+uint16_t bundle_used(const ProvidedBuf& b, int64_t res)
+{
+	uint16_t n = 0;
+	for (uint64_t left = res > 0 ? uint64_t(res) : 0; left && n < b.nbufs; ++n)
+		left -= left < b.iov[2 * n + 1] ? left : b.iov[2 * n + 1];
+	return n;
+}
+
+// Linux maps at most this many buffers per bundle attempt (PEEK_MAX_IMPORT), and never more than UIO_MAXIOV.
+constexpr uint32_t kBundleMax = 256;
 } // namespace
 
 int64_t register_pbuf_ring(Ring& r, uint64_t arg, uint32_t nr)
@@ -320,6 +343,125 @@ Issued issue_remove_buffers(Ring& r, Req& q)
 	return Issued::now(removed);
 }
 
+// A bundle from a provided-buffer ring, mapped as Linux's io_ring_buffers_peek maps one: from the head on, up to
+// max_len bytes (0: no limit) in at most kBundleMax buffers; with a limit, the count is what the first buffer's
+// length says is needed; a buffer longer than what is left is cut short (written back into a plain ring's entry
+// when it is the first, else the bundle stops before it; an incremental ring's entry is only used in part). A
+// classic group gives one buffer, as Linux's does.
+bool select_bundle(Ring& r, Req& q, uint64_t max_len, bool send)
+{
+	BufGroup* g = find_group(r, q.sqe.buf_group);
+	if (!g || !g->is_ring) {
+		uint64_t addr;
+		uint32_t len;
+		if (!select_buffer(r, q, &addr, &len))
+			return false;
+		auto* iov = static_cast<uint64_t*>(rp_host_alloc(16));
+		if (!iov) {
+			recycle_buffer(r, q);
+			return false;
+		}
+		iov[0] = addr;
+		iov[1] = max_len && max_len < len ? max_len : len;
+		q.selected->iov = iov;
+		q.selected->iov_cap = 1;
+		q.selected->nbufs = 1;
+		q.selected->bundle = true;
+		q.selected->to_tail = !g->head;
+		return true;
+	}
+	uint16_t tail;
+	if (!ring_tail(*g, &tail))
+		return false;
+	uint32_t avail = uint16_t(tail - g->ring_head);
+	if (!avail)
+		return false;
+	if (avail > kBundleMax)
+		avail = kBundleMax;
+	lx::io_uring_buf e;
+	if (!ring_read(*g, entry_offset(*g, g->ring_head), &e, sizeof(e)))
+		return false;
+	if (max_len) {
+		if (!e.len)
+			return false; // Linux: -ENOBUFS
+		uint64_t needed = (max_len + e.len - 1) / e.len;
+		if (avail > needed)
+			avail = uint32_t(needed);
+	} else {
+		max_len = 0x7fffffff;
+	}
+	auto* b = alloc_zeroed<ProvidedBuf>();
+	auto* iov = static_cast<uint64_t*>(rp_host_alloc(avail * 16));
+	if (!b || !iov) {
+		if (b)
+			rp_host_free(b, sizeof(*b));
+		if (iov)
+			rp_host_free(iov, avail * 16);
+		return false;
+	}
+	uint16_t pos = g->ring_head;
+	uint32_t n = 0;
+	for (; n < avail; ++n, ++pos) {
+		if (!ring_read(*g, entry_offset(*g, pos), &e, sizeof(e)))
+			break;
+		if (!n)
+			b->bid = e.bid;
+		uint32_t len = e.len;
+		if (len > max_len) {
+			len = uint32_t(max_len);
+			if (!g->inc) {
+				if (n)
+					break;
+				(void)ring_write(*g, entry_offset(*g, pos) + 8, &len, 4);
+			}
+		}
+		iov[2 * n] = e.addr;
+		iov[2 * n + 1] = len;
+		max_len -= len;
+		if (!max_len) {
+			++n; // Linux stops its head on this last buffer: a bundle cut by its length never reaches the tail
+			break;
+		}
+	}
+	if (!n) {
+		rp_host_free(b, sizeof(*b));
+		rp_host_free(iov, avail * 16);
+		return false;
+	}
+	b->addr = iov[0];
+	b->len = uint32_t(iov[1]);
+	b->from_ring = true;
+	b->bundle = true;
+	b->ring_pos = g->ring_head;
+	b->to_tail = pos == tail;
+	b->iov = iov;
+	b->iov_cap = uint16_t(avail);
+	b->nbufs = uint16_t(n);
+	q.selected = b;
+	if (send) {
+		// Linux commits a send's buffers as it maps them: they are the request's, whatever it sends.
+		if (g->inc) {
+			uint64_t total = 0;
+			for (uint32_t i = 0; i < n; ++i)
+				total += iov[2 * i + 1];
+			(void)consume_incremental(*g, total);
+		} else {
+			g->ring_head = uint16_t(g->ring_head + n);
+		}
+	} else if (!g->inc) {
+		// A receive's buffers are reserved now, so a request in flight beside it cannot take them too; the ones
+		// it does not fill go back at completion (while nobody took buffers after them).
+		g->ring_head = uint16_t(g->ring_head + n);
+	}
+	return true;
+}
+
+bool bundle_used_to_tail(const Req& q, int64_t res)
+{
+	const ProvidedBuf* b = q.selected;
+	return b && b->bundle && b->to_tail && res > 0 && bundle_used(*b, res) == b->nbufs;
+}
+
 bool select_buffer(Ring& r, Req& q, uint64_t* addr, uint32_t* len)
 {
 	BufGroup* g = find_group(r, q.sqe.buf_group);
@@ -343,12 +485,56 @@ bool select_buffer(Ring& r, Req& q, uint64_t* addr, uint32_t* len)
 	return true;
 }
 
+namespace {
+// A classic buffer taken as a one-buffer bundle is a plain one again once its transfer is over (it may go back to
+// its group's list).
+void unbundle_classic(ProvidedBuf* b)
+{
+	if (b && b->bundle && !b->from_ring) {
+		rp_host_free(b->iov, uint32_t(b->iov_cap) * 16);
+		b->iov = nullptr;
+		b->bundle = false;
+		b->nbufs = b->iov_cap = 0;
+	}
+}
+
+// A bundle's completion. A send consumed its buffers when it took them: the CQE names the first whatever the
+// result. A receive consumes what res filled: a plain ring's head moves past the buffers used (the reserved rest
+// go back while nobody took buffers after them), an incremental ring's entries are consumed byte-wise (BUF_MORE
+// when the last one has room left); a receive of nothing or an error consumed nothing and names no buffer.
+uint32_t finish_bundle(Ring& r, Req& q, ProvidedBuf* b, int64_t res)
+{
+	uint32_t flags = lx::CQE_F_BUFFER | (uint32_t(b->bid) << lx::CQE_BUFFER_SHIFT);
+	BufGroup* g = find_group(r, q.sqe.buf_group);
+	const bool send = q.opcode == lx::OP_SEND;
+	if (!send && g && g->is_ring) {
+		const uint16_t used = bundle_used(*b, res);
+		if (g->inc) {
+			if (!used)
+				flags = 0;
+			else if (g->ring_head == b->ring_pos && !consume_incremental(*g, uint64_t(res)))
+				flags |= lx::CQE_F_BUF_MORE;
+		} else {
+			if (g->ring_head == uint16_t(b->ring_pos + b->nbufs))
+				g->ring_head = uint16_t(b->ring_pos + used);
+			if (!used)
+				flags = 0;
+		}
+	}
+	free_selected(b);
+	return flags;
+}
+} // namespace
+
 uint32_t finish_buffer(Ring& r, Req& q, int64_t res)
 {
 	ProvidedBuf* b = q.selected;
 	if (!b)
 		return 0;
 	q.selected = nullptr;
+	unbundle_classic(b);
+	if (b->from_ring && b->bundle)
+		return finish_bundle(r, q, b, res);
 	if (b->from_ring) {
 		uint32_t flags = lx::CQE_F_BUFFER | (uint32_t(b->bid) << lx::CQE_BUFFER_SHIFT);
 		BufGroup* g = find_group(r, q.sqe.buf_group);
@@ -389,7 +575,7 @@ uint32_t finish_buffer(Ring& r, Req& q, int64_t res)
 void drop_selected_buffer(Req& q)
 {
 	if (q.selected)
-		rp_host_free(q.selected, sizeof(ProvidedBuf));
+		free_selected(q.selected);
 	q.selected = nullptr;
 }
 
@@ -398,7 +584,17 @@ void recycle_buffer(Ring& r, Req& q)
 	ProvidedBuf* b = q.selected;
 	if (!b)
 		return;
+	unbundle_classic(b);
 	BufGroup* g = find_group(r, q.sqe.buf_group);
+	if (b->from_ring && b->bundle) {
+		// A receive's reserved buffers go back; a send's were consumed when taken.
+		if (q.opcode != lx::OP_SEND && g && g->is_ring && !g->inc &&
+		    g->ring_head == uint16_t(b->ring_pos + b->nbufs))
+			g->ring_head = b->ring_pos;
+		q.selected = nullptr;
+		free_selected(b);
+		return;
+	}
 	if (b->from_ring) {
 		if (g && g->is_ring && !g->inc) {
 			if (uint16_t(g->ring_head - 1) != b->ring_pos)

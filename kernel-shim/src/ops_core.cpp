@@ -3,18 +3,27 @@
 
 namespace ringport::shim {
 
-Status prep_nop(Ring&, Req& q)
+Status prep_nop(Ring& r, Req& q)
 {
-	if (q.sqe.nop_flags & ~lx::NOP_INJECT_RESULT)
+	if (q.sqe.nop_flags & ~(lx::NOP_INJECT_RESULT | lx::NOP_CQE32))
 		return Status::fail(-lx::EINVAL);
+	if (q.sqe.nop_flags & lx::NOP_CQE32) {
+		// A big CQE needs a ring that can hold one; its two extra words come from off and addr, as Linux takes them.
+		if (!(r.flags & (lx::SETUP_CQE32 | lx::SETUP_CQE_MIXED)))
+			return Status::fail(-lx::EINVAL);
+		const uint64_t extra[2] = {q.sqe.off, q.sqe.addr};
+		__builtin_memcpy(q.big, extra, sizeof(extra));
+	}
 	return kOk;
 }
 
-// NOP completes in the shim: there is nothing for an OS to execute (Linux completes it inline too).
-Issued issue_nop(Ring&, Req& q)
+// NOP (and NOP128, the same op in a 128-byte SQE) completes in the shim: there is nothing for an OS to execute
+// (Linux completes it inline too). On a mixed CQ a big CQE is marked CQE_F_32, which makes the poster use two slots.
+Issued issue_nop(Ring& r, Req& q)
 {
 	int32_t res = (q.sqe.nop_flags & lx::NOP_INJECT_RESULT) ? int32_t(q.sqe.len) : 0;
-	return Issued::now(res);
+	uint32_t cflags = ((q.sqe.nop_flags & lx::NOP_CQE32) && (r.flags & lx::SETUP_CQE_MIXED)) ? lx::CQE_F_32 : 0;
+	return Issued::now(res, cflags);
 }
 
 Status prep_files_update(Ring&, Req& q)
@@ -42,6 +51,8 @@ Status prep_fixed_fd_install(Ring&, Req& q)
 		return Status::fail(-lx::EBADF); // only a fixed file can be installed
 	if (s.install_fd_flags & ~lx::FIXED_FD_NO_CLOEXEC)
 		return Status::fail(-lx::EINVAL);
+	if (q.state & REQ_CREDS)
+		return Status::fail(-lx::EPERM); // an fd is installed for the task itself, never under a personality
 	return kOk;
 }
 

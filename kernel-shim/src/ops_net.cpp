@@ -86,25 +86,154 @@ Status prep_recv_multishot(Req& q)
 Status prep_sendrecv(Ring&, Req& q)
 {
 	const auto& s = q.sqe;
-	uint16_t allowed = lx::RECVSEND_POLL_FIRST | (is_send(q.opcode) ? 0 : lx::RECV_MULTISHOT);
+	const bool send = is_send(q.opcode);
+	uint16_t allowed = lx::RECVSEND_POLL_FIRST | lx::RECVSEND_BUNDLE | (send ? 0 : lx::RECV_MULTISHOT);
 	if (s.ioprio & ~allowed)
-		return Status::fail(-lx::EINVAL); // bundles and fixed buffers are not implemented
-	if (is_send(q.opcode))
+		return Status::fail(-lx::EINVAL); // fixed buffers and vectorized sends are not implemented
+	// A send bundle gathers provided buffers; without them there is nothing to gather (liburing's man page: bundles
+	// are used with provided buffers).
+	if (send && (s.ioprio & lx::RECVSEND_BUNDLE) && !(s.flags & lx::SQE_BUFFER_SELECT))
+		return Status::fail(-lx::EINVAL);
+	if (send)
 		RP_TRY(prep_destination(q));
 	else if (s.addr2 || s.file_index)
 		return Status::fail(-lx::EINVAL);
+	if ((s.ioprio & lx::RECVSEND_BUNDLE) && (s.flags & lx::SQE_BUFFER_SELECT) && !q.heap) {
+		// The bundle's message header (its iovecs are the selected buffers).
+		auto* d = alloc_zeroed<Destination>();
+		if (!d)
+			return Status::fail(-lx::ENOMEM);
+		q.heap = d;
+		q.heap_size = sizeof(Destination);
+	}
 	RP_TRY(prep_recv_multishot(q));
 	short_transfer_fails_with_waitall(q);
 	return kOk;
 }
 
+namespace {
+bool is_bundle(const Req& q)
+{
+	return (q.sqe.ioprio & lx::RECVSEND_BUNDLE) && (q.sqe.flags & lx::SQE_BUFFER_SELECT);
+}
+
+// A bundle is one message over the buffers select_bundle took: a receive fills them in order (the CQE names the
+// first, res the total), a send gathers them. Both first try without waiting, as Linux's first issue does: a
+// receive's buffers go back while readiness is awaited (as for any buffer-selecting receive); a send's are its
+// own once taken, and it sends them all (Linux sets MSG_WAITALL on a send bundle), waiting for room if it must,
+// which ends the bundle with that CQE (Linux's REQ_F_POLLED). For a send, sel_waited says it waited.
+Issued issue_bundle(Ring& r, Req& q)
+{
+	const auto& s = q.sqe;
+	const bool send = is_send(q.opcode);
+	auto* d = static_cast<Destination*>(q.heap);
+	if (!q.selected && !select_bundle(r, q, send ? (s.len ? s.len : 0x7fffffffu) : s.len, send))
+		return Issued::now(-lx::ENOBUFS);
+	if (!send) {
+		d->msg.name = 0;
+		d->msg.namelen = 0;
+	}
+	d->msg.iov = reinterpret_cast<uint64_t>(q.selected->iov);
+	d->msg.iovlen = q.selected->nbufs;
+	d->msg.control = 0;
+	d->msg.controllen = 0;
+	d->msg.flags = 0;
+	rp_sqe n = native_op(send ? RP_OP_SENDMSG : RP_OP_RECVMSG);
+	n.fd = nfd(q.fd);
+	n.addr = reinterpret_cast<uint64_t>(&d->msg);
+	n.syscall_flags = s.msg_flags | (send ? lx::MSG_NOSIGNAL_ | lx::MSG_WAITALL_ : 0);
+	q.sel_nowait = !send && !q.sel_waited;
+	if (q.sel_nowait || (send && !q.sel_waited))
+		n.syscall_flags |= lx::MSG_DONTWAIT_;
+	return to_native(r, q, n);
+}
+
+// A send bundle's iovecs after res more bytes went: the sent part is cut off the front (the array is the request's).
+void skip_sent(ProvidedBuf& b, uint64_t res)
+{
+	for (uint32_t i = 0; i < b.nbufs && res; ++i) {
+		uint64_t k = res < b.iov[2 * i + 1] ? res : b.iov[2 * i + 1];
+		b.iov[2 * i] += k;
+		b.iov[2 * i + 1] -= k;
+		res -= k;
+	}
+}
+
+void reissue(Ring& r, Req& q)
+{
+	Issued again = issue_bundle(r, q);
+	if (!again.pending)
+		complete(r, &q, again.res, again.cflags);
+}
+
+// A send bundle's native completion. Nothing sent or part sent without waiting: the rest waits for room. Then the
+// CQE: while buffers remain past the ones sent and the send never waited, it says F_MORE and the bundle goes on
+// (Linux loops so, stopping when the CQ is full).
+void done_send_bundle(Ring& r, Req& q, int64_t res, uint32_t nflags)
+{
+	const bool may_wait = !(q.sqe.msg_flags & lx::MSG_DONTWAIT_);
+	if (may_wait && !q.sel_waited && (res == -lx::EAGAIN || (res > 0 && (nflags & RP_CQE_SHORT_STREAM)))) {
+		if (res > 0) {
+			q.done_bytes += uint64_t(res);
+			skip_sent(*q.selected, uint64_t(res));
+		}
+		q.sel_waited = true;
+		reissue(r, q);
+		return;
+	}
+	if (q.done_bytes) {
+		res = int64_t(q.done_bytes) + (res > 0 ? res : 0); // progress before an error is what the CQE reports
+		q.done_bytes = 0;
+	}
+	if (res <= 0 || q.selected->to_tail || q.sel_waited) {
+		complete(r, &q, res);
+		return;
+	}
+	uint32_t cflags = finish_buffer(r, q, res);
+	if (!post_cqe_if_room(r, q.sqe.user_data, int32_t(res), cflags | lx::CQE_F_MORE)) {
+		complete(r, &q, res, cflags);
+		return;
+	}
+	++r.cq_extra;
+	reissue(r, q);
+}
+
+// A bundle's native completion; true when it took care of it. A multishot receive whose buffers reached the
+// ring's tail ends with that CQE (Linux's BL_EMPTY).
+bool done_bundle(Ring& r, Req& q, int64_t res, uint32_t nflags)
+{
+	if (q.state & REQ_CANCELING)
+		return false;
+	if (is_send(q.opcode)) {
+		done_send_bundle(r, q, res, nflags);
+		return true;
+	}
+	if (res != -lx::EAGAIN && (q.state & REQ_MULTISHOT) && bundle_used_to_tail(q, res)) {
+		complete(r, &q, res);
+		return true;
+	}
+	return false;
+}
+} // namespace
+
 Issued issue_sendrecv(Ring& r, Req& q)
 {
 	const auto& s = q.sqe;
+	if (is_bundle(q))
+		return issue_bundle(r, q);
 	if (is_send(q.opcode) && q.heap) {
 		auto* d = static_cast<Destination*>(q.heap);
 		d->iov[0] = s.addr + q.done_bytes; // MSG_WAITALL continues where a partial transfer stopped
 		d->iov[1] = s.len - q.done_bytes;
+		if (s.flags & lx::SQE_BUFFER_SELECT) {
+			// A provided buffer sent to a destination: the buffer is the request's once taken.
+			uint64_t addr;
+			uint32_t blen;
+			if (!q.selected && !select_buffer(r, q, &addr, &blen))
+				return Issued::now(-lx::ENOBUFS);
+			d->iov[0] = q.selected->addr + q.done_bytes;
+			d->iov[1] = ((!s.len || s.len > q.selected->len) ? q.selected->len : s.len) - q.done_bytes;
+		}
 		d->msg.iov = reinterpret_cast<uint64_t>(d->iov);
 		d->msg.iovlen = 1;
 		rp_sqe n = native_op(RP_OP_SENDMSG);
@@ -258,7 +387,12 @@ void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 {
 	if (q.state & REQ_DONE)
 		return;
+	if (tag != TAG_READY && q.selected && q.selected->bundle && done_bundle(r, q, res, nflags))
+		return;
 	if (q.state & REQ_MULTISHOT) {
+		// A multishot accept's items say SOCK_NONEMPTY as a single accept's CQE does.
+		q.item_cflags = q.opcode == lx::OP_ACCEPT && res >= 0 && (nflags & RP_CQE_MORE_PENDING) ? lx::CQE_F_SOCK_NONEMPTY
+		                                                                                       : 0;
 		done_multishot(r, q, tag, res);
 		return;
 	}
@@ -269,7 +403,7 @@ void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 	const bool accept = q.opcode == lx::OP_ACCEPT;
 	// MSG_WAITALL on a stream: Linux keeps going until the whole length moved (or EOF / an error).
 	bool waitall = (q.opcode == lx::OP_SEND || q.opcode == lx::OP_RECV || q.opcode == lx::OP_SEND_ZC) &&
-	               (q.sqe.msg_flags & lx::MSG_WAITALL_);
+	               (q.sqe.msg_flags & lx::MSG_WAITALL_) && !is_bundle(q); // a bundle's native op gathers itself
 	if (waitall && res > 0 && q.done_bytes + uint64_t(res) < q.expected && !(q.state & REQ_CANCELING) &&
 	    (nflags & RP_CQE_SHORT_STREAM)) { // the OS stopped short only because it was not to wait
 		q.done_bytes += uint64_t(res);
@@ -280,8 +414,10 @@ void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 	}
 	if (q.opcode == lx::OP_RECVMSG && (q.sqe.flags & lx::SQE_BUFFER_SELECT) && res >= 0)
 		finish_selected_msg(q);
+	// Linux reports whether more connections wait on the listener (TCP), for a plain and a direct accept alike.
+	const uint32_t nonempty = accept && res >= 0 && (nflags & RP_CQE_MORE_PENDING) ? lx::CQE_F_SOCK_NONEMPTY : 0;
 	if (accept && q.sqe.file_index && res >= 0 && !(q.state & REQ_CANCELING)) {
-		complete(r, &q, install_direct(r, res, q.sqe.file_index));
+		complete(r, &q, install_direct(r, res, q.sqe.file_index), nonempty);
 		return;
 	}
 	if (waitall && q.done_bytes && res != -lx::EAGAIN) {
@@ -292,7 +428,7 @@ void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 	const bool nowait = accept ? (q.sqe.ioprio & lx::ACCEPT_DONTWAIT) : (q.sqe.msg_flags & lx::MSG_DONTWAIT_);
 	if (q.sel_nowait && selected_would_block(r, q, res, nowait))
 		return;
-	complete(r, &q, res);
+	complete(r, &q, res, nonempty);
 }
 
 int64_t recvmsg_mshot_result(Ring&, Req& q, int64_t res) { return finish_recvmsg_out(q, res); }

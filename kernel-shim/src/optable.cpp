@@ -141,8 +141,10 @@ constexpr OpTable build()
 	                   M::op_flags, Z_BUF_INDEX | Z_SPLICE_FD_IN));
 	OP(MADVISE, mapped(F::fs, false, RP_OP_MADVISE, M::zero, M::addr, M::off_or_len, M::zero, M::zero, M::zero,
 	                   M::op_flags, Z_BUF_INDEX | Z_SPLICE_FD_IN));
-	OP(SEND, io(kOut, F::net, prep_sendrecv, issue_sendrecv, "SEND / SENDMSG (to a destination)", done_net));
-	OP(RECV, receives(selects_buffers(io(kIn, F::net, prep_sendrecv, issue_sendrecv, "RECV", done_net, "no bundles"))));
+	OP(SEND, selects_buffers(io(kOut, F::net, prep_sendrecv, issue_sendrecv, "SEND / SENDMSG (to a destination, a bundle)",
+	                            done_net, "bundles (RECVSEND_BUNDLE) gather up to 256 ring buffers per CQE")));
+	OP(RECV, receives(selects_buffers(io(kIn, F::net, prep_sendrecv, issue_sendrecv, "RECV / RECVMSG (a bundle)", done_net,
+	                                     "bundles (RECVSEND_BUNDLE) fill up to 256 ring buffers per CQE"))));
 	OP(OPENAT2, run(F::fs, false, prep_openat2, issue_openat2, "OPENAT (resolve)", done_direct));
 	OP(EPOLL_CTL, refuse(F::core, "no native epoll_ctl opcode"));
 	OP(SPLICE, run(F::rw, true, prep_splice, issue_splice, "SPLICE"));
@@ -202,8 +204,11 @@ constexpr OpTable build()
 	OP(READV_FIXED, io(kIn, F::rw, prep_rwv_fixed, issue_rw, "READV / PREADV", done_rw));
 	OP(WRITEV_FIXED, io(kOut, F::rw, prep_rwv_fixed, issue_rw, "WRITEV / PWRITEV", done_rw));
 	OP(PIPE, run(F::fs, false, prep_pipe, issue_pipe, "PIPE", done_pipe));
-	OP(NOP128, refuse(F::core, "a 128-byte SQE opcode: needs IORING_SETUP_SQE_MIXED, which setup refuses"));
-	OP(URING_CMD128, refuse(F::net, "a 128-byte SQE opcode: needs IORING_SETUP_SQE_MIXED, which setup refuses"));
+	// The 128-byte SQE opcodes (Linux 6.18): NOP and URING_CMD in an SQE that takes two slots of a SQE_MIXED ring
+	// (submission.cpp consumes the second slot), or one slot of an SQE128 ring; -EINVAL on any other ring.
+	OP(NOP128, pollable_ring(run(F::core, false, prep_nop, issue_nop, "(none: completes in the shim)")));
+	OP(URING_CMD128, run(F::net, true, prep_uring_cmd, issue_uring_cmd, "SOCKET_QUEUED / SOCKET_GETOPT / SOCKET_SETOPT",
+	                     done_uring_cmd, "as URING_CMD: the socket commands read only the SQE's first 64 bytes"));
 	return t;
 }
 

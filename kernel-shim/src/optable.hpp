@@ -183,6 +183,12 @@ int64_t install_direct(Ring& r, int64_t fd, uint32_t file_index);
 // CQE flags naming it (or puts it back when nothing was consumed).
 bool select_buffer(Ring& r, Req& q, uint64_t* addr, uint32_t* len);
 uint32_t finish_buffer(Ring& r, Req& q, int64_t res);
+// Bundles: takes several buffers at once (q.selected->iov); max_len 0 means no limit. A send's buffers are
+// consumed at once, as Linux commits them when it maps them; a receive's when its result is known.
+bool select_bundle(Ring& r, Req& q, uint64_t max_len, bool send);
+// After a bundle receive's result: true when the buffers it used reached the ring's tail (Linux ends a bundle
+// there, BL_EMPTY). Call before finish_buffer.
+bool bundle_used_to_tail(const Req& q, int64_t res);
 // Gives the selected buffer back unused (the op will wait for readiness and select again), where possible.
 void recycle_buffer(Ring& r, Req& q);
 // The ring is going with the request still pending: frees the record of the buffer it took, if any (the buffer
@@ -211,6 +217,22 @@ void free_mem_region(Ring& r);
 int64_t mem_region_map_target(Ring& r, uint64_t length, rp_host_region** region);
 // Registered wait argument at byte offset of the wait region: 0 or -EFAULT.
 int read_reg_wait(Ring& r, uint64_t offset, lx::io_uring_reg_wait* out);
+
+// Personalities (personality.cpp): the id or -errno; unregister -EINVAL for an unknown id; personality_check
+// is init's: -EINVAL for an unknown id, -EPERM when the credentials changed since, else 0 (sets REQ_CREDS).
+const Personality* find_personality(const Ring& r, uint32_t id);
+int64_t register_personality(Ring& r);
+int64_t unregister_personality(Ring& r, uint32_t id);
+int personality_check(Ring& r, Req& q);
+void free_personalities(Ring& r);
+
+// REGISTER_CLONE_BUFFERS (clone_buffers.cpp): called without the ring's lock, which it takes itself (with the
+// source ring's, one at a time).
+int64_t clone_buffers(Ring& r, uint64_t arg, uint32_t nr);
+// Installs a new registered-buffer table (register.cpp): the old table is freed; tags of the slots in
+// [retire_from, retire_to) of the old table are retired (their buffers were replaced).
+void replace_buffer_table(Ring& r, RegisteredBuffer* bufs, uint64_t* tags, uint32_t nr, uint32_t retire_from,
+                          uint32_t retire_to);
 
 // REGISTER_SEND_MSG_RING without a ring (ops_msg.cpp): 0 or -errno.
 int64_t sync_msg_ring(const lx::io_uring_sqe& s);

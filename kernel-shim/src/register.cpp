@@ -63,6 +63,23 @@ void drop_buffers(Ring& r, bool unregister = false)
 	r.nr_bufs = 0;
 }
 
+} // namespace
+
+void replace_buffer_table(Ring& r, RegisteredBuffer* bufs, uint64_t* tags, uint32_t nr, uint32_t retire_from,
+                          uint32_t retire_to)
+{
+	// Replaced buffers' tags are posted once the requests that could still use them are done, as an update's.
+	if (r.buf_tags)
+		for (uint32_t i = retire_from; i < retire_to && i < r.nr_bufs; ++i)
+			(void)rsrc_retire(r, -1, r.buf_tags[i]);
+	drop_buffers(r);
+	r.bufs = bufs;
+	r.buf_tags = tags;
+	r.nr_bufs = nr;
+}
+
+namespace {
+
 // Reads entry i of an optional tag array (0 without one).
 Status read_tag(uint64_t tags, uint32_t i, uint64_t* tag)
 {
@@ -588,6 +605,18 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 		rp_host_file_put(r.eventfd);
 		r.eventfd = -1;
 		return 0;
+	case lx::REGISTER_RESIZE_RINGS:
+		if (!arg || nr != 1)
+			return -lx::EINVAL;
+		return resize_rings(r, arg);
+	case lx::REGISTER_PERSONALITY:
+		if (arg || nr)
+			return -lx::EINVAL;
+		return register_personality(r);
+	case lx::UNREGISTER_PERSONALITY:
+		if (arg)
+			return -lx::EINVAL;
+		return unregister_personality(r, nr);
 	case lx::REGISTER_RESTRICTIONS:
 		return register_restrictions(r, arg, nr);
 	case lx::REGISTER_ENABLE_RINGS:
@@ -718,9 +747,10 @@ constexpr RegisterOpTable build_register_ops()
 	RP_REG(REGISTER_FILES_UPDATE, "supported");
 	RP_REG(REGISTER_EVENTFD_ASYNC, "supported");
 	RP_REG(REGISTER_PROBE, "supported");
-	RP_REG_REFUSED(REGISTER_PERSONALITY, "the OS runs every op with the process's current credentials and cannot "
-	                                     "switch to registered ones");
-	RP_REG_REFUSED(UNREGISTER_PERSONALITY, "no personalities");
+	RP_REG(REGISTER_PERSONALITY, "supported; an SQE runs with its personality's credentials (the OS switches "
+	                             "the executing thread's own for the op); -EPERM when the process could not take "
+	                             "them back (it dropped root for good) or the OS cannot switch them");
+	RP_REG(UNREGISTER_PERSONALITY, "supported");
 	RP_REG(REGISTER_RESTRICTIONS, "supported");
 	RP_REG(REGISTER_ENABLE_RINGS, "supported");
 	RP_REG(REGISTER_FILES2, "supported");
@@ -740,10 +770,10 @@ constexpr RegisterOpTable build_register_ops()
 	RP_REG_REFUSED(REGISTER_NAPI, "no NAPI busy polling");
 	RP_REG_REFUSED(UNREGISTER_NAPI, "no NAPI busy polling");
 	RP_REG(REGISTER_CLOCK, "supported (CLOCK_MONOTONIC, CLOCK_BOOTTIME for absolute wait timeouts)");
-	RP_REG_REFUSED(REGISTER_CLONE_BUFFERS, "not implemented");
+	RP_REG(REGISTER_CLONE_BUFFERS, "supported (ring fd or registered index, offsets, DST_REPLACE)");
 	RP_REG(REGISTER_SEND_MSG_RING, "supported with fd -1 only, as on Linux (DATA messages)");
 	RP_REG_REFUSED(REGISTER_ZCRX_IFQ, "no zero-copy receive queues (a NIC's hardware queue)");
-	RP_REG_REFUSED(REGISTER_RESIZE_RINGS, "not implemented");
+	RP_REG(REGISTER_RESIZE_RINGS, "supported (DEFER_TASKRUN rings, as on Linux; pending SQEs and CQEs carried over)");
 	RP_REG(REGISTER_MEM_REGION, "supported (user and shim-allocated regions, registered wait arguments)");
 	RP_REG(REGISTER_QUERY, "supported with or without a ring (OPCODES; later queries answer -EOPNOTSUPP)");
 #undef RP_REG
@@ -783,6 +813,8 @@ int64_t register_op(Ring* rp, uint32_t opcode, uint64_t arg, uint32_t nr_args)
 		if (opcode >= lx::REGISTER_LAST || !(r.restrictions.register_op[opcode / 8] & (1u << (opcode % 8))))
 			return -lx::EACCES;
 	}
+	if (opcode == lx::REGISTER_CLONE_BUFFERS)
+		return clone_buffers(r, arg, nr_args); // two rings' locks, taken one at a time
 	r.lock.lock();
 	if (int e = own_native(r); e) {
 		unlock_ring(r);

@@ -30,6 +30,8 @@ enum : uint32_t {
 	REQ_HASHED = 1u << 17,        // an armed poll on Ring::poll_hash
 	REQ_NOTIF = 1u << 18,         // zero-copy send: a notification CQE follows its result
 	REQ_FILE_CHECKED = 1u << 19,  // the OS answered the request's FILE_INFO probe: the file may be used
+	REQ_CREDS = 1u << 20,         // the SQE named a registered personality (Linux's REQ_F_CREDS)
+	REQ_BORROW_CREDS = 1u << 21,  // ...whose credentials are not the current ones: native SQEs carry RP_SQE_CREDS
 };
 
 // Tags in the low bits of a native user_data: which of a request's native operations completed.
@@ -81,6 +83,7 @@ struct alignas(64) Req {
 	bool sel_nowait;
 	bool sel_waited; // readiness was awaited once: the next attempt may block
 	bool sel_stream; // the file has no offsets (a pipe or socket): reads use the stream position
+	uint32_t item_cflags; // CQE flags the op's native completion adds to a multishot item (accept's SOCK_NONEMPTY)
 	union {
 		struct {
 			uint64_t target_seq; // count timeouts: complete after this many CQEs
@@ -145,6 +148,13 @@ struct ProvidedBuf {
 	uint16_t bid;
 	bool from_ring;
 	uint16_t ring_pos; // the ring head the buffer was taken at
+	// A bundle (IORING_RECVSEND_BUNDLE): nbufs consecutive ring entries from ring_pos on, as iovecs (base, len
+	// pairs); bid is the first one's. to_tail: the entries mapped reached the ring's tail (Linux's BL_EMPTY).
+	uint64_t* iov;
+	uint16_t nbufs;
+	uint16_t iov_cap; // entries allocated at iov
+	bool bundle;
+	bool to_tail;
 };
 struct BufGroup {
 	BufGroup* next;
@@ -168,6 +178,17 @@ struct BufGroup {
 struct RegisteredBuffer {
 	uint64_t addr;
 	uint64_t len;
+};
+
+// A registered personality (REGISTER_PERSONALITY): the credentials of the task that registered it. Kept in a
+// list sorted by id, which makes the cyclic allocation one walk.
+struct Personality {
+	Personality* next;
+	uint32_t id;
+	rp_host_creds creds;
+	// The native ring that holds the same snapshot under id (rp_host_ring_creds), or null: then the personality
+	// can only be used while it equals the current credentials. A native ring made anew (after fork) has none.
+	rp_host_ring* native_creds;
 };
 
 struct Restrictions {
@@ -283,6 +304,9 @@ struct Ring {
 	uint32_t clockid;       // REGISTER_CLOCK: the clock of absolute wait timeouts (0: CLOCK_MONOTONIC)
 	uint8_t iowq_aff[128];  // REGISTER_IOWQ_AFF: the mask asked for (kept, validated; see the compat matrix)
 	bool iowq_aff_set;
+	struct RetiredRings* retired; // ring memory a resize replaced, kept for unlocked readers (resize_rings.cpp)
+	Personality* personalities; // sorted by id (personality.cpp)
+	uint32_t pers_next;         // where the cyclic id allocation looks first (Linux's pers_next)
 
 	// Sharing across processes (shared_ring.cpp). Until the first fork a ring is private and none of this
 	// is used beyond wake_word, which points at wake_seq.
@@ -453,6 +477,24 @@ void shared_release(Ring& r);
 // ---- program memory the shim keeps using (user_pages.cpp) ----
 // IORING_SETUP_NO_MMAP: pins the rings (rings_size bytes at rings_user) and the SQE array; sets r.rings and
 // r.sqes to the shim's views. 0 or -EFAULT (a page missing or read-only anywhere in either range), -ENOMEM.
+// The Linux ring memory's layout for given sizes (setup.cpp; io_uring_setup and REGISTER_RESIZE_RINGS).
+struct RingLayout {
+	uint64_t rings_size;  // header, CQEs, SQ index array
+	uint64_t array_off;   // the SQ index array (when has_array)
+	uint64_t sqes_bytes;
+	uint64_t sqes_offset; // in the region (mmapped rings)
+	uint64_t region_size;
+	bool has_array;
+};
+RingLayout ring_layout(uint32_t flags, uint32_t sq_entries, uint32_t cq_entries);
+// Points the ring's k_* words, CQE and SQ index arrays into the given memory; writes the masks and sizes.
+void point_into_rings(Ring& r, uint8_t* rings, uint8_t* sqes, const RingLayout& l);
+void write_ring_sizes(uint8_t* rings, uint32_t sq_entries, uint32_t cq_entries);
+// io_uring_setup's entries and CQSIZE/CLAMP rules and the offsets (setup.cpp).
+Status fill_ring_params(uint32_t entries, lx::io_uring_params& p);
+// REGISTER_RESIZE_RINGS (resize_rings.cpp; lock held) and the ring memory it replaced (freed at destroy).
+int64_t resize_rings(Ring& r, uint64_t arg);
+void free_retired_rings(Ring& r);
 int pin_ring_memory(Ring& r, uint64_t rings_user, uint64_t sqes_user, uint64_t sqes_bytes);
 void unpin_ring_memory(Ring& r);
 // A provided-buffer ring in program memory: pins bytes at addr and sets g.ring_view. 0, -EFAULT or -ENOMEM.

@@ -16,21 +16,24 @@ constexpr uint32_t kKnown = lx::SETUP_IOPOLL | lx::SETUP_SQPOLL | lx::SETUP_SQ_A
                             lx::SETUP_CLAMP | lx::SETUP_ATTACH_WQ | lx::SETUP_R_DISABLED | lx::SETUP_SUBMIT_ALL |
                             lx::SETUP_COOP_TASKRUN | lx::SETUP_TASKRUN_FLAG | lx::SETUP_SQE128 | lx::SETUP_CQE32 |
                             lx::SETUP_SINGLE_ISSUER | lx::SETUP_DEFER_TASKRUN | lx::SETUP_NO_MMAP |
-                            lx::SETUP_REGISTERED_FD_ONLY | lx::SETUP_NO_SQARRAY | lx::SETUP_HYBRID_IOPOLL;
+                            lx::SETUP_REGISTERED_FD_ONLY | lx::SETUP_NO_SQARRAY | lx::SETUP_HYBRID_IOPOLL |
+                            lx::SETUP_CQE_MIXED | lx::SETUP_SQE_MIXED;
 constexpr uint32_t kHonoured = lx::SETUP_SQPOLL | lx::SETUP_SQ_AFF | lx::SETUP_IOPOLL | lx::SETUP_CQSIZE | lx::SETUP_CLAMP | lx::SETUP_R_DISABLED | lx::SETUP_SUBMIT_ALL |
                                lx::SETUP_COOP_TASKRUN | lx::SETUP_TASKRUN_FLAG | lx::SETUP_SQE128 |
                                lx::SETUP_CQE32 | lx::SETUP_SINGLE_ISSUER | lx::SETUP_DEFER_TASKRUN |
                                lx::SETUP_NO_MMAP | lx::SETUP_REGISTERED_FD_ONLY | lx::SETUP_NO_SQARRAY |
-                               lx::SETUP_ATTACH_WQ;
+                               lx::SETUP_ATTACH_WQ | lx::SETUP_CQE_MIXED | lx::SETUP_SQE_MIXED;
 
 // Feature bits the shim actually delivers (see docs/compat-matrix.md).
 // CUR_PERSONALITY: the OS runs every op with the credentials of the submitting process.
 constexpr uint32_t kFeatures = lx::FEAT_SINGLE_MMAP | lx::FEAT_NODROP | lx::FEAT_SUBMIT_STABLE | lx::FEAT_CUR_PERSONALITY |
                                lx::FEAT_RSRC_TAGS | lx::FEAT_RW_CUR_POS | lx::FEAT_FAST_POLL | lx::FEAT_POLL_32BITS | lx::FEAT_EXT_ARG |
                                lx::FEAT_CQE_SKIP | lx::FEAT_LINKED_FILE | lx::FEAT_REG_REG_RING | lx::FEAT_SQPOLL_NONFIXED |
-                               lx::FEAT_MIN_TIMEOUT | lx::FEAT_NO_IOWAIT;
+                               lx::FEAT_MIN_TIMEOUT | lx::FEAT_NO_IOWAIT | lx::FEAT_RECVSEND_BUNDLE;
 
-Status fill_params(uint32_t entries, lx::io_uring_params& p)
+} // namespace
+
+Status fill_ring_params(uint32_t entries, lx::io_uring_params& p)
 {
 	if (!entries)
 		return Status::fail(-lx::EINVAL);
@@ -78,7 +81,48 @@ Status fill_params(uint32_t entries, lx::io_uring_params& p)
 	return kOk;
 }
 
-} // namespace
+RingLayout ring_layout(uint32_t flags, uint32_t sq_entries, uint32_t cq_entries)
+{
+	// Linux's io_rings: the fixed header, the CQEs at 64, then (cache-line aligned) the SQ index array; the
+	// SQE array on a page of its own after the rings.
+	RingLayout l{};
+	uint64_t cqe_size = (flags & lx::SETUP_CQE32) ? 32 : 16;
+	uint64_t sqe_size = (flags & lx::SETUP_SQE128) ? 128 : 64;
+	uint64_t cqes_end = layout::cqes + uint64_t(cq_entries) * cqe_size;
+	l.array_off = align_up(cqes_end, 64);
+	l.has_array = !(flags & lx::SETUP_NO_SQARRAY);
+	l.rings_size = l.has_array ? l.array_off + 4ull * sq_entries : l.array_off;
+	l.sqes_bytes = uint64_t(sq_entries) * sqe_size;
+	l.sqes_offset = align_up(l.rings_size, kPage);
+	l.region_size = l.sqes_offset + align_up(l.sqes_bytes, kPage);
+	return l;
+}
+
+void point_into_rings(Ring& r, uint8_t* rings, uint8_t* sqes, const RingLayout& l)
+{
+	r.rings = rings;
+	r.sqes = sqes;
+	auto word = [rings](uint64_t off) { return reinterpret_cast<uint32_t*>(rings + off); };
+	r.k_sq_head = word(layout::sq_head);
+	r.k_sq_tail = word(layout::sq_tail);
+	r.k_sq_flags = word(layout::sq_flags);
+	r.k_sq_dropped = word(layout::sq_dropped);
+	r.k_cq_head = word(layout::cq_head);
+	r.k_cq_tail = word(layout::cq_tail);
+	r.k_cq_flags = word(layout::cq_flags);
+	r.k_cq_overflow = word(layout::cq_overflow);
+	r.cqes = rings + layout::cqes;
+	r.sq_array = l.has_array ? word(l.array_off) : nullptr;
+}
+
+void write_ring_sizes(uint8_t* rings, uint32_t sq_entries, uint32_t cq_entries)
+{
+	auto word = [rings](uint32_t off) { return reinterpret_cast<uint32_t*>(rings + off); };
+	*word(layout::sq_ring_mask) = sq_entries - 1;
+	*word(layout::cq_ring_mask) = cq_entries - 1;
+	*word(layout::sq_ring_entries) = sq_entries;
+	*word(layout::cq_ring_entries) = cq_entries;
+}
 
 namespace {
 
@@ -100,6 +144,7 @@ void destroy(Ring* r)
 		rp_host_free(o, sizeof(*o));
 	}
 	rsrc_teardown(*r);
+	free_personalities(*r);
 	if (r->files) {
 		for (uint32_t i = 0; i < r->nr_files; ++i)
 			if (r->files[i] >= 0)
@@ -127,6 +172,7 @@ void destroy(Ring* r)
 	if (r->region)
 		rp_host_region_destroy(r->region);
 	unpin_ring_memory(*r);
+	free_retired_rings(*r);
 	rp_host_free(r, sizeof(Ring));
 }
 
@@ -142,7 +188,7 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 			return -lx::EINVAL;
 	if (p.flags & ~kKnown)
 		return -lx::EINVAL;
-	if (Status s = fill_params(entries, p); !s.ok())
+	if (Status s = fill_ring_params(entries, p); !s.ok())
 		return s.err;
 	// Linux's cross-flag rules, then the flags this shim does not implement.
 	if ((p.flags & lx::SETUP_TASKRUN_FLAG) && !(p.flags & (lx::SETUP_COOP_TASKRUN | lx::SETUP_DEFER_TASKRUN)))
@@ -157,6 +203,12 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 	if ((p.flags & lx::SETUP_SQ_AFF) && p.sq_thread_cpu >= rp_host_cpu_count())
 		return -lx::EINVAL;
 	if ((p.flags & (lx::SETUP_IOPOLL | lx::SETUP_HYBRID_IOPOLL)) == lx::SETUP_HYBRID_IOPOLL)
+		return -lx::EINVAL;
+	// A mixed ring keeps the small entry size and places big entries in two slots; with every entry already big
+	// there is nothing to mix, and Linux refuses the pair.
+	if ((p.flags & lx::SETUP_CQE_MIXED) && (p.flags & lx::SETUP_CQE32))
+		return -lx::EINVAL;
+	if ((p.flags & lx::SETUP_SQE_MIXED) && (p.flags & lx::SETUP_SQE128))
 		return -lx::EINVAL;
 	if (p.flags & ~kHonoured)
 		return -lx::EINVAL;
@@ -184,13 +236,9 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 	if ((p.flags & lx::SETUP_SINGLE_ISSUER) && !r->disabled)
 		r->submitter_task = rp_host_task_id();
 
-	// Linux's io_rings: the fixed header, the CQEs at 64, then (cache-line aligned) the SQ index array.
-	uint64_t cqes_end = layout::cqes + uint64_t(r->cq_entries) * r->cqe_size;
-	uint64_t array_off = align_up(cqes_end, 64);
-	bool has_array = !(p.flags & lx::SETUP_NO_SQARRAY);
-	r->rings_size = has_array ? array_off + 4ull * r->sq_entries : array_off;
-	uint64_t sqes_bytes = uint64_t(r->sq_entries) * r->sqe_size;
-	p.sq_off.array = has_array ? uint32_t(array_off) : 0;
+	RingLayout l = ring_layout(p.flags, r->sq_entries, r->cq_entries);
+	r->rings_size = l.rings_size;
+	p.sq_off.array = l.has_array ? uint32_t(l.array_off) : 0;
 
 	if (p.flags & lx::SETUP_NO_MMAP) {
 		// The program's memory: rings at cq_off.user_addr, SQEs at sq_off.user_addr, both page aligned.
@@ -200,14 +248,14 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 			return -lx::EFAULT;
 		}
 		// Pinned, as Linux pins them: every page checked, and the shim's views outlive the program's mappings.
-		if (int e = pin_ring_memory(*r, ru, su, sqes_bytes); e) {
+		if (int e = pin_ring_memory(*r, ru, su, l.sqes_bytes); e) {
 			destroy(r);
 			return e;
 		}
 		__builtin_memset(r->rings, 0, r->rings_size);
 	} else {
-		r->sqes_offset = align_up(r->rings_size, kPage);
-		r->region_size = r->sqes_offset + align_up(sqes_bytes, kPage);
+		r->sqes_offset = l.sqes_offset;
+		r->region_size = l.region_size;
 		void* base = nullptr;
 		int e = rp_host_region_create(r->region_size, &r->region, &base);
 		if (e) {
@@ -217,21 +265,8 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 		r->rings = static_cast<uint8_t*>(base);
 		r->sqes = r->rings + r->sqes_offset;
 	}
-	auto word = [r](uint32_t off) { return reinterpret_cast<uint32_t*>(r->rings + off); };
-	r->k_sq_head = word(layout::sq_head);
-	r->k_sq_tail = word(layout::sq_tail);
-	r->k_sq_flags = word(layout::sq_flags);
-	r->k_sq_dropped = word(layout::sq_dropped);
-	r->k_cq_head = word(layout::cq_head);
-	r->k_cq_tail = word(layout::cq_tail);
-	r->k_cq_flags = word(layout::cq_flags);
-	r->k_cq_overflow = word(layout::cq_overflow);
-	r->cqes = r->rings + layout::cqes;
-	r->sq_array = has_array ? word(uint32_t(array_off)) : nullptr;
-	*word(layout::sq_ring_mask) = r->sq_entries - 1;
-	*word(layout::cq_ring_mask) = r->cq_entries - 1;
-	*word(layout::sq_ring_entries) = r->sq_entries;
-	*word(layout::cq_ring_entries) = r->cq_entries;
+	point_into_rings(*r, r->rings, r->sqes, l);
+	write_ring_sizes(r->rings, r->sq_entries, r->cq_entries);
 
 	// The native ring: room for every SQE plus its timer/cancel companions, and a CQ that is drained often.
 	rp_host_ring_params np{};
@@ -280,18 +315,20 @@ void set_poll_cookie(Ring* r, void* cookie) { __atomic_store_n(&r->poll_cookie, 
 int64_t mmap_target(Ring* r, uint64_t pgoff, uint64_t length, MapTarget* out)
 {
 	uint64_t base, size;
-	if (!r->region && (pgoff & lx::OFF_MMAP_MASK) != lx::OFF_PBUF_RING &&
-	    (pgoff & lx::OFF_MMAP_MASK) != lx::OFF_PARAM_REGION)
-		return -lx::EINVAL; // NO_MMAP rings have no rings to map (buffer rings and regions are still mappable)
+	rp_host_region* region;
 	switch (pgoff & lx::OFF_MMAP_MASK) {
 	case lx::OFF_SQ_RING:
 	case lx::OFF_CQ_RING:
-		base = 0;
-		size = r->rings_size;
-		break;
 	case lx::OFF_SQES:
-		base = r->sqes_offset;
-		size = uint64_t(r->sq_entries) * r->sqe_size;
+		// Without the ring's lock (a forked child must not reap the ring here): a resize running meanwhile
+		// (resize_rings.cpp) may hand out the region it just replaced, which it keeps alive for such readers.
+		region = __atomic_load_n(&r->region, __ATOMIC_ACQUIRE);
+		base = (pgoff & lx::OFF_MMAP_MASK) == lx::OFF_SQES ? __atomic_load_n(&r->sqes_offset, __ATOMIC_RELAXED) : 0;
+		size = (pgoff & lx::OFF_MMAP_MASK) == lx::OFF_SQES
+		           ? uint64_t(__atomic_load_n(&r->sq_entries, __ATOMIC_RELAXED)) * r->sqe_size
+		           : __atomic_load_n(&r->rings_size, __ATOMIC_RELAXED);
+		if (!region)
+			return -lx::EINVAL; // NO_MMAP rings have no rings to map (buffer rings and regions are still mappable)
 		break;
 	case lx::OFF_PBUF_RING: {
 		// A provided-buffer ring the shim allocated (IOU_PBUF_RING_MMAP); the group id sits above the shift.
@@ -318,7 +355,7 @@ int64_t mmap_target(Ring* r, uint64_t pgoff, uint64_t length, MapTarget* out)
 		return -lx::EINVAL;
 	if (length > align_up(size, kPage))
 		return -lx::EINVAL;
-	out->region = r->region;
+	out->region = region;
 	out->region_offset = base;
 	return 0;
 }

@@ -405,9 +405,13 @@ int sleep_on_ring(Ring& r, uint32_t seq, uint64_t deadline, const void* sigmask,
 	if (!r.shared)
 		return rp_host_wait(r.wake_word, seq, deadline, sigmask, sigmask_size);
 	uint32_t* word = r.wake_word;
-	// Bounded: a ring shared across fork is woken by whichever process posts, and a wake that goes missing
-	// there (seen once under clang ASan in shim_fork's child_reaps_parent_request) must cost a slice, never a
-	// hang. The slice's end is a spurious wake-up (0): the caller looks at the CQ again.
+	// Bounded: a ring shared across fork is woken by whichever process posts, and a process that dies or
+	// stops between bumping the word and waking (or a program that scribbles on shared memory) must cost a
+	// slice, never a hang. The slice's end is a spurious wake-up (0): the caller looks at the CQ again.
+	// (shim_fork's child_reaps_parent_request hanging under clang ASan was no lost wake-up: with gdb on the
+	// hung pair, the child had its CQE and sat at exit in LeakSanitizer's LockAllocator, and its new OS thread
+	// in ASan's allocator, on an allocator lock that a thread of the parent held mid-malloc at the fork; clang
+	// 14's ASan runtime takes no allocator locks around fork. 2 hangs in 19 runs, with and without slices.)
 	constexpr uint64_t kSlice = 100000000; // 100 ms
 	uint64_t now = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
 	bool sliced = deadline > now + kSlice; // UINT64_MAX (none) included

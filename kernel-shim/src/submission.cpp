@@ -13,34 +13,42 @@ void run_pending(Ring& r)
 	if (__atomic_load_n(&r.inbox, __ATOMIC_ACQUIRE))
 		drain_inbox(r);
 	for (;;) {
-		run_ready(r);
-		flush_native(r);
-		if (r.collect_due && r.inflight.empty())
-			r.collect_due = false; // nothing waits in the OS, so no readiness can be owed to this ring
-		if (r.collect_due) {
-			// Until the OS has nothing more: what it parked while the native CQ was full comes out as the
-			// reaping frees space (thousands of polls woken at once).
-			r.collect_due = false;
-			for (int round = 0; round < 1024; ++round) {
-				rp_host_ring_collect(r.native);
-				if (!reap_native(r))
-					break;
+		for (;;) {
+			run_ready(r);
+			flush_native(r);
+			if (r.collect_due && r.inflight.empty())
+				r.collect_due = false; // nothing waits in the OS, so no readiness can be owed to this ring
+			if (r.collect_due) {
+				// Until the OS has nothing more: what it parked while the native CQ was full comes out as the
+				// reaping frees space (thousands of polls woken at once).
+				r.collect_due = false;
+				for (int round = 0; round < 1024; ++round) {
+					rp_host_ring_collect(r.native);
+					if (!reap_native(r))
+						break;
+				}
 			}
+			reap_native(r);
+			if (r.ready.empty() && !r.native_staged)
+				break;
 		}
-		reap_native(r);
+		// Multishot poll events a DEFER_TASKRUN ring held back: the reaping above merged newer events of the
+		// same poll into them; what is left goes out now (ops_poll.cpp).
+		if (!r.hold_task_work)
+			flush_held_polls(r);
+		commit(r);
+		// Publishing can release work: drained chains whose earlier completions were just counted, the links
+		// after count timeouts that fired. Linux queues those as task work that runs before this call returns,
+		// so they run now too; left on the ready list they would wait for the program's next enter.
 		if (r.ready.empty() && !r.native_staged)
 			break;
 	}
-	// Multishot poll events a DEFER_TASKRUN ring held back: the reaping above merged newer events of the same
-	// poll into them; what is left goes out now (ops_poll.cpp).
-	if (!r.hold_task_work)
-		flush_held_polls(r);
-	commit(r);
 }
 
 namespace {
 
-int init_req(Ring& r, Req* q)
+// sqe_err: a 128-byte opcode that consume_sqes found no room for on a 64-byte SQ (-EINVAL), else 0.
+int init_req(Ring& r, Req* q, int sqe_err)
 {
 	const lx::io_uring_sqe& s = q->sqe;
 	q->opcode = s.opcode;
@@ -55,6 +63,8 @@ int init_req(Ring& r, Req* q)
 		q->state |= REQ_LINK | REQ_HARDLINK;
 	if (fl & lx::SQE_CQE_SKIP_SUCCESS)
 		q->state |= REQ_SKIP_CQE;
+	if (sqe_err)
+		return sqe_err; // Linux's order: after the opcode's range, before the flags' checks
 	const OpDef& d = kOps[s.opcode];
 	if (fl & ~(lx::SQE_FIXED_FILE | lx::SQE_IO_LINK | lx::SQE_IO_HARDLINK | lx::SQE_ASYNC)) {
 		if (fl & ~lx::SQE_VALID_FLAGS)
@@ -94,8 +104,11 @@ int init_req(Ring& r, Req* q)
 		return -lx::EINVAL;
 	if ((r.flags & lx::SETUP_IOPOLL) && !d.iopoll)
 		return -lx::EINVAL;
-	if (s.personality)
-		return -lx::EINVAL; // no personalities registered (REGISTER_PERSONALITY is refused)
+	if (s.personality) {
+		// Before the op's prep, as Linux: prep may refuse to run under borrowed credentials (FIXED_FD_INSTALL).
+		if (int err = personality_check(r, *q); err)
+			return err;
+	}
 	Status st = d.prep(r, *q);
 	return st.err;
 }
@@ -129,7 +142,7 @@ int fail_init(Ring& r, Req* q, int err)
 
 int64_t consume_sqes(Ring& r, uint32_t to_submit);
 
-int submit_one(Ring& r, const lx::io_uring_sqe* src)
+int submit_one(Ring& r, const lx::io_uring_sqe* src, int sqe_err)
 {
 	// The hot path: a trivial op (a plain NOP: no flags, no injected result) completes right here with 0, no
 	// request needed, outside any link or drain.
@@ -143,7 +156,7 @@ int submit_one(Ring& r, const lx::io_uring_sqe* src)
 		return -lx::EAGAIN;
 	q->task = rp_host_task_id();
 	__builtin_memcpy(&q->sqe, src, sizeof(lx::io_uring_sqe));
-	if (int err = init_req(r, q); err)
+	if (int err = init_req(r, q, sqe_err); err)
 		return fail_init(r, q, err);
 	if (r.link_head) {
 		r.link_last->link = q;
@@ -173,6 +186,9 @@ int64_t submit_sqes(Ring& r, uint32_t to_submit)
 	return consume_sqes(r, to_submit);
 }
 
+// The 128-byte opcodes are the last two, so one compare finds them on the hot path.
+static_assert(lx::OP_NOP128 + 1 == lx::OP_URING_CMD128 && lx::OP_URING_CMD128 + 1 == lx::OP_LAST);
+
 int64_t consume_sqes(Ring& r, uint32_t to_submit)
 {
 	uint32_t tail = load_acquire(r.k_sq_tail);
@@ -198,7 +214,22 @@ int64_t consume_sqes(Ring& r, uint32_t to_submit)
 			}
 		}
 		auto* sqe = reinterpret_cast<const lx::io_uring_sqe*>(r.sqes + uint64_t(idx) * r.sqe_size);
-		if (submit_one(r, sqe) && !(r.flags & lx::SETUP_SUBMIT_ALL)) {
+		int sqe_err = 0;
+		if (__builtin_expect(sqe->opcode >= lx::OP_NOP128, 0) && sqe->opcode < lx::OP_LAST &&
+		    !(r.flags & lx::SETUP_SQE128)) {
+			// A 128-byte opcode on a ring of 64-byte SQEs (Linux 6.18's rule): only a SQE_MIXED ring takes it, in
+			// this slot and the next, which must both be in this batch and must not straddle the end of the SQE
+			// array, neither in ring order nor (through the index array) in memory. Otherwise it fails -EINVAL
+			// and takes its one slot. The second slot is not an SQE of its own: the drain count skips it.
+			bool fits = (r.flags & lx::SETUP_SQE_MIXED) && left >= 2 && (r.sq_head & mask) != 0 && idx != mask;
+			if (fits) {
+				++r.sq_head;
+				--left;
+			} else {
+				sqe_err = -lx::EINVAL;
+			}
+		}
+		if (submit_one(r, sqe, sqe_err) && !(r.flags & lx::SETUP_SUBMIT_ALL)) {
 			--left;
 			break;
 		}

@@ -28,6 +28,14 @@ inline void keep_for_leak_checkers(const void* p)
 		__lsan_ignore_object(p);
 }
 
+// Whether [addr, addr + len) touches the shim's private heap (private_heap.cpp): memory the program must not
+// aim io_uring at, as on Linux it cannot aim it at the kernel's.
+bool private_heap_overlaps(uint64_t addr, uint64_t len);
+// The shim's private heap (private_heap.cpp) around fork: its lock is held across fork and made anew in the child.
+void private_heap_fork_prepare();
+void private_heap_fork_parent();
+void private_heap_fork_child();
+
 // -errno to libc's convention: -1 with errno set.
 inline long set_errno(long r)
 {
@@ -50,6 +58,11 @@ extern std::mutex g_lock;
 void rf_ref(RingFile* rf);
 void rf_unref(RingFile* rf);
 RingFile* lookup(int fd); // the ring fd's file, or nullptr
+// For the mmap and munmap interposers, which run uninstrumented (ThreadSanitizer's runtime maps memory through
+// them while it initializes, before any instrumented code may run): whether fd may be a ring fd, and whether
+// any mapping of a ring exists. Plain loads, neither instrumented nor calling anything that is.
+bool may_be_ring_fd(int fd);
+bool ring_mappings_exist();
 void track(int fd, RingFile* rf);
 void untrack(int fd);
 
@@ -69,6 +82,9 @@ void readiness_after_call();
 
 // The ring behind a ring fd, or nullptr.
 shim::Ring* ring_of_fd(int fd);
+// The ring a register argument names (an fd, or a registered index of this thread), with a reference taken
+// (shim::ring_ref); nullptr with *err = -EBADF, -EINVAL or -EOPNOTSUPP as Linux's io_uring_register_get_file.
+shim::Ring* ring_get(unsigned fd, bool registered, int* err);
 // rp_host_ring_posted lands here: make the ring's eventfd readable.
 void ring_fd_posted(void* cookie);
 // io_uring postings that reached a file (uring_wakes.cpp): ring fds and the epoll sets that hold them.

@@ -33,16 +33,7 @@ using namespace ringport::glue;
 
 extern "C" {
 
-void* rp_host_alloc(size_t size)
-{
-	size_t rounded = (size + 63) & ~size_t(63);
-	void* p = aligned_alloc(64, rounded ? rounded : 64);
-	if (p)
-		memset(p, 0, rounded ? rounded : 64);
-	return p;
-}
-
-void rp_host_free(void* ptr, size_t) { free(ptr); }
+// rp_host_alloc and rp_host_free: private_heap.cpp (the shim's memory is kept out of the program's heap).
 
 int rp_host_region_create(size_t size, rp_host_region** out, void** addr)
 {
@@ -84,8 +75,8 @@ int rp_host_copy_from_user(void* dst, uint64_t src, size_t size)
 {
 	if (!size)
 		return 0;
-	if (src < 4096)
-		return -EFAULT;
+	if (src < 4096 || private_heap_overlaps(src, size))
+		return -EFAULT; // (the shim's own memory is the kernel's as far as the program is concerned)
 	// process_vm_readv on ourselves: a bad address is an error, not a crash.
 	iovec local{dst, size}, remote{reinterpret_cast<void*>(src), size};
 	long n = raw_syscall(SYS_process_vm_readv, raw_syscall(SYS_getpid), long(&local), 1, long(&remote), 1, 0);
@@ -102,7 +93,7 @@ int rp_host_copy_to_user(uint64_t dst, const void* src, size_t size)
 {
 	if (!size)
 		return 0;
-	if (dst < 4096)
+	if (dst < 4096 || private_heap_overlaps(dst, size))
 		return -EFAULT;
 	iovec local{const_cast<void*>(src), size}, remote{reinterpret_cast<void*>(dst), size};
 	long n = raw_syscall(SYS_process_vm_writev, raw_syscall(SYS_getpid), long(&local), 1, long(&remote), 1, 0);
@@ -293,6 +284,11 @@ void rp_host_ring_set_notify(rp_host_ring* ring, void (*fn)(void*), void* ctx)
 	rp_os_ring_set_notify(reinterpret_cast<rp_os_ring*>(ring), fn, ctx);
 }
 
+int rp_host_ring_creds(rp_host_ring* ring, uint16_t id)
+{
+	return rp_os_ring_register_creds(reinterpret_cast<rp_os_ring*>(ring), id);
+}
+
 void rp_host_ring_destroy(rp_host_ring* ring) { rp_os_ring_destroy(reinterpret_cast<rp_os_ring*>(ring)); }
 
 void rp_host_ring_abandon(rp_host_ring* ring)
@@ -325,8 +321,51 @@ uint64_t rp_host_uring_wakes(int fd) { return uring_wakes(fd); }
 
 void* rp_host_ring_of_fd(int fd) { return ring_of_fd(fd); }
 
+void* rp_host_ring_get(uint32_t fd, int registered, int* err) { return ring_get(fd, registered != 0, err); }
+
+int rp_host_current_creds(rp_host_creds* out)
+{
+	// The calling thread's own credentials, straight from the kernel (they are per thread there; libc keeps
+	// a process's threads in step). setfsuid/setfsgid with -1 change nothing and answer the current value.
+	uint32_t ids[3];
+	if (long e = raw_syscall(SYS_getresuid, long(&ids[0]), long(&ids[1]), long(&ids[2])); e < 0)
+		return int(e);
+	out->uid = ids[0], out->euid = ids[1], out->suid = ids[2];
+	if (long e = raw_syscall(SYS_getresgid, long(&ids[0]), long(&ids[1]), long(&ids[2])); e < 0)
+		return int(e);
+	out->gid = ids[0], out->egid = ids[1], out->sgid = ids[2];
+	out->fsuid = uint32_t(raw_syscall(SYS_setfsuid, -1));
+	out->fsgid = uint32_t(raw_syscall(SYS_setfsgid, -1));
+	// Up to 65536 supplementary groups: read whole (getgroups has no partial reads) and hashed, FNV-1a over
+	// the kernel's sorted list.
+	long n = raw_syscall(SYS_getgroups, 0, 0);
+	if (n < 0)
+		return int(n);
+	uint64_t h = 1469598103934665603ull;
+	if (n) {
+		auto* groups = static_cast<uint32_t*>(std::malloc(sizeof(uint32_t) * size_t(n)));
+		if (!groups)
+			return -ENOMEM;
+		long got = raw_syscall(SYS_getgroups, n, long(groups));
+		for (long i = 0; i < got; ++i) {
+			h ^= groups[i];
+			h *= 1099511628211ull;
+		}
+		std::free(groups);
+		if (got < 0)
+			return int(got); // -EINVAL: the set grew between the two calls
+		n = got;
+	}
+	out->ngroups = uint32_t(n);
+	out->reserved = 0;
+	out->groups_hash = h;
+	return 0;
+}
+
 int rp_host_check_pinnable(uint64_t addr, uint64_t len)
 {
+	if (private_heap_overlaps(addr, len))
+		return -EFAULT; // the shim's own memory, out of the program's reach as the kernel's is
 	// Walk /proc/self/maps over the range: every byte mapped, none backed by an ordinary file.
 	int fd = int(raw_syscall(SYS_openat, AT_FDCWD, long("/proc/self/maps"), O_RDONLY | O_CLOEXEC));
 	if (fd < 0)
@@ -357,6 +396,8 @@ int rp_host_check_pinnable(uint64_t addr, uint64_t len)
 		if (hi <= cur || lo > cur)
 			continue;
 		const char* name = name_at ? line.c_str() + name_at : "";
+		if (strncmp(name, "[anon:ringport-private]", 23) == 0)
+			return -EFAULT; // the shim's own memory (private_heap.cpp): out of the program's reach, as the kernel's
 		// Private file mappings (a program's .data/.bss, MAP_PRIVATE files) pin as anonymous copies.
 		bool file_backed = perms[3] == 's' && inode != 0 && name[0] == '/' && strncmp(name, "/memfd:", 7) != 0 &&
 		                   strncmp(name, "/dev/shm/", 9) != 0 && strncmp(name, "/SYSV", 5) != 0 &&
@@ -372,6 +413,8 @@ int rp_host_check_pinnable(uint64_t addr, uint64_t len)
 // The hosted OS moves the pages into memory it keeps a second mapping of (os/hosted/src/pinning.cpp).
 int rp_host_pin_user(uint64_t addr, uint64_t len, rp_host_pin** pin, void** view)
 {
+	if (private_heap_overlaps(addr, len))
+		return -EFAULT; // a ring laid over the shim's own memory: Linux's answer for kernel memory
 	return rp_os_pin_user(addr, len, reinterpret_cast<rp_os_pin**>(pin), view);
 }
 

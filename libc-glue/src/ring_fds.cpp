@@ -49,6 +49,7 @@ struct Mapping {
 	RingFile* rf;
 };
 std::vector<Mapping>* g_maps;
+uint32_t g_maps_count; // g_maps->size(), for ring_mappings_exist (written under g_lock)
 
 constexpr int kRegisteredRings = 16; // Linux's IO_RINGFD_REG_MAX
 thread_local RingFile* t_registered[kRegisteredRings];
@@ -66,6 +67,17 @@ void rf_unref(RingFile* rf)
 	if (rf->signal_fd >= 0)
 		rp_os_private_close(rf->signal_fd);
 	delete rf;
+}
+
+__attribute__((no_sanitize("thread"))) bool may_be_ring_fd(int fd)
+{
+	return fd >= 0 && fd < kMaxTrackedFd &&
+	       __atomic_load_n(reinterpret_cast<RingFile* const*>(&g_fd_table[fd]), __ATOMIC_ACQUIRE) != nullptr;
+}
+
+__attribute__((no_sanitize("thread"))) bool ring_mappings_exist()
+{
+	return __atomic_load_n(&g_maps_count, __ATOMIC_ACQUIRE) != 0;
 }
 
 RingFile* lookup(int fd)
@@ -215,6 +227,17 @@ shim::Ring* ring_of_fd(int fd)
 	return rf ? rf->ring : nullptr;
 }
 
+shim::Ring* ring_get(unsigned fd, bool registered, int* err)
+{
+	RingFile* rf;
+	if (long e = resolve_ring(fd, registered, &rf); e) {
+		*err = int(e);
+		return nullptr;
+	}
+	shim::ring_ref(rf->ring);
+	return rf->ring;
+}
+
 } // namespace ringport::glue
 
 using namespace ringport;
@@ -331,6 +354,7 @@ void* rp_sys_mmap(void* addr, size_t length, int prot, int flags, int fd, off_t 
 	if (!g_maps)
 		g_maps = new std::vector<Mapping>;
 	g_maps->push_back({uintptr_t(m), length, rf});
+	__atomic_store_n(&g_maps_count, uint32_t(g_maps->size()), __ATOMIC_RELEASE);
 	return reinterpret_cast<void*>(m);
 }
 
@@ -354,6 +378,7 @@ int rp_sys_munmap(void* addr, size_t length)
 					++i;
 				}
 			}
+			__atomic_store_n(&g_maps_count, uint32_t(g_maps->size()), __ATOMIC_RELEASE);
 		}
 	}
 	for (RingFile* rf : drop)

@@ -88,10 +88,12 @@ void before_fork()
 	// After the rings (a ring's lock is held while work is handed to the helper), then the table lock.
 	g_helper_lock.lock();
 	g_lock.lock();
+	private_heap_fork_prepare(); // last: the handlers above may allocate
 }
 
 void after_fork_parent()
 {
+	private_heap_fork_parent();
 	g_lock.unlock();
 	g_helper_lock.unlock();
 	shim::fork_parent();
@@ -101,6 +103,7 @@ void after_fork_child()
 {
 	// The copies of the locks show them held by this thread; the helper thread does not exist here, and the
 	// work queued for it is the parent's (it holds ring references the child lets go of, leaking the copies).
+	private_heap_fork_child();
 	new (&g_lock) std::mutex;
 	new (&g_helper_lock) std::mutex;
 	keep_for_leak_checkers(g_helper_cv);

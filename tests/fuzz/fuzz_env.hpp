@@ -83,11 +83,24 @@ struct Arena {
 	uint8_t* rdonly = nullptr;
 	size_t bump = 0; // next free byte of the struct region
 
+	// Where the arena lives: low memory (below ASan's shadow, which starts at 2 GiB), where the kernel never puts
+	// a mapping nobody asked to have there. An input may unmap part of the arena (RP_OP_MUNMAP), and the hole
+	// must not be taken by anyone else: the kernel fills the highest free gap first, so with the arena among
+	// the process's other mappings a hole was soon reused by whoever mapped next (ASan's internal allocator,
+	// a thread's stack, a native ring, a pin's alias), and the next input's MAP_FIXED arena then replaced that
+	// memory with empty pages: corruption no sanitizer could pin on the code under test.
+	static constexpr uintptr_t kArenaHome = 0x20000000;
 	void map_fresh()
 	{
 		void* want = base;
-		void* m = mmap(want, kArenaSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | (want ? MAP_FIXED : 0),
-		               -1, 0);
+		int fixed = MAP_FIXED;
+		if (!want) {
+			want = reinterpret_cast<void*>(kArenaHome);
+			fixed = MAP_FIXED_NOREPLACE;
+		}
+		void* m = mmap(want, kArenaSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed, -1, 0);
+		if (m == MAP_FAILED && fixed == MAP_FIXED_NOREPLACE) // taken (not expected): anywhere, as before
+			m = mmap(nullptr, kArenaSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (m == MAP_FAILED) {
 			perror("fuzz: arena");
 			abort();

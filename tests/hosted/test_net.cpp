@@ -183,6 +183,37 @@ static void test_accept_connect_blocking_sockets(void**) { run_accept_connect(fa
 static void test_accept_connect_nonblocking_sockets(void**) { run_accept_connect(true); }
 
 // recv(2)'s rule: MSG_WAITALL does not gather datagrams; each receive returns one message.
+// Accept says RP_CQE_MORE_PENDING while more connections wait on its TCP listener (Linux's SOCK_NONEMPTY), on the
+// inline path (non-blocking listener) and the worker path (blocking listener) alike; the last one does not.
+static void run_accept_more_pending(bool nonblocking)
+{
+	TestRing r;
+	uint16_t port;
+	int lfd = ring_listener(r, &port, nonblocking);
+	sockaddr_in to{};
+	to.sin_family = AF_INET;
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	to.sin_port = htons(port);
+	int cfd[2];
+	for (int& fd : cfd) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		assert_int_equal(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+	}
+	for (uint32_t want : {uint32_t(RP_CQE_MORE_PENDING), 0u}) {
+		r.push(fd_sqe(RP_OP_ACCEPT, lfd, 70));
+		assert_int_equal(r.enter(0), 1);
+		Completion c = r.wait();
+		assert_true(c.result >= 0);
+		assert_int_equal(c.flags, want);
+		close(int(c.result));
+	}
+	for (int fd : cfd)
+		close(fd);
+	close(lfd);
+}
+static void test_accept_more_pending_nonblocking(void**) { run_accept_more_pending(true); }
+static void test_accept_more_pending_blocking(void**) { run_accept_more_pending(false); }
+
 static void test_datagram_waitall_takes_one_message(void**)
 {
 	TestRing r;
@@ -382,6 +413,8 @@ int main()
 		cmocka_unit_test(test_accept_connect_blocking_sockets),
 		cmocka_unit_test(test_accept_connect_nonblocking_sockets),
 		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_accept_more_pending_nonblocking),
+		cmocka_unit_test(test_accept_more_pending_blocking),
 		cmocka_unit_test(test_datagram_waitall_takes_one_message),
 		cmocka_unit_test(test_stream_waitall_dontwait_says_short),
 		cmocka_unit_test(test_socket_private_opcodes),

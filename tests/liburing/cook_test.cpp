@@ -7,9 +7,12 @@
 #include "recipe.hpp"
 #include "sha256.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <unistd.h>
@@ -322,6 +325,57 @@ void script_installs_into_the_sysroot(void **) {
     for (const char *dir : {"lib/pkgconfig", "bin"}) assert_true(std::filesystem::is_directory(sysroot / dir));
 }
 
+// A path-sourced library is rebuilt on every cook; a dependent is rebuilt exactly when what it links against
+// (here a static archive) changed, not when the library rebuilt the same bytes or changed other files.
+void dependent_relinks_when_a_static_archive_changes(void **) {
+    Scratch scratch;
+    scratch.write("tree/libglue.a", "archive v1\n");
+    scratch.write("tree/NOTES", "notes v1\n");
+    scratch.write("ports/glue/recipe.toml",
+                  "[package]\nname = \"glue\"\nversion = \"1\"\n[source]\npath = \"../../tree\"\n"
+                  "[build]\ntemplate = \"custom\"\nscript = \"build.sh\"\n");
+    scratch.write("ports/glue/build.sh", "set -e\nmkdir -p \"$COOK_DESTDIR$COOK_PREFIX/lib\" \"$COOK_DESTDIR$COOK_PREFIX/share\"\n"
+                                         "cp libglue.a \"$COOK_DESTDIR$COOK_PREFIX/lib/\"\n"
+                                         "cp NOTES \"$COOK_DESTDIR$COOK_PREFIX/share/\"\n");
+    // The dependent comes from a (cached, verified) archive, so only its fingerprint decides whether it rebuilds.
+    scratch.write("app-1/app.c", "int main(void) { return 0; }\n");
+    std::filesystem::create_directories(scratch.root / "cache/app");
+    std::string tar = "tar -cf " + (scratch.root / "cache/app/app-1.tar").string() + " -C " + scratch.root.string() + " app-1";
+    assert_int_equal(std::system(tar.c_str()), 0);
+    std::string hash = cook::sha256_of_file((scratch.root / "cache/app/app-1.tar").string());
+    scratch.write("ports/app/recipe.toml",
+                  "[package]\nname = \"app\"\nversion = \"1\"\n[source]\nurl = \"file:///nonexistent/app-1.tar\"\n"
+                  "archive = \"app-1.tar\"\n[source.sha256]\n\"app-1.tar\" = \"" + hash + "\"\n"
+                  "[build]\ntemplate = \"custom\"\nscript = \"build.sh\"\ndependencies = [\"glue\"]\n");
+    std::string builds = (scratch.root / "app-builds").string();
+    scratch.write("ports/app/build.sh", "set -e\nmkdir -p \"$COOK_DESTDIR$COOK_PREFIX/bin\"\n"
+                                        "cp app.c \"$COOK_DESTDIR$COOK_PREFIX/bin/app\"\necho built >> " + builds + "\n");
+    cook::Options options = scratch.options();
+    options.offline = true;
+    cook::Target target;
+    target.name = "hosted";
+    // One `cook app` run: glue first, then app, in a fresh kitchen each time as the cook tool does.
+    auto cook_both = [&] {
+        cook::Kitchen kitchen(options, target);
+        kitchen.cook(cook::load_recipe(options.ports_dir, "glue"), "[1/2]");
+        kitchen.cook(cook::load_recipe(options.ports_dir, "app"), "[2/2]");
+    };
+    auto build_count = [&] {
+        std::ifstream log(builds);
+        return std::count(std::istreambuf_iterator<char>(log), std::istreambuf_iterator<char>(), '\n');
+    };
+    cook_both();
+    assert_int_equal(build_count(), 1);
+    cook_both();  // glue rebuilt the same archive: app is up to date
+    assert_int_equal(build_count(), 1);
+    scratch.write("tree/NOTES", "notes v2\n");  // not linked into anything
+    cook_both();
+    assert_int_equal(build_count(), 1);
+    scratch.write("tree/libglue.a", "archive v2\n");  // the archive app links changed: app relinks
+    cook_both();
+    assert_int_equal(build_count(), 2);
+}
+
 const char *kFetchedRecipe =
     "[package]\nname = \"lib\"\nversion = \"1\"\n[source]\nurl = \"file:///nonexistent/lib-1.tar.gz\"\n"
     "archive = \"lib-1.tar.gz\"\n[source.sha256]\n"
@@ -371,6 +425,7 @@ int main(void) {
         cmocka_unit_test(failed_step_names_recipe_step_and_log),
         cmocka_unit_test(script_installs_into_the_sysroot),
         cmocka_unit_test(cached_file_is_verified_not_refetched),
+        cmocka_unit_test(dependent_relinks_when_a_static_archive_changes),
     };
     return cmocka_run_group_tests_name("cook", tests, nullptr, nullptr);
 }

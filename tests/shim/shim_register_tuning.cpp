@@ -1,5 +1,5 @@
-// REGISTER_CLOCK and REGISTER_IOWQ_AFF with Linux's argument rules and absolute waits on the registered clock;
-// REGISTER_PERSONALITY refused as a kernel without it refuses it.
+// REGISTER_CLOCK and REGISTER_IOWQ_AFF with Linux's argument rules and absolute waits on the registered clock
+// (personalities: shim_personality.cpp).
 #include "rp_test.h"
 
 #include "shim_ring.hpp"
@@ -12,18 +12,6 @@ namespace {
 
 int reg(Ring& r, unsigned op, const void* arg, unsigned nr) { return rp_sys_io_uring_register(unsigned(r.fd), op, arg, nr); }
 
-int nop_with_personality(Ring& r, uint16_t personality, uint64_t ud)
-{
-	auto* s = r.get_sqe();
-	prep(s, lx::OP_NOP, -1, 0, 0, 0, ud);
-	s->personality = personality;
-	assert_int_equal(r.submit(), 1);
-	lx::io_uring_cqe c;
-	assert_true(r.next(&c));
-	assert_int_equal(c.user_data, ud);
-	return c.res;
-}
-
 uint64_t now_ns(clockid_t clk)
 {
 	timespec ts;
@@ -32,17 +20,6 @@ uint64_t now_ns(clockid_t clk)
 }
 
 } // namespace
-
-// Personalities cannot be honoured (the OS runs every op with the process's current credentials), so they are
-// refused as on a kernel without them: the registration and any SQE naming one are -EINVAL.
-static void personality_refused(void**)
-{
-	Ring r;
-	assert_int_equal(r.init(4), 0);
-	assert_int_equal(reg(r, lx::REGISTER_PERSONALITY, nullptr, 0), -EINVAL);
-	assert_int_equal(reg(r, lx::UNREGISTER_PERSONALITY, nullptr, 1), -EINVAL);
-	assert_int_equal(nop_with_personality(r, 1, 1), -EINVAL);
-}
 
 static void clock_rules(void**)
 {
@@ -95,7 +72,6 @@ static void iowq_aff_rules(void**)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(personality_refused),
 	    cmocka_unit_test(clock_rules),
 	    cmocka_unit_test(iowq_aff_rules),
 	};

@@ -115,7 +115,7 @@ static void params_layout(void**)
 	assert_true(p.features & lx::FEAT_SINGLE_MMAP);
 	assert_true(p.features & lx::FEAT_EXT_ARG);
 	assert_true(p.features & lx::FEAT_RSRC_TAGS);
-	assert_false(p.features & lx::FEAT_RECVSEND_BUNDLE); // not honoured, so not advertised
+	assert_true(p.features & lx::FEAT_RECVSEND_BUNDLE); // send/recv bundles are honoured (ops_net.cpp)
 	Ring r;
 	assert_int_equal(r.init(8), 0);
 	assert_int_equal(*Ring::u32(r.sq, r.p.sq_off.ring_entries), 8);

@@ -443,6 +443,44 @@ static void test_registered_eventfd_wakes_a_linked_poll(void **)
 	assert_int_equal(seen, 0xe);
 }
 
+// upstream multicqes_drain.c: drained requests run as soon as the completions before them are in, not at the
+// program's next enter. A one-shot poll is followed by two drained NOPs; the pipe's write completes the poll, that
+// releases the first NOP, whose completion releases the second. Linux issues released drained requests from task
+// work that runs before write(2) returns (each then completes at once on an io-wq worker); here they complete
+// within the write's deferred work. The shim once left a released chain on its ready list: when the notify's
+// publish released it (nothing asked for a run), and when a run's final publish released it (the run had ended).
+// Upstream's test then saw a drained request of one batch complete in the next, ahead of that batch's first
+// requests ("drain failed").
+static void test_released_drains_run_before_the_write_returns(void **)
+{
+	LinuxRing r = LinuxRing::make(8);
+	int fds[2];
+	make_pipe(fds);
+	lx::io_uring_sqe poll = linux_sqe(lx::OP_POLL_ADD);
+	poll.fd = fds[0];
+	poll.poll32_events = POLLIN;
+	poll.user_data = 1;
+	r.push(poll);
+	lx::io_uring_sqe nop = linux_sqe(lx::OP_NOP);
+	nop.flags = lx::SQE_IO_DRAIN;
+	nop.user_data = 2;
+	r.push(nop);
+	nop.user_data = 3;
+	r.push(nop);
+	assert_int_equal(r.enter(3, 0), 3);
+	lx::io_uring_cqe cqe{};
+	assert_false(r.pop(&cqe));
+
+	assert_true(current_fd_table()->peek(fds[1])->write(IoBuffer::kernel("x", 1)).ok());
+	run_deferred(); // as before the write(2) returns
+	for (uint64_t ud = 1; ud <= 3; ud++) {
+		assert_true(r.pop(&cqe));
+		assert_int_equal(cqe.user_data, ud);
+		assert_int_equal(cqe.res, ud == 1 ? POLLIN : 0);
+	}
+	assert_false(r.pop(&cqe));
+}
+
 // SETUP_NO_MMAP: the rings live in the program's own memory (upstream no-mmap-inval and init-mem).
 static void test_no_mmap_rings_in_program_memory(void **)
 {
@@ -484,6 +522,8 @@ int main(void)
 	                                    teardown_process),
 	    cmocka_unit_test_setup_teardown(test_poll_on_a_ring_fd, setup_process, teardown_process),
 	    cmocka_unit_test_setup_teardown(test_registered_eventfd_wakes_a_linked_poll, setup_process, teardown_process),
+	    cmocka_unit_test_setup_teardown(test_released_drains_run_before_the_write_returns, setup_process,
+	                                    teardown_process),
 	    cmocka_unit_test_setup_teardown(test_no_mmap_rings_in_program_memory, setup_process, teardown_process),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);

@@ -2,6 +2,8 @@
 // wait (the epoll reactor, the worker pool, the futex waiters). See docs/native-abi.md for the model.
 #pragma once
 
+#include "creds.hpp"
+
 #include <ringport/hosted_os.h>
 #include <ringport/linux_syscall.hpp>
 #include <ringport/native_ops.hpp>
@@ -141,6 +143,8 @@ struct Op {
 	uint64_t seq = 0;        // unique per ring: tells a reused address from the op it replaced
 	uint64_t serial_key = 0; // writes to one regular file run one at a time, in order (0: any order)
 	uint64_t scratch[4]{};
+	uint32_t done_flags = 0; // RP_CQE_* a blocking execution reports with its result (Accept's MORE_PENDING)
+	CredsRef creds;          // RP_SQE_CREDS: the credentials a worker runs it with (creds.cpp)
 };
 
 // The CQ producer side. One logical producer: every poster takes `mu`. Completions that find the CQ full wait
@@ -289,6 +293,9 @@ struct Ring {
 	std::map<std::string, std::unique_ptr<SchemeLink>> schemes;
 	std::unordered_map<int, SchemeFd> scheme_fds;
 	std::atomic<uint32_t> scheme_fd_count{0};
+
+	// Credentials registered for RP_SQE_CREDS entries, by id (creds.cpp).
+	std::map<uint16_t, CredsRef> creds;
 
 	// --- helpers (ring.cpp / reactor.cpp / workers.cpp) ---
 	// Allocates an op for `sqe` and records it in the table. Needs mu.

@@ -173,12 +173,31 @@ Issue transfer_step(Op& op, int fd)
 Issue transfer_retry(Ring&, Op& op) { return transfer_step(op, op.fd); }
 const OpKind transfer_kind{transfer_retry, nullptr, nullptr};
 
+// After an accept: do more connections wait on the listener? Linux answers for TCP only (inet_csk_accept reports
+// whether its accept queue is now empty); other families leave it unknown, and so does the OS. A zero-timeout
+// poll of the listener is the same question asked from outside.
+uint32_t more_pending(int listener)
+{
+	int domain = 0, type = 0;
+	socklen_t len = sizeof(domain);
+	if (sys(SYS_getsockopt, listener, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+	    (domain != AF_INET && domain != AF_INET6))
+		return 0;
+	len = sizeof(type);
+	if (sys(SYS_getsockopt, listener, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
+		return 0;
+	pollfd p{listener, POLLIN, 0};
+	return poll_now(&p, 1) == 1 && (p.revents & POLLIN) ? RP_CQE_MORE_PENDING : 0;
+}
+
 int64_t accept_blocking(Op& op)
 {
 	const rp_sqe& s = op.sqe;
 	// Straight to the kernel: the address and its length word are the program's, and libc's accept4 (or a
 	// sanitizer's wrapper, which reads *addrlen first) must not touch a bad one; the kernel says -EFAULT.
-	return ret(sys(SYS_accept4, op.fd, s.addr, s.additional1, int(s.syscall_flags)));
+	int64_t r = ret(sys(SYS_accept4, op.fd, s.addr, s.additional1, int(s.syscall_flags)));
+	op.done_flags = r >= 0 ? more_pending(op.fd) : 0;
+	return r;
 }
 
 Issue accept_retry(Ring& ring, Op& op)
@@ -190,7 +209,7 @@ Issue accept_retry(Ring& ring, Op& op)
 	int64_t r = accept_blocking(op); // the listener is O_NONBLOCK: this does not block
 	if (r == -EAGAIN)
 		return Issue::later();
-	return Issue::complete(r);
+	return Issue::complete(r, op.done_flags);
 }
 const OpKind accept_kind{accept_retry, accept_blocking, nullptr};
 
@@ -314,7 +333,7 @@ Issue op_accept(Ring& ring, const rp_sqe& sqe)
 		probe.fd = fd;
 		int64_t r = accept_blocking(probe);
 		if (r != -EAGAIN)
-			return Issue::complete(r);
+			return Issue::complete(r, probe.done_flags);
 	}
 	std::lock_guard<std::mutex> g(ring.mu);
 	Op* op = ring.new_op(sqe, &accept_kind);

@@ -10,8 +10,13 @@
 // moved (two buffer rings in one page, a ring registered again) aliases the same memfd, found by the inode
 // /proc/self/maps shows for the range, so every view stays one set of pages.
 //
-// What differs from Linux: the program's view becomes a MAP_SHARED mapping, so after fork the child shares
-// those pages with its parent (Linux gives a child private copies of pinned anonymous pages); the contents are
+// fork: the program's view is a MAP_SHARED mapping of the memfd, which a child would share with its parent, so
+// the child's malloc writing the heap around a buffer ring laid in heap memory would rewrite the parent's heap
+// (and the reverse). Linux copies pinned anonymous pages into the child at fork; here the child's fork handler
+// gives every program view still mapping a memfd of this file a private copy-on-write mapping of the same
+// bytes, so each process's writes stay its own, and the pins (the shim's views) stay the parent's pages.
+//
+// What differs from Linux: the contents are
 // copied at pin time, so a write another thread makes to the range during io_uring_setup/register may be
 // lost; the range keeps read and write permission only (PROT_EXEC, if it had it, is dropped). Memory that
 // cannot or must not be moved (huge pages, which a 4 KiB memfd mapping cannot split; shared mappings of the
@@ -43,11 +48,17 @@ struct Backing {
 	unsigned refs;
 };
 
-std::mutex g_pin_lock; // guards g_backings and serialises moves
+std::mutex g_pin_lock; // guards g_backings, g_aliases and serialises moves
 std::vector<Backing*>* g_backings;
+// The shim's views (pins' aliases) of moved pages: a forked child keeps them shared, as the ring's pages.
+struct Alias {
+	uintptr_t lo, hi;
+};
+std::vector<Alias>* g_aliases;
 
 struct MapsEntry {
 	uint64_t lo = 0, hi = 0, off = 0, dev = 0, ino = 0;
+	bool shared = false;
 };
 
 // Reads /proc/self/maps straight from the kernel (the glue's interposers are not the OS's to call).
@@ -95,8 +106,12 @@ int survey(uint64_t start, uint64_t end, MapsEntry* only, bool* single, bool* mo
 			continue;
 		if (lo > cur || perms[0] != 'r' || perms[1] != 'w')
 			return -EFAULT; // a hole, or a page the program could not write either
-		// A memfd this file made for an earlier pin, since let go, is private to the program: it moves again.
+		// The shim's own memory (libc-glue/src/private_heap.cpp names it) is the kernel's memory as far as the
+		// program is concerned: Linux answers -EFAULT for a ring laid over kernel addresses.
 		const char* name = name_at ? line.c_str() + name_at : "";
+		if (std::strncmp(name, "[anon:ringport-private]", 23) == 0)
+			return -EFAULT;
+		// A memfd this file made for an earlier pin, since let go, is private to the program: it moves again.
 		bool ours = std::strncmp(name, "/memfd:ringport-pinned", 22) == 0;
 		if ((perms[3] != 'p' && !ours) || std::strstr(name, "huge"))
 			*movable = false;
@@ -107,6 +122,7 @@ int survey(uint64_t start, uint64_t end, MapsEntry* only, bool* single, bool* mo
 			only->off = off;
 			only->dev = makedev(maj, min);
 			only->ino = ino;
+			only->shared = perms[3] == 's';
 		}
 		cur = hi;
 	}
@@ -134,6 +150,68 @@ void drop_backing(Backing* b)
 			break;
 		}
 	delete b;
+}
+
+void forget_alias(void* a)
+{
+	if (!g_aliases)
+		return;
+	for (auto it = g_aliases->begin(); it != g_aliases->end(); ++it)
+		if (it->lo == uintptr_t(a)) {
+			g_aliases->erase(it);
+			return;
+		}
+}
+
+// In a forked child: every mapping of a moved-pages memfd that is not one of the shim's views is the program's
+// view, and becomes a private copy of what it shows (MAP_PRIVATE of the same file offset: copy on write), as
+// Linux gives a child copies of pinned pages. The lock may look held by a parent thread that is not here.
+void pins_after_fork_child()
+{
+	new (&g_pin_lock) std::mutex;
+	if (!g_backings || g_backings->empty())
+		return;
+	std::string text;
+	if (!read_maps(text))
+		return;
+	size_t pos = 0;
+	while (pos < text.size()) {
+		size_t eol = text.find('\n', pos);
+		if (eol == std::string::npos)
+			eol = text.size();
+		std::string line = text.substr(pos, eol - pos);
+		pos = eol + 1;
+		unsigned long lo, hi, off, ino;
+		unsigned maj, min;
+		char perms[8];
+		if (sscanf(line.c_str(), "%lx-%lx %7s %lx %x:%x %lu", &lo, &hi, perms, &off, &maj, &min, &ino) < 7 ||
+		    perms[3] != 's')
+			continue;
+		MapsEntry e;
+		e.dev = makedev(maj, min);
+		e.ino = ino;
+		Backing* b = find_backing(e);
+		if (!b)
+			continue;
+		bool alias = false;
+		if (g_aliases)
+			for (const Alias& a : *g_aliases)
+				alias = alias || (lo < a.hi && a.lo < hi);
+		if (alias)
+			continue;
+		int prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0);
+		(void)os_mmap(reinterpret_cast<void*>(lo), size_t(hi - lo), prot, MAP_PRIVATE | MAP_FIXED, b->fd, off_t(off));
+	}
+}
+
+void remember_alias(void* a, size_t size)
+{
+	static std::once_flag hook;
+	std::call_once(hook, [] { pthread_atfork(nullptr, nullptr, pins_after_fork_child); });
+	if (!g_aliases)
+		g_aliases = new (std::nothrow) std::vector<Alias>;
+	if (g_aliases)
+		g_aliases->push_back({uintptr_t(a), uintptr_t(a) + size});
 }
 
 } // namespace
@@ -164,7 +242,8 @@ extern "C" int rp_os_pin_user(uint64_t addr, uint64_t len, rp_os_pin** out, void
 	auto* pin = new (std::nothrow) rp_os_pin{nullptr, nullptr, size};
 	if (!pin)
 		return -ENOMEM;
-	Backing* moved = single ? find_backing(e) : nullptr;
+	// (A private mapping of one of the memfds is a forked child's copy of its view: moved anew.)
+	Backing* moved = single && e.shared ? find_backing(e) : nullptr;
 	if (!moved && !movable) {
 		*out = pin; // checked, used in place (no alias: unpin has nothing to unmap)
 		*view = reinterpret_cast<void*>(addr);
@@ -181,6 +260,7 @@ extern "C" int rp_os_pin_user(uint64_t addr, uint64_t len, rp_os_pin** out, void
 		++moved->refs;
 		pin->backing = moved;
 		pin->alias = a;
+		remember_alias(a, size);
 	} else {
 		if (!g_backings)
 			g_backings = new (std::nothrow) std::vector<Backing*>;
@@ -218,6 +298,7 @@ extern "C" int rp_os_pin_user(uint64_t addr, uint64_t len, rp_os_pin** out, void
 		g_backings->push_back(b);
 		pin->backing = b;
 		pin->alias = a;
+		remember_alias(a, size);
 	}
 	*out = pin;
 	*view = static_cast<char*>(pin->alias) + (addr - start);
@@ -230,6 +311,7 @@ extern "C" void rp_os_unpin_user(rp_os_pin* pin)
 		return;
 	std::lock_guard<std::mutex> g(g_pin_lock);
 	if (pin->backing) {
+		forget_alias(pin->alias);
 		os_munmap(pin->alias, pin->size);
 		drop_backing(pin->backing);
 	}

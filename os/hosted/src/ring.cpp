@@ -166,6 +166,8 @@ Op* Ring::new_op(const rp_sqe& sqe, const OpKind* kind)
 	op->sqe = sqe;
 	op->kind = kind;
 	op->seq = next_seq++;
+	if (t_issuing_creds)
+		op->creds = *t_issuing_creds; // issued under RP_SQE_CREDS: whoever runs it later takes them too
 	op->table_pos = table.emplace(sqe.user_data, op);
 	++in_flight;
 	return op;
@@ -358,6 +360,27 @@ extern "C" int rp_os_ring_enter(rp_os_ring* ring, uint32_t min_complete, uint32_
 			if (e != RP_RING_OK)
 				break;
 			++consumed;
+			CredsRef creds;
+			if (sqe.flags & RP_SQE_CREDS) {
+				int e = entry_creds(*ring, sqe, &creds);
+				if (!e && (sqe.flags & RP_SQE_CHAIN || starts_chain(sqe, ring->sq)))
+					e = -EINVAL; // chains are for native programs, which have no personalities
+				if (e) {
+					batch.add(sqe.user_data, e, 0);
+					continue;
+				}
+			}
+			// Issued with the entry's credentials when it has some (creds.cpp): this thread wears them until
+			// the handler returns, and an op it hands on takes them along.
+			CredsScope wear(creds.get());
+			t_issuing_creds = creds ? &creds : nullptr;
+			struct Clear {
+				~Clear() { t_issuing_creds = nullptr; }
+			} clear;
+			if (wear.err()) {
+				batch.add(sqe.user_data, wear.err(), 0);
+				continue;
+			}
 			if (sqe.flags & ~RP_SQE_VALID_FLAGS) {
 				batch.add(sqe.user_data, -EINVAL, 0);
 				continue;

@@ -5,6 +5,8 @@
 // thread the OS starts goes through start_thread, and its caller turns the -errno into a completion.
 #pragma once
 
+#include "creds.hpp"
+
 #include <cerrno>
 #include <new>
 #include <system_error>
@@ -18,6 +20,7 @@ namespace ringport::hosted {
 template <class... Args> int start_thread(std::thread& out, Args&&... args) noexcept
 {
 	try {
+		CredsPause own; // a thread started inside an op run with borrowed credentials gets the process's
 		out = std::thread(std::forward<Args>(args)...);
 		return 0;
 	} catch (const std::system_error& e) {

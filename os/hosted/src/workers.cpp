@@ -113,7 +113,11 @@ void Ring::worker_loop()
 			serial_running[op->serial_key] = true;
 		lk.unlock();
 		t_interruptible = true;
-		int64_t r = op->kind->blocking(*op);
+		int64_t r;
+		{
+			CredsScope wear(op->creds.get()); // the op's personality (creds.cpp), put back before anything else
+			r = wear.err() ? wear.err() : op->kind->blocking(*op);
+		}
 		t_interruptible = false;
 		lk.lock();
 		if (__atomic_load_n(&op->cancelling, __ATOMIC_ACQUIRE))
@@ -124,7 +128,7 @@ void Ring::worker_loop()
 			serial_release_locked(op);
 			work_cv.notify_all(); // a write to the same file may be next
 		}
-		finish_locked(op, r);
+		finish_locked(op, r, op->done_flags);
 		bool posted = os_posted;
 		os_posted = false;
 		if (posted) {

@@ -307,3 +307,28 @@ void shim_process_exit()
 }
 
 } // namespace kernel
+
+// host.h's REGISTER_CLONE_BUFFERS source: the same lookup an io_uring_register call makes, with a reference
+// the shim drops.
+extern "C" void *rp_host_ring_get(uint32_t fd, int registered, int *err)
+{
+	kernel::shim::Ring *ring = nullptr;
+	if (long e = kernel::resolve_ring(fd, registered != 0, &ring); e) {
+		*err = int(e);
+		return nullptr;
+	}
+	kernel::shim::ring_ref(ring);
+	return ring;
+}
+
+// The kernel has one identity (Syscalls/identity_calls.cpp: uid and gid 1000, no supplementary groups) and no
+// call that changes it, so a registered personality always equals the current credentials.
+// With one identity there are no other credentials to run with: the kernel has no RP_SQE_CREDS (it refuses
+// the flag with -EINVAL as any unknown one) and nothing to register.
+extern "C" int rp_host_ring_creds(struct rp_host_ring *, uint16_t) { return -EOPNOTSUPP; }
+
+extern "C" int rp_host_current_creds(struct rp_host_creds *out)
+{
+	*out = {1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 0, 0, 0};
+	return 0;
+}

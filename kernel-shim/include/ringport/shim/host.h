@@ -111,6 +111,21 @@ uint32_t rp_host_cpu_count(void);
 /* An id of the calling thread, stable for its lifetime (SINGLE_ISSUER checks). Not an op: who is calling. */
 uint64_t rp_host_task_id(void);
 
+/*
+ * The calling thread's credentials, as far as io_uring personalities compare them (REGISTER_PERSONALITY
+ * snapshots them; an SQE naming a personality runs only while they are still the current ones). groups_hash
+ * digests the supplementary groups, which Linux keeps sorted, so equal sets give equal digests. 0 or -errno.
+ * Not an op: who is calling, asked synchronously inside io_uring_register and at submission.
+ */
+struct rp_host_creds {
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	uint32_t ngroups;
+	uint32_t reserved;
+	uint64_t groups_hash;
+};
+int rp_host_current_creds(struct rp_host_creds *out);
+
 /* ---- the native ring (the OS) ---- */
 /* Not ops: these create, drive and end the channel the ops travel on. */
 struct rp_host_ring;
@@ -147,6 +162,15 @@ void rp_host_ring_destroy(struct rp_host_ring *ring);
  */
 void rp_host_ring_abandon(struct rp_host_ring *ring);
 
+/*
+ * Snapshots the calling thread's credentials in the native ring under id (1..65535; a second registration of
+ * an id replaces the first), for native entries flagged RP_SQE_CREDS: REGISTER_PERSONALITY, so an SQE under a
+ * personality runs with it after the program changed its credentials. 0, -ENOMEM, or -EOPNOTSUPP when the OS
+ * has no credential registration (then the shim runs an SQE under a personality only while it equals the
+ * current credentials). Not an op: Linux snapshots them inside io_uring_register.
+ */
+int rp_host_ring_creds(struct rp_host_ring *ring, uint16_t id);
+
 /* ---- handles the shim holds for the program ---- */
 /*
  * A reference that keeps fd's file alive after the program closes fd (registered files, the registered
@@ -169,6 +193,15 @@ int rp_host_eventfd_signal(int ref);
  * Not an op: ring fds are the host's handles of shim rings; the OS knows nothing of shim rings.
  */
 void *rp_host_ring_of_fd(int fd);
+
+/*
+ * The shim ring an io_uring_register argument names (REGISTER_CLONE_BUFFERS' source): fd is a ring fd, or with
+ * registered != 0 an index into the calling thread's registered rings (REGISTER_RING_FDS). The ring comes back
+ * with a reference taken (ringport::shim::ring_ref; the shim drops it with ring_unref), or NULL with *err set
+ * to Linux's answer: -EBADF (not open, empty slot), -EINVAL (index out of range), -EOPNOTSUPP (not a ring).
+ * Not an op: ring fds and the registered-ring table are the host's handles of shim rings.
+ */
+void *rp_host_ring_get(uint32_t fd, int registered, int *err);
 
 /*
  * New CQEs were published on a ring whose fd someone polls (see ringport::shim::set_poll_cookie): the host

@@ -74,6 +74,13 @@ enum {
 	 */
 	RP_SQE_REGISTERS = 1u << 4,
 };
+/*
+ * Run with registered credentials (the hosted OS's rp_os_ring_register_creds): `priority` is not a priority but
+ * the id they were registered under, as Linux's sqe->personality. Not in RP_SQE_VALID_FLAGS: only an OS that
+ * offers credential registration accepts it; any other refuses the entry with -EINVAL like any unknown flag.
+ * Not with RP_SQE_REGISTERS or in a chain (-EINVAL).
+ */
+#define RP_SQE_CREDS 0x20u
 #define RP_SQE_VALID_FLAGS \
 	((uint8_t)(RP_SQE_DRAIN | RP_SQE_CHAIN | RP_SQE_WAIT_READY | RP_SQE_DIRECT_ONLY | RP_SQE_REGISTERS))
 
@@ -113,6 +120,11 @@ enum {
 	 * stopped only because it was not to wait (MSG_DONTWAIT): the rest may still come (MSG_WAITALL's goal).
 	 */
 	RP_CQE_SHORT_STREAM = 1u << 3,
+	/*
+	 * Accept: more connections wait on the listening socket after this one (Linux's IORING_CQE_F_SOCK_NONEMPTY,
+	 * which Linux reports for TCP listeners). A hint: an OS that cannot tell never sets it.
+	 */
+	RP_CQE_MORE_PENDING = 1u << 4,
 };
 
 /* Ring status word bits. */
@@ -333,10 +345,12 @@ RP_STATIC_ASSERT(RP_SQE_DRAIN == 1 && RP_SQE_CHAIN == 2 && RP_SQE_WAIT_READY == 
                      RP_SQE_REGISTERS == 16,
                  "submission flags");
 RP_STATIC_ASSERT(RP_SQE_VALID_FLAGS == 31, "every submission flag is valid, nothing else");
+RP_STATIC_ASSERT(RP_SQE_CREDS == 32 && !(RP_SQE_CREDS & RP_SQE_VALID_FLAGS), "RP_SQE_CREDS: its own bit, outside the flags every OS takes");
 RP_STATIC_ASSERT(RP_REG_LOAD(RP_REG_FIELD_A2, 3) == 0x1e && RP_REG_LOAD2(RP_REG_FIELD_A2, 3) == 0x3c0 &&
                      RP_REG_STORE(3) == 0x1c00,
                  "register specifier bits");
-RP_STATIC_ASSERT(RP_CQE_EXTENDED == 1 && RP_CQE_EVENT == 2 && RP_CQE_LAST_UPDATE == 4 && RP_CQE_SHORT_STREAM == 8,
+RP_STATIC_ASSERT(RP_CQE_EXTENDED == 1 && RP_CQE_EVENT == 2 && RP_CQE_LAST_UPDATE == 4 && RP_CQE_SHORT_STREAM == 8 &&
+                     RP_CQE_MORE_PENDING == 16,
                  "completion flags");
 RP_STATIC_ASSERT(RP_OP_FUTEX == 51 && RP_OP_FILE_INFO == 52 && RP_OP_PIPE == 53 && RP_OP_EPOLL_WAIT == 54 &&
                      RP_OP_STANDARD_COUNT == 55,

@@ -47,6 +47,14 @@ int rp_os_ring_create(const struct rp_os_ring_params *params, rp_os_ring **ring,
 int rp_os_ring_enter(rp_os_ring *ring, uint32_t min_complete, uint32_t flags, const struct timespec *timeout);
 
 /*
+ * Credentials for entries flagged RP_SQE_CREDS (docs/native-abi.md, "Credentials"): register snapshots the
+ * calling thread's credentials (uids, gids, fs ids, supplementary groups) under id (1..65535); an entry whose
+ * `priority` names the id runs with them. A new registration of an id replaces the old one; ops already issued
+ * keep what they were issued with. 0, -EINVAL (id 0) or -ENOMEM.
+ */
+int rp_os_ring_register_creds(rp_os_ring *ring, uint16_t id);
+
+/*
  * Called after the OS posts completions from one of its own threads (never from inside rp_os_ring_enter on
  * the calling thread: what completes inline is the caller's to reap when enter returns). The callback must
  * not call rp_os_ring_destroy or rp_os_ring_enter; it may consume the CQ.
