@@ -17,6 +17,12 @@ Issued arm(Ring& r, Req& q)
 	rp_sqe n = native_op(multi ? RP_OP_REGISTER_EVENTS : RP_OP_POLL);
 	n.fd = nfd(q.fd);
 	n.syscall_flags = q.u.poll.events & 0xffff;
+	if (multi && !(q.sqe.flags & lx::SQE_FIXED_FILE)) {
+		q.u.poll.wake_fd = q.fd;
+		q.u.poll.wakes_seen = rp_host_uring_wakes(q.fd);
+	} else {
+		q.u.poll.wake_fd = -1;
+	}
 	return to_native(r, q, n, poll_tag(q));
 }
 
@@ -141,6 +147,15 @@ void done_poll_add(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 	}
 	if (!(q.state & REQ_POLL_MULTI)) {
 		complete(r, &q, mask);
+		return;
+	}
+	if ((nflags & RP_CQE_EVENT) && q.u.poll.wake_fd >= 0 &&
+	    rp_host_uring_wakes(q.u.poll.wake_fd) != q.u.poll.wakes_seen) {
+		// Woken by an io_uring posting (on a ring fd, or through an epoll set holding one): Linux turns the
+		// multishot poll one-shot there, as its CQE would otherwise wake it again, and so on for ever.
+		if (!(q.state & REQ_CANCELING))
+			(void)cancel_native(r, &q, &q, TAG_CANCEL_QUIET);
+		complete(r, &q, mask | q.u.poll.held);
 		return;
 	}
 	if (nflags & RP_CQE_EVENT) {

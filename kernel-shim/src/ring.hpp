@@ -97,6 +97,8 @@ struct alignas(64) Req {
 			uint8_t phase;   // which native poll (TAG_MAIN / TAG_RETRY) is current
 			bool probing;    // the FILE_INFO answer (is it the ring's own eventfd?) arms the native poll
 			uint32_t held;   // multishot events kept as task work of a DEFER_TASKRUN ring (flush_held_polls)
+			int32_t wake_fd;     // multishot: the file whose io_uring wakeups are counted (rp_host_uring_wakes)
+			uint64_t wakes_seen; // ... and their count when armed
 		} poll;
 		struct {
 			uint64_t addr;

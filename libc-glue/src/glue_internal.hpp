@@ -87,6 +87,13 @@ shim::Ring* ring_of_fd(int fd);
 shim::Ring* ring_get(unsigned fd, bool registered, int* err);
 // rp_host_ring_posted lands here: make the ring's eventfd readable.
 void ring_fd_posted(void* cookie);
+// io_uring postings that reached a file (uring_wakes.cpp): ring fds and the epoll sets that hold them.
+void uring_wake_epoll_added(int epfd, int fd);
+void uring_wake_epoll_removed(int epfd, int fd);
+void uring_wake_fd_closed(int fd);
+void uring_wake_ring_gone(RingFile* rf);
+void uring_wake_posted(RingFile* rf);
+uint64_t uring_wakes(int fd);
 // The hosted OS's readiness hook (rp_os_set_readiness_hook): a ring fd about to be polled starts mirroring its CQ.
 void watch_fd(int fd);
 // rp_host_defer lands here: one helper thread runs deferred ring work in order.

@@ -317,6 +317,8 @@ int rp_host_eventfd_signal(int ref)
 
 void rp_host_ring_posted(void* cookie) { ring_fd_posted(cookie); }
 
+uint64_t rp_host_uring_wakes(int fd) { return uring_wakes(fd); }
+
 void* rp_host_ring_of_fd(int fd) { return ring_of_fd(fd); }
 
 void* rp_host_ring_get(uint32_t fd, int registered, int* err) { return ring_get(fd, registered != 0, err); }

@@ -116,8 +116,10 @@ int dup3(int oldfd, int newfd, int flags)
 {
 	if (oldfd != newfd && (rp_os_is_private_fd(oldfd) || rp_os_is_private_fd(newfd)))
 		return int(set_errno(-EBADF));
-	if (oldfd != newfd)
+	if (oldfd != newfd) {
 		rp_os_fd_closing(newfd); // replacing newfd closes its file for the program, not for waiting requests
+		uring_wake_fd_closed(newfd);
+	}
 	long r = raw_syscall(SYS_dup3, oldfd, newfd, flags);
 	if (r >= 0) {
 		if (RingFile* rf = lookup(oldfd))
@@ -138,6 +140,7 @@ int dup2(int oldfd, int newfd)
 		return newfd;
 	}
 	rp_os_fd_closing(newfd);
+	uring_wake_fd_closed(newfd);
 	long r = raw_syscall(SYS_dup2, oldfd, newfd);
 	if (r >= 0) {
 		if (RingFile* rf = lookup(oldfd))
@@ -292,7 +295,12 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event* ev)
 			arm(rf);
 			sync_readiness(rf);
 		}
-	return int(set_errno(raw_syscall(SYS_epoll_ctl, epfd, op, fd, long(ev))));
+	long r = raw_syscall(SYS_epoll_ctl, epfd, op, fd, long(ev));
+	if (r == 0 && op == EPOLL_CTL_ADD)
+		uring_wake_epoll_added(epfd, fd);
+	else if (r == 0 && op == EPOLL_CTL_DEL)
+		uring_wake_epoll_removed(epfd, fd);
+	return int(set_errno(r));
 }
 
 int epoll_wait(int epfd, struct epoll_event* events, int maxevents, int timeout)

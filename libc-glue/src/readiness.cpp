@@ -92,6 +92,7 @@ void disarm(RingFile* rf)
 				}
 	}
 	shim::set_poll_cookie(rf->ring, nullptr);
+	uring_wake_ring_gone(rf);
 }
 
 void watch_fd(int fd)
@@ -119,6 +120,7 @@ void readiness_after_call()
 void ring_fd_posted(void* cookie)
 {
 	auto* rf = static_cast<RingFile*>(cookie);
+	uring_wake_posted(rf); // counted before the wakeup it tags can be seen
 	uint64_t one = 1;
 	raw_syscall(SYS_write, rf->signal_fd, long(&one), 8);
 	t_ring_fd_posted = true;

@@ -401,6 +401,7 @@ int rp_sys_close(int fd)
 	RingFile* old = (fd >= 0 && fd < kMaxTrackedFd) ? g_fd_table[fd].exchange(nullptr, std::memory_order_acq_rel)
 	                                                : nullptr;
 	rp_os_fd_closing(fd); // requests waiting for the file keep it, as on Linux
+	uring_wake_fd_closed(fd);
 	long r = raw_syscall(SYS_close, fd);
 	if (old) {
 		if (r != 0 && r != -EINTR) {

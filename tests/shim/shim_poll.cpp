@@ -7,6 +7,7 @@
 #include "shim_ring.hpp"
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 
 using namespace shimtest;
@@ -112,6 +113,61 @@ static void defer_taskrun_mshot_arming_event_waits(void**)
 	assert_int_equal(c.res & (POLLIN | POLLOUT), POLLIN | POLLOUT);
 	assert_true(c.flags & lx::CQE_F_MORE);
 	close(efd);
+}
+
+// A multishot poll on an epoll set that holds its own ring's fd: the NOP's CQE wakes the set through the ring
+// fd, and Linux makes a poll woken by an io_uring posting one-shot (else its own CQE would wake it again, for
+// ever: liburing's eploop.t). A pipe's wakeup through the same kind of set leaves the poll multishot.
+static void mshot_woken_by_ring_posting_ends(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	int ep = epoll_create1(0);
+	assert_true(ep >= 0);
+	epoll_event ev{};
+	ev.events = EPOLLIN;
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, r.fd, &ev), 0);
+	prep_poll(r, ep, POLLIN, true, 1);
+	assert_int_equal(r.submit(), 1);
+	prep_nop(r, 2);
+	assert_int_equal(r.submit(), 1);
+	bool nop = false, poll_end = false;
+	for (int i = 0; i < 2; ++i) {
+		assert_int_equal(rp_sys_io_uring_enter(r.fd, 0, 1, lx::ENTER_GETEVENTS, nullptr), 0);
+		lx::io_uring_cqe c{};
+		assert_true(r.pop(&c));
+		if (c.user_data == 2) {
+			nop = true;
+		} else {
+			assert_int_equal(c.user_data, 1);
+			assert_true(c.res & POLLIN);
+			assert_false(c.flags & lx::CQE_F_MORE); // one-shot: the stream ends with this event
+			poll_end = true;
+		}
+	}
+	assert_true(nop && poll_end);
+	usleep(10000);
+	assert_int_equal(get_events(r), 0);
+	assert_int_equal(r.ready(), 0); // and nothing more was generated
+	close(ep);
+
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	ep = epoll_create1(0);
+	assert_true(ep >= 0);
+	ev.events = EPOLLIN | EPOLLET;
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev), 0);
+	prep_poll(r, ep, POLLIN, true, 3);
+	assert_int_equal(r.submit(), 1);
+	write_byte(p[1]);
+	assert_int_equal(rp_sys_io_uring_enter(r.fd, 0, 1, lx::ENTER_GETEVENTS, nullptr), 0);
+	lx::io_uring_cqe c{};
+	assert_true(r.pop(&c));
+	assert_int_equal(c.user_data, 3);
+	assert_true(c.flags & lx::CQE_F_MORE);
+	close(ep);
+	close(p[0]);
+	close(p[1]);
 }
 
 // TASKRUN_FLAG on a DEFER_TASKRUN ring: set once the wakeup is there to run (seen at the program's next poll),
@@ -259,6 +315,7 @@ int main(void)
 	    cmocka_unit_test(defer_taskrun_flag),       cmocka_unit_test(poll_on_ring_fd),
 	    cmocka_unit_test(many_self_polls),          cmocka_unit_test(mshot_full_cq_ends),
 	    cmocka_unit_test(mshot_after_overflow_ends), cmocka_unit_test(defer_taskrun_mshot_arming_event_waits),
+	    cmocka_unit_test(mshot_woken_by_ring_posting_ends),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

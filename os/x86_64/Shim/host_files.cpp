@@ -62,4 +62,7 @@ int rp_host_eventfd_signal(int ref)
 
 void rp_host_ring_posted(void *cookie) { static_cast<IoUringFile *>(cookie)->cq_posted(); }
 
+// This kernel has no epoll, and a poll on a ring fd here is not woken through it: no posting counts.
+uint64_t rp_host_uring_wakes(int) { return 0; }
+
 } // extern "C"

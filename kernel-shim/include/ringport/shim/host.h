@@ -210,6 +210,13 @@ void *rp_host_ring_get(uint32_t fd, int registered, int *err);
  */
 void rp_host_ring_posted(void *cookie);
 
+/*
+ * How many io_uring CQ postings have woken fd's pollers so far: a ring fd's own postings, and for an epoll set
+ * those of every ring fd it holds (nested sets too); 0 for a file no posting wakes. Linux tags those wakeups
+ * (EPOLL_URING_WAKE) and a multishot poll woken by one turns one-shot. Must not call into the shim.
+ */
+uint64_t rp_host_uring_wakes(int fd);
+
 #ifdef __cplusplus
 }
 #endif
