@@ -423,6 +423,51 @@ static void test_notify_and_async_visibility(void**)
 	rp_os_ring_set_notify(r.ring, nullptr, nullptr);
 }
 
+// The reactor's last notify runs while the ring is being destroyed, and what it sets off may submit more (the
+// shim's follow-ups: a multishot read's next attempt, a link's successor). Destroy has already swept the ring
+// by then, so such an entry must complete -ECANCELED at once instead of being parked on the reactor, where
+// nothing would ever free it (found leaking by the register_setup fuzzer's replay).
+struct LateSubmission {
+	TestRing* ring;
+	int read_fd;
+	char buf[8];
+	std::atomic<int> calls{0};
+	int64_t late_result = 1;
+};
+
+static void submit_from_last_notify(void* ctx)
+{
+	auto* late = static_cast<LateSubmission*>(ctx);
+	if (late->calls.fetch_add(1) != 0)
+		return;
+	late->ring->push(rw(RP_OP_READ, late->read_fd, late->buf, sizeof late->buf, 0, 77));
+	(void)late->ring->enter(0);
+	Completion c;
+	while (late->ring->pop(&c))
+		if (c.user_data == 77)
+			late->late_result = c.result;
+}
+
+static void test_destroy_refuses_submissions_from_its_last_notify(void**)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	LateSubmission late;
+	auto* r = new TestRing;
+	late.ring = r;
+	late.read_fd = p[0];
+	char buf[8];
+	r->push(rw(RP_OP_READ, p[0], buf, sizeof buf, 0, 1)); // empty pipe: parked on the reactor
+	assert_int_equal(r->enter(0), 1);
+	rp_os_ring_set_notify(r->ring, submit_from_last_notify, &late);
+	r->destroy(); // cancels the read, so the reactor notifies once more before it stops
+	assert_int_equal(late.calls.load(), 1);
+	assert_int_equal(late.late_result, -ECANCELED);
+	delete r;
+	close(p[0]);
+	close(p[1]);
+}
+
 static void test_enter_timeout(void**)
 {
 	TestRing r;
@@ -485,6 +530,7 @@ int main()
 		cmocka_unit_test(test_cq_overflow_keeps_everything_in_order),
 		cmocka_unit_test(test_notify_and_async_visibility),
 		cmocka_unit_test(test_enter_timeout),
+		cmocka_unit_test(test_destroy_refuses_submissions_from_its_last_notify),
 		cmocka_unit_test(test_indirect_ring_and_bad_index),
 		cmocka_unit_test(test_corrupt_sq_header),
 	};

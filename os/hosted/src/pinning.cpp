@@ -33,6 +33,7 @@
 #include <mutex>
 #include <new>
 #include <string>
+#include <string_view>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <vector>
@@ -109,10 +110,10 @@ int survey(uint64_t start, uint64_t end, MapsEntry* only, bool* single, bool* mo
 		// The shim's own memory (libc-glue/src/private_heap.cpp names it) is the kernel's memory as far as the
 		// program is concerned: Linux answers -EFAULT for a ring laid over kernel addresses.
 		const char* name = name_at ? line.c_str() + name_at : "";
-		if (std::strncmp(name, "[anon:ringport-private]", 23) == 0)
+		if (std::string_view(name).starts_with("[anon:ringport-private]"))
 			return -EFAULT;
 		// A memfd this file made for an earlier pin, since let go, is private to the program: it moves again.
-		bool ours = std::strncmp(name, "/memfd:ringport-pinned", 22) == 0;
+		bool ours = std::string_view(name).starts_with("/memfd:ringport-pinned");
 		if ((perms[3] != 'p' && !ours) || std::strstr(name, "huge"))
 			*movable = false;
 		if (cur == start && hi >= end) {

@@ -72,10 +72,13 @@ int Ring::open_reactor_fds()
 
 int Ring::start_reactor_locked()
 {
-	if (reactor.joinable())
-		return 0;
+	// First: a ring being destroyed takes nothing more into the reactor's care, even while the reactor still
+	// runs (its last notify can make the shim submit follow-ups, which would be parked past destroy's sweep
+	// and leaked); the callers complete such an op -ECANCELED.
 	if (stopping)
 		return -ECANCELED;
+	if (reactor.joinable())
+		return 0;
 	if (epfd < 0)
 		return -EBADF; // the ring was made without its fds: cannot happen after rp_os_ring_create succeeded
 	// No thread to run it (threads.hpp): the op gets the error; the fds stay, made with the ring.
