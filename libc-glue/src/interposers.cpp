@@ -183,27 +183,12 @@ int fcntl64(int fd, int cmd, ...)
 // mmap and munmap are not instrumented by ThreadSanitizer, and neither is anything they call before they know
 // a ring is involved: in a program linked with the static libringport, these are the program's mmap and
 // munmap, and gcc's TSan runtime maps its symbolizer's memory through them while it initializes, when an
-// instrumented function's entry hook crashes (issue 12). Only the system call instruction itself, then.
-namespace {
-__attribute__((always_inline, no_sanitize("thread"))) static inline long bare_syscall(long n, long a, long b, long c, long d,
-                                                                             long e, long f)
-{
-	long ret;
-	register long r10 __asm__("r10") = d;
-	register long r8 __asm__("r8") = e;
-	register long r9 __asm__("r9") = f;
-	__asm__ volatile("syscall"
-	                 : "=a"(ret)
-	                 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-	                 : "rcx", "r11", "memory");
-	return ret;
-}
-} // namespace
-
+// instrumented function's entry hook crashes (issue 12). Only the system call instruction itself, then:
+// ringport::linux_syscall, always inlined and never instrumented.
 __attribute__((no_sanitize("thread"))) void* mmap(void* addr, size_t length, int prot, int flags, int fd, off_t offset)
 {
 	if (!may_be_ring_fd(fd)) {
-		long v = bare_syscall(SYS_mmap, long(addr), long(length), prot, flags, fd, long(offset));
+		long v = ringport::linux_syscall(SYS_mmap, long(addr), long(length), prot, flags, fd, long(offset));
 		if (v < 0 && v > -4096) {
 			errno = int(-v);
 			return MAP_FAILED;
@@ -228,7 +213,7 @@ __attribute__((no_sanitize("thread"))) void* mmap64(void* addr, size_t length, i
 __attribute__((no_sanitize("thread"))) int munmap(void* addr, size_t length)
 {
 	if (!ring_mappings_exist()) {
-		long r = bare_syscall(SYS_munmap, long(addr), long(length), 0, 0, 0, 0);
+		long r = ringport::linux_syscall(SYS_munmap, long(addr), long(length), 0, 0, 0, 0);
 		if (r < 0) {
 			errno = int(-r);
 			return -1;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <optional>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -360,26 +361,33 @@ extern "C" int rp_os_ring_enter(rp_os_ring* ring, uint32_t min_complete, uint32_
 			if (e != RP_RING_OK)
 				break;
 			++consumed;
+			// Issued with the entry's credentials when it has some (creds.cpp): this thread wears them until
+			// the handler returns, and an op it hands on takes them along. Entries without (nearly all) pay
+			// one flag test here.
 			CredsRef creds;
+			std::optional<CredsScope> wear;
+			struct Clear {
+				bool set = false;
+				~Clear()
+				{
+					if (set)
+						t_issuing_creds = nullptr;
+				}
+			} clear;
 			if (sqe.flags & RP_SQE_CREDS) {
 				int e = entry_creds(*ring, sqe, &creds);
 				if (!e && (sqe.flags & RP_SQE_CHAIN || starts_chain(sqe, ring->sq)))
 					e = -EINVAL; // chains are for native programs, which have no personalities
+				if (!e) {
+					wear.emplace(creds.get());
+					e = wear->err();
+				}
 				if (e) {
 					batch.add(sqe.user_data, e, 0);
 					continue;
 				}
-			}
-			// Issued with the entry's credentials when it has some (creds.cpp): this thread wears them until
-			// the handler returns, and an op it hands on takes them along.
-			CredsScope wear(creds.get());
-			t_issuing_creds = creds ? &creds : nullptr;
-			struct Clear {
-				~Clear() { t_issuing_creds = nullptr; }
-			} clear;
-			if (wear.err()) {
-				batch.add(sqe.user_data, wear.err(), 0);
-				continue;
+				t_issuing_creds = &creds;
+				clear.set = true;
 			}
 			if (sqe.flags & ~RP_SQE_VALID_FLAGS) {
 				batch.add(sqe.user_data, -EINVAL, 0);
