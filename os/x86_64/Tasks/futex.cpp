@@ -51,6 +51,25 @@ Result<Key> key_for(uint64_t address, bool is_private, uint32_t *value)
 	return Key{reinterpret_cast<uint64_t>(space), address};
 }
 
+// The key of the word at address, if the word still holds expected: -EAGAIN when it does not (the wait would
+// have missed the wake that changed it). futex_wait and futex_park check this the same way.
+Result<Key> key_if_expected(uint64_t address, bool is_private, uint32_t expected)
+{
+	uint32_t value;
+	Result<Key> key = key_for(address, is_private, &value);
+	if (key.ok() && value != expected)
+		return Error(EAGAIN);
+	return key;
+}
+
+// Takes every waiter of ws[0..count) that is still queued off the list.
+void unqueue(Waiter *ws, unsigned count)
+{
+	for (unsigned j = 0; j < count; j++)
+		if (ws[j].node.linked())
+			waiters.remove(&ws[j]);
+}
+
 // Puts the current thread to sleep until its waiters are woken or deadline/interruption. Returns the woken
 // waiter's index, or -ETIMEDOUT / -EINTR after taking every waiter off the list.
 long sleep_on(Waiter *ws, unsigned count, uint64_t deadline_ns)
@@ -58,23 +77,18 @@ long sleep_on(Waiter *ws, unsigned count, uint64_t deadline_ns)
 	for (;;) {
 		for (unsigned i = 0; i < count; i++)
 			if (ws[i].woken) {
-				for (unsigned j = 0; j < count; j++)
-					if (ws[j].node.linked())
-						waiters.remove(&ws[j]);
+				unqueue(ws, count);
 				return long(ws[i].index);
 			}
+		long ended = 0;
 		if (stop_requested() || (current_thread()->process &&
-		                         (current()->pending_signals & ~current_thread()->signal_mask))) {
-			for (unsigned j = 0; j < count; j++)
-				if (ws[j].node.linked())
-					waiters.remove(&ws[j]);
-			return -EINTR;
-		}
-		if (deadline_ns != no_deadline && now_ns(1) >= deadline_ns) {
-			for (unsigned j = 0; j < count; j++)
-				if (ws[j].node.linked())
-					waiters.remove(&ws[j]);
-			return -ETIMEDOUT;
+		                         (current()->pending_signals & ~current_thread()->signal_mask)))
+			ended = -EINTR;
+		else if (deadline_ns != no_deadline && now_ns(1) >= deadline_ns)
+			ended = -ETIMEDOUT;
+		if (ended) {
+			unqueue(ws, count);
+			return ended;
 		}
 		block(nullptr, deadline_ns, true);
 	}
@@ -86,12 +100,9 @@ long futex_wait(uint64_t address, uint32_t expected, uint64_t deadline_ns, uint3
 {
 	if (bitset == 0)
 		bitset = ~0u;
-	uint32_t value;
-	Result<Key> key = key_for(address, is_private, &value);
+	Result<Key> key = key_if_expected(address, is_private, expected);
 	if (!key.ok())
 		return -key.error();
-	if (value != expected)
-		return -EAGAIN;
 	// No other thread runs between the read and the queueing (the kernel is not preempted), so a waker that
 	// changes the word after this point finds us on the list.
 	Waiter w{};
@@ -224,9 +235,7 @@ long futex_waitv(uint64_t user_entries, uint32_t count, uint64_t deadline_ns)
 	long result = queue_vector(ws, user_entries, count, nullptr, nullptr, &queued);
 	if (result == 0)
 		result = sleep_on(ws, count, deadline_ns);
-	for (unsigned j = 0; j < queued; j++)
-		if (ws[j].node.linked())
-			waiters.remove(&ws[j]);
+	unqueue(ws, queued);
 	deallocate(ws);
 	return result;
 }
@@ -271,9 +280,7 @@ void futex_unpark(FutexPark *park)
 {
 	if (!park)
 		return;
-	for (unsigned i = 0; i < park->count; i++)
-		if (park->waiters[i].node.linked())
-			waiters.remove(&park->waiters[i]);
+	unqueue(park->waiters, park->count);
 	deallocate(park->waiters);
 	destroy(park);
 }
@@ -283,12 +290,9 @@ long futex_park(uint64_t address, uint32_t expected, uint32_t bitset, bool is_pr
 {
 	if (bitset == 0)
 		bitset = ~0u;
-	uint32_t value;
-	Result<Key> key = key_for(address, is_private, &value);
+	Result<Key> key = key_if_expected(address, is_private, expected);
 	if (!key.ok())
 		return -key.error();
-	if (value != expected)
-		return -EAGAIN;
 	FutexPark *park = new_park(1);
 	if (!park)
 		return -ENOMEM;
