@@ -301,7 +301,7 @@ int rp_host_file_get(int fd)
 {
 	// The reference is one of the OS's private fds: away from the program's numbers and its close sweeps.
 	// (fd may itself be one: the shim duplicates its own references, MSG_RING's file passing.)
-	return int(rp_os_private_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0));
+	return rp_os_private_dup(fd);
 }
 
 void rp_host_file_put(int ref) { rp_os_private_close(ref); }

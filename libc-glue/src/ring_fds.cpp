@@ -277,7 +277,7 @@ int rp_sys_io_uring_setup(unsigned int entries, struct io_uring_params* p)
 	}
 	// The glue's own handle on the eventfd is one of the OS's private fds: out of the program's numbers, and
 	// of its close sweeps. Without it the ring fd still works, its readiness is only not mirrored.
-	rf->signal_fd = int(rp_os_private_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0));
+	rf->signal_fd = rp_os_private_dup(fd);
 	if (rf->signal_fd < 0)
 		rf->signal_fd = -1;
 	if (fd >= kMaxTrackedFd) {

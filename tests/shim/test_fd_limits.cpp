@@ -135,7 +135,56 @@ int hard_limit_scenario()
 	return requests_at_the_limit(r, p[0], p[1]);
 }
 
+// The OS reads the program's limit once and then places the files it holds from what it read (no system call
+// to read it per held file). A program that changes its limit later still finds its own numbers untouched and
+// its limit exactly as it set it, whether it lowered the soft limit (the files go above it) or set soft == hard
+// (they go to the top quarter of its range, not to its lowest free numbers).
+int changed_limit_scenario()
+{
+	rlimit rl{};
+	CHILD_CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	if (rl.rlim_max < 256)
+		return 77;
+	Ring r;
+	CHILD_CHECK(r.init(8) == 0);
+	int p[2];
+	CHILD_CHECK(pipe(p) == 0);
+	const int files[2] = {p[0], p[1]};
+	auto hold = [&] { return rp_sys_io_uring_register(unsigned(r.fd), lx::REGISTER_FILES, files, 2); };
+	auto drop = [&] { return rp_sys_io_uring_register(unsigned(r.fd), lx::UNREGISTER_FILES, nullptr, 0); };
+	CHILD_CHECK(hold() == 0); // the OS has read the limit
+	CHILD_CHECK(drop() == 0);
+
+	const rlimit low{64, rl.rlim_max};
+	CHILD_CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	int before = open_below(64);
+	CHILD_CHECK(hold() == 0);
+	CHILD_CHECK(open_below(64) == before);
+	rlimit now{};
+	CHILD_CHECK(getrlimit(RLIMIT_NOFILE, &now) == 0 && now.rlim_cur == low.rlim_cur && now.rlim_max == low.rlim_max);
+	CHILD_CHECK(drop() == 0);
+
+	const rlimit equal{64, 64};
+	CHILD_CHECK(setrlimit(RLIMIT_NOFILE, &equal) == 0);
+	before = open_below(48);
+	CHILD_CHECK(hold() == 0);
+	CHILD_CHECK(open_below(48) == before);
+	CHILD_CHECK(getrlimit(RLIMIT_NOFILE, &now) == 0 && now.rlim_cur == 64 && now.rlim_max == 64);
+	// The files are still held: the ring reads through its registered pipe end.
+	static char buf[4];
+	CHILD_CHECK(write(p[1], "abc", 3) == 3);
+	auto* s = r.get_sqe();
+	prep(s, lx::OP_READ, 0, uint64_t(buf), 3, 0, 7);
+	s->flags = lx::SQE_FIXED_FILE;
+	CHILD_CHECK(r.submit() == 1);
+	std::map<uint64_t, lx::io_uring_cqe> got;
+	CHILD_CHECK(gather(r, got, {7}, 5000));
+	CHILD_CHECK(got[7].res == 3 && std::memcmp(buf, "abc", 3) == 0);
+	return 0;
+}
+
 void soft_limit(void**) { assert_int_equal(in_child(soft_limit_scenario), 0); }
+void changed_limit(void**) { assert_int_equal(in_child(changed_limit_scenario), 0); }
 void hard_limit(void**) { assert_int_equal(in_child(hard_limit_scenario), 0); }
 
 } // namespace
@@ -145,6 +194,7 @@ int main()
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(soft_limit),
 	    cmocka_unit_test(hard_limit),
+	    cmocka_unit_test(changed_limit),
 	};
 	return cmocka_run_group_tests_name("test_fd_limits", tests, nullptr, nullptr);
 }

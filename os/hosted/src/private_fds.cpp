@@ -37,6 +37,16 @@ std::atomic<int> g_highest{-1};            // highest fd ever recorded: bounds t
 std::mutex g_limit_mu;
 rlimit g_limit_before{};    // the program's limit, while raised
 bool g_limit_raised = false; // under g_limit_mu (the child reads its copy, single-threaded)
+// The program's limit as last seen (under g_limit_mu), so that making a private fd costs no system call to
+// read it: with soft == hard (nothing to raise) only the F_DUPFD runs. It only places fds, so a stale value is
+// safe: the bitmap, not the number, keeps the program's hands off them. A program that lowered its limit makes
+// F_DUPFD fail with EINVAL at the old target, and adopt() reads the limit again and retries; one that raised
+// it gets our fds lower in its range until the next read (every kRefreshEvery adoptions). Raising and
+// restoring swap the old value out in the same prlimit64, so the limit the program set is never lost.
+rlimit g_limit_seen{};
+bool g_limit_known = false;
+unsigned g_adoptions = 0;
+constexpr unsigned kRefreshEvery = 256;
 
 int set_limit(const rlimit* in);
 
@@ -73,6 +83,12 @@ void unmark(int fd)
 
 int get_limit(rlimit* out) { return int(linux_syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, long(out))); }
 int set_limit(const rlimit* in) { return int(linux_syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, long(in), 0)); }
+// Sets *in and reads what it replaced, in one call.
+int swap_limit(const rlimit* in, rlimit* was)
+{
+	return int(linux_syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, long(in), long(was)));
+}
+bool same(const rlimit& a, const rlimit& b) { return a.rlim_cur == b.rlim_cur && a.rlim_max == b.rlim_max; }
 
 // Raises the soft limit while alive, when the hard limit leaves room; `base` is the program's soft limit.
 class LimitRaise {
@@ -81,57 +97,115 @@ public:
 	{
 		install_fork_handlers();
 		g_limit_mu.lock();
-		if (get_limit(&old_) < 0) {
-			old_.rlim_cur = old_.rlim_max = 0;
-			return;
-		}
-		base = old_.rlim_cur;
-		if (old_.rlim_max <= old_.rlim_cur)
-			return;
-		// Room for every private fd there is, plus a margin: the window above the limit only holds ours.
-		rlim_t top = old_.rlim_cur;
-		int h = g_highest.load(std::memory_order_relaxed);
-		if (h >= 0 && rlim_t(h) + 1 > top)
-			top = rlim_t(h) + 1;
-		rlim_t want = top + 64 > old_.rlim_max ? old_.rlim_max : top + 64;
-		raised_ = old_;
-		raised_.rlim_cur = want;
-		g_limit_before = old_;
-		g_limit_raised = above = set_limit(&raised_) == 0;
+		if (!g_limit_known || ++g_adoptions % kRefreshEvery == 0)
+			read_limit();
+		raise();
 	}
 	~LimitRaise()
 	{
-		if (above) {
-			// Put the program's limit back, unless the program changed it meanwhile (its value wins).
-			rlimit now{};
-			if (get_limit(&now) == 0 && now.rlim_cur == raised_.rlim_cur && now.rlim_max == raised_.rlim_max)
-				(void)set_limit(&old_);
-			g_limit_raised = false;
-		}
+		restore();
 		g_limit_mu.unlock();
 	}
 	LimitRaise(const LimitRaise&) = delete;
 	LimitRaise& operator=(const LimitRaise&) = delete;
 
+	// The program's limit changed under the cached value: read it again and redo the raise.
+	void reread()
+	{
+		restore();
+		read_limit();
+		raise();
+	}
+
 	rlim_t base = 0;    // the program's soft limit
 	bool above = false; // the window above it is open
 
 private:
+	void read_limit()
+	{
+		g_limit_known = get_limit(&g_limit_seen) == 0;
+		if (!g_limit_known)
+			g_limit_seen.rlim_cur = g_limit_seen.rlim_max = 0;
+	}
+	void raise()
+	{
+		// At most twice: a second time only when the program changed its limit since it was read.
+		for (int attempt = 0; attempt < 2; ++attempt) {
+			above = false;
+			old_ = g_limit_seen;
+			base = old_.rlim_cur;
+			if (!g_limit_known || old_.rlim_max <= old_.rlim_cur)
+				return;
+			// Room for every private fd there is, plus a margin: the window above the limit only holds ours.
+			rlim_t top = old_.rlim_cur;
+			int h = g_highest.load(std::memory_order_relaxed);
+			if (h >= 0 && rlim_t(h) + 1 > top)
+				top = rlim_t(h) + 1;
+			raised_ = old_;
+			raised_.rlim_cur = top + 64 > old_.rlim_max ? old_.rlim_max : top + 64;
+			rlimit was{};
+			if (swap_limit(&raised_, &was) != 0)
+				return;
+			if (same(was, old_)) {
+				g_limit_before = old_;
+				g_limit_raised = above = true;
+				return;
+			}
+			// The program set another limit since we looked: put its value back and work from that.
+			(void)set_limit(&was);
+			g_limit_seen = was;
+		}
+	}
+	void restore()
+	{
+		if (!above)
+			return;
+		// Put the program's limit back, unless the program changed it meanwhile (its value wins).
+		rlimit now{};
+		if (swap_limit(&old_, &now) == 0 && !same(now, raised_)) {
+			(void)set_limit(&now);
+			g_limit_seen = now;
+		}
+		g_limit_raised = above = false;
+	}
+
 	rlimit old_{}, raised_{};
 };
 
-// Moves a just-made fd out of the program's numbers and records it. Returns the fd to use.
-int adopt(const LimitRaise& lim, int fd)
+// Where a private fd goes: the first free number at or above this (-1: anywhere).
+long target_of(const LimitRaise& lim)
 {
-	long target;
 	if (lim.above)
-		target = long(lim.base);
-	else if (lim.base > 64)
-		target = long(lim.base - lim.base / 4); // the top quarter of the program's range
-	else
-		target = -1;
-	if (target > 0 && target < kMaxFd && fd < target) {
-		long moved = linux_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, target);
+		return long(lim.base);
+	if (lim.base > 64)
+		return long(lim.base - lim.base / 4); // the top quarter of the program's range
+	return -1;
+}
+
+// F_DUPFD_CLOEXEC of fd at the private fds' place: the new fd, or -errno. A limit lowered since it was read
+// (EINVAL: the target is past it) is read again once.
+long dup_to_place(LimitRaise& lim, int fd)
+{
+	long target = target_of(lim);
+	if (target <= 0 || target >= kMaxFd)
+		return -EINVAL;
+	long moved = linux_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, target);
+	if (moved == -EINVAL) {
+		lim.reread();
+		target = target_of(lim);
+		if (target <= 0 || target >= kMaxFd)
+			return -EINVAL;
+		moved = linux_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, target);
+	}
+	return moved;
+}
+
+// Moves a just-made fd out of the program's numbers and records it. Returns the fd to use.
+int adopt(LimitRaise& lim, int fd)
+{
+	long target = target_of(lim);
+	if (target <= 0 || fd < target) {
+		long moved = dup_to_place(lim, fd);
 		if (moved >= 0) {
 			linux_syscall(SYS_close, fd);
 			fd = int(moved);
@@ -186,6 +260,20 @@ extern "C" long rp_os_private_syscall(long n, long a, long b, long c)
 	    },
 	    &call);
 	return r < 0 ? r : fd;
+}
+
+extern "C" int rp_os_private_dup(int fd)
+{
+	// One F_DUPFD straight to the private fds' place (a duplicate made anywhere and then moved would cost a
+	// second fcntl and a close: this runs for every file the shim holds, e.g. each direct-descriptor open).
+	LimitRaise lim;
+	long r = dup_to_place(lim, fd);
+	if (r == -EINVAL || r == -EMFILE)
+		r = ringport::linux_syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0); // no room up there: where it can
+	if (r < 0)
+		return int(r);
+	mark(int(r));
+	return int(r);
 }
 
 extern "C" int rp_os_private_close(int fd) { return close_owned(fd); }

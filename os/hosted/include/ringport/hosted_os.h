@@ -104,9 +104,11 @@ void rp_os_fd_range_closing(unsigned first, unsigned last);
  *
  * rp_os_private_syscall makes one: the fd-returning system call n(a, b, c) (memfd_create, eventfd2,
  * F_DUPFD_CLOEXEC of a program fd, ...) runs with the limit raised; returns the fd or -errno.
+ * rp_os_private_dup duplicates fd as one (one F_DUPFD straight to the place; the fd or -errno).
  * rp_os_private_close closes one (0 or -errno); rp_os_is_private_fd says whether fd is one.
  */
 long rp_os_private_syscall(long n, long a, long b, long c);
+int rp_os_private_dup(int fd);
 int rp_os_private_close(int fd);
 int rp_os_is_private_fd(int fd);
 /* The lowest private fd >= from, or -1: close_range walks around them. */
