@@ -391,6 +391,61 @@ void nothing_to_take(bool native)
 	close(rx2);
 }
 
+// IP_RECVERR: stamps and an ICMP error share the queue. Linux posts the stamps and leaves the error; here the
+// OS cannot take a stamp without taking what is before it, so it takes nothing from such a socket (the
+// compat matrix says so). On both, the error is never lost: recvmsg(MSG_ERRQUEUE) still finds it.
+void icmp_error_kept(bool native)
+{
+	TRing r(native);
+	assert_int_equal(r.init(8, lx::SETUP_CQE32), 0);
+	int rx;
+	int connected = udp_socket(&rx, 0); // only for rx's address: an ICMP error finds only an unconnected socket
+	sockaddr_in to{};
+	socklen_t to_len = sizeof to;
+	assert_int_equal(getpeername(connected, reinterpret_cast<sockaddr*>(&to), &to_len), 0);
+	close(connected);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	unsigned flags = kTsFlags;
+	assert_int_equal(setsockopt(s, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags), 0);
+	int one = 1;
+	assert_int_equal(setsockopt(s, SOL_IP, IP_RECVERR, &one, sizeof one), 0);
+	for (int i = 0; i < 2; ++i)
+		assert_int_equal(sendto(s, "x", 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to), 1);
+	sockaddr_in closed{};
+	closed.sin_family = AF_INET;
+	closed.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	closed.sin_port = htons(9); // discard: nobody listens here
+	assert_int_equal(sendto(s, "x", 1, 0, reinterpret_cast<sockaddr*>(&closed), sizeof closed), 1);
+	usleep(20000);
+	ts_cmd(r, s, 1);
+	assert_int_equal(r.submit(), 1);
+	for (const Cqe& c : collect(r, 150))
+		assert_int_equal(c.flags & lx::CQE_F_MORE, lx::CQE_F_MORE); // stamps only (natively), nothing ended
+	bool icmp = false;
+	for (int i = 0; i < 8 && !icmp; ++i) {
+		char buf[64], control[512];
+		iovec iov{buf, sizeof buf};
+		msghdr m{};
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = control;
+		m.msg_controllen = sizeof control;
+		if (recvmsg(s, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		for (cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+			if (c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR)
+				icmp |= reinterpret_cast<sock_extended_err*>(CMSG_DATA(c))->ee_origin == SO_EE_ORIGIN_ICMP;
+	}
+	assert_true(icmp);
+	cancel(r, 1, 2);
+	assert_int_equal(r.submit(), 1);
+	auto got = collect(r, 2000, 2);
+	assert_true(got.size() >= 2);
+	assert_int_equal(got.back().ud == 1 ? got.back().res : got[got.size() - 2].res, -ECANCELED);
+	close(s);
+	close(rx);
+}
+
 // A CQ of four: four stamps are posted, the other two are neither overflowed nor lost: they come (with the next
 // one) at the next stamp after the program made room, as on Linux.
 void full_cq(bool native)
@@ -439,6 +494,7 @@ int main()
 	    cmocka_unit_test(both<udp_cqe32>),       cmocka_unit_test(both<udp_mixed>),
 	    cmocka_unit_test(both<tcp_keys>),        cmocka_unit_test(both<refusals>),
 	    cmocka_unit_test(both<nothing_to_take>), cmocka_unit_test(both<full_cq>),
+	    cmocka_unit_test(both<icmp_error_kept>),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
