@@ -112,7 +112,9 @@ constexpr OpTable build()
 	OP(POLL_REMOVE, run(F::poll, false, prep_poll_remove, issue_poll_remove, "CANCEL"));
 	OP(SYNC_FILE_RANGE, run(F::sync, true, prep_sync_file_range, issue_sync_file_range, "SYNC_RANGE"));
 	OP(SENDMSG, io(kOut, F::net, prep_msg, issue_msg, "SENDMSG", done_net));
-	OP(RECVMSG, receives(selects_buffers(io(kIn, F::net, prep_msg, issue_msg, "RECVMSG", done_net)),
+	OP(RECVMSG, receives(selects_buffers(io(kIn, F::net, prep_msg, issue_msg, "RECVMSG", done_net,
+	                                        "SOCK_NONEMPTY when data stays queued on a TCP or AF_UNIX byte stream "
+	                                        "(the reference kernel cannot tell and never says it)")),
 	                     recvmsg_mshot_result));
 	OP(TIMEOUT, traits(run(F::timeout, false, prep_timeout, issue_timeout, "TIMEOUT", done_timeout), &OpDef::timer));
 	t.e[lx::OP_TIMEOUT].cancel = cancel_timeout_req;
@@ -144,7 +146,9 @@ constexpr OpTable build()
 	OP(SEND, selects_buffers(io(kOut, F::net, prep_sendrecv, issue_sendrecv, "SEND / SENDMSG (to a destination, a bundle)",
 	                            done_net, "bundles (RECVSEND_BUNDLE) gather up to 256 ring buffers per CQE")));
 	OP(RECV, receives(selects_buffers(io(kIn, F::net, prep_sendrecv, issue_sendrecv, "RECV / RECVMSG (a bundle)", done_net,
-	                                     "bundles (RECVSEND_BUNDLE) fill up to 256 ring buffers per CQE"))));
+	                                     "bundles (RECVSEND_BUNDLE) fill up to 256 ring buffers per CQE; SOCK_NONEMPTY when data "
+	                                     "stays queued on a TCP or AF_UNIX byte stream (the reference kernel cannot tell and "
+	                                     "never says it)"))));
 	OP(OPENAT2, run(F::fs, false, prep_openat2, issue_openat2, "OPENAT (resolve)", done_direct));
 	OP(EPOLL_CTL, refuse(F::core, "no native epoll_ctl opcode"));
 	OP(SPLICE, run(F::rw, true, prep_splice, issue_splice, "SPLICE"));

@@ -121,8 +121,9 @@ enum {
 	 */
 	RP_CQE_SHORT_STREAM = 1u << 3,
 	/*
-	 * Accept: more connections wait on the listening socket after this one (Linux's IORING_CQE_F_SOCK_NONEMPTY,
-	 * which Linux reports for TCP listeners). A hint: an OS that cannot tell never sets it.
+	 * Accept: more connections wait on the listening socket after this one; Recv/RecvMsg: more data waits on the
+	 * byte stream after this receive (Linux's IORING_CQE_F_SOCK_NONEMPTY, which Linux reports for TCP listeners
+	 * and TCP and AF_UNIX streams). A hint: an OS that cannot tell never sets it.
 	 */
 	RP_CQE_MORE_PENDING = 1u << 4,
 };
