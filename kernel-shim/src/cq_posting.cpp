@@ -117,15 +117,17 @@ void post_cqe(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const u
 		overflow(r, user_data, res, cflags, big);
 }
 
-bool post_cqe_if_room(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags)
+bool post_cqe_if_room(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const uint32_t* big)
 {
 	if (r.overflow_head)
 		return false;
 	if (r.shared)
-		return post_shared(r, user_data, res, cflags, nullptr);
+		return post_shared(r, user_data, res, cflags, big);
 	if (cq_used(r) >= r.cq_entries)
 		return false;
-	write_cqe(r, user_data, res, cflags, nullptr);
+	if (cflags & lx::CQE_F_32)
+		return write_big_cqe(r, user_data, res, cflags, big);
+	write_cqe(r, user_data, res, cflags, big);
 	return true;
 }
 

@@ -83,6 +83,7 @@ void dispatch(Ring& r, uint64_t ud, int64_t res, uint32_t nflags)
 	case TAG_RETRY:
 	case TAG_READY:
 	case TAG_PROBE:
+	case TAG_AUX:
 	case TAG_TIMER:
 	case TAG_CANCEL_RESULT:
 		if (tag == TAG_MAIN && !d.native_done) {

@@ -389,10 +389,13 @@ void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 		return;
 	if (tag != TAG_READY && q.selected && q.selected->bundle && done_bundle(r, q, res, nflags))
 		return;
+	// Linux reports SOCK_NONEMPTY after an accept (more connections wait on a TCP listener) and after a receive
+	// (more data waits on a TCP or AF_UNIX byte stream): the OS's RP_CQE_MORE_PENDING, multishot items included.
+	const bool reports_more = q.opcode == lx::OP_ACCEPT || q.opcode == lx::OP_RECV || q.opcode == lx::OP_RECVMSG;
+	const uint32_t nonempty =
+	    reports_more && res >= 0 && (nflags & RP_CQE_MORE_PENDING) ? lx::CQE_F_SOCK_NONEMPTY : 0;
 	if (q.state & REQ_MULTISHOT) {
-		// A multishot accept's items say SOCK_NONEMPTY as a single accept's CQE does.
-		q.item_cflags = q.opcode == lx::OP_ACCEPT && res >= 0 && (nflags & RP_CQE_MORE_PENDING) ? lx::CQE_F_SOCK_NONEMPTY
-		                                                                                       : 0;
+		q.item_cflags = nonempty;
 		done_multishot(r, q, tag, res);
 		return;
 	}
@@ -414,8 +417,6 @@ void done_net(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t nflags)
 	}
 	if (q.opcode == lx::OP_RECVMSG && (q.sqe.flags & lx::SQE_BUFFER_SELECT) && res >= 0)
 		finish_selected_msg(q);
-	// Linux reports whether more connections wait on the listener (TCP), for a plain and a direct accept alike.
-	const uint32_t nonempty = accept && res >= 0 && (nflags & RP_CQE_MORE_PENDING) ? lx::CQE_F_SOCK_NONEMPTY : 0;
 	if (accept && q.sqe.file_index && res >= 0 && !(q.state & REQ_CANCELING)) {
 		complete(r, &q, install_direct(r, res, q.sqe.file_index), nonempty);
 		return;

@@ -112,7 +112,9 @@ constexpr OpTable build()
 	OP(POLL_REMOVE, run(F::poll, false, prep_poll_remove, issue_poll_remove, "CANCEL"));
 	OP(SYNC_FILE_RANGE, run(F::sync, true, prep_sync_file_range, issue_sync_file_range, "SYNC_RANGE"));
 	OP(SENDMSG, io(kOut, F::net, prep_msg, issue_msg, "SENDMSG", done_net));
-	OP(RECVMSG, receives(selects_buffers(io(kIn, F::net, prep_msg, issue_msg, "RECVMSG", done_net)),
+	OP(RECVMSG, receives(selects_buffers(io(kIn, F::net, prep_msg, issue_msg, "RECVMSG", done_net,
+	                                        "SOCK_NONEMPTY when data stays queued on a TCP or AF_UNIX byte stream "
+	                                        "(the reference kernel cannot tell and never says it)")),
 	                     recvmsg_mshot_result));
 	OP(TIMEOUT, traits(run(F::timeout, false, prep_timeout, issue_timeout, "TIMEOUT", done_timeout), &OpDef::timer));
 	t.e[lx::OP_TIMEOUT].cancel = cancel_timeout_req;
@@ -144,7 +146,9 @@ constexpr OpTable build()
 	OP(SEND, selects_buffers(io(kOut, F::net, prep_sendrecv, issue_sendrecv, "SEND / SENDMSG (to a destination, a bundle)",
 	                            done_net, "bundles (RECVSEND_BUNDLE) gather up to 256 ring buffers per CQE")));
 	OP(RECV, receives(selects_buffers(io(kIn, F::net, prep_sendrecv, issue_sendrecv, "RECV / RECVMSG (a bundle)", done_net,
-	                                     "bundles (RECVSEND_BUNDLE) fill up to 256 ring buffers per CQE"))));
+	                                     "bundles (RECVSEND_BUNDLE) fill up to 256 ring buffers per CQE; SOCK_NONEMPTY when data "
+	                                     "stays queued on a TCP or AF_UNIX byte stream (the reference kernel cannot tell and "
+	                                     "never says it)"))));
 	OP(OPENAT2, run(F::fs, false, prep_openat2, issue_openat2, "OPENAT (resolve)", done_direct));
 	OP(EPOLL_CTL, refuse(F::core, "no native epoll_ctl opcode"));
 	OP(SPLICE, run(F::rw, true, prep_splice, issue_splice, "SPLICE"));
@@ -176,8 +180,14 @@ constexpr OpTable build()
 	OP(GETXATTR, mapped(F::fs, false, RP_OP_GETXATTR, M::zero, M::addr, M::len, M::zero, M::addr2, M::addr3, M::zero,
 	                    Z_IOPRIO | Z_BUF_INDEX | Z_OP_FLAGS));
 	OP(SOCKET, run(F::net, false, prep_socket, issue_socket, "SOCKET", done_direct));
-	OP(URING_CMD, run(F::net, true, prep_uring_cmd, issue_uring_cmd, "SOCKET_QUEUED / SOCKET_GETOPT / SOCKET_SETOPT",
-	                  done_uring_cmd, "socket commands SIOCINQ, SIOCOUTQ, GETSOCKOPT, SETSOCKOPT; TX_TIMESTAMP and GETSOCKNAME -EOPNOTSUPP, as on a kernel without them; other files -EOPNOTSUPP (no driver commands)"));
+	OP(URING_CMD, run(F::net, true, prep_uring_cmd, issue_uring_cmd,
+	                  "SOCKET_QUEUED / SOCKET_GETOPT / SOCKET_SETOPT / SOCKET_TX_TIMESTAMPS + REGISTER_EVENTS",
+	                  done_uring_cmd,
+	                  "socket commands SIOCINQ, SIOCOUTQ, GETSOCKOPT, SETSOCKOPT and TX_TIMESTAMP (6.13: multishot CQE32s, "
+	                  "-EINVAL without CQE32 or CQE_MIXED, ended by cancel; the OS reads the error queue only while the "
+	                  "socket can queue nothing but payload-less stamps: OPT_TSONLY set, no IP_RECVERR, IPV6_RECVERR, "
+	                  "SO_ZEROCOPY or SO_TXTIME error reports; the reference kernel answers -EOPNOTSUPP); GETSOCKNAME "
+	                  "-EOPNOTSUPP, as on 6.18; other files -EOPNOTSUPP (no driver commands)"));
 	OP(SEND_ZC, io(kOut, F::net, prep_send_zc, issue_send_zc, "SEND / SENDMSG", done_net,
 	               "the OS copies the data; the notification follows the result (REPORT_USAGE says copied)"));
 	OP(SENDMSG_ZC, io(kOut, F::net, prep_sendmsg_zc, issue_sendmsg_zc, "SENDMSG", done_net,
@@ -207,7 +217,8 @@ constexpr OpTable build()
 	// The 128-byte SQE opcodes (Linux 6.18): NOP and URING_CMD in an SQE that takes two slots of a SQE_MIXED ring
 	// (submission.cpp consumes the second slot), or one slot of an SQE128 ring; -EINVAL on any other ring.
 	OP(NOP128, pollable_ring(run(F::core, false, prep_nop, issue_nop, "(none: completes in the shim)")));
-	OP(URING_CMD128, run(F::net, true, prep_uring_cmd, issue_uring_cmd, "SOCKET_QUEUED / SOCKET_GETOPT / SOCKET_SETOPT",
+	OP(URING_CMD128, run(F::net, true, prep_uring_cmd, issue_uring_cmd,
+	                     "SOCKET_QUEUED / SOCKET_GETOPT / SOCKET_SETOPT / SOCKET_TX_TIMESTAMPS + REGISTER_EVENTS",
 	                     done_uring_cmd, "as URING_CMD: the socket commands read only the SQE's first 64 bytes"));
 	return t;
 }

@@ -43,6 +43,7 @@ enum NativeTag : uint64_t {
 	TAG_RETRY = 4,         // a retried main operation (pread on a pipe becomes read)
 	TAG_READY = 5,         // a readiness poll before selecting a buffer again (buffer selection, multishot reads)
 	TAG_PROBE = 6,         // a native FILE_INFO question about the request's file; its answer continues the issue
+	TAG_AUX = 7,           // a side operation beside the current one, which a cancel does not name (TX timestamps)
 	TAG_MASK = 63,
 };
 
@@ -117,6 +118,13 @@ struct alignas(64) Req {
 		struct {
 			bool positional; // issued as pread/pwrite: a stream file retries without the offset
 		} rw;
+		struct {
+			uint16_t first;   // records in Req::heap not yet posted: [first, first + pending)
+			uint16_t pending;
+			bool armed;       // the POLLERR stream (TAG_MAIN) runs
+			bool taking;      // a SOCKET_TX_TIMESTAMPS (TAG_AUX) is in flight
+			bool again;       // an event came meanwhile: take again when it answers
+		} tstamp; // URING_CMD's SOCKET_URING_OP_TX_TIMESTAMP (ops_uring_cmd.cpp)
 	} u;
 	uint64_t task; // rp_host_task_id of the submitter: exec cancels a task's own requests (cancel_task)
 };
@@ -335,8 +343,9 @@ struct Ring {
 
 // Posts a CQE (or queues it on overflow). Caller holds the lock; visible at the next commit().
 void post_cqe(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const uint32_t* big = nullptr);
-// Posts only if the CQ has room (multishot rule); false when full.
-bool post_cqe_if_room(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags);
+// Posts only if the CQ has room (multishot rule); false when full. big: the CQE32 words (CQE32 rings, or
+// CQE_F_32 in cflags on a CQE_MIXED ring).
+bool post_cqe_if_room(Ring& r, uint64_t user_data, int32_t res, uint32_t cflags, const uint32_t* big = nullptr);
 // Publishes staged CQEs, signals the eventfd and wakes waiters.
 void commit(Ring& r);
 // Moves overflowed CQEs into the CQ while it has room.

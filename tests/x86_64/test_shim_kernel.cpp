@@ -155,6 +155,21 @@ static void test_setup_nop_and_read_through_the_shim(void **)
 	assert_false(r.pop(&cqe));
 }
 
+// SOCKET_URING_OP_TX_TIMESTAMP: the kernel has no sockets and answers the shim's RP_OP_SOCKET_TX_TIMESTAMPS
+// -EOPNOTSUPP, so the program sees what a Linux kernel without the command says, whatever its CQ (not the
+// -EINVAL of a 6.13+ kernel for a ring of 16-byte CQEs).
+static void test_tx_timestamp_is_a_kernel_without_it(void **)
+{
+	LinuxRing r = LinuxRing::make(4);
+	int fd = seeded_file("/tmp/stamps", "no sockets here");
+	lx::io_uring_sqe cmd = linux_sqe(lx::OP_URING_CMD);
+	cmd.fd = fd;
+	cmd.cmd_op = lx::SOCKET_URING_OP_TX_TIMESTAMP;
+	assert_int_equal(r.run(cmd), -EOPNOTSUPP);
+	cmd.cmd_op = lx::SOCKET_URING_OP_SIOCINQ;
+	assert_int_not_equal(r.run(cmd), 0); // refused too (the other socket commands have no sockets either)
+}
+
 static void test_timeout_wakes_the_waiting_shim(void **)
 {
 	LinuxRing r = LinuxRing::make(4);
@@ -573,6 +588,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_setup_nop_and_read_through_the_shim, setup_process, teardown_process),
 	    cmocka_unit_test_setup_teardown(test_timeout_wakes_the_waiting_shim, setup_process, teardown_process),
+	    cmocka_unit_test_setup_teardown(test_tx_timestamp_is_a_kernel_without_it, setup_process, teardown_process),
 	    cmocka_unit_test_setup_teardown(test_ring_fd_calls_and_errors, setup_process, teardown_process),
 	    cmocka_unit_test_setup_teardown(test_poll_links_and_eventfd_through_the_shim, setup_process,
 	                                    teardown_process),

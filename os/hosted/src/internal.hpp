@@ -434,6 +434,10 @@ Issue op_xattr(Ring&, const rp_sqe&);
 Issue op_socket(Ring&, const rp_sqe&);
 // Scheme-private opcodes (128..255) on an fd that no scheme owns: the socket scheme's, inline.
 Issue op_socket_private(Ring&, const rp_sqe&);
+// RP_OP_SOCKET_TX_TIMESTAMPS (op_timestamp.cpp), a socket-scheme opcode with a file of its own.
+Issue op_socket_tx_timestamps(Ring&, const rp_sqe&);
+// After a Recv/RecvMsg that moved got bytes: RP_CQE_MORE_PENDING when its byte stream holds more (op_recv_inq.cpp).
+uint32_t received_more_pending(const rp_sqe& s, int fd, int64_t got);
 Issue op_bind(Ring&, const rp_sqe&);
 Issue op_listen(Ring&, const rp_sqe&);
 Issue op_shutdown(Ring&, const rp_sqe&);

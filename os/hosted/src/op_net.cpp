@@ -164,7 +164,7 @@ Issue transfer_step(Op& op, int fd)
 		}
 		op.accumulated += r;
 		if (!waitall || r == 0 || uint64_t(op.accumulated) >= transfer_length(op) || !gathers_all(fd))
-			return Issue::complete(op.accumulated);
+			return Issue::complete(op.accumulated, received_more_pending(s, fd, op.accumulated));
 		if (!dontwait)
 			return Issue::later();
 	}

@@ -412,7 +412,9 @@ extern "C" int rp_os_ring_enter(rp_os_ring* ring, uint32_t min_complete, uint32_
 				}
 			}
 			if (sqe.opcode >= RP_OP_STANDARD_COUNT) {
-				Issue r = sqe.opcode >= RP_OP_SCHEME_PRIVATE ? op_socket_private(*ring, sqe) : Issue::complete(-ENOSYS);
+				Issue r = sqe.opcode == RP_OP_SOCKET_TX_TIMESTAMPS ? op_socket_tx_timestamps(*ring, sqe)
+				          : sqe.opcode >= RP_OP_SCHEME_PRIVATE     ? op_socket_private(*ring, sqe)
+				                                                   : Issue::complete(-ENOSYS);
 				batch.add(sqe.user_data, r.result, r.cqe_flags);
 				continue;
 			}

@@ -20,7 +20,9 @@ void execute(NativeRing &ring, const rp_sqe &sqe)
 	}
 	const OpDef *op = find_op(sqe.opcode);
 	if (!op) {
-		post_completion(ring, sqe.user_data, -EINVAL, 0);
+		// No sockets here, so no transmit timestamps: -EOPNOTSUPP, which the shim reports as a kernel without
+		// SOCKET_URING_OP_TX_TIMESTAMP does.
+		post_completion(ring, sqe.user_data, sqe.opcode == RP_OP_SOCKET_TX_TIMESTAMPS ? -EOPNOTSUPP : -EINVAL, 0);
 		return;
 	}
 	OpOutcome outcome = op->run(ring, sqe);

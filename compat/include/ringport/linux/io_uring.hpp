@@ -622,6 +622,17 @@ inline constexpr uint32_t SOCKET_URING_OP_SETSOCKOPT = 3;
 inline constexpr uint32_t SOCKET_URING_OP_TX_TIMESTAMP = 4;
 inline constexpr uint32_t SOCKET_URING_OP_GETSOCKNAME = 5;
 
+// SOCKET_URING_OP_TX_TIMESTAMP: each timestamp is a CQE32 whose res is the key and whose flags carry the
+// timestamp's type (SCM_TSTAMP_*) above TIMESTAMP_TYPE_SHIFT, CQE_F_TSTAMP_HW for a hardware stamp; the big CQE
+// holds the time as an io_timespec.
+inline constexpr uint32_t TIMESTAMP_HW_SHIFT = 16;
+inline constexpr uint32_t TIMESTAMP_TYPE_SHIFT = TIMESTAMP_HW_SHIFT + 1;
+inline constexpr uint32_t CQE_F_TSTAMP_HW = 1u << TIMESTAMP_HW_SHIFT;
+struct io_timespec {
+	uint64_t tv_sec;
+	uint64_t tv_nsec;
+};
+
 // REGISTER_QUERY (liburing's <liburing/io_uring/query.h>): a chain of headers, each naming one query.
 struct io_uring_query_hdr {
 	uint64_t next_entry; // the next header's address, 0 ends the chain

@@ -121,8 +121,9 @@ enum {
 	 */
 	RP_CQE_SHORT_STREAM = 1u << 3,
 	/*
-	 * Accept: more connections wait on the listening socket after this one (Linux's IORING_CQE_F_SOCK_NONEMPTY,
-	 * which Linux reports for TCP listeners). A hint: an OS that cannot tell never sets it.
+	 * Accept: more connections wait on the listening socket after this one; Recv/RecvMsg: more data waits on the
+	 * byte stream after this receive (Linux's IORING_CQE_F_SOCK_NONEMPTY, which Linux reports for TCP listeners
+	 * and TCP and AF_UNIX streams). A hint: an OS that cannot tell never sets it.
 	 */
 	RP_CQE_MORE_PENDING = 1u << 4,
 };
@@ -211,11 +212,28 @@ enum rp_opcode {
 enum rp_socket_opcode {
 	RP_OP_SOCKET_GETOPT = 128, /* fd offset=level len=optname addr=optval a1=optlen -> the option's length */
 	RP_OP_SOCKET_SETOPT = 129, /* fd offset=level len=optname addr=optval a1=optlen -> 0 */
-	RP_OP_SOCKET_QUEUED = 130  /* fd flags=RP_SOCKET_QUEUED_* -> bytes */
+	RP_OP_SOCKET_QUEUED = 130, /* fd flags=RP_SOCKET_QUEUED_* -> bytes */
+	RP_OP_SOCKET_TX_TIMESTAMPS = 131 /* fd addr=struct rp_tx_timestamp[len] len -> records taken (never waits) */
 };
 enum {
 	RP_SOCKET_QUEUED_IN = 0,  /* received, not yet read (SIOCINQ) */
 	RP_SOCKET_QUEUED_OUT = 1  /* written, not yet sent (SIOCOUTQ) */
+};
+
+/*
+ * One transmit timestamp RP_OP_SOCKET_TX_TIMESTAMPS took off a socket's error queue (SO_TIMESTAMPING): the key
+ * and type the kernel gave it (sock_extended_err's ee_data and ee_info) and the time itself.
+ */
+struct rp_tx_timestamp {
+	uint32_t key;   /* SOF_TIMESTAMPING_OPT_ID's counter, or the TCP byte it stamps */
+	uint32_t type;  /* SCM_TSTAMP_SND (0), SCM_TSTAMP_SCHED (1), SCM_TSTAMP_ACK (2) */
+	int64_t sec;
+	uint32_t nsec;
+	uint32_t flags; /* RP_TX_TIMESTAMP_HW: taken by the hardware, not the software */
+};
+enum {
+	RP_TX_TIMESTAMP_HW = 1,
+	RP_TX_TIMESTAMPS_MAX = 64 /* records one RP_OP_SOCKET_TX_TIMESTAMPS takes at most (a larger len is -EINVAL) */
 };
 
 /*
@@ -356,6 +374,14 @@ RP_STATIC_ASSERT(RP_OP_FUTEX == 51 && RP_OP_FILE_INFO == 52 && RP_OP_PIPE == 53 
                      RP_OP_STANDARD_COUNT == 55,
                  "standard opcodes");
 RP_STATIC_ASSERT(RP_FILE_POLLABLE == 1 && RP_FILE_SAME == 2, "FILE_INFO result bits");
+RP_STATIC_ASSERT(RP_OP_SOCKET_GETOPT == 128 && RP_OP_SOCKET_SETOPT == 129 && RP_OP_SOCKET_QUEUED == 130 &&
+                     RP_OP_SOCKET_TX_TIMESTAMPS == 131,
+                 "socket scheme opcodes");
+RP_STATIC_ASSERT(sizeof(struct rp_tx_timestamp) == 24 && offsetof(struct rp_tx_timestamp, type) == 4 &&
+                     offsetof(struct rp_tx_timestamp, sec) == 8 && offsetof(struct rp_tx_timestamp, nsec) == 16 &&
+                     offsetof(struct rp_tx_timestamp, flags) == 20,
+                 "rp_tx_timestamp layout");
+RP_STATIC_ASSERT(RP_TX_TIMESTAMP_HW == 1 && RP_TX_TIMESTAMPS_MAX == 64, "TX timestamp constants");
 
 #ifdef __cplusplus
 }
