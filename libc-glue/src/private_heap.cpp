@@ -13,8 +13,9 @@
 // overrun from a neighbouring mapping faults instead of reaching it. The glue refuses the reservations as
 // ring, buffer-ring and registered-buffer memory and as the target or source of the shim's copies to and from
 // the program (-EFAULT, as Linux answers for kernel addresses: host_hosted.cpp); where the kernel can name
-// memory they show as "[anon:ringport-private]" in /proc/self/maps, and os/hosted/src/pinning.cpp refuses
-// them by that name too.
+// memory they show as "[anon:ringport-private]" in /proc/self/maps. The hosted OS keeps the table of them
+// (rp_os_add_private_range) and refuses them as the buffer, string or structure of any operation, and as
+// memory to pin (os/hosted/src/user_memory.cpp, pinning.cpp).
 //
 // Sizes are rounded to powers of two from 64 to 64 KiB (one free list each, carved from the slabs); larger
 // blocks are page multiples carved on their own, whose pages go back to the kernel when freed while the
