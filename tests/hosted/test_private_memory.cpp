@@ -390,7 +390,7 @@ static void writes_during_a_pin_are_not_lost(void**)
 {
 	Ring r;
 	assert_int_equal(r.init(8), 0);
-	constexpr int kRounds = 3000;
+	constexpr int kRounds = 2000;
 	struct Shared {
 		std::atomic<bool> stop{false};
 		volatile uint64_t* counter = nullptr;
