@@ -13,8 +13,9 @@
 // overrun from a neighbouring mapping faults instead of reaching it. The glue refuses the reservations as
 // ring, buffer-ring and registered-buffer memory and as the target or source of the shim's copies to and from
 // the program (-EFAULT, as Linux answers for kernel addresses: host_hosted.cpp); where the kernel can name
-// memory they show as "[anon:ringport-private]" in /proc/self/maps, and os/hosted/src/pinning.cpp refuses
-// them by that name too.
+// memory they show as "[anon:ringport-private]" in /proc/self/maps. The hosted OS keeps the table of them
+// (rp_os_add_private_range) and refuses them as the buffer, string or structure of any operation, and as
+// memory to pin (os/hosted/src/user_memory.cpp, pinning.cpp).
 //
 // Sizes are rounded to powers of two from 64 to 64 KiB (one free list each, carved from the slabs); larger
 // blocks are page multiples carved on their own, whose pages go back to the kernel when freed while the
@@ -25,6 +26,7 @@
 // OS).
 #include "glue_internal.hpp"
 
+#include <ringport/hosted_os.h>
 #include <ringport/shim/host.h>
 
 #include <cstring>
@@ -47,7 +49,6 @@ constexpr size_t kMaxSmall = kMinBlock << (kClasses - 1);
 constexpr size_t kSlabBytes = size_t(1) << 20;
 constexpr size_t kRedZone = 32; // under ASan only
 constexpr size_t kFirstReserve = size_t(16) << 20;
-constexpr unsigned kMaxReserves = 64;
 
 struct FreeBlock {
 	FreeBlock* next;
@@ -60,14 +61,13 @@ struct FreeRange {
 	FreeRange* next;
 };
 
-// Address space reserved for the heap (PROT_NONE until carved). Never unmapped: an address that was the
+// Address space reserved for the heap (PROT_NONE until carved) is never unmapped: an address that was the
 // shim's never becomes the program's, and one the program gives back only becomes the shim's if a new
-// reservation happens to land on it. Appended under g_heap_lock; read without it (entry first, then count).
-struct Reserve {
-	uintptr_t lo, hi;
-};
-Reserve g_reserves[kMaxReserves];
-std::atomic<uint32_t> g_nreserves{0};
+// reservation happens to land on it. Each reservation is announced to the hosted OS (rp_os_add_private_range),
+// which keeps the one table of them: the OS refuses program buffers there, and so does the glue
+// (private_heap_overlaps). A new reservation is asked for right below the last one, where the kernel's
+// top-down placement tends to put it anyway, so they merge into one range and the check stays one compare.
+uintptr_t g_lowest; // the lowest reservation's start (0: none yet)
 
 // One lock for the whole heap: the shim allocates rarely on its fast paths (request chunks are recycled).
 // A std::mutex, so ThreadSanitizer sees the hand-over of a block from the thread that freed it to the next.
@@ -101,7 +101,9 @@ bool reserve(size_t need)
 	size_t size = 0;
 	for (size_t want : {g_next_reserve > need ? g_next_reserve : need, need}) {
 		size = want;
-		m = raw_syscall(SYS_mmap, 0, long(size), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		// A hint only (no MAP_FIXED): taken when that space is free, else the kernel picks.
+		const long hint = g_lowest > want ? long(g_lowest - want) : 0;
+		m = raw_syscall(SYS_mmap, hint, long(size), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (!(m < 0 && m > -4096))
 			break;
 	}
@@ -114,11 +116,10 @@ bool reserve(size_t need)
 		g_next_reserve *= 2; // few reservations, so the address checks stay short
 	g_res_next = reinterpret_cast<uint8_t*>(m);
 	g_res_end = g_res_next + size;
-	uint32_t n = g_nreserves.load(std::memory_order_relaxed);
-	if (n < kMaxReserves) {
-		g_reserves[n] = {uintptr_t(m), uintptr_t(m) + size};
-		g_nreserves.store(n + 1, std::memory_order_release);
-	}
+	if (!g_lowest || uintptr_t(m) < g_lowest)
+		g_lowest = uintptr_t(m);
+	// Before any of it is carved: the OS refuses it from now on.
+	rp_os_add_private_range(uint64_t(m), uint64_t(m) + size);
 	return true;
 }
 
@@ -197,15 +198,7 @@ void* alloc_small(unsigned c)
 
 } // namespace
 
-bool private_heap_overlaps(uint64_t addr, uint64_t len)
-{
-	uint64_t end = addr + len < addr ? UINT64_MAX : addr + len;
-	uint32_t n = g_nreserves.load(std::memory_order_acquire);
-	for (uint32_t i = 0; i < n; ++i)
-		if (addr < g_reserves[i].hi && g_reserves[i].lo < end)
-			return true;
-	return false;
-}
+bool private_heap_overlaps(uint64_t addr, uint64_t len) { return rp_os_private_overlaps(addr, len) != 0; }
 
 // fork: the heap lock is taken last before fork (tasks.cpp before_fork) so no other thread holds it in the
 // child, whose copy is made anew first thing.

@@ -451,7 +451,41 @@ Issue op_file_info(Ring&, const rp_sqe&);
 Issue op_pipe(Ring&, const rp_sqe&);
 Issue op_epoll_wait(Ring&, const rp_sqe&);
 
-// Copies a NUL-terminated string from caller memory without trusting it: -EFAULT or -ENAMETOOLONG.
+// The embedding's private address space (rp_os_add_private_range): what a kernel address is to a Linux
+// program. Every operation applies user_range() (or user_iovecs()) to each program buffer before the system
+// call that would touch it. The bounding box of all ranges is tested first; with one range (the usual case,
+// the private heap's reservations merge) that is the whole check.
+struct PrivateRanges {
+	static constexpr unsigned kMax = 64;
+	std::atomic<uint64_t> lo{UINT64_MAX}, hi{0}; // bounding box
+	std::atomic<uint32_t> count{0};
+	std::atomic<uint64_t> r_lo[kMax], r_hi[kMax];
+};
+extern PrivateRanges g_private;
+bool private_overlaps_slow(uint64_t addr, uint64_t end);
+// Whether [addr, addr + len) touches private memory (a zero len counts as one byte, as Linux's access_ok
+// refuses a kernel pointer even for zero bytes; a wrapping range always overlaps).
+inline bool private_overlaps(uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + (len ? len : 1);
+	if (end < addr)
+		return g_private.count.load(std::memory_order_relaxed) != 0;
+	if (end <= g_private.lo.load(std::memory_order_acquire) || addr >= g_private.hi.load(std::memory_order_relaxed))
+		return false;
+	return private_overlaps_slow(addr, end);
+}
+// 0, or -EFAULT when a program buffer [addr, addr + len) lies (partly) in private memory. A null address is
+// left to the system call (which answers -EFAULT for it, or accepts it with a zero length).
+inline int user_range(uint64_t addr, uint64_t len) { return addr && private_overlaps(addr, len) ? -EFAULT : 0; }
+// The same for every buffer of an iovec array already copied out of caller memory.
+int user_iovecs(const iovec* iov, size_t count);
+// Copies an iovec array from caller memory into `out` (whose first `small` entries are `stack`) and checks
+// each buffer: 0, or -EFAULT (array unreadable or a buffer in private memory), or -EINVAL (count > IOV_MAX).
+// The checked copy is what the system call must get: the program may rewrite its array meanwhile.
+int copy_iovecs(uint64_t addr, size_t count, iovec* stack, size_t small, std::vector<iovec>& heap, iovec** out);
+
+// Copies a NUL-terminated string from caller memory without trusting it: -EFAULT or -ENAMETOOLONG (also
+// -EFAULT when it runs into private memory).
 int copy_path(uint64_t addr, std::vector<char>& out);
 // Copies `bytes` of caller memory: 0 or -EFAULT.
 int copy_in(void* dst, uint64_t addr, size_t bytes);

@@ -13,7 +13,11 @@ namespace {
 
 int64_t harvest(const rp_sqe& s, int fd)
 {
-	// A zero timeout never sleeps; maxevents and the fd's kind are epoll_wait's to check (-EINVAL).
+	// A zero timeout never sleeps; maxevents and the fd's kind are epoll_wait's to check (-EINVAL). The events
+	// array may not be the embedding's private memory (-EFAULT, as Linux's access_ok after maxevents).
+	const int32_t max = int32_t(s.len);
+	if (max > 0 && max <= int32_t(INT32_MAX / sizeof(epoll_event)) && user_range(s.addr, uint64_t(max) * sizeof(epoll_event)))
+		return -EFAULT;
 	return linux_syscall(SYS_epoll_pwait, fd, long(s.addr), long(int32_t(s.len)), 0, 0, 8);
 }
 

@@ -46,7 +46,14 @@ int64_t fadvise_blocking(Op& op)
 int64_t statx_blocking(Op& op)
 {
 	// Straight to the kernel: the buffer is the program's and the path may be NULL, which libc's statx (declared
-	// nonnull) must never see; the kernel answers -EFAULT for either, as Linux's io_uring does.
+	// nonnull) must never see; the kernel answers -EFAULT for either, as Linux's io_uring does. A buffer in the
+	// embedding's private memory is -EFAULT too, but as Linux's is, after the lookup (which may fail first):
+	// the call then fills a buffer of the OS's own.
+	if (user_range(op.sqe.additional1, sizeof(struct statx))) {
+		struct statx st;
+		long r = sys(SYS_statx, fd_of(op.sqe.fd), path1(op), int(op.sqe.syscall_flags), unsigned(op.sqe.len), &st);
+		return r < 0 ? fail() : -EFAULT;
+	}
 	return ret(sys(SYS_statx, fd_of(op.sqe.fd), path1(op), int(op.sqe.syscall_flags), unsigned(op.sqe.len),
 	               op.sqe.additional1));
 }
@@ -68,6 +75,17 @@ int64_t xattr_blocking(Op& op)
 	const rp_sqe& s = op.sqe;
 	// The value buffer is the program's: only the kernel judges it (-EFAULT), never libc or a sanitizer's wrapper.
 	const uint64_t value = s.additional1;
+	if (s.len && user_range(value, s.len)) {
+		// The embedding's private memory: Linux reads a value to set before anything else (-EFAULT), and
+		// copies one it got out last (-EFAULT only when there was one: a missing attribute says -ENODATA).
+		if (s.opcode == RP_OP_SETXATTR || s.opcode == RP_OP_FSETXATTR)
+			return -EFAULT;
+		std::vector<char> mine(s.len < 65536 ? size_t(s.len) : 65536);
+		const uint64_t local = uint64_t(uintptr_t(mine.data()));
+		long r = s.opcode == RP_OP_GETXATTR ? sys(SYS_getxattr, path2(op), path1(op), local, mine.size())
+		                                    : sys(SYS_fgetxattr, fd_of(s.fd), path1(op), local, mine.size());
+		return r < 0 ? fail() : r > 0 ? -EFAULT : 0;
+	}
 	switch (s.opcode) {
 	case RP_OP_GETXATTR: return ret(sys(SYS_getxattr, path2(op), path1(op), value, size_t(s.len)));
 	case RP_OP_SETXATTR:

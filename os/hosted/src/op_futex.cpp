@@ -267,6 +267,11 @@ Issue op_futex(Ring& ring, const rp_sqe& sqe)
 		return Issue::complete(-EINVAL);
 	const uint32_t bitset = sqe.additional1 ? uint32_t(sqe.additional1) : FUTEX_BITSET_MATCH_ANY;
 	std::vector<char> vector;
+	// A futex word in the embedding's private memory is a kernel address to the program: -EFAULT, after the
+	// alignment check Linux makes first (-EINVAL, the kernel's to say).
+	auto refused = [](uint64_t addr) { return !(addr & 3) && user_range(addr, sizeof(uint32_t)); };
+	if ((op == RP_FUTEX_WAKE || op == RP_FUTEX_WAIT) && refused(sqe.addr))
+		return Issue::complete(-EFAULT);
 	switch (op) {
 	case RP_FUTEX_WAKE: {
 		const int n = sqe.len > INT_MAX ? INT_MAX : int(sqe.len);
@@ -297,8 +302,13 @@ Issue op_futex(Ring& ring, const rp_sqe& sqe)
 		if (sqe.len == 0 || sqe.len > RP_FUTEX_WAITV_MAX)
 			return Issue::complete(-EINVAL);
 		vector.resize(size_t(sqe.len) * sizeof(rp_futex_waitv));
+		if (user_range(sqe.addr, vector.size()))
+			return Issue::complete(-EFAULT);
 		if (int e = copy_in(vector.data(), sqe.addr, vector.size()); e < 0)
 			return Issue::complete(e);
+		for (size_t i = 0; i < size_t(sqe.len); ++i)
+			if (refused(reinterpret_cast<const rp_futex_waitv*>(vector.data())[i].uaddr))
+				return Issue::complete(-EFAULT);
 		break;
 	default:
 		return Issue::complete(-EINVAL);

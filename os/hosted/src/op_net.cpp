@@ -44,23 +44,36 @@ bool nonblocking(int fd)
 	return fl >= 0 && (fl & O_NONBLOCK);
 }
 
-// A MSG_WAITALL message transfer that continues after its first part works on a copy of the program's msghdr
-// and iovecs taken then (op.buf: the msghdr, then the iovecs), as Linux copies them when it prepares the
-// request: the program may unmap or reuse them meanwhile, and the OS never dereferences program memory.
-// false when they cannot be read.
-bool snapshot_msg(Op& op)
+// A message transfer works on a copy of the program's msghdr and iovecs taken when it is first tried
+// (op.buf: the msghdr, then the iovecs), as Linux copies them when it prepares the request: the program may
+// unmap or reuse them meanwhile, the OS never dereferences program memory, and the buffers it names are
+// checked once against private memory (user_memory.cpp) with no later change reaching the kernel. The
+// msghdr and the iovec array themselves may be the submitter's own copies in its private memory (the shim's,
+// for buffer selection and SENDTO); the buffers, the control area and a RECVMSG's name may not. A SENDMSG's
+// name is only read, and in such a copy it is the shim's copy of the destination: not checked there.
+// 0, or -EFAULT (unreadable, or a buffer in private memory), or -EMSGSIZE (too many iovecs).
+int snapshot_msg(Op& op)
 {
 	if (!op.buf.empty())
-		return true;
+		return 0;
 	msghdr m{};
-	if (copy_in(&m, op.sqe.addr, sizeof m) < 0 || m.msg_iovlen > IOV_MAX)
-		return false;
+	if (copy_in(&m, op.sqe.addr, sizeof m) < 0)
+		return -EFAULT;
+	if (m.msg_iovlen > IOV_MAX)
+		return -EMSGSIZE;
 	std::vector<char> copy(sizeof m + m.msg_iovlen * sizeof(iovec));
 	std::memcpy(copy.data(), &m, sizeof m);
 	if (copy_in(copy.data() + sizeof m, uint64_t(uintptr_t(m.msg_iov)), m.msg_iovlen * sizeof(iovec)) < 0)
-		return false;
+		return -EFAULT;
+	if (int e = user_iovecs(reinterpret_cast<const iovec*>(copy.data() + sizeof m), m.msg_iovlen))
+		return e;
+	if (m.msg_controllen && user_range(uint64_t(uintptr_t(m.msg_control)), m.msg_controllen))
+		return -EFAULT;
+	const bool own_copy = op.sqe.opcode == RP_OP_SENDMSG && private_overlaps(op.sqe.addr, sizeof m);
+	if (m.msg_namelen && !own_copy && user_range(uint64_t(uintptr_t(m.msg_name)), m.msg_namelen))
+		return -EFAULT;
 	op.buf = std::move(copy);
-	return true;
+	return 0;
 }
 const msghdr& saved_msg(const Op& op) { return *reinterpret_cast<const msghdr*>(op.buf.data()); }
 const iovec* saved_iovs(const Op& op) { return reinterpret_cast<const iovec*>(op.buf.data() + sizeof(msghdr)); }
@@ -71,29 +84,32 @@ ssize_t transfer_once(Op& op, int fd)
 	const rp_sqe& s = op.sqe;
 	const int64_t done = op.accumulated;
 	const int flags = int(s.syscall_flags) | MSG_DONTWAIT;
-	// Straight to the kernel: the buffers and the msghdr are the program's, and only the kernel judges them
-	// (-EFAULT), never libc or a sanitizer's wrapper.
+	// Straight to the kernel: the buffers are the program's, and only the kernel judges them (-EFAULT), never
+	// libc or a sanitizer's wrapper; the OS only refuses its embedding's private memory first.
 	const uint64_t base = s.addr + uint64_t(done);
 	switch (s.opcode) {
-	case RP_OP_SEND: return sys(SYS_sendto, fd, base, size_t(s.len) - size_t(done), flags, 0, 0);
-	case RP_OP_RECV: return sys(SYS_recvfrom, fd, base, size_t(s.len) - size_t(done), flags, 0, 0);
+	case RP_OP_SEND:
+	case RP_OP_RECV:
+		if (user_range(base, s.len - uint64_t(done))) {
+			errno = EFAULT;
+			return -1;
+		}
+		return sys(s.opcode == RP_OP_SEND ? SYS_sendto : SYS_recvfrom, fd, base, size_t(s.len) - size_t(done), flags, 0, 0);
 	default: break;
 	}
-	if (!done)
-		return sys(s.opcode == RP_OP_SENDMSG ? SYS_sendmsg : SYS_recvmsg, fd, s.addr, flags);
-	// MSG_WAITALL continues after the bytes already moved: the same message, its iovecs advanced past them.
-	// Ancillary data went with the first part.
-	if (!snapshot_msg(op)) {
-		errno = EFAULT;
+	if (int e = snapshot_msg(op)) {
+		errno = -e;
 		return -1;
 	}
 	const msghdr& msg = saved_msg(op);
 	const iovec* iovs = saved_iovs(op);
+	// MSG_WAITALL continues after the bytes already moved: the same message, its iovecs advanced past them.
+	// Ancillary data (and a receive's source address) went with the first part.
 	std::vector<iovec> rest;
 	uint64_t skip = uint64_t(done);
 	for (size_t i = 0; i < msg.msg_iovlen; ++i) {
 		iovec v = iovs[i];
-		if (skip >= v.iov_len) {
+		if (skip && skip >= v.iov_len) {
 			skip -= v.iov_len;
 			continue;
 		}
@@ -105,13 +121,34 @@ ssize_t transfer_once(Op& op, int fd)
 	msghdr part{};
 	part.msg_iov = rest.data();
 	part.msg_iovlen = rest.size();
-	if (s.opcode == RP_OP_SENDMSG) {
+	if (s.opcode == RP_OP_SENDMSG || !done) {
 		part.msg_name = msg.msg_name;
 		part.msg_namelen = msg.msg_namelen;
-		return sys(SYS_sendmsg, fd, &part, flags);
 	}
+	if (!done) {
+		part.msg_control = msg.msg_control;
+		part.msg_controllen = msg.msg_controllen;
+	}
+	if (s.opcode == RP_OP_SENDMSG)
+		return sys(SYS_sendmsg, fd, &part, flags);
 	ssize_t r = sys(SYS_recvmsg, fd, &part, flags);
-	if (r >= 0 && part.msg_flags) {
+	if (r < 0)
+		return r;
+	if (!done) {
+		// What recvmsg(2) writes back into the program's msghdr: the name's and the control data's lengths
+		// and the flags (-EFAULT when that memory is gone, as Linux answers after the data was taken).
+		socklen_t namelen = part.msg_namelen;
+		struct {
+			size_t controllen;
+			int flags;
+		} tail{part.msg_controllen, part.msg_flags};
+		static_assert(offsetof(msghdr, msg_flags) == offsetof(msghdr, msg_controllen) + sizeof(size_t));
+		if (copy_out(s.addr + offsetof(msghdr, msg_namelen), &namelen, sizeof namelen) < 0 ||
+		    copy_out(s.addr + offsetof(msghdr, msg_controllen), &tail, sizeof(size_t) + sizeof(int)) < 0) {
+			errno = EFAULT;
+			return -1;
+		}
+	} else if (part.msg_flags) {
 		// recvmsg's flags go back into the program's msghdr, if it is still there.
 		int merged = 0;
 		if (copy_in(&merged, s.addr + offsetof(msghdr, msg_flags), sizeof merged) == 0) {
@@ -127,7 +164,7 @@ uint64_t transfer_length(Op& op)
 {
 	if (op.sqe.opcode == RP_OP_SEND || op.sqe.opcode == RP_OP_RECV)
 		return op.sqe.len;
-	if (!snapshot_msg(op))
+	if (snapshot_msg(op))
 		return 0;
 	uint64_t total = 0;
 	for (size_t i = 0; i < saved_msg(op).msg_iovlen; ++i)
@@ -257,6 +294,9 @@ Issue op_socket_private(Ring&, const rp_sqe& sqe)
 	socklen_t type_len = sizeof type;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) < 0)
 		return Issue::complete(errno == ENOTSOCK ? -ENOSYS : fail()); // not a socket: no scheme gives it meaning
+	if ((sqe.opcode == RP_OP_SOCKET_GETOPT || sqe.opcode == RP_OP_SOCKET_SETOPT) &&
+	    user_range(sqe.addr, socklen_t(sqe.additional1)))
+		return Issue::complete(-EFAULT);
 	switch (sqe.opcode) {
 	case RP_OP_SOCKET_GETOPT: {
 		auto len = socklen_t(sqe.additional1);
@@ -285,6 +325,8 @@ Issue op_bind(Ring&, const rp_sqe& sqe)
 	int fd;
 	if (!to_fd(sqe.fd, &fd))
 		return Issue::complete(-EBADF);
+	if (user_range(sqe.addr, socklen_t(sqe.len)))
+		return Issue::complete(-EFAULT);
 	return Issue::complete(ret(sys(SYS_bind, fd, sqe.addr, socklen_t(sqe.len)))); // the kernel judges the address
 }
 
@@ -326,6 +368,14 @@ Issue op_accept(Ring& ring, const rp_sqe& sqe)
 	int fd;
 	if (!to_fd(sqe.fd, &fd))
 		return Issue::complete(-EBADF);
+	// The peer address goes to addr, as long as the word at a1 says; the word itself is written back.
+	if (sqe.addr) {
+		if (user_range(sqe.additional1, sizeof(socklen_t)))
+			return Issue::complete(-EFAULT);
+		socklen_t room = 0;
+		if (copy_in(&room, sqe.additional1, sizeof room) == 0 && user_range(sqe.addr, room))
+			return Issue::complete(-EFAULT);
+	}
 	const bool nb = nonblocking(fd);
 	if (nb) {
 		Op probe;
@@ -348,6 +398,8 @@ Issue op_connect(Ring& ring, const rp_sqe& sqe)
 		return Issue::complete(-EBADF);
 	if (sqe.len > 4096)
 		return Issue::complete(-EINVAL);
+	if (user_range(sqe.addr, sqe.len))
+		return Issue::complete(-EFAULT);
 	if (nonblocking(fd)) {
 		int r = int(sys(SYS_connect, fd, sqe.addr, socklen_t(sqe.len))); // the kernel judges the address
 		if (r == 0 || (errno != EINPROGRESS && errno != EAGAIN))

@@ -67,6 +67,11 @@ Issue op_open(Ring& ring, const rp_sqe& sqe)
 		how.resolve = resolve;
 	}
 	const char* path = reinterpret_cast<const char*>(uintptr_t(sqe.addr));
+	// A path in the embedding's private memory is a kernel address to the program (-EFAULT). Its first byte
+	// is what is checked: a string running into that memory from below meets the inaccessible page every
+	// reservation starts with, and the kernel says -EFAULT there itself.
+	if (user_range(sqe.addr, 1))
+		return Issue::complete(-EFAULT);
 
 	if (!(how.flags & (O_CREAT | O_TRUNC | k_o_tmpfile_bit))) {
 		open_how quick = how;

@@ -28,8 +28,15 @@ int64_t try_reap(const rp_sqe& s, bool* ready)
 	const int options = int(s.len);
 	auto* info = reinterpret_cast<siginfo_t*>(uintptr_t(s.addr));
 	*ready = true;
+	// A siginfo in the embedding's private memory: as Linux, the child is reaped and the answer is -EFAULT
+	// (the kernel's copy-out fails); the OS reaps into its own buffer.
+	siginfo_t lost;
+	const bool refused = user_range(s.addr, sizeof(siginfo_t));
+	if (refused)
+		info = &lost;
+	auto done = [&](int r) -> int64_t { return r < 0 ? fail() : refused ? -EFAULT : 0; };
 	if (options & WNOHANG)
-		return waitid(idtype, id, info, options) < 0 ? fail() : 0;
+		return done(waitid(idtype, id, info, options));
 	siginfo_t peek;
 	memset(&peek, 0, sizeof peek);
 	if (waitid(idtype, id, &peek, options | WNOHANG | WNOWAIT) < 0)
@@ -38,7 +45,7 @@ int64_t try_reap(const rp_sqe& s, bool* ready)
 		*ready = false;
 		return 0;
 	}
-	return waitid(idtype, id, info, options | WNOHANG) < 0 ? fail() : 0;
+	return done(waitid(idtype, id, info, options | WNOHANG));
 }
 
 Issue waitpid_retry(Ring&, Op& op)

@@ -103,14 +103,9 @@ enum class Next { worker, reactor };
 Issue go_async(Ring& ring, const rp_sqe& sqe, const Shape& s, int fd, const iovec* iov, int count, off_t off, int rwf,
                int64_t done, Next next)
 {
-	std::vector<iovec> copy(static_cast<size_t>(count));
-	if (s.vectored) {
-		// Copied now: the caller may reuse its iovec array once enter returns.
-		if (int e = copy_in(copy.data(), uint64_t(uintptr_t(iov)), copy.size() * sizeof(iovec)); e < 0)
-			return Issue::complete(done > 0 ? done : e);
-	} else {
-		copy[0] = iov[0];
-	}
+	// `iov` is already the OS's checked copy (op_rw): kept, as the caller may reuse its array once enter returns.
+	(void)s;
+	std::vector<iovec> copy(iov, iov + count);
 	advance(copy, size_t(done));
 	std::lock_guard<std::mutex> g(ring.mu);
 	Op* op = ring.new_op(sqe, &rw_kind);
@@ -148,17 +143,26 @@ Issue op_rw(Ring& ring, const rp_sqe& sqe)
 	const Shape s = shape_of(sqe.opcode);
 	const int rwf = s.rwf ? int(sqe.syscall_flags) : 0;
 	const off_t off = s.positional ? off_t(sqe.offset) : -1;
+	// The buffers are checked against the embedding's private memory before any call (user_memory.cpp); a
+	// vectored transfer works on its checked copy of the array, which the program cannot change under it.
 	iovec one;
+	iovec small[8];
+	std::vector<iovec> many;
 	const iovec* iov = &one;
 	int count = 1;
 	if (s.vectored) {
 		if (sqe.len > INT_MAX)
 			return Issue::complete(-EINVAL);
-		iov = reinterpret_cast<const iovec*>(uintptr_t(sqe.addr));
+		iovec* got;
+		if (int e = copy_iovecs(sqe.addr, size_t(sqe.len), small, 8, many, &got))
+			return Issue::complete(e);
+		iov = got;
 		count = int(sqe.len);
 	} else {
 		one.iov_base = reinterpret_cast<void*>(uintptr_t(sqe.addr));
 		one.iov_len = size_t(sqe.len);
+		if (int e = user_range(sqe.addr, sqe.len))
+			return Issue::complete(e);
 	}
 
 	// An earlier write to this file still waits for a worker: this one goes after it, not around it.

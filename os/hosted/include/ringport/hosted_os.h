@@ -86,6 +86,17 @@ void rp_os_collect_readiness(void);
 void rp_os_set_readiness_hook(void (*fn)(int fd));
 
 /*
+ * Address space the embedding keeps for itself (libringport's private heap, libc-glue/src/private_heap.cpp):
+ * to the program it is what kernel memory is on Linux. An operation handed a buffer, a string or a structure
+ * that overlaps it fails as Linux fails for a kernel pointer (-EFAULT; MADVISE -ENOMEM, MUNMAP -EINVAL, a
+ * MAP_FIXED MMAP -ENOMEM), before any system call. Ranges are added, never removed (the heap never gives
+ * address space back), from any thread; adjacent ones merge. rp_os_private_overlaps answers whether
+ * [addr, addr + len) (a zero len counts as one byte; a range that wraps overlaps) touches one.
+ */
+void rp_os_add_private_range(uint64_t lo, uint64_t hi);
+int rp_os_private_overlaps(uint64_t addr, uint64_t len);
+
+/*
  * The program is about to close fd (or replace it with dup2): operations waiting for it keep its file, as
  * Linux's requests hold theirs, by moving to a duplicate the OS owns and closes when they are done. The libc
  * glue calls this from close, dup2 and dup3. Not under a ring's lock, not for the OS's own fds.
