@@ -294,7 +294,15 @@ Status prep_msg_header(Req& q)
 			return Status::fail(-lx::EINVAL);
 		if (rp_host_copy_from_user(sm->iov, sm->msg.iov, 16))
 			return Status::fail(-lx::EFAULT);
+		return kOk;
 	}
+	// Linux copies the header here too. The OS reads it (and for RECVMSG writes namelen, controllen and flags
+	// back) at the program's address later; it cannot tell the program's memory from the shim's own there (the
+	// buffer-select path above hands it a header in shim memory), so a header outside the program's memory is
+	// refused now, as Linux's copy refuses it.
+	MsgHdr header;
+	if (rp_host_copy_from_user(&header, s.addr, sizeof(MsgHdr)))
+		return Status::fail(-lx::EFAULT);
 	return kOk;
 }
 } // namespace

@@ -40,7 +40,13 @@ Issued issue_pipe(Ring& r, Req& q)
 	rp_sqe n = native_op(RP_OP_PIPE);
 	n.syscall_flags = s.pipe_flags;
 	if (!s.file_index) {
-		n.addr = s.addr; // the OS writes the fds there (and makes no pipe if it cannot)
+		// The OS writes the fds there (and makes no pipe if it cannot). It cannot tell the program's memory
+		// from the shim's own (a fixed-table PIPE below hands it shim memory), so an array outside the
+		// program's memory is refused here: -EFAULT and no pipe, as Linux's copy_to_user leaves it.
+		int probe[2];
+		if (rp_host_copy_from_user(probe, s.addr, sizeof probe))
+			return Issued::now(-lx::EFAULT);
+		n.addr = s.addr;
 		return to_native(r, q, n);
 	}
 	if (s.pipe_flags & lx::O_CLOEXEC_)

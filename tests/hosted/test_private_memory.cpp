@@ -255,6 +255,15 @@ static void buffer_ring_page_stays_private_across_fork(void**)
 	free(mem);
 }
 
+// How many fds the process has open.
+static int open_fd_count()
+{
+	int n = 0;
+	for (int fd = 0; fd < 4096; ++fd)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
 // One SQE through the ring; its result.
 static int32_t run_one(Ring& r, uint8_t op, int fd, uint64_t addr, uint32_t len, uint64_t off,
                        void (*more)(lx::io_uring_sqe*, void*) = nullptr, void* ctx = nullptr)
@@ -324,6 +333,13 @@ static void io_into_shim_memory_is_efault(void**)
 	m.msg_name = reinterpret_cast<void*>(at);
 	m.msg_namelen = 16;
 	assert_int_equal(run_one(r, lx::OP_RECVMSG, sv[0], uint64_t(&m), 1, 0), -EFAULT);
+	// The msghdr itself in shim memory (RECVMSG would write namelen, controllen and flags back into it), and a
+	// PIPE's fd array there: refused before the OS is handed the address, no pipe made.
+	assert_int_equal(run_one(r, lx::OP_RECVMSG, sv[0], at, 1, 0), -EFAULT);
+	assert_int_equal(run_one(r, lx::OP_SENDMSG, sv[0], at, 1, 0), -EFAULT);
+	const int fds_before = open_fd_count();
+	assert_int_equal(run_one(r, lx::OP_PIPE, 0, at, 0, 0), -EFAULT);
+	assert_int_equal(open_fd_count(), fds_before);
 	// STATX (its buffer in addr2), OPENAT (its path), SETXATTR and GETXATTR (the value in addr2).
 	auto statx_flags = [](lx::io_uring_sqe* s, void*) { s->statx_flags = 0; };
 	static const char path[] = "/";
