@@ -2,6 +2,7 @@
 // hosted OS (hosted_os.h). Raw system calls are used where libc's wrapper is interposed by this library.
 #include "glue_internal.hpp"
 
+#include <ringport/fork_gate.hpp>
 #include <ringport/hosted_os.h>
 
 #include <atomic>
@@ -186,6 +187,9 @@ static void* watch_loop(void* p)
 		uint64_t now = rp_host_now_ns(CLOCK_MONOTONIC);
 		if (now_value != seen || now >= due) {
 			seen = now_value;
+			// One of the OS's own threads: inside the fork gate while it works, outside while it sleeps
+			// (ringport/fork_gate.hpp).
+			ringport::fork_gate::Inside working;
 			due = w->fn(w->arg);
 			continue;
 		}
@@ -228,6 +232,7 @@ void rp_host_watch_stop(rp_host_watch* w)
 	}
 	w->stop.store(true, std::memory_order_release);
 	futex_wake(w->word, INT32_MAX, 0);
+	ringport::fork_gate::Outside joining; // the thread may need the gate to finish its pass
 	pthread_join(w->thread, nullptr);
 	delete w;
 }
