@@ -167,6 +167,7 @@ void rp_host_wake_shared(const uint32_t* word, uint32_t count) { futex_wake(word
 
 struct rp_host_watch {
 	long pid; // the process whose thread this is (a forked child holds a copy without the thread)
+	ringport::fork_gate::StartSignal* start; // the creator's, until the thread says it runs (fork_gate.hpp)
 	const uint32_t* word;
 	uint64_t (*fn)(void*);
 	void* arg;
@@ -178,6 +179,7 @@ namespace {
 static void* watch_loop(void* p)
 {
 	auto* w = static_cast<rp_host_watch*>(p);
+	w->start->started();
 	// The first look is unconditional: changes made before this thread ran would not wake it.
 	uint32_t seen = __atomic_load_n(w->word, __ATOMIC_ACQUIRE);
 	uint64_t due = 0;
@@ -213,7 +215,11 @@ rp_host_watch* rp_host_watch_start(const uint32_t* word, uint64_t (*fn)(void*), 
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ringport::fork_gate::StartSignal signal;
+	w->start = &signal;
 	int e = pthread_create(&w->thread, nullptr, watch_loop, w);
+	if (!e)
+		signal.await();
 	pthread_sigmask(SIG_SETMASK, &old, nullptr);
 	if (e) {
 		delete w;

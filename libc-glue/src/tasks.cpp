@@ -73,7 +73,12 @@ void defer_to_helper(void (*fn)(void*), void* arg)
 		// No thread to be had (thread limits, RLIMIT_AS): no exception may leave the library; the work stays
 		// queued and the next deferral tries again.
 		try {
-			std::thread(helper_loop).detach();
+			fork_gate::StartSignal signal; // back once the thread runs code of ours (ringport/fork_gate.hpp)
+			std::thread([&signal] {
+				signal.started();
+				helper_loop();
+			}).detach();
+			signal.await();
 		} catch (...) {
 			g_helper_started = false;
 		}

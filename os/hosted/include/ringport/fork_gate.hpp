@@ -55,6 +55,21 @@ private:
 // caller looks at its condition again.
 void wait(std::condition_variable& cv, std::unique_lock<std::mutex>& lk);
 
+// A new OS thread's start, between its creator and itself. The thread runtime sets a thread up before the
+// thread's own code runs, and that set-up may allocate (clang 14's ASan frees and allocates there, taking
+// allocator locks, and its pthread_create does not wait for it): a creator that returned at once could fork (a
+// program thread) or leave the gate (an OS thread) while the new thread sits in the allocator, out of the gate's
+// reach. So the creator awaits the new thread's first word: from then on the thread is in code of ours, which
+// enters the gate before it does anything else. The new thread calls started() first thing, before any lock.
+class StartSignal {
+public:
+	void started();
+	void await();
+
+private:
+	unsigned word_ = 0;
+};
+
 // The fork handlers (pthread_atfork; libc-glue/src/tasks.cpp). prepare closes the gate and returns once every
 // OS thread is outside (first, before any other lock the handlers take); parent opens it; child makes it anew
 // (the child's OS threads start fresh) and puts a forking thread that was inside back in.
