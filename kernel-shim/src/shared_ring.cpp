@@ -411,7 +411,8 @@ int sleep_on_ring(Ring& r, uint32_t seq, uint64_t deadline, const void* sigmask,
 	// (shim_fork's child_reaps_parent_request hanging under clang ASan was no lost wake-up: with gdb on the
 	// hung pair, the child had its CQE and sat at exit in LeakSanitizer's LockAllocator, and its new OS thread
 	// in ASan's allocator, on an allocator lock that a thread of the parent held mid-malloc at the fork; clang
-	// 14's ASan runtime takes no allocator locks around fork. 2 hangs in 19 runs, with and without slices.)
+	// 14's ASan runtime takes no allocator locks around fork. 2 hangs in 19 runs, with and without slices. The
+	// fork gate, os/hosted/include/ringport/fork_gate.hpp, keeps the OS's threads out of the allocator at a fork.)
 	constexpr uint64_t kSlice = 100000000; // 100 ms
 	uint64_t now = rp_host_now_ns(lx::CLOCK_MONOTONIC_);
 	bool sliced = deadline > now + kSlice; // UINT64_MAX (none) included

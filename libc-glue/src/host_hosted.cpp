@@ -2,6 +2,7 @@
 // hosted OS (hosted_os.h). Raw system calls are used where libc's wrapper is interposed by this library.
 #include "glue_internal.hpp"
 
+#include <ringport/fork_gate.hpp>
 #include <ringport/hosted_os.h>
 
 #include <atomic>
@@ -166,6 +167,7 @@ void rp_host_wake_shared(const uint32_t* word, uint32_t count) { futex_wake(word
 
 struct rp_host_watch {
 	long pid; // the process whose thread this is (a forked child holds a copy without the thread)
+	ringport::fork_gate::StartSignal* start; // the creator's, until the thread says it runs (fork_gate.hpp)
 	const uint32_t* word;
 	uint64_t (*fn)(void*);
 	void* arg;
@@ -177,6 +179,7 @@ namespace {
 static void* watch_loop(void* p)
 {
 	auto* w = static_cast<rp_host_watch*>(p);
+	w->start->started();
 	// The first look is unconditional: changes made before this thread ran would not wake it.
 	uint32_t seen = __atomic_load_n(w->word, __ATOMIC_ACQUIRE);
 	uint64_t due = 0;
@@ -186,6 +189,9 @@ static void* watch_loop(void* p)
 		uint64_t now = rp_host_now_ns(CLOCK_MONOTONIC);
 		if (now_value != seen || now >= due) {
 			seen = now_value;
+			// One of the OS's own threads: inside the fork gate while it works, outside while it sleeps
+			// (ringport/fork_gate.hpp).
+			ringport::fork_gate::Inside working;
 			due = w->fn(w->arg);
 			continue;
 		}
@@ -209,7 +215,11 @@ rp_host_watch* rp_host_watch_start(const uint32_t* word, uint64_t (*fn)(void*), 
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ringport::fork_gate::StartSignal signal;
+	w->start = &signal;
 	int e = pthread_create(&w->thread, nullptr, watch_loop, w);
+	if (!e)
+		signal.await();
 	pthread_sigmask(SIG_SETMASK, &old, nullptr);
 	if (e) {
 		delete w;
@@ -228,6 +238,7 @@ void rp_host_watch_stop(rp_host_watch* w)
 	}
 	w->stop.store(true, std::memory_order_release);
 	futex_wake(w->word, INT32_MAX, 0);
+	ringport::fork_gate::Outside joining; // the thread may need the gate to finish its pass
 	pthread_join(w->thread, nullptr);
 	delete w;
 }

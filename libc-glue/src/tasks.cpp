@@ -3,6 +3,7 @@
 // are shared with forked children), the exit handler and exec's leaving of shared rings (docs/glue.md).
 #include "glue_internal.hpp"
 
+#include <ringport/fork_gate.hpp>
 #include <ringport/glue.h>
 #include <ringport/hosted_os.h>
 #include <ringport/linux/io_uring.hpp>
@@ -40,9 +41,13 @@ bool g_helper_started;
 
 void helper_loop()
 {
+	// One of the OS's own threads: inside the fork gate while it runs work, outside while it waits for some
+	// (ringport/fork_gate.hpp); in before its lock.
+	fork_gate::Inside working;
 	std::unique_lock<std::mutex> lk(g_helper_lock);
 	for (;;) {
-		g_helper_cv->wait(lk, [] { return !g_helper_queue->empty(); });
+		while (g_helper_queue->empty())
+			fork_gate::wait(*g_helper_cv, lk);
 		std::vector<DeferredWork> batch;
 		batch.swap(*g_helper_queue);
 		lk.unlock();
@@ -68,7 +73,12 @@ void defer_to_helper(void (*fn)(void*), void* arg)
 		// No thread to be had (thread limits, RLIMIT_AS): no exception may leave the library; the work stays
 		// queued and the next deferral tries again.
 		try {
-			std::thread(helper_loop).detach();
+			fork_gate::StartSignal signal; // back once the thread runs code of ours (ringport/fork_gate.hpp)
+			std::thread([&signal] {
+				signal.started();
+				helper_loop();
+			}).detach();
+			signal.await();
 		} catch (...) {
 			g_helper_started = false;
 		}
@@ -84,6 +94,9 @@ std::atomic<long> g_ring_pid{0};
 
 void before_fork()
 {
+	// First, before any lock: no OS thread is in the middle of its work (an allocation, a table it changes) while
+	// the process is copied, and none is left holding a lock the child needs (ringport/fork_gate.hpp).
+	fork_gate::fork_prepare();
 	shim::fork_prepare();
 	// After the rings (a ring's lock is held while work is handed to the helper), then the table lock.
 	g_helper_lock.lock();
@@ -97,12 +110,15 @@ void after_fork_parent()
 	g_lock.unlock();
 	g_helper_lock.unlock();
 	shim::fork_parent();
+	fork_gate::fork_parent();
 }
 
 void after_fork_child()
 {
 	// The copies of the locks show them held by this thread; the helper thread does not exist here, and the
 	// work queued for it is the parent's (it holds ring references the child lets go of, leaking the copies).
+	// The gate first: the child's own OS threads, started from here on, take it.
+	fork_gate::fork_child();
 	private_heap_fork_child();
 	new (&g_lock) std::mutex;
 	new (&g_helper_lock) std::mutex;

@@ -15,6 +15,8 @@
 #include "internal.hpp"
 #include "threads.hpp"
 
+#include <ringport/fork_gate.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -110,6 +112,7 @@ void group_loop(Ring* ring, FutexGroup* g)
 	};
 	std::vector<rp_futex_waitv> vec;
 	std::vector<Owner> owners;
+	fork_gate::Inside working; // outside only while it sleeps (fork_gate.hpp); in before mu
 	std::unique_lock<std::mutex> lk(ring->mu);
 	while (!g->stop) {
 		vec.clear();
@@ -126,24 +129,27 @@ void group_loop(Ring* ring, FutexGroup* g)
 		lk.unlock();
 		long r;
 		int err = 0;
-		if (vec.empty()) {
-			// An idle solo group sleeps on its control word until it is reused or stopped.
-			sys(SYS_futex, &g->control, FUTEX_WAIT_PRIVATE, control_seen, nullptr, nullptr, 0);
-			r = -1;
-			err = EINTR;
-		} else if (solo) {
-			timespec at{};
-			clock_gettime(CLOCK_MONOTONIC, &at);
-			at.tv_nsec += k_solo_recheck_ns;
-			if (at.tv_nsec >= 1000000000) {
-				at.tv_sec += 1;
-				at.tv_nsec -= 1000000000;
+		{
+			fork_gate::Outside sleeping; // back in (holding no lock) before mu is taken again
+			if (vec.empty()) {
+				// An idle solo group sleeps on its control word until it is reused or stopped.
+				sys(SYS_futex, &g->control, FUTEX_WAIT_PRIVATE, control_seen, nullptr, nullptr, 0);
+				r = -1;
+				err = EINTR;
+			} else if (solo) {
+				timespec at{};
+				clock_gettime(CLOCK_MONOTONIC, &at);
+				at.tv_nsec += k_solo_recheck_ns;
+				if (at.tv_nsec >= 1000000000) {
+					at.tv_sec += 1;
+					at.tv_nsec -= 1000000000;
+				}
+				r = futex_waitv(vec.data(), unsigned(vec.size()), &at);
+				err = r < 0 ? errno : 0;
+			} else {
+				r = futex_waitv(vec.data(), unsigned(vec.size()), nullptr);
+				err = r < 0 ? errno : 0;
 			}
-			r = futex_waitv(vec.data(), unsigned(vec.size()), &at);
-			err = r < 0 ? errno : 0;
-		} else {
-			r = futex_waitv(vec.data(), unsigned(vec.size()), nullptr);
-			err = r < 0 ? errno : 0;
 		}
 		lk.lock();
 		if (r >= 0 && (solo || r > 0)) {

@@ -4,6 +4,8 @@
 #include "internal.hpp"
 #include "threads.hpp"
 
+#include <ringport/fork_gate.hpp>
+
 #include <cerrno>
 #include <fcntl.h>
 #include <ctime>
@@ -363,6 +365,8 @@ void Ring::reactor_loop()
 		long n = linux_syscall(SYS_ppoll, long(&p), 1, 0, 0, 8);
 		if (n < 0 && n != -EINTR)
 			break; // cannot happen with a valid epfd; leave rather than spin
+		// The wait above is outside the fork gate, what it found is handled inside (fork_gate.hpp); in first.
+		fork_gate::Inside working;
 		std::unique_lock<std::mutex> lk(mu);
 		(void)collect_locked();
 		bool posted = os_posted, stop = stopping;

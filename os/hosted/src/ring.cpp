@@ -2,6 +2,8 @@
 #include "internal.hpp"
 #include "layout.hpp"
 
+#include <ringport/fork_gate.hpp>
+
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -477,16 +479,21 @@ extern "C" void rp_os_ring_destroy(rp_os_ring* ring)
 		}
 		ring->work_cv.notify_all();
 	}
-	ring->interrupt_running_workers();
-	for (auto& t : ring->workers)
-		t.join();
-	if (ring->reactor.joinable()) {
-		uint64_t one = 1;
-		(void)ringport::linux_syscall(SYS_write, ring->wake_fd, long(&one), sizeof one); // not the glue's write()
-		ring->reactor.join();
+	{
+		// Waiting for the ring's threads, which need the fork gate to finish: a destroy run by an OS thread (the
+		// glue's helper lets go of a ring) must not hold the gate meanwhile, or a fork would wait for it for ever.
+		ringport::fork_gate::Outside joining;
+		ring->interrupt_running_workers();
+		for (auto& t : ring->workers)
+			t.join();
+		if (ring->reactor.joinable()) {
+			uint64_t one = 1;
+			(void)ringport::linux_syscall(SYS_write, ring->wake_fd, long(&one), sizeof one); // not the glue's write()
+			ring->reactor.join();
+		}
+		futex_stop_all(*ring);
+		scheme_stop_all(*ring);
 	}
-	futex_stop_all(*ring);
-	scheme_stop_all(*ring);
 	for (int fd : {ring->epfd, ring->wake_fd, ring->retry_fd, ring->timer_fds[0], ring->timer_fds[1], ring->timer_fds[2]})
 		if (fd >= 0)
 			close_owned(fd);

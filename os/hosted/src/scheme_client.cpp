@@ -7,6 +7,8 @@
 #include "threads.hpp"
 #include "scheme_protocol.hpp"
 
+#include <ringport/fork_gate.hpp>
+
 #include <cerrno>
 #include <fcntl.h>
 #include <poll.h>
@@ -140,6 +142,7 @@ void relay_loop(Ring* ring, SchemeLink* l)
 		int64_t result;
 	};
 	std::vector<Reply> replies;
+	fork_gate::Inside working; // outside only while it sleeps (fork_gate.hpp); in before mu
 	std::unique_lock<std::mutex> lk(ring->mu);
 	while (!l->stop) {
 		const bool was_dead = l->dead;
@@ -157,11 +160,14 @@ void relay_loop(Ring* ring, SchemeLink* l)
 		                                (poll_now(&hup, 1) == 1 && (hup.revents & (POLLHUP | POLLRDHUP | POLLERR))));
 		if (replies.empty() && !gone) {
 			// Woken by the server's publish; the timeout bounds how late a stop or a dead server is noticed.
-			timespec slice{0, 50000000};
-			if (was_dead)
-				clock_nanosleep(CLOCK_MONOTONIC, 0, &slice, nullptr);
-			else
-				native::wait_for_tail(l->ring.view.cq, l->replies.seen_tail(), &slice);
+			{
+				fork_gate::Outside sleeping; // back in (holding no lock) before mu is taken again
+				timespec slice{0, 50000000};
+				if (was_dead)
+					clock_nanosleep(CLOCK_MONOTONIC, 0, &slice, nullptr);
+				else
+					native::wait_for_tail(l->ring.view.cq, l->replies.seen_tail(), &slice);
+			}
 			lk.lock();
 			continue;
 		}

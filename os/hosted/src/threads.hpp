@@ -7,7 +7,11 @@
 
 #include "creds.hpp"
 
+#include <ringport/fork_gate.hpp>
+
 #include <cerrno>
+#include <functional>
+#include <type_traits>
 #include <new>
 #include <system_error>
 #include <thread>
@@ -17,11 +21,18 @@ namespace ringport::hosted {
 
 // 0 with `out` running fn, or -EAGAIN / -ENOMEM (the two errnos Linux's io-wq reports for a worker it cannot
 // create) with `out` untouched.
-template <class... Args> int start_thread(std::thread& out, Args&&... args) noexcept
+template <class Fn, class... Args> int start_thread(std::thread& out, Fn&& fn, Args&&... args) noexcept
 {
 	try {
 		CredsPause own; // a thread started inside an op run with borrowed credentials gets the process's
-		out = std::thread(std::forward<Args>(args)...);
+		fork_gate::StartSignal signal; // returns once the thread runs code of ours (fork_gate.hpp)
+		out = std::thread(
+		    [&signal](std::decay_t<Fn> f, std::decay_t<Args>... a) {
+			    signal.started();
+			    std::invoke(std::move(f), std::move(a)...);
+		    },
+		    std::forward<Fn>(fn), std::forward<Args>(args)...);
+		signal.await();
 		return 0;
 	} catch (const std::system_error& e) {
 		return e.code().value() == ENOMEM ? -ENOMEM : -EAGAIN;

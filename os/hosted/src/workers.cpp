@@ -3,6 +3,8 @@
 #include "internal.hpp"
 #include "threads.hpp"
 
+#include <ringport/fork_gate.hpp>
+
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -87,6 +89,8 @@ void Ring::worker_loop()
 		sigdelset(&mask, SIGSYS);
 		sys(SYS_rt_sigprocmask, SIG_SETMASK, &mask, nullptr, 8);
 	}
+	// Inside the fork gate while it works, outside while idle and while an op blocks (fork_gate.hpp); in first.
+	fork_gate::Inside working;
 	std::unique_lock<std::mutex> lk(mu);
 	// The oldest queued op that may run now: a write waits while an earlier one to its file runs.
 	auto next_runnable = [this]() -> std::list<Op*>::iterator {
@@ -99,7 +103,7 @@ void Ring::worker_loop()
 		auto it = next_runnable();
 		while (it == work.end() && !stopping) {
 			++idle_workers;
-			work_cv.wait(lk);
+			fork_gate::wait(work_cv, lk);
 			--idle_workers;
 			it = next_runnable();
 		}
@@ -116,7 +120,12 @@ void Ring::worker_loop()
 		int64_t r;
 		{
 			CredsScope wear(op->creds.get()); // the op's personality (creds.cpp), put back before anything else
-			r = wear.err() ? wear.err() : op->kind->blocking(*op);
+			if (wear.err()) {
+				r = wear.err();
+			} else {
+				fork_gate::Outside blocking; // the call may wait on I/O for ever: a fork must not wait for it
+				r = op->kind->blocking(*op);
+			}
 		}
 		t_interruptible = false;
 		lk.lock();
