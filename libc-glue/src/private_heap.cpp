@@ -173,14 +173,18 @@ uint8_t* carve(size_t usable)
 	return p;
 }
 
-void* alloc_small(unsigned c)
+// A small block; *reused says whether it held data before (a fresh slab's blocks are still the kernel's zero
+// pages, untouched).
+void* alloc_small(unsigned c, bool* reused)
 {
 	const size_t block = kMinBlock << c;
 	if (FreeBlock* b = g_free[c]) {
 		unpoison(b, sizeof(FreeBlock));
 		g_free[c] = b->next;
+		*reused = true;
 		return b;
 	}
+	*reused = false;
 	if (size_t(g_slab_end - g_slab_next) < block) {
 		uint8_t* slab = carve(kSlabBytes);
 		if (!slab)
@@ -216,10 +220,15 @@ void* rp_host_alloc(size_t size)
 {
 	const size_t need = footprint(size);
 	void* p;
+	// Only a block that held data is cleared: everything else is pages the kernel hands out zeroed (fresh
+	// slabs and large blocks; a large block's reused range had its pages released on free), and writing
+	// zeros there would make every page of a big table resident at once, where calloc leaves them untouched
+	// until used (a 4096-entry ring's tables are mostly never touched).
+	bool reused = false;
 	{
 		std::lock_guard<std::mutex> g(g_heap_lock);
 		if (need <= kMaxSmall) {
-			p = alloc_small(class_of(need));
+			p = alloc_small(class_of(need), &reused);
 		} else {
 			p = carve(large_usable(need));
 			if (p && __lsan_register_root_region)
@@ -229,7 +238,8 @@ void* rp_host_alloc(size_t size)
 	if (!p)
 		return nullptr;
 	unpoison(p, size ? size : 1);
-	std::memset(p, 0, size ? size : 1);
+	if (reused)
+		std::memset(p, 0, size ? size : 1);
 	return p;
 }
 
@@ -247,7 +257,8 @@ void rp_host_free(void* ptr, size_t size)
 		raw_syscall(SYS_madvise, long(ptr), long(usable), MADV_DONTNEED);
 		raw_syscall(SYS_mprotect, long(ptr), long(usable), PROT_NONE);
 		std::lock_guard<std::mutex> g(g_heap_lock);
-		auto* f = static_cast<FreeRange*>(alloc_small(class_of(footprint(sizeof(FreeRange)))));
+		bool reused;
+		auto* f = static_cast<FreeRange*>(alloc_small(class_of(footprint(sizeof(FreeRange))), &reused));
 		if (!f)
 			return; // out of memory even for that: the range stays a guard for good
 		unpoison(f, sizeof(*f));
