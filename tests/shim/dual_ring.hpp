@@ -10,7 +10,10 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <vector>
@@ -142,6 +145,23 @@ inline std::vector<Cqe> collect(TRing& r, int ms, size_t want = SIZE_MAX)
 			return got;
 		usleep(1000);
 	}
+}
+
+// A TCP listener on a free loopback port: its fd, with its address in *a; -1 when the machine refuses.
+inline int loopback_listener(sockaddr_in* a)
+{
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	*a = sockaddr_in{};
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof *a;
+	if (ls < 0 || bind(ls, reinterpret_cast<sockaddr*>(a), sizeof *a) != 0 || listen(ls, 1) != 0 ||
+	    getsockname(ls, reinterpret_cast<sockaddr*>(a), &len) != 0) {
+		if (ls >= 0)
+			close(ls);
+		return -1;
+	}
+	return ls;
 }
 
 } // namespace dualtest

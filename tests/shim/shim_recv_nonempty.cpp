@@ -19,14 +19,9 @@ constexpr uint32_t kNonEmpty = lx::CQE_F_SOCK_NONEMPTY;
 // A connected loopback TCP pair: *client writes, the returned end reads.
 int tcp_pair(int* client)
 {
-	int ls = socket(AF_INET, SOCK_STREAM, 0);
-	sockaddr_in a{};
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-	assert_int_equal(listen(ls, 1), 0);
-	socklen_t len = sizeof a;
-	assert_int_equal(getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
+	sockaddr_in a;
+	int ls = loopback_listener(&a);
+	assert_true(ls >= 0);
 	*client = socket(AF_INET, SOCK_STREAM, 0);
 	assert_int_equal(connect(*client, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
 	int s = accept(ls, nullptr, nullptr);

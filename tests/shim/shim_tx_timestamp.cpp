@@ -47,14 +47,9 @@ int udp_socket(int* rx, unsigned flags)
 // A connected loopback TCP socket without Nagle (peer: the accepted end).
 int tcp_socket(int* peer, unsigned flags)
 {
-	int ls = socket(AF_INET, SOCK_STREAM, 0);
-	sockaddr_in a{};
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(ls, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-	assert_int_equal(listen(ls, 1), 0);
-	socklen_t len = sizeof a;
-	assert_int_equal(getsockname(ls, reinterpret_cast<sockaddr*>(&a), &len), 0);
+	sockaddr_in a;
+	int ls = loopback_listener(&a);
+	assert_true(ls >= 0);
 	int s = socket(AF_INET, SOCK_STREAM, 0);
 	int one = 1;
 	assert_int_equal(setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one), 0);
