@@ -397,51 +397,6 @@ static void io_into_shim_memory_is_efault(void**)
 	rp_host_free(shim, kBlock);
 }
 
-// Pinning moves a page into shared memory (os/hosted/src/pinning.cpp): copy, then map the copy over the
-// original. A write another thread makes to that page meanwhile must not be lost, as on Linux, where pinning
-// leaves the page where it is. A thread keeps incrementing a counter that shares its page with a buffer ring
-// being registered, unregistered (after which the page moves again) and registered, over and over; every
-// increment must still be there at the end.
-static void writes_during_a_pin_are_not_lost(void**)
-{
-	Ring r;
-	assert_int_equal(r.init(8), 0);
-	constexpr int kRounds = 2000;
-	struct Shared {
-		std::atomic<bool> stop{false};
-		volatile uint64_t* counter = nullptr;
-		uint64_t done = 0;
-	} sh;
-	auto* page = static_cast<uint8_t*>(mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-	assert_true(page != MAP_FAILED);
-	sh.counter = reinterpret_cast<volatile uint64_t*>(page + 2048); // beside an 8-entry ring (128 bytes)
-	pthread_t t;
-	assert_int_equal(pthread_create(&t, nullptr,
-	                                [](void* a) -> void* {
-		                                auto* s = static_cast<Shared*>(a);
-		                                while (!s->stop.load(std::memory_order_relaxed)) {
-			                                *s->counter = *s->counter + 1;
-			                                ++s->done;
-		                                }
-		                                return nullptr;
-	                                },
-	                                &sh),
-	                 0);
-	lx::io_uring_buf_reg reg{};
-	reg.ring_addr = uint64_t(page);
-	reg.ring_entries = 8;
-	reg.bgid = 5;
-	for (int i = 0; i < kRounds; ++i) {
-		assert_int_equal(rp_sys_io_uring_register(r.fd, lx::REGISTER_PBUF_RING, &reg, 1), 0);
-		assert_int_equal(rp_sys_io_uring_register(r.fd, lx::UNREGISTER_PBUF_RING, &reg, 1), 0);
-	}
-	sh.stop.store(true);
-	assert_int_equal(pthread_join(t, nullptr), 0);
-	assert_true(sh.done > 0);
-	assert_int_equal(*sh.counter, sh.done);
-	munmap(page, kPage);
-}
-
 int main()
 {
 	const struct CMUnitTest tests[] = {
@@ -449,7 +404,6 @@ int main()
 	    cmocka_unit_test(rings_and_buffers_over_shim_memory_are_efault),
 	    cmocka_unit_test(buffer_ring_page_stays_private_across_fork),
 	    cmocka_unit_test(io_into_shim_memory_is_efault),
-	    cmocka_unit_test(writes_during_a_pin_are_not_lost),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -16,15 +16,9 @@
 // gives every program view still mapping a memfd of this file a private copy-on-write mapping of the same
 // bytes, so each process's writes stay its own, and the pins (the shim's views) stay the parent's pages.
 //
-// A write another thread makes to the range while it moves is not lost: the range is made read-only before
-// the copy, and a handler for SIGSEGV installed for the move (and only then) takes a write fault inside it,
-// waits for the move to finish and returns, so the write happens again, on the new mapping. Every other fault
-// goes to the action that was there before (the program's, a sanitizer's, or the default), as if the handler
-// had not been.
-//
-// What differs from Linux: a system call that another thread makes to write into the range during those
-// microseconds (a read(2) into a buffer in the same page) fails -EFAULT where Linux would complete it; the
-// range keeps read and write permission only (PROT_EXEC, if it had it, is dropped). Memory that
+// What differs from Linux: the contents are
+// copied at pin time, so a write another thread makes to the range during io_uring_setup/register may be
+// lost; the range keeps read and write permission only (PROT_EXEC, if it had it, is dropped). Memory that
 // cannot or must not be moved (huge pages, which a 4 KiB memfd mapping cannot split; shared mappings of the
 // program's own, which other processes may map too) is checked the same way but used in place: such a range
 // must stay mapped while the ring uses it.
@@ -40,13 +34,9 @@
 #include <new>
 #include <string>
 #include <string_view>
-#include <csignal>
-#include <linux/futex.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <vector>
-
-extern "C" int __sigaction(int sig, const struct sigaction* act, struct sigaction* old);
 
 namespace ringport::hosted {
 
@@ -70,72 +60,6 @@ std::vector<Alias>* g_aliases;
 struct MapsEntry {
 	uint64_t lo = 0, hi = 0, off = 0, dev = 0, ino = 0;
 	bool shared = false;
-};
-
-// The range being moved, for the fault handler. g_move_seq is odd while a move is under way; the range stays
-// recorded after it (a fault taken just before the move ended reaches the handler after it).
-std::atomic<uint32_t> g_move_seq{0};
-std::atomic<uintptr_t> g_move_lo{0}, g_move_hi{0};
-struct sigaction g_prev_segv; // the action the handler stands in for (read racily, as the kernel would)
-
-// Async-signal-safe: atomics and raw system calls only; nothing a sanitizer instruments.
-__attribute__((no_sanitize("address", "thread", "undefined"))) void on_move_fault(int sig, siginfo_t* si, void* ctx)
-{
-	const uintptr_t a = uintptr_t(si->si_addr);
-	if (si->si_code == SEGV_ACCERR && a >= g_move_lo.load(std::memory_order_acquire) &&
-	    a < g_move_hi.load(std::memory_order_acquire)) {
-		// A write to the page being moved: wait for the move, then let the write run again on its new mapping.
-		for (uint32_t seq; ((seq = g_move_seq.load(std::memory_order_acquire)) & 1);)
-			linux_syscall(SYS_futex, long(&g_move_seq), FUTEX_WAIT_PRIVATE, long(seq), 0);
-		return;
-	}
-	const struct sigaction prev = g_prev_segv;
-	if (prev.sa_flags & SA_SIGINFO) {
-		prev.sa_sigaction(sig, si, ctx);
-		return;
-	}
-	if (prev.sa_handler == SIG_DFL || prev.sa_handler == SIG_IGN) {
-		// Give the fault back to the kernel's default: the faulting instruction runs again and ends the process
-		// as it would have (a synchronous SIGSEGV that is ignored also ends it).
-		__sigaction(sig, &prev, nullptr);
-		return;
-	}
-	prev.sa_handler(sig);
-}
-
-// Brackets a move: while it lives, [lo, hi) is read-only and a write fault there waits for the move.
-struct MoveWindow {
-	uintptr_t lo, hi;
-	bool handler = false, protect = false;
-	MoveWindow(uintptr_t l, uintptr_t h) : lo(l), hi(h)
-	{
-		struct sigaction sa{};
-		sa.sa_sigaction = on_move_fault;
-		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-		sigemptyset(&sa.sa_mask);
-		g_move_lo.store(lo, std::memory_order_relaxed);
-		g_move_hi.store(hi, std::memory_order_relaxed);
-		g_move_seq.fetch_add(1, std::memory_order_release); // odd: moving
-		handler = __sigaction(SIGSEGV, &sa, &g_prev_segv) == 0;
-		// Without the handler a write during the move is lost rather than made to fault unhandled.
-		protect = handler && sys(SYS_mprotect, lo, hi - lo, PROT_READ) == 0;
-	}
-	~MoveWindow()
-	{
-		// The new mapping is in place (or the move failed and the old one is writable again): faults waiting
-		// may retry. The handler goes when no longer needed, unless someone replaced it meanwhile.
-		if (protect && !moved)
-			sys(SYS_mprotect, lo, hi - lo, PROT_READ | PROT_WRITE);
-		g_move_seq.fetch_add(1, std::memory_order_release);
-		linux_syscall(SYS_futex, long(&g_move_seq), FUTEX_WAKE_PRIVATE, INT32_MAX);
-		if (handler) {
-			struct sigaction now{};
-			if (__sigaction(SIGSEGV, nullptr, &now) == 0 && (now.sa_flags & SA_SIGINFO) &&
-			    now.sa_sigaction == on_move_fault)
-				__sigaction(SIGSEGV, &g_prev_segv, nullptr);
-		}
-	}
-	bool moved = false;
 };
 
 // Reads /proc/self/maps straight from the kernel (the glue's interposers are not the OS's to call).
@@ -358,17 +282,12 @@ extern "C" int rp_os_pin_user(uint64_t addr, uint64_t len, rp_os_pin** out, void
 		if (ok)
 			a = os_mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		ok = a != MAP_FAILED;
-		int err = ok ? 0 : -ENOMEM;
-		if (!err) {
-			MoveWindow window(start, end); // no write from here to the new mapping is lost
-			// The program's bytes, read without trusting them (another thread may have unmapped them meanwhile).
-			err = copy_in(a, start, size);
-			// The memfd takes the program's place: same addresses, same bytes, now with a second name.
-			if (!err && os_mmap(reinterpret_cast<void*>(start), size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-			                    fd, 0) == MAP_FAILED)
-				err = -ENOMEM;
-			window.moved = !err;
-		}
+		// The program's bytes, read without trusting them (another thread may have unmapped them meanwhile).
+		int err = ok ? copy_in(a, start, size) : -ENOMEM;
+		// The memfd takes the program's place: same addresses, same bytes, now with a second name.
+		if (!err && os_mmap(reinterpret_cast<void*>(start), size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+		                    0) == MAP_FAILED)
+			err = -ENOMEM;
 		if (err) {
 			if (a != MAP_FAILED)
 				os_munmap(a, size);
