@@ -53,6 +53,10 @@ struct Issue {
 int64_t fail();
 // Fds watched by the reactors of every ring of the process (the sum of Ring::watch_count).
 extern std::atomic<uint32_t> g_watched_fds;
+// Reactors between taking events and finishing their notify (the sum of Ring::reactor_notifying): a program
+// thread collecting readiness waits for them even when no fd is watched any more (the reactor's own collect may
+// just have taken the last watch away; the follow-up it is issuing will add the next).
+extern std::atomic<uint32_t> g_reactors_notifying;
 // The OS's own system calls go straight to the kernel (ringport::linux_syscall): libringport defines libc's
 // poll, fcntl, close, syscall for the program (docs/glue.md), and those definitions are not the OS's to call.
 // poll(2) with a zero timeout; -1 with errno on failure.

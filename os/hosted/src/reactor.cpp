@@ -371,12 +371,16 @@ void Ring::reactor_loop()
 		(void)collect_locked();
 		bool posted = os_posted, stop = stopping;
 		os_posted = false;
-		if (posted)
-			reactor_notifying.fetch_add(1, std::memory_order_acq_rel); // before mu goes: see rp_os_collect_readiness
+		if (posted) {
+			// Before mu goes: see rp_os_collect_readiness.
+			g_reactors_notifying.fetch_add(1, std::memory_order_acq_rel);
+			reactor_notifying.fetch_add(1, std::memory_order_acq_rel);
+		}
 		lk.unlock();
 		if (posted) {
 			notify();
 			reactor_notifying.fetch_sub(1, std::memory_order_acq_rel);
+			g_reactors_notifying.fetch_sub(1, std::memory_order_acq_rel);
 		}
 		if (stop)
 			break;

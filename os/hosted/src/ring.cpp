@@ -24,6 +24,7 @@ namespace ringport::hosted {
 int64_t fail() { return -int64_t(errno); }
 
 std::atomic<uint32_t> g_watched_fds{0};
+std::atomic<uint32_t> g_reactors_notifying{0};
 
 int poll_now(pollfd* fds, unsigned long n)
 {
@@ -82,6 +83,7 @@ void registry_after_fork_child()
 	g_registry = nullptr;
 	++g_registry_generation;
 	g_watched_fds.store(0, std::memory_order_relaxed);
+	g_reactors_notifying.store(0, std::memory_order_relaxed); // the parent's reactors are not the child's
 }
 
 void registry_add(Ring* ring)
@@ -505,30 +507,48 @@ extern "C" void rp_os_ring_destroy(rp_os_ring* ring)
 extern "C" void rp_os_set_readiness_hook(void (*fn)(int fd)) { g_readiness_hook.store(fn, std::memory_order_release); }
 
 namespace {
-// The ring's lock for a program thread acting on readiness, which may be a signal handler that interrupted this
-// very thread inside the OS (a self-pipe write): a bounded wait, after which the reactor delivers the event.
-bool lock_for_readiness(std::mutex& mu)
+// The bound on a program thread's waits below: long enough for a reactor thread descheduled on a loaded machine
+// (or slowed by a sanitizer) to finish what it took, short enough that a signal handler which interrupted this
+// very thread inside the OS (a self-pipe write) only stalls, never deadlocks. A count of yields was not: with
+// the reactor preempted, 256 of them can pass in microseconds.
+constexpr int64_t kReadinessWaitNs = 50 * 1000 * 1000;
+
+// Yields until done() or the bound has passed (the clock is read every 64 yields); whether done() came true.
+template <class Done> bool yield_until(Done done)
 {
-	for (int i = 0; i < 256; ++i) {
-		if (mu.try_lock())
+	int64_t deadline = 0;
+	for (unsigned i = 0;; ++i) {
+		if (done())
 			return true;
+		if ((i & 63) == 63) {
+			const int64_t now = now_ns(CLOCK_MONOTONIC);
+			if (!deadline)
+				deadline = now + kReadinessWaitNs;
+			else if (now >= deadline)
+				return false;
+		}
 		sched_yield();
 	}
-	return false;
+}
+
+// The ring's lock for a program thread acting on readiness, which may be a signal handler that interrupted this
+// very thread inside the OS: a bounded wait, after which the reactor delivers the event.
+bool lock_for_readiness(std::mutex& mu)
+{
+	return yield_until([&] { return mu.try_lock(); });
 }
 
 // A reactor that took events before this thread could is notifying their completions: wait for it (bounded,
 // as above), so what the wakeup completed is in the ring's CQ when the program's call returns, as on Linux.
 void await_reactor_notify(Ring* ring)
 {
-	for (int i = 0; i < 256 && ring->reactor_notifying.load(std::memory_order_acquire); ++i)
-		sched_yield();
+	(void)yield_until([&] { return !ring->reactor_notifying.load(std::memory_order_acquire); });
 }
 } // namespace
 
 extern "C" void rp_os_collect_readiness(void)
 {
-	if (!g_watched_fds.load(std::memory_order_relaxed))
+	if (!g_watched_fds.load(std::memory_order_relaxed) && !g_reactors_notifying.load(std::memory_order_acquire))
 		return;
 	std::lock_guard<std::recursive_mutex> g(g_registry_mu);
 	if (!g_registry)
@@ -536,8 +556,12 @@ extern "C" void rp_os_collect_readiness(void)
 	const int saved_errno = errno; // called from the glue's libc wrappers after their own call set errno
 	for (size_t i = 0; i < g_registry->size(); ++i) {
 		Ring* ring = (*g_registry)[i];
-		if (!ring->watch_count.load(std::memory_order_relaxed))
+		if (!ring->watch_count.load(std::memory_order_relaxed)) {
+			// Nothing to collect, but the reactor may have just taken this write's event (and with it the
+			// ring's last watch): its notify is what this call waits for.
+			await_reactor_notify(ring);
 			continue;
+		}
 		bool posted = false;
 		if (lock_for_readiness(ring->mu)) {
 			posted = ring->collect_locked();
