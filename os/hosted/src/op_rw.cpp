@@ -104,7 +104,6 @@ Issue go_async(Ring& ring, const rp_sqe& sqe, const Shape& s, int fd, const iove
                int64_t done, Next next)
 {
 	// `iov` is already the OS's checked copy (op_rw): kept, as the caller may reuse its array once enter returns.
-	(void)s;
 	std::vector<iovec> copy(iov, iov + count);
 	advance(copy, size_t(done));
 	std::lock_guard<std::mutex> g(ring.mu);

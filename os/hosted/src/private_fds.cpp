@@ -204,7 +204,7 @@ long dup_to_place(LimitRaise& lim, int fd)
 int adopt(LimitRaise& lim, int fd)
 {
 	long target = target_of(lim);
-	if (target <= 0 || fd < target) {
+	if (target > 0 && fd < target) {
 		long moved = dup_to_place(lim, fd);
 		if (moved >= 0) {
 			linux_syscall(SYS_close, fd);
