@@ -22,6 +22,10 @@ Status push_native(Ring& r, Req* q, NativeTag tag, const rp_sqe& in)
 {
 	rp_sqe s = in;
 	s.user_data = native_user_data(q, tag);
+	// IOSQE_ASYNC: Linux starts the request on an io-wq worker, never inline; the OS's workers do the same with
+	// the request's own operation (not its probes, readiness polls, timers or cancels).
+	if (tag == TAG_MAIN && (q->sqe.flags & lx::SQE_ASYNC))
+		s.flags |= RP_SQE_ASYNC;
 	if ((q->state & REQ_BORROW_CREDS) && s.opcode != RP_OP_CANCEL && s.opcode != RP_OP_TIMEOUT) {
 		// Under a personality the process no longer has: the OS runs the request's operations with the snapshot
 		// it took under the same id (personality.cpp). Its cancels and timers need none, and must work even
@@ -49,6 +53,10 @@ Status cancel_native(Ring& r, Req* target, Req* owner, NativeTag tag)
 	s.opcode = RP_OP_CANCEL;
 	s.addr = native_user_data(target, kOps[target->opcode].timer ? TAG_TIMER : NativeTag(target->cur_tag));
 	target->state |= REQ_CANCELING;
+	if (tag == TAG_CANCEL_RESULT && kOps[owner->opcode].is_cancel) {
+		target->canceller = owner;
+		target->canceller_gen = owner->gen;
+	}
 	return push_native(r, owner, tag, s);
 }
 

@@ -134,12 +134,25 @@ void done_async_cancel(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 	if (tag != TAG_CANCEL_RESULT)
 		return;
 	--q.u.cancel.outstanding;
+	if (res == -lx::ENOENT && q.u.cancel.absorbed) {
+		--q.u.cancel.absorbed;
+		res = 0;
+	}
 	if (res == 0)
 		++q.u.cancel.canceled;
 	else if (res == -lx::EALREADY && !q.u.cancel.first_error)
 		q.u.cancel.first_error = -lx::EALREADY;
 	if (!q.u.cancel.outstanding && !(q.state & (REQ_DONE | REQ_NO_CQE)))
 		complete(r, &q, cancel_result(q));
+}
+
+void cancel_absorbed(Ring&, Req& target)
+{
+	Req* c = target.canceller;
+	target.canceller = nullptr;
+	if (c && c->gen == target.canceller_gen && kOps[c->opcode].is_cancel && !(c->state & REQ_DONE) &&
+	    c->u.cancel.outstanding)
+		++c->u.cancel.absorbed;
 }
 
 // ---- a task's requests (exec) ----

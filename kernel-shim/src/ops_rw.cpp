@@ -214,6 +214,13 @@ void done_rw(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 		select_again_when_ready(r, q);
 		return;
 	}
+	if (tag == TAG_MAIN && res == -lx::ESPIPE && (q.state & REQ_CANCELING)) {
+		// A stream file's offset is retried below, but this request is being cancelled: its operation failed
+		// before the OS saw the cancel (an IOSQE_ASYNC attempt on a worker), so nothing would cancel the retry.
+		cancel_absorbed(r, q);
+		complete(r, &q, -lx::ECANCELED);
+		return;
+	}
 	if (q.sel_nowait && res == -lx::ESPIPE && !q.sel_stream && tag == TAG_MAIN) {
 		// Linux ignores the offset of a stream file: try again at the stream position, still without waiting.
 		q.sel_stream = true;

@@ -429,8 +429,9 @@ int64_t register_clock(Ring& r, uint64_t arg, uint32_t nr)
 }
 
 // REGISTER_IOWQ_AFF: the CPUs the ring's async workers may run on. Linux takes at most cpumask_size() bytes
-// and refuses a mask with CPUs the task may not use (here: beyond the machine's CPUs). The mask is kept and
-// checked; the hosted OS's worker pool is shared by every ring and is not pinned to it (compat matrix).
+// and refuses a mask with CPUs the task may not use (here: beyond the machine's CPUs, or none the process may
+// use, which the OS checks). The OS pins the native ring's workers (those of an SQPOLL ring's SQ thread too: it
+// submits through the same native ring); an OS without worker threads only has the mask checked and kept.
 int64_t register_iowq_aff(Ring& r, uint64_t arg, uint32_t len)
 {
 	if (!arg || !len)
@@ -443,8 +444,20 @@ int64_t register_iowq_aff(Ring& r, uint64_t arg, uint32_t len)
 	for (uint32_t bit = cpus; bit < 8 * sizeof(mask); ++bit)
 		if (mask[bit / 8] & (1u << (bit % 8)))
 			return -lx::EINVAL;
+	if (int e = rp_host_ring_wq_affinity(r.native, mask, n); e && e != -lx::EOPNOTSUPP)
+		return e;
 	__builtin_memcpy(r.iowq_aff, mask, sizeof(mask));
 	r.iowq_aff_set = true;
+	return 0;
+}
+
+int64_t unregister_iowq_aff(Ring& r, uint64_t arg, uint32_t len)
+{
+	if (arg || len)
+		return -lx::EINVAL;
+	if (int e = rp_host_ring_wq_affinity(r.native, nullptr, 0); e && e != -lx::EOPNOTSUPP)
+		return e;
+	r.iowq_aff_set = false;
 	return 0;
 }
 
@@ -684,10 +697,7 @@ int64_t dispatch(Ring& r, uint32_t op, uint64_t arg, uint32_t nr)
 	case lx::REGISTER_IOWQ_AFF:
 		return register_iowq_aff(r, arg, nr);
 	case lx::UNREGISTER_IOWQ_AFF:
-		if (arg || nr)
-			return -lx::EINVAL;
-		r.iowq_aff_set = false;
-		return 0;
+		return unregister_iowq_aff(r, arg, nr);
 	default:
 		// Known but not implemented (kRegisterOps says which) and unknown opcodes alike: Linux's answer for an
 		// opcode it lacks.
@@ -757,7 +767,8 @@ constexpr RegisterOpTable build_register_ops()
 	RP_REG(REGISTER_FILES_UPDATE2, "supported");
 	RP_REG(REGISTER_BUFFERS2, "supported");
 	RP_REG(REGISTER_BUFFERS_UPDATE, "supported");
-	RP_REG(REGISTER_IOWQ_AFF, "accepted and checked; the OS's shared worker pool is not pinned to the mask");
+	RP_REG(REGISTER_IOWQ_AFF, "supported (the OS's workers for the ring are pinned to the mask; the reference "
+	                          "kernel has no workers and only checks it)");
 	RP_REG(UNREGISTER_IOWQ_AFF, "supported");
 	RP_REG(REGISTER_IOWQ_MAX_WORKERS, "supported (limits kept and reported; the OS's pool is bounded on its own)");
 	RP_REG(REGISTER_RING_FDS, "supported (libc glue: per-thread table)");

@@ -58,6 +58,7 @@ struct alignas(64) Req {
 	Req* tnext;            // timeout list membership
 	Req* tprev;
 	Req* peer;             // link timeout <-> its target; cancel target
+	Req* canceller;        // the ASYNC_CANCEL whose native cancel names this request (cancel_absorbed)
 	Req* hnext;            // poll hash chain (Ring::poll_hash)
 	Req** hlink;           // the pointer to this request in its chain: removal is O(1) with equal user_data
 	uint64_t seq;          // SQEs consumed before this chain's head (drain)
@@ -68,6 +69,7 @@ struct alignas(64) Req {
 	uint32_t state;
 	uint32_t native_refs; // native SQEs in flight naming this request
 	uint16_t gen;
+	uint16_t canceller_gen; // canceller's gen when it sent the cancel: a reused request is not it
 	uint8_t opcode;
 	uint8_t pad;
 	int32_t fd;           // the host fd the op works on (after fixed-file lookup)
@@ -108,6 +110,7 @@ struct alignas(64) Req {
 			uint8_t opcode;
 			uint32_t outstanding; // native cancels not yet answered
 			uint32_t canceled;    // targets found and cancelled
+			uint32_t absorbed;    // targets that ended cancelled before the OS saw the cancel (cancel_absorbed)
 			int32_t first_error;  // -EALREADY seen
 			bool all;
 			bool counts; // a waitid/futex target: Linux reports how many it removed
@@ -310,7 +313,7 @@ struct Ring {
 	uint64_t param_size;
 	uint64_t cq_wait_size; // registered wait arguments: the region's size, else 0
 	uint32_t clockid;       // REGISTER_CLOCK: the clock of absolute wait timeouts (0: CLOCK_MONOTONIC)
-	uint8_t iowq_aff[128];  // REGISTER_IOWQ_AFF: the mask asked for (kept, validated; see the compat matrix)
+	uint8_t iowq_aff[128];  // REGISTER_IOWQ_AFF: the mask asked for (the OS pins the workers to it)
 	bool iowq_aff_set;
 	struct RetiredRings* retired; // ring memory a resize replaced, kept for unlocked readers (resize_rings.cpp)
 	Personality* personalities; // sorted by id (personality.cpp)
@@ -366,6 +369,10 @@ Req* native_req(uint64_t user_data);
 Status push_native(Ring& r, Req* req, NativeTag tag, const rp_sqe& sqe);
 // Sends a native cancel for target's main operation with the result going to (owner, tag).
 Status cancel_native(Ring& r, Req* target, Req* owner, NativeTag tag);
+// A target whose cancel is out ended -ECANCELED on its own, before the OS saw that cancel (its operation failed
+// in a way the op would have retried, and a cancelling request is not retried): the native cancel will find
+// nothing, and its ASYNC_CANCEL counts the target as cancelled instead, as Linux's would have found it.
+void cancel_absorbed(Ring& r, Req& target);
 
 // Hands a request to the ready list (issued at the next chance, from the submitting thread).
 void make_ready(Ring& r, Req* req);
@@ -426,7 +433,8 @@ void unlock_ring(Ring& r);
 
 // ---- SQPOLL (sqpoll.cpp) ----
 // Starts the submission thread of an SQPOLL ring (idle_ms: sq_thread_idle, 0 for Linux's one second).
-int sqpoll_start(Ring& r, uint32_t idle_ms);
+// cpu: SQ_AFF's sq_thread_cpu, or -1.
+int sqpoll_start(Ring& r, uint32_t idle_ms, int32_t cpu);
 // Stops and joins it (destroy); a forked child's copy only forgets the parent's thread (sqpoll_forget).
 void sqpoll_stop(Ring& r);
 void sqpoll_forget(Ring& r);

@@ -282,7 +282,7 @@ int64_t setup(uint32_t entries, uint64_t user_params, ResolveRingFn resolve_wq, 
 	r->ncq = native::CqConsumer(view.cq, view.cqes);
 	rp_host_ring_set_notify(r->native, on_native_notify, r);
 	if (p.flags & lx::SETUP_SQPOLL) {
-		if (int e = sqpoll_start(*r, p.sq_thread_idle); e) {
+		if (int e = sqpoll_start(*r, p.sq_thread_idle, (p.flags & lx::SETUP_SQ_AFF) ? int32_t(p.sq_thread_cpu) : -1); e) {
 			destroy(r);
 			return e;
 		}

@@ -10,6 +10,9 @@
 //   submits nothing and returns to_submit; IORING_ENTER_SQ_WAIT sleeps until the SQ has a free entry.
 // - A disabled ring (R_DISABLED) is not submitted from until IORING_REGISTER_ENABLE_RINGS.
 //
+// The thread looks as Linux's does from outside: named iou-sqp-<tid of the task that set the ring up>, and with
+// SQ_AFF kept on sq_thread_cpu (it says so itself on its first pass, before it looks at the SQ).
+//
 // Linux spins while awake; this thread looks every 20 us right after work and less often (up to every
 // 0.5 ms) the longer it finds none, which keeps an awake but idle thread from taking a CPU. A forked child
 // has no copy of the thread (Linux's thread belongs to the ring's creator): its enter submits itself.
@@ -25,6 +28,9 @@ struct SqPoll {
 	uint32_t sq_waiters; // threads in IORING_ENTER_SQ_WAIT
 	uint64_t idle_ns;
 	uint64_t last_work; // CLOCK_MONOTONIC ns of the last SQE found (or wakeup)
+	uint64_t creator;   // rp_host_task_id of the thread that set the ring up: the thread's name says it
+	int32_t cpu;        // SQ_AFF's CPU, or -1
+	bool described;     // the first pass named (and pinned) the thread
 };
 
 namespace {
@@ -33,10 +39,31 @@ constexpr uint64_t kMinLook = 20000, kMaxLook = 500000; // ns between looks whil
 
 uint32_t sq_pending(Ring& r) { return load_acquire(r.k_sq_tail) - load_acquire(r.k_sq_head); }
 
+// "iou-sqp-" and the creator's id in decimal: what Linux's thread shows in /proc/<tid>/comm.
+void describe_thread(SqPoll& s)
+{
+	char name[32] = "iou-sqp-";
+	char digits[20];
+	int n = 0;
+	uint64_t v = s.creator;
+	do {
+		digits[n++] = char('0' + v % 10);
+		v /= 10;
+	} while (v && n < 20);
+	int at = 8;
+	while (n)
+		name[at++] = digits[--n];
+	name[at] = 0;
+	(void)rp_host_thread_describe(name, s.cpu); // SQ_AFF's CPU was checked at setup; a name is cosmetic
+	s.described = true;
+}
+
 uint64_t sq_thread_pass(void* arg)
 {
 	Ring& r = *static_cast<Ring*>(arg);
 	SqPoll& s = *r.sqpoll;
+	if (!s.described)
+		describe_thread(s);
 	uint64_t now = rp_host_now_ns(1 /* CLOCK_MONOTONIC */);
 	uint32_t wake = __atomic_load_n(&s.wake, __ATOMIC_ACQUIRE);
 	if (wake != s.seen_wake) {
@@ -76,11 +103,13 @@ uint64_t sq_thread_pass(void* arg)
 
 } // namespace
 
-int sqpoll_start(Ring& r, uint32_t idle_ms)
+int sqpoll_start(Ring& r, uint32_t idle_ms, int32_t cpu)
 {
 	auto* s = alloc_zeroed<SqPoll>();
 	if (!s)
 		return -lx::ENOMEM;
+	s->creator = rp_host_task_id();
+	s->cpu = cpu;
 	s->idle_ns = uint64_t(idle_ms ? idle_ms : 1000) * 1000000ull;
 	s->last_work = rp_host_now_ns(1);
 	r.sqpoll = s;

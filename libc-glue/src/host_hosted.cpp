@@ -16,8 +16,10 @@
 #include <ctime>
 #include <linux/futex.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -243,6 +245,20 @@ void rp_host_watch_stop(rp_host_watch* w)
 	delete w;
 }
 
+int rp_host_thread_describe(const char* name, int32_t cpu)
+{
+	if (prctl(PR_SET_NAME, name) != 0)
+		return -errno;
+	if (cpu < 0)
+		return 0;
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	if (cpu >= CPU_SETSIZE)
+		return -EINVAL;
+	CPU_SET(cpu, &one);
+	return sched_setaffinity(0, sizeof(one), &one) ? -errno : 0;
+}
+
 uint32_t rp_host_cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_CONF);
@@ -298,6 +314,11 @@ void rp_host_ring_set_notify(rp_host_ring* ring, void (*fn)(void*), void* ctx)
 int rp_host_ring_creds(rp_host_ring* ring, uint16_t id)
 {
 	return rp_os_ring_register_creds(reinterpret_cast<rp_os_ring*>(ring), id);
+}
+
+int rp_host_ring_wq_affinity(rp_host_ring* ring, const void* mask, size_t size)
+{
+	return rp_os_ring_worker_cpus(reinterpret_cast<rp_os_ring*>(ring), mask, size);
 }
 
 void rp_host_ring_destroy(rp_host_ring* ring) { rp_os_ring_destroy(reinterpret_cast<rp_os_ring*>(ring)); }

@@ -77,7 +77,8 @@ static void test_opcode_numbers(void **state)
 	assert_int_equal(RP_OP_FUTEX, 51);
 	assert_int_equal(RP_OP_STANDARD_COUNT, 55);
 	assert_int_equal(RP_OP_SCHEME_PRIVATE, 128);
-	assert_int_equal(RP_SQE_VALID_FLAGS, 31);
+	assert_int_equal(RP_SQE_VALID_FLAGS, 0x5f);
+	assert_int_equal(RP_SQE_ASYNC, 0x40);
 	assert_int_equal(RP_SQE_REGISTERS, 16);
 }
 

@@ -29,6 +29,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 namespace ringport::hosted {
@@ -117,7 +118,14 @@ struct OpKind {
 	// The blocking call returns EINTR when a signal reaches its worker (connect): a Cancel interrupts it and
 	// the op completes -ECANCELED, as Linux cancels a connect that waits for the socket.
 	bool interruptible = false;
+	// Its blocking part is short and settles a Cancel itself (async_issue.cpp): a Cancel that finds it running
+	// succeeds, and the op ends -ECANCELED whatever its blocking part did.
+	bool settles_cancel = false;
 };
+
+// What a blocking part returns when it handed its submission on to an op of its own (async_issue.cpp): the
+// worker posts nothing for it and forgets it.
+inline constexpr int64_t kHandedOn = INT64_MIN;
 
 // One asynchronous operation. Allocated only when a submission cannot complete inline.
 struct Op {
@@ -265,6 +273,8 @@ struct Ring {
 	std::vector<std::thread> workers;
 	unsigned idle_workers = 0;
 	unsigned max_workers = 0;
+	std::vector<pid_t> worker_tids;    // each worker's thread id, once it runs (pinning them)
+	std::vector<uint8_t> worker_cpus;  // rp_os_ring_worker_cpus' mask; empty: every CPU the process may use
 	// Writes to one regular file: queued or running per file key, and the keys a worker runs now. Linux
 	// serialises them the same way (io-wq hashes buffered file writes by inode).
 	std::unordered_map<uint64_t, unsigned> serial_queued;
@@ -332,6 +342,8 @@ struct Ring {
 	int to_retry_locked(Op* op);
 	// Cancels the first in-flight op with user_data. Needs mu. 0, -ENOENT or -EALREADY.
 	int cancel_locked(uint64_t user_data);
+	// Cancels this op: 0, or -EALREADY when a worker runs it and cannot be stopped. Needs mu.
+	int cancel_op_locked(Op* op);
 
 	// Makes the reactor's fds (epoll, wake eventfd, timerfds): at ring creation, so that a program at its fd
 	// limit gets the error from setup, as Linux's io_uring_setup, never from a later timer or poll. 0 or -errno.
@@ -339,7 +351,11 @@ struct Ring {
 	// Starts the reactor's thread (first use). 0 or -errno.
 	int start_reactor_locked();
 	void reactor_loop();
-	void worker_loop();
+	// A worker: named iou-wrk-<creator> as Linux names io-wq threads after the task that made them, kept on
+	// worker_cpus when set.
+	void worker_loop(pid_t creator);
+	// Applies worker_cpus to the thread tid (0 or -errno). Needs mu.
+	int pin_worker_locked(pid_t tid);
 	// Interrupts workers stuck in a system call (teardown) until none runs an op. Needs mu not held.
 	void interrupt_running_workers();
 	// Starts one more worker; 0 or -EAGAIN/-ENOMEM when the host has no thread to give (threads.hpp).
@@ -389,6 +405,11 @@ private:
 	unsigned n_ = 0;
 	CompletionQueue::Pending items_[capacity];
 };
+
+// RP_SQE_ASYNC (async_issue.cpp): hands the entry (flag cleared) to a worker, which issues it as enter would
+// have. Paths are copied first. Returns done with an error when that copy fails, queued otherwise. Needs mu
+// not held.
+Issue issue_async(Ring& ring, const rp_sqe& sqe);
 
 // Chains and registers (op_chain.cpp). Whether the entry just consumed starts a chain (the next entry is flagged
 // RP_SQE_CHAIN) or uses registers: then issue_chain consumes the rest of the chain (decrementing *left, counting

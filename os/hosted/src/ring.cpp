@@ -243,27 +243,32 @@ void Ring::post_event_locked(Op* op, int64_t result)
 	os_posted = true;
 }
 
+int Ring::cancel_op_locked(Op* op)
+{
+	if (op->place == Place::running && (op->kind->interruptible || op->kind->settles_cancel)) {
+		// A connect blocked on a worker: interrupting it cancels it (its worker completes it). An entry being
+		// issued on a worker (async_issue.cpp) settles the cancel itself.
+		if (__atomic_load_n(&op->cancelling, __ATOMIC_ACQUIRE))
+			return -EALREADY;
+		__atomic_store_n(&op->cancelling, true, __ATOMIC_RELEASE);
+		if (op->kind->settles_cancel || interrupt_worker(op->runner))
+			return 0;
+		__atomic_store_n(&op->cancelling, false, __ATOMIC_RELEASE);
+	}
+	if (op->place == Place::running || op->place == Place::scheme) // a scheme server has it: running
+		return -EALREADY;
+	finish_locked(op, -ECANCELED);
+	return 0;
+}
+
 int Ring::cancel_locked(uint64_t user_data)
 {
 	auto [first, last] = table.equal_range(user_data);
 	bool running = false;
 	for (auto it = first; it != last; ++it) {
-		Op* op = it->second;
-		if (op->place == Place::running && op->kind->interruptible) {
-			// A connect blocked on a worker: interrupting it cancels it (its worker completes it).
-			if (__atomic_load_n(&op->cancelling, __ATOMIC_ACQUIRE))
-				return -EALREADY;
-			__atomic_store_n(&op->cancelling, true, __ATOMIC_RELEASE);
-			if (interrupt_worker(op->runner))
-				return 0;
-			__atomic_store_n(&op->cancelling, false, __ATOMIC_RELEASE);
-		}
-		if (op->place == Place::running || op->place == Place::scheme) { // a scheme server has it: running
-			running = true;
-			continue;
-		}
-		finish_locked(op, -ECANCELED);
-		return 0;
+		if (cancel_op_locked(it->second) == 0)
+			return 0;
+		running = true;
 	}
 	return running ? -EALREADY : -ENOENT;
 }
@@ -422,7 +427,8 @@ extern "C" int rp_os_ring_enter(rp_os_ring* ring, uint32_t min_complete, uint32_
 				batch.add(sqe.user_data, r.result, r.cqe_flags);
 				continue;
 			}
-			Issue r = opcode_table[sqe.opcode](*ring, sqe);
+			// IOSQE_ASYNC's placement: a worker issues it (async_issue.cpp).
+			Issue r = (sqe.flags & RP_SQE_ASYNC) ? issue_async(*ring, sqe) : opcode_table[sqe.opcode](*ring, sqe);
 			if (r.kind == Issue::done)
 				batch.add(sqe.user_data, r.result, r.cqe_flags);
 		}

@@ -8,6 +8,9 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 // glibc's own sigaction, which the glue's interposer (libc-glue/src/interposers.cpp) does not replace.
@@ -59,7 +62,8 @@ int Ring::add_worker_locked()
 		return -ENOMEM;
 	}
 	std::thread t;
-	if (int e = start_thread(t, [this] { worker_loop(); }); e)
+	pid_t creator = pid_t(sys(SYS_gettid)); // the submitting thread (an SQPOLL ring's: its SQ thread)
+	if (int e = start_thread(t, [this, creator] { worker_loop(creator); }); e)
 		return e;
 	workers.push_back(std::move(t));
 	return 0;
@@ -76,8 +80,26 @@ void Ring::serial_release_locked(Op* op)
 	op->serial_key = 0;
 }
 
-void Ring::worker_loop()
+int Ring::pin_worker_locked(pid_t tid)
 {
+	if (worker_cpus.empty())
+		return 0;
+	return sched_setaffinity(tid, worker_cpus.size(), reinterpret_cast<const cpu_set_t*>(worker_cpus.data())) ? -errno
+	                                                                                                           : 0;
+}
+
+void Ring::worker_loop(pid_t creator)
+{
+	{
+		// Seen in /proc as Linux's io-wq threads are (the name is cut to the 15 characters comm holds).
+		char name[16];
+		snprintf(name, sizeof(name), "iou-wrk-%d", int(creator));
+		prctl(PR_SET_NAME, name);
+		pid_t self = pid_t(sys(SYS_gettid));
+		std::lock_guard<std::mutex> g(mu);
+		worker_tids.push_back(self);
+		(void)pin_worker_locked(self); // a mask that no longer fits the process leaves the worker where it is
+	}
 	{
 		// The program's signals are not a worker's business (Linux's io-wq threads take none), and a mask the
 		// submitting thread had must not keep the OS's interrupt out: everything blocked but the interrupt (and
@@ -129,15 +151,19 @@ void Ring::worker_loop()
 		}
 		t_interruptible = false;
 		lk.lock();
-		if (__atomic_load_n(&op->cancelling, __ATOMIC_ACQUIRE))
-			r = -ECANCELED; // the Cancel that interrupted it was told it succeeded
 		op->place = Place::none;
 		if (op->serial_key) {
 			serial_running.erase(op->serial_key);
 			serial_release_locked(op);
 			work_cv.notify_all(); // a write to the same file may be next
 		}
-		finish_locked(op, r, op->done_flags);
+		if (r == kHandedOn) {
+			drop_locked(op); // an op of the opcode's own completes the submission (async_issue.cpp)
+		} else {
+			if (__atomic_load_n(&op->cancelling, __ATOMIC_ACQUIRE))
+				r = -ECANCELED; // the Cancel that interrupted it was told it succeeded
+			finish_locked(op, r, op->done_flags);
+		}
 		bool posted = os_posted;
 		os_posted = false;
 		if (posted) {
@@ -273,6 +299,42 @@ void Ring::interrupt_running_workers()
 		std::this_thread::sleep_for(std::chrono::milliseconds(5));
 	}
 }
+
+} // namespace ringport::hosted
+
+extern "C" int rp_os_ring_worker_cpus(rp_os_ring* ring, const void* mask, size_t size)
+{
+	using namespace ringport::hosted;
+	if (!ring || (size && !mask))
+		return -EINVAL;
+	// The CPUs the process may use, as the calling thread's own set shows them: size 0 asks for all of them,
+	// and a mask must name one of them (sched_setaffinity's rule).
+	cpu_set_t mine;
+	if (sched_getaffinity(0, sizeof(mine), &mine))
+		return -errno;
+	const auto* own = reinterpret_cast<const uint8_t*>(&mine);
+	std::vector<uint8_t> want;
+	try {
+		if (size)
+			want.assign(static_cast<const uint8_t*>(mask), static_cast<const uint8_t*>(mask) + size);
+		else
+			want.assign(own, own + sizeof(mine));
+	} catch (...) {
+		return -ENOMEM;
+	}
+	bool any = false;
+	for (size_t i = 0; i < want.size() && i < sizeof(mine); ++i)
+		any |= (want[i] & own[i]) != 0;
+	if (!any)
+		return -EINVAL;
+	std::lock_guard<std::mutex> g(ring->mu);
+	ring->worker_cpus = std::move(want);
+	for (pid_t tid : ring->worker_tids)
+		(void)ring->pin_worker_locked(tid); // the workers that exist move now, later ones when they start
+	return 0;
+}
+
+namespace ringport::hosted {
 
 Issue run_on_worker(Ring& ring, const rp_sqe& sqe, const OpKind* kind)
 {

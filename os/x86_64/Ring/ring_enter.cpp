@@ -13,7 +13,8 @@ void execute(NativeRing &ring, const rp_sqe &sqe)
 {
 	// DRAIN is refused rather than half honoured (the shim drains itself). CHAIN and REGISTERS never get here
 	// from a chain (chains.cpp runs those), so a CHAIN entry here has no predecessor in this enter: refused.
-	// WAIT_READY and DIRECT_ONLY concern only the transfers (ops_rw.cpp) and are ignored elsewhere.
+	// WAIT_READY and DIRECT_ONLY concern only the transfers (ops_rw.cpp) and are ignored elsewhere. ASYNC asks
+	// for a worker thread, which this kernel does not have: the entry runs here, as the flag allows.
 	if ((sqe.flags & ~RP_SQE_VALID_FLAGS) || (sqe.flags & (RP_SQE_DRAIN | RP_SQE_CHAIN | RP_SQE_REGISTERS))) {
 		post_completion(ring, sqe.user_data, -EINVAL, 0);
 		return;

@@ -58,6 +58,9 @@ void rp_host_watch_stop(rp_host_watch *) {}
 
 uint32_t rp_host_cpu_count(void) { return 1; }
 
+// No watch thread (above), so nothing ever asks to name one.
+int rp_host_thread_describe(const char *, int32_t) { return -EOPNOTSUPP; }
+
 // The process is the task (Platform shows the Shim processes, not threads): SINGLE_ISSUER and exec's
 // cancellation (shim_process_exec) work per process. Linux's task is the thread; what differs: another thread
 // of the submitter passes the SINGLE_ISSUER check, and exec also cancels what the process's other threads,

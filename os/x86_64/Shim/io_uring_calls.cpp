@@ -327,6 +327,9 @@ extern "C" void *rp_host_ring_get(uint32_t fd, int registered, int *err)
 // the flag with -EINVAL as any unknown one) and nothing to register.
 extern "C" int rp_host_ring_creds(struct rp_host_ring *, uint16_t) { return -EOPNOTSUPP; }
 
+// Every entry runs inside the enter that consumed it (no worker threads): there is nothing to place on CPUs.
+extern "C" int rp_host_ring_wq_affinity(struct rp_host_ring *, const void *, size_t) { return -EOPNOTSUPP; }
+
 extern "C" int rp_host_current_creds(struct rp_host_creds *out)
 {
 	*out = {1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 0, 0, 0};

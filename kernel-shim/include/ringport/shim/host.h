@@ -105,6 +105,13 @@ void rp_host_watch_stop(struct rp_host_watch *watch);
  */
 void rp_host_defer(void (*fn)(void *arg), void *arg);
 
+/*
+ * Makes the calling host thread (the SQPOLL watch) look as Linux's ring thread does: named `name` (at most 15
+ * characters are kept, as /proc's comm) and, with cpu >= 0, kept on that CPU (SQ_AFF). 0 or -errno;
+ * -EOPNOTSUPP where threads have no names. Not an op: it concerns the calling thread.
+ */
+int rp_host_thread_describe(const char *name, int32_t cpu);
+
 /* CPUs the host can run on (SQ_AFF validation). Not an op: a constant of the machine. */
 uint32_t rp_host_cpu_count(void);
 
@@ -170,6 +177,14 @@ void rp_host_ring_abandon(struct rp_host_ring *ring);
  * current credentials). Not an op: Linux snapshots them inside io_uring_register.
  */
 int rp_host_ring_creds(struct rp_host_ring *ring, uint16_t id);
+
+/*
+ * The CPUs the native ring's worker threads may run on (REGISTER_IOWQ_AFF): a cpu_set_t-style mask of size
+ * bytes; size 0 gives them every CPU again (UNREGISTER_IOWQ_AFF). 0, -EINVAL (no CPU of the process in the
+ * mask), or -EOPNOTSUPP when the OS has no worker threads to place (the mask is then only checked and kept).
+ * Not an op: Linux sets the io-wq's affinity inside io_uring_register.
+ */
+int rp_host_ring_wq_affinity(struct rp_host_ring *ring, const void *mask, size_t size);
 
 /* ---- handles the shim holds for the program ---- */
 /*

@@ -73,6 +73,14 @@ enum {
 	 * open -> read -> write -> close runs without a round trip to the program between its steps.
 	 */
 	RP_SQE_REGISTERS = 1u << 4,
+	/*
+	 * Start the entry on one of the OS's worker threads instead of inside the enter that consumed it (Linux's
+	 * IOSQE_ASYNC): it never completes inline. What it does there is what it does inline, waits included (an
+	 * entry that would block still waits for readiness, without holding the worker). Paths and strings are
+	 * copied when the entry is consumed, as always; any other memory it names must stay valid until it
+	 * completes. An OS without workers may run it inline: the flag is a placement, not a semantic.
+	 */
+	RP_SQE_ASYNC = 1u << 6,
 };
 /*
  * Run with registered credentials (the hosted OS's rp_os_ring_register_creds): `priority` is not a priority but
@@ -82,7 +90,7 @@ enum {
  */
 #define RP_SQE_CREDS 0x20u
 #define RP_SQE_VALID_FLAGS \
-	((uint8_t)(RP_SQE_DRAIN | RP_SQE_CHAIN | RP_SQE_WAIT_READY | RP_SQE_DIRECT_ONLY | RP_SQE_REGISTERS))
+	((uint8_t)(RP_SQE_DRAIN | RP_SQE_CHAIN | RP_SQE_WAIT_READY | RP_SQE_DIRECT_ONLY | RP_SQE_REGISTERS | RP_SQE_ASYNC))
 
 /*
  * The register specifier (rp_sqe.priority when RP_SQE_REGISTERS is set). A load names an SQE field and a
@@ -360,9 +368,9 @@ RP_STATIC_ASSERT(offsetof(struct rp_ring_header, registers_set) == 2 * RP_RING_I
 RP_STATIC_ASSERT(sizeof(struct rp_ring_header) == 3 * RP_RING_INDEX_ALIGN, "header is three index lines");
 /* Flag and opcode values are ABI too (docs/native-abi.md lists them). */
 RP_STATIC_ASSERT(RP_SQE_DRAIN == 1 && RP_SQE_CHAIN == 2 && RP_SQE_WAIT_READY == 4 && RP_SQE_DIRECT_ONLY == 8 &&
-                     RP_SQE_REGISTERS == 16,
+                     RP_SQE_REGISTERS == 16 && RP_SQE_ASYNC == 64,
                  "submission flags");
-RP_STATIC_ASSERT(RP_SQE_VALID_FLAGS == 31, "every submission flag is valid, nothing else");
+RP_STATIC_ASSERT(RP_SQE_VALID_FLAGS == 95, "every submission flag is valid, nothing else");
 RP_STATIC_ASSERT(RP_SQE_CREDS == 32 && !(RP_SQE_CREDS & RP_SQE_VALID_FLAGS), "RP_SQE_CREDS: its own bit, outside the flags every OS takes");
 RP_STATIC_ASSERT(RP_REG_LOAD(RP_REG_FIELD_A2, 3) == 0x1e && RP_REG_LOAD2(RP_REG_FIELD_A2, 3) == 0x3c0 &&
                      RP_REG_STORE(3) == 0x1c00,

@@ -55,6 +55,13 @@ int rp_os_ring_enter(rp_os_ring *ring, uint32_t min_complete, uint32_t flags, co
 int rp_os_ring_register_creds(rp_os_ring *ring, uint16_t id);
 
 /*
+ * The CPUs the ring's worker threads may run on (Linux's IORING_REGISTER_IOWQ_AFF): a cpu_set_t-style mask of
+ * `size` bytes, applied to the workers that exist and to every later one. size 0 (mask ignored) gives them back
+ * every CPU the process may use. 0, or -EINVAL when the mask names no CPU the process may use.
+ */
+int rp_os_ring_worker_cpus(rp_os_ring *ring, const void *mask, size_t size);
+
+/*
  * Called after the OS posts completions from one of its own threads (never from inside rp_os_ring_enter on
  * the calling thread: what completes inline is the caller's to reap when enter returns). The callback must
  * not call rp_os_ring_destroy or rp_os_ring_enter; it may consume the CQ.
