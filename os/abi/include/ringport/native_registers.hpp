@@ -108,7 +108,7 @@ inline void store_register(rp_ring_header* sq, const rp_sqe& submitted, int64_t 
 // The entry as the op's handler sees it: a plain entry, as if submitted alone.
 inline void strip_chain_flags(rp_sqe& s)
 {
-	s.flags &= uint8_t(~(RP_SQE_CHAIN | RP_SQE_REGISTERS));
+	s.flags &= uint8_t(~(RP_SQE_CHAIN | RP_SQE_REGISTERS | RP_SQE_ASYNC)); // a step runs as a step: no placement of its own
 	s.priority = 0;
 }
 
