@@ -68,11 +68,45 @@ static void wait_value_mismatch(void**)
 	assert_int_equal(c.res, -EAGAIN);
 }
 
+// A wake of 0 wakes nobody and says 0 (Linux's io_uring wake is strict), even when the queued wait is already
+// asleep in the OS (futex(2)'s FUTEX_WAKE of 0 would wake it).
+static void wake_of_zero_wakes_nobody(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	uint32_t word = 0;
+	prep_futex(r.get_sqe(), lx::OP_FUTEX_WAIT, &word, 0, 1);
+	assert_int_equal(r.submit(), 1);
+	for (int round = 0; round < 5; ++round) {
+		usleep(20000); // the wait has long been asleep
+		prep_futex(r.get_sqe(), lx::OP_FUTEX_WAKE, &word, 0, 2);
+		assert_int_equal(r.submit(), 1);
+		lx::io_uring_cqe c{};
+		assert_true(r.next(&c));
+		assert_int_equal(c.user_data, 2);
+		assert_int_equal(c.res, 0);
+	}
+	usleep(50000);
+	assert_int_equal(r.ready(), 0); // the wait goes on
+	prep_futex(r.get_sqe(), lx::OP_FUTEX_WAKE, &word, 1, 3);
+	assert_int_equal(r.submit(), 1);
+	int seen = 0;
+	for (int i = 0; i < 2; ++i) {
+		lx::io_uring_cqe c{};
+		assert_true(r.next(&c));
+		assert_true(c.user_data == 1 || c.user_data == 3);
+		assert_int_equal(c.res, c.user_data == 1 ? 0 : 1);
+		seen |= 1 << c.user_data;
+	}
+	assert_int_equal(seen, (1 << 1) | (1 << 3));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(wait_completes_only_on_wake),
 	    cmocka_unit_test(wait_value_mismatch),
+	    cmocka_unit_test(wake_of_zero_wakes_nobody),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

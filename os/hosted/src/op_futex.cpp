@@ -281,12 +281,16 @@ Issue op_futex(Ring& ring, const rp_sqe& sqe)
 	switch (op) {
 	case RP_FUTEX_WAKE: {
 		const int n = sqe.len > INT_MAX ? INT_MAX : int(sqe.len);
+		// Nobody to wake. Not a question for futex(2): its FUTEX_WAKE of 0 wakes one waiter (it counts after
+		// waking), which would end a queued wait of this very ring sleeping in its group thread.
+		if (n == 0)
+			return Issue::complete(0);
 		int64_t woken = 0;
-		if (n > 0) {
+		{
 			std::lock_guard<std::mutex> g(ring.mu);
 			woken = wake_queued_locked(ring, sqe.addr, bitset, n);
 		}
-		if (n > 0 && woken >= n)
+		if (woken >= n)
 			return Issue::complete(woken);
 		// The rest goes to other waiters. The group threads of the waits just woken may still be queued on the
 		// address until they rebuild their vectors: the kernel counts them, so they are asked for in addition
