@@ -20,6 +20,7 @@ namespace ringport::hosted {
 
 namespace {
 thread_local bool t_interruptible; // this thread is a worker in a blocking call the OS may interrupt
+thread_local pid_t t_named_after;  // a worker: the thread it is named after, which the workers it starts keep
 constexpr int kInterruptOffset = 2; // the interrupt is SIGRTMAX - 2: far from the signals programs usually take
 }
 
@@ -62,7 +63,9 @@ int Ring::add_worker_locked()
 		return -ENOMEM;
 	}
 	std::thread t;
-	pid_t creator = pid_t(sys(SYS_gettid)); // the submitting thread (an SQPOLL ring's: its SQ thread)
+	// Named after the submitting thread (an SQPOLL ring's: its SQ thread), also when a worker issuing an
+	// IOSQE_ASYNC entry needs another one for it.
+	pid_t creator = t_named_after ? t_named_after : pid_t(sys(SYS_gettid));
 	if (int e = start_thread(t, [this, creator] { worker_loop(creator); }); e)
 		return e;
 	workers.push_back(std::move(t));
@@ -94,6 +97,7 @@ void Ring::worker_loop(pid_t creator)
 		// Seen in /proc as Linux's io-wq threads are (the name is cut to the 15 characters comm holds).
 		char name[16];
 		snprintf(name, sizeof(name), "iou-wrk-%d", int(creator));
+		t_named_after = creator;
 		prctl(PR_SET_NAME, name);
 		pid_t self = pid_t(sys(SYS_gettid));
 		std::lock_guard<std::mutex> g(mu);
