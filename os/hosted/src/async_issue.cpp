@@ -75,9 +75,10 @@ int64_t issue_on_worker(Op& op)
 		return r.result; // -ECANCELED instead when a Cancel came meanwhile (the worker loop)
 	}
 	std::lock_guard<std::mutex> g(ring.mu);
-	if (__atomic_load_n(&op.cancelling, __ATOMIC_ACQUIRE)) {
-		// The Cancel was told it succeeded: the op the opcode made ends -ECANCELED, unless a worker already runs
-		// it (it then ends as it ends, as a running request does on Linux).
+	if (__atomic_load_n(&op.cancelling, __ATOMIC_ACQUIRE) || ring.stopping) {
+		// The Cancel was told it succeeded, or the ring is going and its sweep ran before the op existed: the op
+		// the opcode made ends -ECANCELED, unless a worker already runs it (it then ends as it ends, as a running
+		// request does on Linux).
 		if (Op* made = made_since(ring, op.sqe.user_data, since, &op))
 			(void)ring.cancel_op_locked(made);
 	}
