@@ -23,9 +23,12 @@ Status push_native(Ring& r, Req* q, NativeTag tag, const rp_sqe& in)
 	rp_sqe s = in;
 	s.user_data = native_user_data(q, tag);
 	// IOSQE_ASYNC: Linux starts the request on an io-wq worker, never inline; the OS's workers do the same with
-	// the request's own operation (not its probes, readiness polls, timers or cancels).
-	if (tag == TAG_MAIN && (q->sqe.flags & lx::SQE_ASYNC))
+	// the request's first own operation (not its probes, readiness polls, timers or cancels). What follows (a
+	// multishot's next read, an attempt after readiness) runs as usual, as Linux's retries after a poll do.
+	if (tag == TAG_MAIN && (q->sqe.flags & lx::SQE_ASYNC) && !(q->state & REQ_PUNTED)) {
 		s.flags |= RP_SQE_ASYNC;
+		q->state |= REQ_PUNTED;
+	}
 	if ((q->state & REQ_BORROW_CREDS) && s.opcode != RP_OP_CANCEL && s.opcode != RP_OP_TIMEOUT) {
 		// Under a personality the process no longer has: the OS runs the request's operations with the snapshot
 		// it took under the same id (personality.cpp). Its cancels and timers need none, and must work even

@@ -32,6 +32,7 @@ enum : uint32_t {
 	REQ_FILE_CHECKED = 1u << 19,  // the OS answered the request's FILE_INFO probe: the file may be used
 	REQ_CREDS = 1u << 20,         // the SQE named a registered personality (Linux's REQ_F_CREDS)
 	REQ_BORROW_CREDS = 1u << 21,  // ...whose credentials are not the current ones: native SQEs carry RP_SQE_CREDS
+	REQ_PUNTED = 1u << 22,        // IOSQE_ASYNC: its first operation went to an OS worker (RP_SQE_ASYNC)
 };
 
 // Tags in the low bits of a native user_data: which of a request's native operations completed.
