@@ -73,6 +73,32 @@ int sendmmsg(int fd, struct mmsghdr* v, unsigned int n, int flags)
 
 int shutdown(int fd, int how) { return int(woke(raw_syscall(SYS_shutdown, fd, how))); }
 
+// Reads wake too: what they take frees room, and Linux runs the writer's POLLOUT wakeup inside the read (a
+// socket pair's sender, a full pipe's writer). Only a read that took something can have freed any.
+static long drained(long r)
+{
+	if (r > 0)
+		readiness_after_call();
+	return set_errno(r);
+}
+
+ssize_t recv(int fd, void* buf, size_t n, int flags)
+{
+	return drained(raw_syscall(SYS_recvfrom, fd, long(buf), long(n), flags, 0, 0));
+}
+
+ssize_t recvfrom(int fd, void* buf, size_t n, int flags, struct sockaddr* from, socklen_t* fromlen)
+{
+	return drained(raw_syscall(SYS_recvfrom, fd, long(buf), long(n), flags, long(from), long(fromlen)));
+}
+
+ssize_t recvmsg(int fd, struct msghdr* m, int flags) { return drained(raw_syscall(SYS_recvmsg, fd, long(m), flags)); }
+
+int recvmmsg(int fd, struct mmsghdr* v, unsigned int n, int flags, struct timespec* timeout)
+{
+	return int(drained(raw_syscall(SYS_recvmmsg, fd, long(v), long(n), flags, long(timeout))));
+}
+
 int eventfd_write(int fd, eventfd_t value)
 {
 	long r = raw_syscall(SYS_write, fd, long(&value), sizeof value);
@@ -315,7 +341,10 @@ ssize_t read(int fd, void* buf, size_t n)
 {
 	if (ring_fd_io(fd))
 		return set_errno(-EINVAL);
-	return __read(fd, buf, n);
+	ssize_t r = __read(fd, buf, n);
+	if (r > 0)
+		readiness_after_call(); // the room it freed wakes a writer's poll inside the read (see drained)
+	return r;
 }
 
 ssize_t __read_chk(int fd, void* buf, size_t n, size_t buflen)
@@ -324,9 +353,10 @@ ssize_t __read_chk(int fd, void* buf, size_t n, size_t buflen)
 		return set_errno(-EINVAL);
 	using fn = ssize_t (*)(int, void*, size_t, size_t);
 	static fn next = reinterpret_cast<fn>(next_symbol("__read_chk"));
-	if (!next)
-		return __read(fd, buf, n);
-	return next(fd, buf, n, buflen);
+	ssize_t r = next ? next(fd, buf, n, buflen) : __read(fd, buf, n);
+	if (r > 0)
+		readiness_after_call(); // as read
+	return r;
 }
 
 ssize_t write(int fd, const void* buf, size_t n)
@@ -345,7 +375,10 @@ ssize_t readv(int fd, const struct iovec* iov, int n)
 		return set_errno(-EINVAL);
 	using fn = ssize_t (*)(int, const struct iovec*, int);
 	static fn next = reinterpret_cast<fn>(next_symbol("readv"));
-	return next ? next(fd, iov, n) : set_errno(raw_syscall(SYS_readv, fd, long(iov), n));
+	ssize_t r = next ? next(fd, iov, n) : set_errno(raw_syscall(SYS_readv, fd, long(iov), n));
+	if (r > 0)
+		readiness_after_call(); // as read
+	return r;
 }
 
 ssize_t writev(int fd, const struct iovec* iov, int n)

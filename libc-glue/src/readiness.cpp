@@ -3,7 +3,8 @@
 // (ring_fd_posted) and before each wait the eventfd's counter is set to match the CQ (sync_readiness). The
 // readiness of every other file is the OS's: the glue only lets it act on what Linux already signalled
 // (rp_os_collect_readiness) before the program's own poll and epoll waits, and after the program's own calls
-// that make files ready (readiness_after_call: write, send, close ...), where Linux runs the wakeups.
+// that make files ready (readiness_after_call: write, send, close ..., and the reads that took something, which
+// free the room a writer's POLLOUT waits for), where Linux runs the wakeups.
 #include "glue_internal.hpp"
 
 #include <ringport/glue.h>

@@ -8,7 +8,7 @@ lib=$1
 # The interposers, named here independently of the version script so that a change to either shows.
 interposers=" close close_range closefrom read __read_chk write readv writev preadv2 pwritev2 preadv64v2 pwritev64v2
   dup dup2 dup3 fcntl fcntl64 mmap mmap64 munmap poll ppoll epoll_ctl epoll_wait epoll_pwait
-  syscall send sendto sendmsg sendmmsg shutdown eventfd_write execve execv execvp execvpe execl execlp execle fexecve execveat sigprocmask pthread_sigmask sigaction signal "
+  syscall send sendto sendmsg sendmmsg recv recvfrom recvmsg recvmmsg shutdown eventfd_write execve execv execvp execvpe execl execlp execle fexecve execveat sigprocmask pthread_sigmask sigaction signal "
 interposers=" $(echo $interposers) "
 required="rp_sys_io_uring_setup rp_sys_io_uring_enter rp_sys_io_uring_enter2 rp_sys_io_uring_register rp_sys_mmap
   rp_sys_munmap rp_sys_madvise rp_sys_close rp_trap_install rp_trap_filter_install $interposers"

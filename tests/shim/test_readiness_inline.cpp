@@ -7,6 +7,7 @@
 
 #include "shim_ring.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -112,6 +113,40 @@ static void socket_send_then_recv(void**)
 	close(s[1]);
 }
 
+// A read that frees room completes the writer's POLLOUT poll inside the read, as Linux's reader wakes the
+// writer: a socket pair's full sender and a full pipe (poll.t's test_missing_events relies on it).
+static void reader_wakes_the_writer(void**)
+{
+	Ring r;
+	assert_int_equal(r.init(8), 0);
+	int s[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, s), 0);
+	int one = 1;
+	assert_int_equal(setsockopt(s[0], SOL_SOCKET, SO_SNDBUF, &one, sizeof one), 0);
+	static char buf[1 << 16];
+	while (send(s[0], buf, sizeof buf, 0) > 0) {
+	}
+	arm_poll(r, s[0], POLLOUT, false, 7);
+	while (recv(s[1], buf, sizeof buf, 0) > 0) {
+	}
+	lx::io_uring_cqe cqe = take(r);
+	assert_int_equal(cqe.user_data, 7);
+	assert_true(cqe.res & POLLOUT);
+	int p[2];
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	while (write(p[1], buf, sizeof buf) > 0) {
+	}
+	arm_poll(r, p[1], POLLOUT, false, 8);
+	assert_true(read(p[0], buf, sizeof buf) > 0);
+	cqe = take(r);
+	assert_int_equal(cqe.user_data, 8);
+	assert_true(cqe.res & POLLOUT);
+	close(s[0]);
+	close(s[1]);
+	close(p[0]);
+	close(p[1]);
+}
+
 // eventfd_write then eventfd_read: the poll saw the count that was there for a moment.
 static void eventfd_write_then_read(void**)
 {
@@ -189,7 +224,7 @@ int main(void)
 	    cmocka_unit_test(pipe_write_then_read),   cmocka_unit_test(pipe_multishot_every_write),
 	    cmocka_unit_test(socket_send_then_recv),  cmocka_unit_test(eventfd_write_then_read),
 	    cmocka_unit_test(close_hangs_up),         cmocka_unit_test(registered_eventfd_signal),
-	    cmocka_unit_test(errno_is_the_callers),
+	    cmocka_unit_test(errno_is_the_callers),   cmocka_unit_test(reader_wakes_the_writer),
 	};
 	return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
