@@ -99,10 +99,6 @@ void Ring::worker_loop(pid_t creator)
 		snprintf(name, sizeof(name), "iou-wrk-%d", int(creator));
 		t_named_after = creator;
 		prctl(PR_SET_NAME, name);
-		pid_t self = pid_t(sys(SYS_gettid));
-		std::lock_guard<std::mutex> g(mu);
-		worker_tids.push_back(self);
-		(void)pin_worker_locked(self); // a mask that no longer fits the process leaves the worker where it is
 	}
 	{
 		// The program's signals are not a worker's business (Linux's io-wq threads take none), and a mask the
@@ -118,6 +114,14 @@ void Ring::worker_loop(pid_t creator)
 	// Inside the fork gate while it works, outside while idle and while an op blocks (fork_gate.hpp); in first.
 	fork_gate::Inside working;
 	std::unique_lock<std::mutex> lk(mu);
+	// Known by thread id, so REGISTER_IOWQ_AFF can move it later (recorded inside the gate: it allocates).
+	pid_t self = pid_t(sys(SYS_gettid));
+	try {
+		worker_tids.push_back(self);
+	} catch (...) {
+		// Not recorded: this worker keeps the CPUs it starts on below, and later masks do not move it.
+	}
+	(void)pin_worker_locked(self); // a mask that no longer fits the process leaves the worker where it is
 	// The oldest queued op that may run now: a write waits while an earlier one to its file runs.
 	auto next_runnable = [this]() -> std::list<Op*>::iterator {
 		for (auto it = work.begin(); it != work.end(); ++it)
