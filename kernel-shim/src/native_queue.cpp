@@ -56,10 +56,6 @@ Status cancel_native(Ring& r, Req* target, Req* owner, NativeTag tag)
 	s.opcode = RP_OP_CANCEL;
 	s.addr = native_user_data(target, kOps[target->opcode].timer ? TAG_TIMER : NativeTag(target->cur_tag));
 	target->state |= REQ_CANCELING;
-	if (tag == TAG_CANCEL_RESULT && kOps[owner->opcode].is_cancel) {
-		target->canceller = owner;
-		target->canceller_gen = owner->gen;
-	}
 	return push_native(r, owner, tag, s);
 }
 

@@ -146,13 +146,20 @@ void done_async_cancel(Ring& r, Req& q, NativeTag tag, int64_t res, uint32_t)
 		complete(r, &q, cancel_result(q));
 }
 
-void cancel_absorbed(Ring&, Req& target)
+// The canceller is found by what it names rather than remembered by the target: a pointer in every request
+// for this rare race would make each one a cache line bigger.
+void cancel_absorbed(Ring& r, Req& target)
 {
-	Req* c = target.canceller;
-	target.canceller = nullptr;
-	if (c && c->gen == target.canceller_gen && kOps[c->opcode].is_cancel && !(c->state & REQ_DONE) &&
-	    c->u.cancel.outstanding)
-		++c->u.cancel.absorbed;
+	for (Req* c = r.inflight.head; c; c = c->next) {
+		if (!kOps[c->opcode].is_cancel || (c->state & REQ_DONE) || c->u.cancel.outstanding <= c->u.cancel.absorbed)
+			continue;
+		CancelSpec spec{c->u.cancel.addr, c->u.cancel.fd, c->u.cancel.flags, c->u.cancel.opcode,
+		                (c->u.cancel.flags & lx::ASYNC_CANCEL_FD_FIXED) != 0};
+		if (cancel_matches(r, spec, &target)) {
+			++c->u.cancel.absorbed;
+			return;
+		}
+	}
 }
 
 // ---- a task's requests (exec) ----

@@ -59,7 +59,6 @@ struct alignas(64) Req {
 	Req* tnext;            // timeout list membership
 	Req* tprev;
 	Req* peer;             // link timeout <-> its target; cancel target
-	Req* canceller;        // the ASYNC_CANCEL whose native cancel names this request (cancel_absorbed)
 	Req* hnext;            // poll hash chain (Ring::poll_hash)
 	Req** hlink;           // the pointer to this request in its chain: removal is O(1) with equal user_data
 	uint64_t seq;          // SQEs consumed before this chain's head (drain)
@@ -70,7 +69,6 @@ struct alignas(64) Req {
 	uint32_t state;
 	uint32_t native_refs; // native SQEs in flight naming this request
 	uint16_t gen;
-	uint16_t canceller_gen; // canceller's gen when it sent the cancel: a reused request is not it
 	uint8_t opcode;
 	uint8_t pad;
 	int32_t fd;           // the host fd the op works on (after fixed-file lookup)
