@@ -79,7 +79,8 @@ def main():
                "the cookbook for the two targets: *hosted* routes liburing's system calls to ringport's libc "
                "glue, kernel shim and hosted OS; *native* is plain liburing on this machine's kernel. "
                "Each test runs from the test directory with a 60 s limit (more for the few that run long even "
-               "natively, listed in tests/liburing/limits.tsv), two at a time; exit 0 = pass, "
+               "natively, listed in tests/liburing/limits.tsv), two at a time (wq-aff.t alone: it finds its "
+               "threads by thread id); exit 0 = pass, "
                "77 = skip, killed at the limit = timeout, anything else = fail.")
     out.append("")
     if args.note:
