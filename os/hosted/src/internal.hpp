@@ -407,8 +407,8 @@ private:
 };
 
 // RP_SQE_ASYNC (async_issue.cpp): hands the entry (flag cleared) to a worker, which issues it as enter would
-// have. Paths are copied first. Returns done with an error when that copy fails, queued otherwise. Needs mu
-// not held.
+// have. Paths are copied first (one that cannot be copied is left for the opcode to refuse). Always queued.
+// Needs mu not held.
 Issue issue_async(Ring& ring, const rp_sqe& sqe);
 
 // Chains and registers (op_chain.cpp). Whether the entry just consumed starts a chain (the next entry is flagged
